@@ -1,0 +1,72 @@
+// Shared benchmark helpers: loading TypeScript modules in-process (bundled once with esbuild,
+// as the CLI is), timing whole processes (median wall time, peak RSS), printing figures.
+import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const shared = path.resolve(root, "../shared");
+export const hasShared = existsSync(shared);
+
+/** Bundles a TypeScript entry point and imports it (what a user's bundled program would load). */
+export async function importTs(entry) {
+  const outdir = path.join(root, "node_modules/.cache/qapi-ts-bench");
+  mkdirSync(outdir, { recursive: true });
+  const outfile = path.join(outdir, entry.replace(/[\\/]/g, "_").replace(/\.ts$/, ".mjs"));
+  await build({
+    entryPoints: [path.join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    loader: { ".hbs": "text" },
+    logLevel: "warning",
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Runs a command `runs` times (after one warm-up) and returns median wall ms and peak RSS MiB,
+ * measured by GNU time around the process.
+ */
+export function timeProcess(cmd, args, { runs = 9, cwd = root } = {}) {
+  const walls = [];
+  const rss = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(-500)}`);
+    if (i === 0) continue; // warm-up: file cache
+    walls.push(ms);
+    rss.push(Number(r.stderr.trim().split("\n").pop()) / 1024);
+  }
+  return { wallMs: median(walls), minMs: Math.min(...walls), peakRssMiB: median(rss), runs };
+}
+
+/** Median ms of an in-process function over `runs` calls after `warmup` calls. */
+export function timeInProcess(fn, { runs = 15, warmup = 3 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  const xs = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+export function report(title, rows) {
+  console.log(`\n## ${title}`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
+}
