@@ -1,6 +1,17 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Handlebars templates are imported as text, as esbuild's `.hbs: text` loader does for dist/.
+  plugins: [
+    {
+      name: "hbs-as-text",
+      enforce: "pre",
+      transform(code: string, id: string) {
+        if (!id.endsWith(".hbs")) return null;
+        return { code: `export default ${JSON.stringify(code)};`, map: null };
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],

@@ -9,6 +9,7 @@
 //     features: Map<string, ArgSection>
 //     sections: DocSection[]           every section after the body that is not an arg/feature
 //                                      (kind "Plain", "Returns", "Errors", "Since", "Todo", ...)
+//     allSections: DocSection[]        body, args, features and sections in text order
 //     connectMember(m: DocMember): void    called by schema.ts for each member/branch/value;
 //                                          raises QAPIError "... lacks documentation" as QEMU
 //     connectFeature(f: DocMember): void
@@ -16,11 +17,12 @@
 //                                          command that returns nothing), called by expr.ts
 //     check(): void                        after connecting: documented members that don't exist
 //
-//   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
+//   checkDefinitionDoc(doc, name, expr, info): the per-definition checks of QEMU's expr.py
+//   (symbol mismatch, checkExpr, the doc-required pragma), for expr.ts to call after setDefn.
 //
-// Implementation to be written (see QEMU's tests/qapi-schema/doc-*.{json,err,out}).
+//   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
 
-import type { SourceInfo } from "./source.ts";
+import { QAPIError, type SourceInfo } from "./source.ts";
 import type { PlainDict } from "./ast.ts";
 
 export type SectionKind = "Plain" | "Member" | "Feature" | "Returns" | "Errors" | "Since" | "Todo";
@@ -45,15 +47,145 @@ export interface DocMember {
   info: SourceInfo | null;
 }
 
-export declare class QAPIDoc {
-  info: SourceInfo;
+export class QAPIDoc {
   symbol: string | null;
   body: DocSection;
-  args: Map<string, ArgSection>;
-  features: Map<string, ArgSection>;
-  sections: DocSection[];
-  connectMember(m: DocMember): void;
-  connectFeature(f: DocMember): void;
-  checkExpr(expr: PlainDict): void;
-  check(): void;
+  args = new Map<string, ArgSection>();
+  features = new Map<string, ArgSection>();
+  sections: DocSection[] = [];
+  /** Every section in text order (body first); appended text goes to the last one. */
+  allSections: DocSection[];
+  returns: DocSection | null = null;
+  errors: DocSection | null = null;
+  since: DocSection | null = null;
+
+  constructor(
+    public info: SourceInfo,
+    symbol: string | null = null,
+  ) {
+    this.symbol = symbol;
+    this.body = { info, kind: "Plain", text: "" };
+    this.allSections = [this.body];
+  }
+
+  /** Continue the current untagged section with a paragraph break, or start a new one. */
+  ensureUntaggedSection(info: SourceInfo): void {
+    const last = this.allSections[this.allSections.length - 1]!;
+    if (last.kind === "Plain") {
+      // An empty section starts where its first text is.
+      if (!last.text) last.info = info;
+      last.text += "\n";
+      return;
+    }
+    const section: DocSection = { info, kind: "Plain", text: "" };
+    this.sections.push(section);
+    this.allSections.push(section);
+  }
+
+  newTaggedSection(info: SourceInfo, kind: SectionKind): void {
+    const section: DocSection = { info, kind, text: "" };
+    const slot = kind === "Returns" ? "returns" : kind === "Errors" ? "errors" : kind === "Since" ? "since" : null;
+    if (slot) {
+      if (this[slot]) throw new QAPIError(info, `duplicated '${kind}' section`);
+      this[slot] = section;
+    }
+    this.sections.push(section);
+    this.allSections.push(section);
+  }
+
+  private newDescription(info: SourceInfo, name: string, kind: SectionKind, desc: Map<string, ArgSection>): void {
+    if (!name) throw new QAPIError(info, "invalid parameter name");
+    if (desc.has(name)) throw new QAPIError(info, `'${name}' parameter name duplicated`);
+    const section: ArgSection = { info, kind, text: "", name, member: null };
+    this.allSections.push(section);
+    desc.set(name, section);
+  }
+
+  newArgument(info: SourceInfo, name: string): void {
+    this.newDescription(info, name, "Member", this.args);
+  }
+
+  newFeature(info: SourceInfo, name: string): void {
+    this.newDescription(info, name, "Feature", this.features);
+  }
+
+  appendLine(line: string): void {
+    this.allSections[this.allSections.length - 1]!.text += line + "\n";
+  }
+
+  /** The block is complete: trim blank lines around each section; tagged ones need text. */
+  end(): void {
+    for (const s of this.allSections) {
+      s.text = trimNewlines(s.text);
+      if (s.kind !== "Plain" && s.text === "") throw new QAPIError(s.info, `text required after '${s.kind}:'`);
+    }
+  }
+
+  connectMember(m: DocMember): void {
+    let section = this.args.get(m.name);
+    if (!section) {
+      if (!m.info || !m.info.pragma.documentationExceptions.includes(this.symbol ?? "")) {
+        throw new QAPIError(m.info, `${m.role} '${m.name}' lacks documentation`);
+      }
+      // Exempted: an empty description, placed after the documented members.
+      section = { info: this.info, kind: "Member", text: "", name: m.name, member: null };
+      this.args.set(m.name, section);
+      let index = 1;
+      while (index < this.allSections.length && this.allSections[index]!.kind === "Member") index++;
+      this.allSections.splice(index, 0, section);
+    }
+    section.member = m;
+  }
+
+  connectFeature(f: DocMember): void {
+    const section = this.features.get(f.name);
+    if (!section) throw new QAPIError(f.info, `feature '${f.name}' lacks documentation`);
+    section.member = f;
+  }
+
+  checkExpr(expr: PlainDict): void {
+    if (expr.has("command")) {
+      if (this.returns && !expr.has("returns")) {
+        throw new QAPIError(this.returns.info, "'Returns' section, but command doesn't return anything");
+      }
+    } else {
+      if (this.returns) throw new QAPIError(this.returns.info, "'Returns' section is only valid for commands");
+      if (this.errors) throw new QAPIError(this.errors.info, "'Errors' section is only valid for commands");
+    }
+  }
+
+  check(): void {
+    checkDescribed(this.args, "member");
+    checkDescribed(this.features, "feature");
+  }
+}
+
+function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
+  const bogus = [...desc.values()].filter((s) => !s.member);
+  if (bogus.length === 0) return;
+  const many = bogus.length > 1;
+  const names = bogus.map((s) => s.name).join("', '");
+  throw new QAPIError(bogus[0]!.info, `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`);
+}
+
+function trimNewlines(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) === 10) a++;
+  while (b > a && s.charCodeAt(b - 1) === 10) b--;
+  return s.slice(a, b);
+}
+
+/**
+ * QEMU's per-definition doc checks (expr.py), for expr.ts to call once the definition's name is
+ * known and info.setDefn() has run: the comment names this definition, its sections suit the
+ * meta-type, and doc-required definitions have one.
+ */
+export function checkDefinitionDoc(doc: QAPIDoc | null, name: string, expr: PlainDict, info: SourceInfo): void {
+  if (doc) {
+    if (doc.symbol !== name) throw new QAPIError(info, `documentation comment is for '${doc.symbol}'`);
+    doc.checkExpr(expr);
+  } else if (info.pragma.docRequired) {
+    throw new QAPIError(info, "documentation comment required");
+  }
 }

@@ -1,0 +1,69 @@
+// Introspection: whole-process `qapi-ts introspect` of QEMU 10.2's schema (wall time, peak RSS;
+// QEMU's Python generator takes ~520 ms), and in process: the front end, buildIntrospection, the
+// JSON text, the generated module's generation and its run-time payload for one configuration.
+import { readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { root, shared, hasShared, importTs, timeProcess, timeInProcess, report } from "./lib.mjs";
+
+if (!hasShared) {
+  console.log("introspect.bench: ../shared is absent; skipped");
+  process.exit(0);
+}
+
+const bin = path.join(root, "bin/qapi-ts");
+const schema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
+const definesFile = path.join(shared, "qemu-10.2/expected/linux-x86_64.defines");
+const defines = new Set(readFileSync(definesFile, "utf8").split("\n").filter(Boolean));
+
+const whole = timeProcess(bin, ["introspect", schema, "--defines", definesFile]);
+const unmasked = timeProcess(bin, ["introspect", schema, "--defines", definesFile, "--unmask"]);
+const node = timeProcess(process.execPath, ["-e", "0"]);
+report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole process)", [
+  ["median wall time (ms)", whole.wallMs.toFixed(1)],
+  ["fastest run (ms)", whole.minMs.toFixed(1)],
+  ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
+  ["--unmask: median wall time (ms)", unmasked.wallMs.toFixed(1)],
+  ["node -e 0 on this machine (ms)", node.wallMs.toFixed(1)],
+  ["QEMU's Python generator, for reference", "~520 ms"],
+]);
+
+const { loadSchema } = await importTs("generator/frontend.ts");
+const { buildIntrospection, formatIntrospection } = await importTs("generator/backends/introspect.ts");
+const { introspectionModule } = await importTs("generator/backends/introspect-module.ts");
+const model = loadSchema(schema, { compat: false }).model;
+if (!model) throw new Error("the front end rejected QEMU's schema");
+
+const payload = buildIntrospection(model, { defines, unmask: false });
+const [file] = introspectionModule(model, { defines: null, schemaFile: "qapi-schema.json" });
+const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-"));
+try {
+  writeFileSync(path.join(dir, "introspection.ts"), file.content);
+  await build({ entryPoints: [path.join(dir, "introspection.ts")], outfile: path.join(dir, "introspection.mjs"), format: "esm", logLevel: "warning" });
+  const source = readFileSync(path.join(dir, "introspection.mjs"), "utf8");
+  // A fresh copy of the module per run: its per-configuration cache would hide the parse.
+  let n = 0;
+  const runtimeMs = [];
+  for (let i = 0; i < 12; i++) {
+    const copy = path.join(dir, `copy${n++}.mjs`);
+    writeFileSync(copy, source);
+    const mod = await import(pathToFileURL(copy).href);
+    const t0 = performance.now();
+    mod.qmpSchemaInfo(defines);
+    if (i >= 2) runtimeMs.push(performance.now() - t0);
+  }
+  runtimeMs.sort((a, b) => a - b);
+  report("introspect: in process, warm (median ms)", [
+    ["loadSchema (front end)", timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2)],
+    ["buildIntrospection", timeInProcess(() => buildIntrospection(model, { defines, unmask: false })).toFixed(2)],
+    ["formatIntrospection (JSON text)", timeInProcess(() => formatIntrospection(payload)).toFixed(2)],
+    ["introspectionModule (generate the module)", timeInProcess(() => introspectionModule(model, { defines: null, schemaFile: "x" })).toFixed(2)],
+    ["generated module: first qmpSchemaInfo(defines)", runtimeMs[runtimeMs.length >> 1].toFixed(2)],
+    ["generated module size (KiB)", (file.content.length / 1024).toFixed(0)],
+    ["payload entries", String(payload.length)],
+  ]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,134 @@
+// QMP client overhead: round-trip latency and pipelined throughput of `query-status` against a
+// real QEMU, for the qapi-ts client and for a raw socket client that writes the same JSON lines
+// and parses the replies (no correlation, no timers, no events). Both negotiate the same
+// capabilities, each on its own monitor of the same QEMU; rounds alternate which goes first.
+//
+//   node bench/qmp.bench.mjs [--rounds N]
+//
+// Needs qemu-system-x86_64 (.ci/ensure-qemu.sh). Prints the figures; asserts nothing.
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { importTs, median } from "./lib.mjs";
+
+const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 5;
+const LATENCY_N = 2000;
+const PIPELINE_N = 20000;
+const QEMU = "qemu-system-x86_64";
+
+if (spawnSync(QEMU, ["--version"]).status !== 0) {
+  console.error(`qmp bench: ${QEMU} is not available (run .ci/ensure-qemu.sh)`);
+  process.exit(2);
+}
+
+// The client is TypeScript: bundled once, as an application's build would.
+const { QmpClient } = await importTs("runtime/qmp/index.ts");
+const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-qmp-bench-"));
+
+/** One QEMU, one monitor per client. */
+async function startQemu(names) {
+  const sockets = names.map((n) => path.join(work, `${n}.sock`));
+  const monitors = sockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
+  const proc = spawn(QEMU, ["-machine", "none", "-display", "none", "-nodefaults", ...monitors], { stdio: "ignore" });
+  // Wait for a greeting on a throwaway connection: QEMU is then ready for the real ones.
+  for (;;) {
+    if (sockets.every((s) => existsSync(s)) && (await greets(sockets[0]))) return { proc, sockets };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+function greets(socket) {
+  return new Promise((resolve) => {
+    const c = createConnection(socket);
+    c.setEncoding("utf8");
+    c.once("data", (s) => (c.destroy(), resolve(s.startsWith('{"QMP"'))));
+    c.once("error", () => resolve(false));
+  });
+}
+
+/** The raw client: newline framing, JSON.parse, replies taken in order. */
+async function rawClient(socket) {
+  const sock = createConnection(socket);
+  sock.setNoDelay(true);
+  let buf = "";
+  const waiters = [];
+  sock.setEncoding("utf8");
+  sock.on("data", (s) => {
+    buf += s;
+    let nl;
+    while ((nl = buf.indexOf("\n")) !== -1) {
+      const msg = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      if (msg.QMP || msg.event) {
+        if (msg.QMP) waiters.shift()?.(msg);
+        continue;
+      }
+      waiters.shift()(msg);
+    }
+  });
+  const next = () => new Promise((r) => waiters.push(r));
+  await next(); // greeting
+  let id = 0;
+  const send = (command) => {
+    sock.write(JSON.stringify({ execute: command, id: id++ }) + "\n");
+    return next();
+  };
+  sock.write(JSON.stringify({ execute: "qmp_capabilities", arguments: { enable: ["oob"] }, id: id++ }) + "\n");
+  await next();
+  return { send, close: () => sock.destroy() };
+}
+
+// Wall time depends on QEMU and on the machine's load; this process's CPU time per command is
+// the client's own cost, so both are reported.
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+async function latency(send) {
+  for (let i = 0; i < 200; i++) await send(); // warm-up
+  const c0 = cpuMicros();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < LATENCY_N; i++) await send();
+  return { wall: Number(process.hrtime.bigint() - t0) / 1000 / LATENCY_N, cpu: (cpuMicros() - c0) / LATENCY_N }; // µs per round trip
+}
+
+async function throughput(send) {
+  await Promise.all(Array.from({ length: 500 }, send)); // warm-up
+  const c0 = cpuMicros();
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: PIPELINE_N }, send));
+  return { wall: PIPELINE_N / (Number(process.hrtime.bigint() - t0) / 1e9), cpu: (cpuMicros() - c0) / PIPELINE_N }; // commands per second
+}
+
+const qemu = await startQemu(["raw", "client"]);
+try {
+  const [rawSocket, clientSocket] = qemu.sockets;
+  const raw = await rawClient(rawSocket);
+  const client = new QmpClient({ socket: clientSocket }, { commandTimeoutMs: 0 });
+  await client.connect();
+  const viaClient = () => client.execute("query-status");
+  const viaRaw = () => raw.send("query-status");
+
+  const r = { rawLat: [], cliLat: [], rawTput: [], cliTput: [] };
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 ? [[viaClient, "cli"], [viaRaw, "raw"]] : [[viaRaw, "raw"], [viaClient, "cli"]];
+    for (const [send, who] of order) r[`${who}Lat`].push(await latency(send));
+    for (const [send, who] of order) r[`${who}Tput`].push(await throughput(send));
+  }
+  await client.close();
+  raw.close();
+
+  const m = (xs, k) => median(xs.map((x) => x[k]));
+  const pct = (a, b) => `${a >= b ? "+" : ""}${(((a - b) / b) * 100).toFixed(1)}%`;
+  const [rl, cl, rt, ct] = [m(r.rawLat, "wall"), m(r.cliLat, "wall"), m(r.rawTput, "wall"), m(r.cliTput, "wall")];
+  const [rlc, clc, rtc, ctc] = [m(r.rawLat, "cpu"), m(r.cliLat, "cpu"), m(r.rawTput, "cpu"), m(r.cliTput, "cpu")];
+  console.log(`QMP query-status against ${spawnSync(QEMU, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}; median of ${rounds} rounds`);
+  console.log(`round-trip latency (${LATENCY_N} sequential): raw ${rl.toFixed(1)} µs, qapi-ts ${cl.toFixed(1)} µs (${pct(cl, rl)}); Node CPU per command: raw ${rlc.toFixed(1)} µs, qapi-ts ${clc.toFixed(1)} µs`);
+  console.log(`pipelined throughput (${PIPELINE_N} in flight): raw ${Math.round(rt)} cmd/s, qapi-ts ${Math.round(ct)} cmd/s (${pct(ct, rt)}); Node CPU per command: raw ${rtc.toFixed(1)} µs, qapi-ts ${ctc.toFixed(1)} µs`);
+} finally {
+  qemu.proc.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,31 @@
+// `qapi-ts dump SCHEMA`: the checked model in the format of QEMU's front-end tests (*.out).
+// Errors are QEMU's text on stderr, exit 1.
+import type { CommandModule } from "yargs";
+
+interface DumpArgs {
+  schema: string;
+  compat: boolean;
+}
+
+export const dumpCommand: CommandModule<object, DumpArgs> = {
+  command: "dump <schema>",
+  describe: "Print the checked schema model (QEMU's test dump format)",
+  builder: (y) =>
+    y
+      .positional("schema", { type: "string", demandOption: true, describe: "the main schema file" })
+      .option("compat", {
+        type: "boolean",
+        default: false,
+        describe: "accept the legacy dialect of QEMU before 6.2 (warnings on stderr)",
+      }) as never,
+  handler: async (argv) => {
+    const { loadSchema } = await import("../frontend.ts");
+    const { dumpModel } = await import("../dump.ts");
+    const { formatQemu } = await import("../source.ts");
+    const result = loadSchema(argv.schema, { compat: argv.compat });
+    const messages = result.diagnostics.map((d) => formatQemu(d) + "\n").join("");
+    if (messages) process.stderr.write(messages);
+    if (result.model) process.stdout.write(dumpModel(result.model));
+    process.exitCode = result.model ? 0 : 1;
+  },
+};

@@ -1,0 +1,136 @@
+// `qapi-ts probe`: answers feature-detection queries over a query-qmp-schema reply, read from a
+// file or built from a schema for one configuration. One line per query, in the order given:
+// QUERY<TAB>1 (found), QUERY<TAB>0 (not found), QUERY<TAB>error. Exit 0 when all are found, 1
+// when any is not (or the input is bad: schema, --defines file, reply file contents, as for every
+// command), 2 when a query is an error, on usage errors and when the reply file cannot be read.
+import type { Argv, CommandModule } from "yargs";
+import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
+import { configurationOptions, type ConfigurationArgs } from "./introspect.ts";
+
+interface ProbeArgs extends ConfigurationArgs {
+  query: string[];
+  reply?: string;
+  schema?: string;
+  compat: boolean;
+  unmask: boolean;
+  explain: boolean;
+  json: boolean;
+}
+
+/** Why no reply could be obtained: printed as one line, exit with `code`. */
+class ReplyUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly code: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+export const probeCommand: CommandModule<object, ProbeArgs> = {
+  command: "probe <query..>",
+  describe: "Answer schema path queries (feature detection) over a query-qmp-schema reply",
+  builder: (y) =>
+    configurationOptions(y)
+      // One symbol per -D: an array option would otherwise swallow the queries that follow it.
+      .nargs("define", 1)
+      .positional("query", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "path queries, e.g. blockdev-add/arg-type/+file/$dynamic-auto-read-only",
+      })
+      .option("reply", { type: "string", describe: "a query-qmp-schema reply (JSON file)" })
+      .option("schema", { type: "string", describe: "build the reply from this QAPI schema" })
+      .option("compat", { type: "boolean", default: false, describe: "with --schema: accept the legacy dialect" })
+      .option("unmask", { type: "boolean", default: false, describe: "with --schema: real type names in the reply" })
+      .option("explain", { type: "boolean", default: false, describe: "print the path walked for each query" })
+      .option("json", { type: "boolean", default: false, describe: "structured output" })
+      .conflicts("reply", "schema")
+      .example("$0 probe --reply reply.json 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'", "")
+      .example(
+        "$0 probe --schema qapi/qapi-schema.json -D CONFIG_POSIX --explain 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
+        "",
+      ) as Argv<ProbeArgs>,
+  handler: async (argv) => {
+    const usage = usageError(argv);
+    if (usage) {
+      process.stderr.write(`qapi-ts probe: ${usage}\nRun 'qapi-ts probe --help' for usage.\n`);
+      process.exit(2);
+    }
+    const { SchemaIndex, SchemaReplyError, QueryError } = await import("../../runtime/introspection.ts");
+    let index: InstanceType<typeof SchemaIndex>;
+    try {
+      index = new SchemaIndex(await obtainReply(argv));
+    } catch (err) {
+      if (err instanceof ReplyUnavailable || err instanceof SchemaReplyError) {
+        process.stderr.write(`qapi-ts probe: ${err.message}\n`);
+        process.exit(err instanceof ReplyUnavailable ? err.code : 1);
+      }
+      throw err;
+    }
+
+    const answers = argv.query.map((q): ProbeAnswer | Explanation => {
+      try {
+        return argv.explain ? index.explain(q) : index.probe(q);
+      } catch (err) {
+        // Only an unparsable query (the empty one) gets here.
+        if (!(err instanceof QueryError)) throw err;
+        return { query: q, result: "error", entry: null, member: null, error: err.message };
+      }
+    });
+
+    if (argv.json) {
+      process.stdout.write(JSON.stringify(answers, null, 2) + "\n");
+    } else {
+      const out: string[] = [];
+      for (const a of answers) {
+        out.push(`${a.query}\t${a.result === "found" ? 1 : a.result === "not-found" ? 0 : "error"}`);
+        if ("text" in a) out.push(a.text.replace(/^/gm, "# "));
+        else if (a.error) process.stderr.write(`qapi-ts probe: ${a.query}: ${a.error}\n`);
+      }
+      process.stdout.write(out.join("\n") + "\n");
+    }
+    const code = answers.some((a) => a.result === "error") ? 2 : answers.some((a) => a.result === "not-found") ? 1 : 0;
+    process.exitCode = code;
+  },
+};
+
+/** Option combinations yargs cannot express (checked here: the CLI's fail handler takes messages only). */
+function usageError(argv: ProbeArgs): string | null {
+  if (!argv.reply && !argv.schema) return "give --reply FILE or --schema SCHEMA";
+  if (argv.reply && (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)) {
+    return "-D, --defines, --compat and --unmask apply only to --schema";
+  }
+  return null;
+}
+
+/**
+ * The reply to probe, from whichever source the options name. A live source (`--socket PATH`,
+ * a running QEMU) plugs in here: fetch `query-qmp-schema` and return its `return` value; the
+ * rest of the command is independent of where the reply came from.
+ */
+async function obtainReply(argv: ProbeArgs): Promise<unknown> {
+  if (argv.schema !== undefined) return replyFromSchema(argv.schema, argv);
+  const { readFileSync } = await import("node:fs");
+  let text: string;
+  try {
+    text = readFileSync(argv.reply!, "utf8");
+  } catch (err) {
+    throw new ReplyUnavailable(`can't read ${argv.reply}: ${(err as Error).message}`, 2);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ReplyUnavailable(`${argv.reply}: not JSON: ${(err as Error).message}`, 1);
+  }
+}
+
+/** The payload a QEMU built from `schema` with the configuration's symbols would return. */
+async function replyFromSchema(schema: string, argv: ProbeArgs): Promise<unknown> {
+  const { readConfiguration, loadModelOrExit } = await import("./introspect.ts");
+  const defines = (await readConfiguration(argv)) ?? new Set<string>();
+  const model = await loadModelOrExit(schema, { compat: argv.compat });
+  const { buildIntrospection } = await import("../backends/introspect.ts");
+  return buildIntrospection(model, { defines, unmask: argv.unmask });
+}

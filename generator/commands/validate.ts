@@ -1,0 +1,148 @@
+// `qapi-ts validate SCHEMA (--command NAME [--returns] | --event NAME | --type NAME) [FILE|-]`:
+// checks a JSON value with the validators `generate` writes for SCHEMA (the same module, built
+// in a temporary directory and imported). Exit 0 valid; 1 invalid (QEMU's message and the path
+// on stderr), unknown name, bad JSON or schema errors; 2 usage or I/O errors.
+import type { CommandModule } from "yargs";
+import type { SchemaModel } from "../model.ts";
+import type { Validators } from "../../runtime/validate/index.ts";
+
+/**
+ * The validators module `generate` would write for this model, imported from a temporary
+ * directory (removed again): the very code users get, run in-process.
+ */
+export async function loadValidators(
+  model: SchemaModel,
+  schemaFile: string,
+  defines: ReadonlySet<string> | null = null,
+): Promise<Validators> {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { pathToFileURL } = await import("node:url");
+  const { validatorsBackend, VALIDATORS_JS } = await import("../backends/validators.ts");
+  const file = validatorsBackend(model, { defines, schemaFile }).find((f) => f.path === VALIDATORS_JS)!;
+  const dir = mkdtempSync(join(tmpdir(), "qapi-ts-validate-"));
+  try {
+    const path = join(dir, "validators.mjs");
+    writeFileSync(path, file.content);
+    return (await import(pathToFileURL(path).href)) as Validators;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface ValidateArgs {
+  schema: string;
+  file: string;
+  command: string | undefined;
+  returns: boolean;
+  event: string | undefined;
+  type: string | undefined;
+  compat: boolean;
+  define: string[];
+  "reject-deprecated": boolean;
+  "reject-unstable": boolean;
+  "allow-unknown": boolean;
+}
+
+export const validateCommand: CommandModule<object, ValidateArgs> = {
+  command: "validate <schema> [file]",
+  describe: "Check a JSON value (command arguments or result, event data, a type) against a schema",
+  builder: (y) =>
+    y
+      .positional("schema", { type: "string", demandOption: true, describe: "the main schema file" })
+      .positional("file", { type: "string", default: "-", describe: "the JSON value to check (- for stdin)" })
+      .option("command", { alias: "c", type: "string", describe: "the value is this command's arguments" })
+      .option("returns", { type: "boolean", default: false, describe: "with --command: its result instead" })
+      .option("event", { alias: "e", type: "string", describe: "the value is this event's data" })
+      .option("type", { alias: "t", type: "string", describe: "the value is of this type" })
+      .option("compat", {
+        type: "boolean",
+        default: false,
+        describe: "accept the legacy dialect of QEMU before 6.2 (warnings on stderr)",
+      })
+      .option("define", {
+        alias: "D",
+        type: "string",
+        array: true,
+        default: [],
+        describe: "a condition symbol of the QEMU build (with any -D, conditional parts need theirs)",
+      })
+      .option("reject-deprecated", { type: "boolean", default: false, describe: "compat policy: reject deprecated input" })
+      .option("reject-unstable", { type: "boolean", default: false, describe: "compat policy: reject unstable input" })
+      .option("allow-unknown", {
+        type: "boolean",
+        default: false,
+        describe: "tolerate members the schema lacks (replies from a newer QEMU)",
+      }) as never,
+  handler: async (argv) => {
+    const usage = usageError(argv);
+    if (usage) {
+      process.stderr.write(`qapi-ts: ${usage}\nRun 'qapi-ts validate --help' for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const { readFileSync } = await import("node:fs");
+    const { loadSchema } = await import("../frontend.ts");
+    const { formatQemu } = await import("../source.ts");
+    const { parseJsonLossless, JsonSyntaxError, jsonPointer } = await import("../../runtime/validate/index.ts");
+
+    const loaded = loadSchema(argv.schema, { compat: argv.compat });
+    const messages = loaded.diagnostics.map((d) => formatQemu(d) + "\n").join("");
+    if (messages) process.stderr.write(messages);
+    if (!loaded.model) {
+      process.exitCode = 1;
+      return;
+    }
+
+    const source = argv.file === "-" ? "<stdin>" : argv.file;
+    let text: string;
+    try {
+      text = readFileSync(argv.file === "-" ? 0 : argv.file, "utf8");
+    } catch (err) {
+      process.stderr.write(`qapi-ts: cannot read ${source}: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    let value: unknown;
+    try {
+      value = parseJsonLossless(text);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      process.stderr.write(`${source}:${err.line}:${err.column}: ${err.message.replace(/ at line .*$/, "")}\n`);
+      process.exitCode = 1;
+      return;
+    }
+
+    const validators = await loadValidators(loaded.model, argv.schema);
+    const options = {
+      deprecatedInput: argv["reject-deprecated"] ? ("reject" as const) : ("accept" as const),
+      unstableInput: argv["reject-unstable"] ? ("reject" as const) : ("accept" as const),
+      unknownMembers: argv["allow-unknown"] ? ("ignore" as const) : ("reject" as const),
+      defines: argv.define.length > 0 ? new Set(argv.define) : undefined,
+    };
+    const error =
+      argv.command !== undefined
+        ? argv.returns
+          ? validators.validateCommandReturns(argv.command, value, options)
+          : validators.validateCommandArguments(argv.command, value, options)
+        : argv.event !== undefined
+          ? validators.validateEvent(argv.event, value, options)
+          : validators.validateType(argv.type!, value, options);
+    if (error) {
+      const where = error.path.length ? ` (at ${jsonPointer(error.path)})` : "";
+      process.stderr.write(`${source}: ${error.message}${where}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.exitCode = 0;
+  },
+};
+
+/** Checked here, not with yargs' check(): the CLI's failure handler treats those as crashes. */
+function usageError(a: ValidateArgs): string | null {
+  const chosen = [a.command, a.event, a.type].filter((x) => x !== undefined).length;
+  if (chosen !== 1) return "name exactly one of --command, --event or --type";
+  if (a.returns && a.command === undefined) return "--returns goes with --command";
+  return null;
+}

@@ -1,0 +1,696 @@
+// The QAPI parser: schema files to a stream of top-level expressions (ast.ts), with includes
+// expanded, pragmas applied and `##` documentation blocks parsed (doc.ts).
+//
+// It follows QEMU's parser token by token: a token is lexed (and, if malformed, reported) when
+// the previous one is accepted, and every check happens at the same point as in QEMU, so the
+// first error and its line:column are QEMU's. Tokens come from the chevrotain lexer (lexer.ts);
+// the grammar (four productions) is a small recursive descent over them.
+
+import { readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import type { IToken, TokenType } from "chevrotain";
+import {
+  TokenStream, LCurly, RCurly, LSquare, RSquare, Colon, Comma, Str, BadStr, True, False,
+  DocComment, Comment, Newline, strayAt,
+} from "./lexer.ts";
+import { QAPIError, SourceInfo, newPragma, type Diagnostic, type Pragma } from "./source.ts";
+import type { DictEntry, DictValue, Expr, ParsedSchema, Position, Value } from "./ast.ts";
+import { toPlain } from "./ast.ts";
+import { QAPIDoc, type SectionKind } from "./doc.ts";
+
+export interface ParseOptions {
+  /** Accept the legacy dialect of older QEMU releases (each kind of use warned about once). */
+  compat: boolean;
+  warn(d: Diagnostic): void;
+}
+
+/** Parse a schema file and everything it includes. Throws QAPIError for the first error. */
+export function parseSchema(fname: string, options: ParseOptions): ParsedSchema {
+  const ctx: ParseContext = { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+  new FileParser(fname, null, ctx).parse();
+  return { exprs: ctx.exprs, warnings: ctx.warnings };
+}
+
+/** Parse schema text held in memory (tests, fuzzing); includes resolve relative to fname. */
+export function parseSchemaText(fname: string, src: string, options: ParseOptions): ParsedSchema {
+  const ctx: ParseContext = { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+  new FileParser(fname, null, ctx, src).parse();
+  return { exprs: ctx.exprs, warnings: ctx.warnings };
+}
+
+interface ParseContext {
+  options: ParseOptions;
+  /** Absolute paths of every file parsed so far: each is parsed once. */
+  included: Set<string>;
+  /** Absolute paths by file name (QEMU's os.path.abspath), computed once per name. */
+  absolute: Map<string, string>;
+  /** Bytes of schema text read so far (see MAX_SCHEMA_BYTES). */
+  bytes: number;
+  /** Legacy kinds already reported. */
+  warned: Set<string>;
+  warnings: Diagnostic[];
+  exprs: Expr[];
+}
+
+// Token codes (QEMU's `tok`): the structural character, or one of these.
+const enum T {
+  EOF, LCURLY, RCURLY, LSQUARE, RSQUARE, COLON, COMMA, STR, BOOL, HASH,
+  // lexer-level only: a `#` comment that is not `##`, a newline, malformed text
+  COMMENT, NEWLINE, ERROR,
+}
+
+let codes: T[] | null = null;
+/** Token codes indexed by chevrotain's tokenTypeIdx. */
+function tokenCodes(): T[] {
+  if (codes) return codes;
+  codes = [];
+  const pairs: [TokenType, T][] = [
+    [LCurly, T.LCURLY], [RCurly, T.RCURLY], [LSquare, T.LSQUARE], [RSquare, T.RSQUARE],
+    [Colon, T.COLON], [Comma, T.COMMA], [Str, T.STR], [True, T.BOOL], [False, T.BOOL],
+    [DocComment, T.HASH], [Comment, T.COMMENT], [Newline, T.NEWLINE],
+  ];
+  for (const [type, code] of pairs) codes[type.tokenTypeIdx!] = code;
+  return codes;
+}
+
+/** Deeper nesting than any schema needs; beyond it we report instead of exhausting the stack. */
+const MAX_DEPTH = 1000;
+/**
+ * Bound on the schema text read in one parse (all files together): twenty times QEMU's own
+ * schema, so that absurd inputs get a diagnostic instead of exhausting memory.
+ */
+export const MAX_SCHEMA_BYTES = 16 * 1024 * 1024;
+/** QEMU's limit on documentation line length. */
+const DOC_LINE_MAX = 70;
+
+const strerror: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EISDIR: "Is a directory",
+  EACCES: "Permission denied",
+  ENOTDIR: "Not a directory",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EMFILE: "Too many open files",
+  EIO: "Input/output error",
+};
+
+function absolute(ctx: ParseContext, fname: string): string {
+  let abs = ctx.absolute.get(fname);
+  if (abs === undefined) ctx.absolute.set(fname, (abs = path.resolve(fname)));
+  return abs;
+}
+
+/** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
+function joinDirname(fname: string, include: string): string {
+  if (include.startsWith("/")) return include;
+  const slash = fname.lastIndexOf("/");
+  if (slash < 0) return include;
+  let dir = fname.slice(0, slash + 1);
+  // dirname() strips trailing slashes unless the directory is all slashes
+  if (/[^/]/.test(dir)) dir = dir.replace(/\/+$/, "") + "/";
+  return dir + include;
+}
+
+const PY_SPACE_RE = /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const AT_NAME_COLON = /^@([^:]*): */;
+const TAGGED_SECTION = /^(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): */;
+const TAB_OR_ASTRAL = /[\t\ud800-\udbff]/g;
+
+class FileParser {
+  private readonly src: string;
+  private readonly stream: TokenStream;
+  private readonly tokenCode: T[];
+  private readonly fileInfo: SourceInfo;
+  private readonly pragma: Pragma;
+
+  // QEMU's lexer state: current token, its value, where it starts, the current line.
+  private tok: T = T.EOF;
+  private val: string | boolean = "";
+  private pos = 0;
+  private line = 1;
+  private linePos = 0;
+  private nextSpecial = -1;
+  private depth = 0;
+  /** Offset of the newline the last comment token included, until accept() counts it. */
+  private pendingNewline = -1;
+
+  constructor(
+    private readonly fname: string,
+    private readonly parentInfo: SourceInfo | null,
+    private readonly ctx: ParseContext,
+    text?: string,
+  ) {
+    this.pragma = parentInfo ? parentInfo.pragma : newPragma();
+    this.fileInfo = new SourceInfo(fname, 1, parentInfo, this.pragma);
+    ctx.included.add(absolute(ctx, fname));
+    if (text !== undefined) {
+      ctx.bytes += text.length;
+      if (ctx.bytes > MAX_SCHEMA_BYTES) {
+        throw new QAPIError(parentInfo, `can't read schema file '${fname}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+      }
+    }
+    let src = text ?? this.read();
+    // QEMU reads files in Python's universal-newlines mode: \r\n and \r end lines too
+    if (src.indexOf("\r") >= 0) src = src.replace(/\r\n?/g, "\n");
+    if (src === "" || src[src.length - 1] !== "\n") src += "\n";
+    this.src = src;
+    this.stream = new TokenStream(src);
+    this.tokenCode = tokenCodes();
+  }
+
+  private read(): string {
+    let bytes: Buffer;
+    const cantRead = (reason: string): QAPIError =>
+      new QAPIError(this.parentInfo, `can't read ${this.parentInfo ? "include" : "schema"} file '${this.fname}': ${reason}`);
+    try {
+      // Check the size first: a huge file is refused without being read
+      const { size } = statSync(this.fname);
+      if (this.ctx.bytes + size > MAX_SCHEMA_BYTES) {
+        throw cantRead(`File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+      }
+      bytes = readFileSync(this.fname);
+      this.ctx.bytes += bytes.length;
+    } catch (e) {
+      if (e instanceof QAPIError) throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? "";
+      throw cantRead(strerror[code] ?? (e as Error).message);
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw this.invalidUtf8(bytes);
+    }
+  }
+
+  /** Locate the first byte that is not valid UTF-8 (QEMU reads files as UTF-8 too). */
+  private invalidUtf8(bytes: Buffer): QAPIError {
+    let i = 0;
+    while (i < bytes.length) {
+      const b = bytes[i]!;
+      const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+      if (n === 0 || i + n > bytes.length) break;
+      let ok = true;
+      for (let k = 1; k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) ok = false;
+      if (ok && n === 3 && ((b === 0xe0 && bytes[i + 1]! < 0xa0) || (b === 0xed && bytes[i + 1]! >= 0xa0))) ok = false;
+      if (ok && n === 4 && ((b === 0xf0 && bytes[i + 1]! < 0x90) || (b === 0xf4 && bytes[i + 1]! >= 0x90))) ok = false;
+      if (!ok) break;
+      i += n;
+    }
+    const before = bytes.subarray(0, i);
+    const lineStart = before.lastIndexOf(10) + 1;
+    let line = 1;
+    for (let k = 0; k < lineStart; k++) if (before[k] === 10) line++;
+    const prefix = before.subarray(lineStart).toString("utf8");
+    this.line = line;
+    return new QAPIError(
+      this.fileInfo.at(line),
+      `invalid UTF-8 byte 0x${bytes[i]!.toString(16).padStart(2, "0")}`,
+      columnOf(prefix, prefix.length),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lexing (QEMU's accept())
+
+  /** The current token (a method, so that type narrowing does not survive accept()). */
+  private t(): T {
+    return this.tok;
+  }
+
+  private info(): SourceInfo {
+    return this.fileInfo.at(this.line);
+  }
+
+  /** QEMU's column: 1-based, tabs to the next multiple of 8, code points not UTF-16 units. */
+  private col(offset: number): number {
+    if (this.nextSpecial < this.linePos && this.nextSpecial !== Infinity) {
+      TAB_OR_ASTRAL.lastIndex = this.linePos;
+      const m = TAB_OR_ASTRAL.exec(this.src);
+      this.nextSpecial = m ? m.index : Infinity;
+    }
+    if (this.nextSpecial >= offset) return offset - this.linePos + 1;
+    const prefix = this.src.slice(this.linePos, offset);
+    return columnOf(prefix, prefix.length);
+  }
+
+  private position(): Position {
+    return { line: this.line, col: this.col(this.pos) };
+  }
+
+  private error(message: string): QAPIError {
+    return new QAPIError(this.info(), message, this.col(this.pos));
+  }
+
+  private accept(skipComment = true): void {
+    for (;;) {
+      if (this.pendingNewline >= 0) {
+        // the newline a comment token took along
+        const nl = this.pendingNewline;
+        this.pendingNewline = -1;
+        if (nl + 1 === this.src.length) {
+          this.pos = nl;
+          this.tok = T.EOF;
+          return;
+        }
+        this.line++;
+        this.linePos = nl + 1;
+      }
+      const t: IToken | null = this.stream.pull();
+      if (!t) {
+        this.tok = T.EOF;
+        return;
+      }
+      const offset = t.startOffset + this.stream.base;
+      const code = this.tokenCode[t.tokenTypeIdx] ?? T.ERROR;
+      if (code === T.NEWLINE) {
+        if (offset + 1 === this.src.length) {
+          // QEMU ends at the final newline, so errors at the end point there
+          this.pos = offset;
+          this.tok = T.EOF;
+          return;
+        }
+        this.line++;
+        this.linePos = offset + 1;
+        continue;
+      }
+      this.pos = offset;
+      if (code === T.HASH || code === T.COMMENT) {
+        const image = t.image;
+        const nl = image.indexOf("\n");
+        if (nl >= 0) this.pendingNewline = offset + nl;
+        if (code === T.COMMENT && skipComment) continue;
+        this.tok = T.HASH;
+        this.val = nl >= 0 ? image.slice(0, nl) : image;
+        return;
+      }
+      if (code === T.ERROR) {
+        if (t.tokenType === BadStr) throw this.error(stringError(t.image));
+        throw this.error(`stray '${strayAt(this.src, offset)}'`);
+      }
+      this.tok = code;
+      if (code === T.STR) {
+        const image = t.image;
+        const body = image.slice(1, -1);
+        if (body.indexOf("\\") < 0 && PRINTABLE_ASCII.test(body)) this.val = body;
+        else this.val = decodeString(image, (msg) => this.error(msg));
+      } else if (code === T.BOOL) {
+        this.val = t.tokenType === True;
+      }
+      return;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Values
+
+  private getMembers(pos: Position): DictValue {
+    const entries = new Map<string, DictEntry>();
+    const dict: DictValue = { kind: "dict", entries, pos };
+    if (this.t() === T.RCURLY) {
+      this.accept();
+      return dict;
+    }
+    if (this.t() !== T.STR) throw this.error("expected string or '}'");
+    for (;;) {
+      const key = this.val as string;
+      const keyPos = this.position();
+      this.accept();
+      if (this.t() !== T.COLON) throw this.error("expected ':'");
+      this.accept();
+      if (entries.has(key)) throw this.error(`duplicate key '${key}'`);
+      entries.set(key, { key, keyPos, value: this.getExpr() });
+      if (this.t() === T.RCURLY) {
+        this.accept();
+        return dict;
+      }
+      if (this.t() !== T.COMMA) throw this.error("expected ',' or '}'");
+      this.accept();
+      if (this.t() !== T.STR) throw this.error("expected string");
+    }
+  }
+
+  private getValues(pos: Position): Value {
+    const items: Value[] = [];
+    const list: Value = { kind: "list", items, pos };
+    if (this.t() === T.RSQUARE) {
+      this.accept();
+      return list;
+    }
+    const t = this.t();
+    if (t !== T.LCURLY && t !== T.LSQUARE && t !== T.STR && t !== T.BOOL) throw this.error("expected value or ']'");
+    for (;;) {
+      items.push(this.getExpr());
+      if (this.t() === T.RSQUARE) {
+        this.accept();
+        return list;
+      }
+      if (this.t() !== T.COMMA) throw this.error("expected ',' or ']'");
+      this.accept();
+    }
+  }
+
+  private getExpr(): Value {
+    const pos = this.position();
+    switch (this.t()) {
+      case T.LCURLY:
+      case T.LSQUARE: {
+        if (++this.depth > MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH} levels`);
+        const isDict = this.t() === T.LCURLY;
+        this.accept();
+        const v = isDict ? this.getMembers(pos) : this.getValues(pos);
+        this.depth--;
+        return v;
+      }
+      case T.STR: {
+        const v: Value = { kind: "string", value: this.val as string, pos };
+        this.accept();
+        return v;
+      }
+      case T.BOOL: {
+        const v: Value = { kind: "bool", value: this.val as boolean, pos };
+        this.accept();
+        return v;
+      }
+      default:
+        throw this.error("expected '{', '[', string, or boolean");
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Top level
+
+  parse(): void {
+    const { exprs } = this.ctx;
+    this.accept();
+    let curDoc: QAPIDoc | null = null;
+    while (this.t() !== T.EOF) {
+      const info = this.info();
+      if (this.t() === T.HASH) {
+        this.rejectExprDoc(curDoc);
+        curDoc = this.getDoc();
+        if (!curDoc.symbol) exprs.push({ kind: "freeform", doc: curDoc, info: curDoc.info });
+        continue;
+      }
+      const value = this.getExpr();
+      if (value.kind !== "dict") throw new QAPIError(info, "top-level expression must be an object");
+      const e = value.entries;
+      if (e.has("include")) {
+        this.rejectExprDoc(curDoc);
+        if (e.size !== 1) throw new QAPIError(info, "invalid 'include' directive");
+        const include = e.get("include")!.value;
+        if (include.kind !== "string") throw new QAPIError(info, "value of 'include' must be a string");
+        const resolved = joinDirname(this.fname, include.value);
+        exprs.push({ kind: "include", file: include.value, resolved, info });
+        this.include(include.value, info, resolved);
+      } else if (e.has("pragma")) {
+        this.rejectExprDoc(curDoc);
+        if (e.size !== 1) throw new QAPIError(info, "invalid 'pragma' directive");
+        const pragma = e.get("pragma")!.value;
+        if (pragma.kind !== "dict") throw new QAPIError(info, "value of 'pragma' must be an object");
+        for (const [name, entry] of pragma.entries) this.applyPragma(name, entry.value, info);
+      } else {
+        if (curDoc && !curDoc.symbol) throw new QAPIError(curDoc.info, "definition documentation required");
+        exprs.push({ kind: "definition", expr: value, plain: toPlain(value) as Map<string, never>, info, doc: curDoc });
+      }
+      curDoc = null;
+    }
+    this.rejectExprDoc(curDoc);
+  }
+
+  private rejectExprDoc(doc: QAPIDoc | null): void {
+    if (doc && doc.symbol) {
+      throw new QAPIError(doc.info, `documentation for '${doc.symbol}' is not followed by the definition`);
+    }
+  }
+
+  private include(include: string, info: SourceInfo, resolved: string): void {
+    const abs = absolute(this.ctx, resolved);
+    for (let inf: SourceInfo | null = info; inf; inf = inf.parent) {
+      if (abs === absolute(this.ctx, inf.fname)) throw new QAPIError(info, `inclusion loop for ${include}`);
+    }
+    if (this.ctx.included.has(abs)) return;
+    new FileParser(resolved, info, this.ctx).parse();
+  }
+
+  private applyPragma(name: string, value: Value, info: SourceInfo): void {
+    const listOfStr = (what: string): string[] => {
+      if (value.kind !== "list" || value.items.some((v) => v.kind !== "string")) {
+        throw new QAPIError(info, `pragma ${what} must be a list of strings`);
+      }
+      return value.items.map((v) => (v as { value: string }).value);
+    };
+    const p = this.pragma;
+    switch (name) {
+      case "doc-required":
+        if (value.kind !== "bool") throw new QAPIError(info, "pragma 'doc-required' must be boolean");
+        p.docRequired = value.value;
+        return;
+      case "command-name-exceptions":
+        p.commandNameExceptions = listOfStr(name);
+        return;
+      case "command-returns-exceptions":
+        p.commandReturnsExceptions = listOfStr(name);
+        return;
+      case "documentation-exceptions":
+        p.documentationExceptions = listOfStr(name);
+        return;
+      case "member-name-exceptions":
+        p.memberNameExceptions = listOfStr(name);
+        return;
+    }
+    // Names older releases used for the same lists.
+    const legacy: Record<string, "commandReturnsExceptions" | "memberNameExceptions"> = {
+      "returns-whitelist": "commandReturnsExceptions",
+      "name-case-whitelist": "memberNameExceptions",
+    };
+    const field = legacy[name];
+    if (field && this.ctx.options.compat) {
+      this.legacyUse(`pragma-${name}`, info, undefined, `legacy pragma '${name}'`);
+      p[field] = listOfStr(name);
+      return;
+    }
+    throw new QAPIError(info, `unknown pragma '${name}'`);
+  }
+
+  /**
+   * A legacy-dialect construct: an error (QEMU 10.2's message) unless compat, where each kind
+   * is reported once as a warning.
+   */
+  private legacyUse(kind: string, info: SourceInfo, col: number | undefined, message: string): void {
+    if (!this.ctx.options.compat) throw new QAPIError(info, message, col);
+    if (this.ctx.warned.has(kind)) return;
+    this.ctx.warned.add(kind);
+    const d: Diagnostic = { severity: "warning", message: `${message} (accepted by --compat)`, info, col };
+    this.ctx.warnings.push(d);
+    this.ctx.options.warn(d);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Documentation blocks
+
+  /** The text of the current doc line; null at the closing `##`. */
+  private getDocLine(): string | null {
+    if (this.t() !== T.HASH) throw this.error("documentation comment must end with '##'");
+    const val = this.val as string;
+    if (val.startsWith("##")) {
+      if (val !== "##") throw this.error("junk after '##' at end of documentation comment");
+      return null;
+    }
+    if (val === "#") return "";
+    if (val[1] !== " ") throw this.error("missing space after #");
+    const line = rstrip(val.slice(2));
+    // Indented lines (examples, continuations) may run long: they often hold URLs or QMP text
+    if (line.length + 2 > DOC_LINE_MAX && leadingSpace(line) === 0) {
+      this.legacyUse("doc-long-line", this.info(), this.col(this.pos), `documentation line longer than ${DOC_LINE_MAX} characters`);
+    }
+    return line;
+  }
+
+  private nextDocLine(): string | null {
+    this.accept(false);
+    return this.getDocLine();
+  }
+
+  /** Lines of an indented description or section; returns the first line after it. */
+  private getDocIndented(doc: QAPIDoc): string | null {
+    let line = this.nextDocLine();
+    while (line === "") {
+      doc.appendLine(line);
+      line = this.nextDocLine();
+    }
+    if (line === null) return line;
+    const indent = leadingSpace(line);
+    if (!indent) return line;
+    doc.appendLine(line);
+    let prevLineBlank = false;
+    for (;;) {
+      line = this.nextDocLine();
+      if (line === null) return line;
+      if (AT_NAME_COLON.test(line)) return line;
+      const curIndent = leadingSpace(line);
+      if (line !== "" && curIndent < indent) {
+        // A blank line ends the indented text, a de-indent without one is a mistake
+        if (prevLineBlank) return line;
+        this.legacyUse(
+          "doc-de-indent", this.info(), this.col(this.pos),
+          `unexpected de-indent (expected at least ${indent} spaces)`,
+        );
+      }
+      doc.appendLine(line);
+      prevLineBlank = line === "";
+    }
+  }
+
+  /** Lines of a plain paragraph; returns the line that ends it (blank, or null at `##`). */
+  private getDocParagraph(doc: QAPIDoc): string | null {
+    for (;;) {
+      const line = this.nextDocLine();
+      if (line === null || line === "") return line;
+      doc.appendLine(line);
+    }
+  }
+
+  private getDoc(): QAPIDoc {
+    if (this.val !== "##") throw this.error("junk after '##' at start of documentation comment");
+    const info = this.info();
+    let line = this.nextDocLine();
+    let doc: QAPIDoc;
+    if (line !== null && line.startsWith("@")) {
+      // Definition documentation
+      if (!line.endsWith(":")) throw this.error("line should end with ':'");
+      const symbol = line.slice(1, -1);
+      if (!symbol) throw this.error("name required after '@'");
+      doc = new QAPIDoc(info, symbol);
+      line = this.nextDocLine();
+      let noMoreArgs = false;
+      while (line !== null) {
+        while (line === "") line = this.nextDocLine();
+        if (line === null) break;
+        let m: RegExpExecArray | null;
+        if (line === "Features:") {
+          if (doc.features.size) throw this.error("duplicated 'Features:' line");
+          line = this.nextDocLine();
+          while (line === "") line = this.nextDocLine();
+          while (line !== null && (m = AT_NAME_COLON.exec(line))) {
+            doc.newFeature(this.info(), m[1]!);
+            const text = line.slice(m[0].length);
+            if (text) doc.appendLine(text);
+            line = this.getDocIndented(doc);
+          }
+          if (!doc.features.size) throw this.error("feature descriptions expected");
+          noMoreArgs = true;
+        } else if ((m = AT_NAME_COLON.exec(line))) {
+          if (noMoreArgs) {
+            this.legacyUse("doc-late-description", this.info(), this.col(this.pos), `description of '@${m[1]}:' follows a section`);
+          }
+          while (line !== null && (m = AT_NAME_COLON.exec(line))) {
+            doc.newArgument(this.info(), m[1]!);
+            const text = line.slice(m[0].length);
+            if (text) doc.appendLine(text);
+            line = this.getDocIndented(doc);
+          }
+          noMoreArgs = true;
+        } else if ((m = TAGGED_SECTION.exec(line))) {
+          const tag = m[1]!;
+          if (tag.startsWith("Note") || tag.startsWith("Example")) {
+            const advice = tag.startsWith("Note")
+              ? "Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead."
+              : "Please use the '.. qmp-example::' directive, or other suitable markup instead.";
+            this.legacyUse(tag.startsWith("Note") ? "doc-note-section" : "doc-example-section", this.info(), this.col(this.pos), `The '${tag}' section is no longer supported. ${advice}`);
+            // Legacy: the section's text as an ordinary paragraph, tag included
+            doc.ensureUntaggedSection(this.info());
+            doc.appendLine(line);
+            line = this.getDocParagraph(doc);
+            noMoreArgs = true;
+            continue;
+          }
+          doc.newTaggedSection(this.info(), (tag === "TODO" ? "Todo" : tag) as SectionKind);
+          const text = line.slice(m[0].length);
+          if (text) doc.appendLine(text);
+          line = this.getDocIndented(doc);
+          noMoreArgs = true;
+        } else {
+          doc.ensureUntaggedSection(this.info());
+          doc.appendLine(line);
+          line = this.getDocParagraph(doc);
+        }
+      }
+    } else {
+      // Free-form documentation
+      doc = new QAPIDoc(info);
+      doc.ensureUntaggedSection(this.info());
+      while (line !== null) {
+        const m = AT_NAME_COLON.exec(line);
+        if (m) throw this.error(`'@${m[1]}:' not allowed in free-form documentation`);
+        doc.appendLine(line);
+        line = this.nextDocLine();
+      }
+    }
+    this.accept();
+    doc.end();
+    return doc;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f) || (c >= 0x80 && PY_SPACE_RE.test(String.fromCharCode(c)));
+}
+
+/** Python's str.rstrip(). */
+function rstrip(s: string): string {
+  let end = s.length;
+  while (end > 0 && isSpace(s.charCodeAt(end - 1))) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** Length of the leading whitespace (QEMU: re.match(r'\s*', line).end()). */
+function leadingSpace(line: string): number {
+  let i = 0;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Column after `prefix` (the line's text before the token), QEMU's way. */
+function columnOf(prefix: string, end: number): number {
+  let col = 1;
+  for (let i = 0; i < end; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c === 9) col = (((col - 1) >> 3) + 1) * 8 + 1;
+    else if (c >= 0xdc00 && c < 0xe000 && i > 0 && prefix.charCodeAt(i - 1) >= 0xd800 && prefix.charCodeAt(i - 1) < 0xdc00) continue;
+    else col++;
+  }
+  return col;
+}
+
+/** Decode a string token QEMU's way: only `\\` escapes, only printable ASCII. */
+function decodeString(image: string, fail: (msg: string) => QAPIError): string {
+  let out = "";
+  let esc = false;
+  for (let i = 1; ; i++) {
+    if (i >= image.length) throw fail(`missing terminating "'"`);
+    const ch = image[i]!;
+    if (esc) {
+      if (ch !== "\\") throw fail(`unknown escape \\${String.fromCodePoint(image.codePointAt(i)!)}`);
+      esc = false;
+    } else if (ch === "\\") {
+      esc = true;
+      continue;
+    } else if (ch === "'") {
+      return out;
+    }
+    const c = ch.charCodeAt(0);
+    if (c < 32 || c >= 127) throw fail("funny character in string");
+    out += ch;
+  }
+}
+
+/** The message for an unterminated string (or an earlier problem in it). */
+function stringError(image: string): string {
+  try {
+    decodeString(image, (msg) => new QAPIError(null, msg));
+  } catch (e) {
+    return (e as QAPIError).message;
+  }
+  return `missing terminating "'"`;
+}

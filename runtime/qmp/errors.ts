@@ -1,0 +1,60 @@
+// The two kinds of failure a QMP caller sees: QEMU said no (QmpError, with QEMU's own error
+// class and text), or the client could not get an answer at all (QmpClientError, with a code
+// a program can switch on). Both carry the command name so a log line says what failed.
+
+/** QEMU answered the command with an error reply. */
+export class QmpError extends Error {
+  override readonly name = "QmpError";
+  /** QEMU's error class: GenericError, CommandNotFound, DeviceNotFound, ... */
+  readonly class: string;
+  /** QEMU's human-readable text (not meant to be parsed). */
+  readonly desc: string;
+  /** The command that failed ("" when QEMU could not tell which, e.g. a JSON parse error). */
+  readonly command: string;
+
+  constructor(errorClass: string, desc: string, command: string) {
+    super(`${command ? `${command}: ` : ""}${errorClass}: ${desc}`);
+    this.class = errorClass;
+    this.desc = desc;
+    this.command = command;
+  }
+}
+
+export type QmpClientErrorCode =
+  /** No connection could be made (refused, missing socket, connect timeout). */
+  | "connect"
+  /** Connected, but no greeting (or a malformed one) came in time. */
+  | "greeting"
+  /** qmp_capabilities failed. */
+  | "negotiation"
+  /** The connection closed (QEMU exited or was killed) with the command pending, or before it was sent. */
+  | "disconnected"
+  /** The command's timeout elapsed with no reply. */
+  | "timeout"
+  /** The caller's AbortSignal fired. */
+  | "aborted"
+  /** The live schema (client.schema()) has no such command, or it cannot run out-of-band. */
+  | "not-in-schema"
+  /** Refused by the client's compat policy (e.g. a deprecated command with deprecatedInput: "reject"). */
+  | "compat"
+  /** The validation hook rejected the arguments (nothing was sent) or the result. */
+  | "invalid-arguments"
+  | "invalid-result"
+  /** An event iterator fell further behind than its buffer allows (policy "error"). */
+  | "event-overflow"
+  /** The client was closed by its owner. */
+  | "closed";
+
+/** The client could not obtain an answer from QEMU. */
+export class QmpClientError extends Error {
+  override readonly name = "QmpClientError";
+  constructor(
+    readonly code: QmpClientErrorCode,
+    message: string,
+    /** The command concerned, when there is one. */
+    readonly command?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,138 @@
+// Event delivery. Listeners are called synchronously as each event is parsed, so they need no
+// buffer. Async iterators consume at their own pace, so each has its own bounded queue:
+//
+// Buffering policy: an iterator holds at most `maxBuffered` undelivered events (default
+// 10 000). When one more arrives, `overflow` decides:
+//   - "error" (default): the iterator yields what it holds, then throws a QmpClientError with
+//     code "event-overflow" and ends. Loss is never silent.
+//   - "drop-oldest": the oldest held event is discarded and `dropped` counts it; the iterator
+//     goes on. For consumers that only care about recent state.
+// The socket is never paused for a slow iterator: that would also hold back command replies.
+
+import { QmpClientError } from "./errors.ts";
+
+/** An event as QEMU sends it. `data` is absent for events without data (QEMU omits it). */
+export interface QmpEvent<Name extends string = string, Data = unknown> {
+  event: Name;
+  data: Data;
+  timestamp: { seconds: number; microseconds: number };
+}
+
+export type OverflowPolicy = "error" | "drop-oldest";
+
+export interface EventIteratorOptions {
+  /** Most undelivered events held (default 10 000). */
+  maxBuffered?: number;
+  overflow?: OverflowPolicy;
+  /** Ends the iterator when aborted. */
+  signal?: AbortSignal;
+}
+
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  /** Events discarded under the "drop-oldest" policy. */
+  dropped = 0;
+  // A ring would avoid shift()'s cost on huge backlogs; head-index slicing keeps it O(1) amortised.
+  private items: T[] = [];
+  private head = 0;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  private ended = false;
+  private failure: unknown = null;
+  private readonly maxBuffered: number;
+  private readonly overflow: OverflowPolicy;
+  private readonly onDone: () => void;
+  private readonly onAbort = (): void => this.end();
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(options: EventIteratorOptions, onDone: () => void) {
+    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.overflow = options.overflow ?? "error";
+    this.onDone = onDone;
+    this.signal = options.signal;
+    if (this.signal?.aborted) this.end();
+    else this.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Number of events waiting to be consumed. */
+  get buffered(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    if (this.ended || this.failure) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve({ value: item, done: false });
+      return;
+    }
+    if (this.buffered >= this.maxBuffered) {
+      if (this.overflow === "drop-oldest") {
+        this.head++;
+        this.dropped++;
+      } else {
+        this.failure = new QmpClientError(
+          "event-overflow",
+          `event iterator fell more than ${this.maxBuffered} events behind; later events were not kept`,
+        );
+        this.detach();
+        return;
+      }
+    }
+    this.items.push(item);
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** No more events will come (disconnect, close, abort): consumers get what is held, then done. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.detach();
+    if (this.waiter && this.buffered === 0) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffered > 0) {
+      const value = this.items[this.head];
+      this.items[this.head++] = undefined as T; // let it be collected
+      if (this.buffered === 0) {
+        this.items = [];
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failure) {
+      const f = this.failure;
+      this.failure = null;
+      this.ended = true;
+      return Promise.reject(f);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** `break` in a for-await loop lands here: stop listening and drop what is held. */
+  return(): Promise<IteratorResult<T>> {
+    this.items = [];
+    this.head = 0;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private detach(): void {
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.onDone();
+  }
+}

@@ -1,0 +1,22 @@
+// The QMP client's public surface. runtime/ depends on nothing in generator/.
+export { QmpClient } from "./client.ts";
+export type {
+  AnyCommands,
+  AnyEvents,
+  ArgsOf,
+  CommandSpec,
+  CompatPolicy,
+  EventMapOf,
+  ExecuteOptions,
+  ExecuteParams,
+  QmpClientOptions,
+  QmpGreeting,
+  ReconnectOptions,
+  ReturnsOf,
+  ValidatorOptions,
+  Validators,
+} from "./client.ts";
+export { QmpError, QmpClientError, type QmpClientErrorCode } from "./errors.ts";
+export { EventQueue, type EventIteratorOptions, type OverflowPolicy, type QmpEvent } from "./events.ts";
+export { parseHostPort, type QmpTarget } from "./transport.ts";
+export { fetchQmpSchema } from "./fetch-schema.ts";

@@ -1,0 +1,210 @@
+// Bad input gets one diagnostic with its location and exit 1: never a stack trace, a hang or
+// unbounded memory. Each case runs through parseSchema and through `qapi-ts lint`.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseSchema, parseSchemaText, MAX_SCHEMA_BYTES } from "../generator/parser.ts";
+import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = path.join(projectRoot, "bin/qapi-ts");
+const strict = { compat: false, warn(): void {} };
+
+/** A small valid schema (written for these tests) to truncate and corrupt. */
+const sample = `# A schema for bad-input tests
+{ 'pragma': { 'doc-required': true } }
+
+##
+# = Things
+##
+
+##
+# @Colour:
+#
+# Colours.
+#
+# @red: warm
+#
+# @blue: cold
+#
+# Since: 1.0
+##
+{ 'enum': 'Colour', 'data': [ 'red', { 'name': 'blue', 'if': 'HAVE_BLUE' } ] }
+
+##
+# @paint:
+#
+# @colour: which
+#
+# @coats: how many
+#
+# Returns: nothing much
+##
+{ 'command': 'paint', 'data': { 'colour': 'Colour', '*coats': 'int' },
+  'returns': 'str', 'allow-oob': true }
+`;
+
+/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+function pseudoRandomBytes(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** The diagnostic parseSchema raises for a file (fails the test if it raises nothing else). */
+function diagnosticOf(fname: string): Diagnostic {
+  try {
+    parseSchema(fname, strict);
+  } catch (e) {
+    if (e instanceof QAPIError) return e.diagnostic;
+    throw e;
+  }
+  throw new Error(`${fname} parsed without error`);
+}
+
+/** Lint through the CLI: exit 1 and exactly the in-process diagnostic on stderr. */
+function expectLintReports(fname: string, d: Diagnostic): void {
+  const r = spawnSync(process.execPath, [bin, "lint", fname], { encoding: "utf8", timeout: 120_000 });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toBe(formatQemu(d) + "\n");
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+}
+
+let dir = "";
+const file = (name: string, content: string | Buffer): string => {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "qapi-bad-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("bad input", () => {
+  test("the sample itself is valid", () => {
+    expect(parseSchemaText("sample.json", sample, strict).exprs.map((e) => e.kind)).toEqual(["freeform", "definition", "definition"]);
+  });
+
+  test("every truncation of a schema parses or gets a located diagnostic", () => {
+    let errors = 0;
+    for (let n = 0; n < sample.length; n++) {
+      try {
+        parseSchemaText("cut.json", sample.slice(0, n), strict);
+      } catch (e) {
+        if (!(e instanceof QAPIError)) throw e;
+        expect(e.diagnostic.info?.fname).toBe("cut.json");
+        expect(e.diagnostic.info!.line).toBeGreaterThan(0);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(sample.length / 2);
+    const cut = file("truncated.json", sample.slice(0, sample.indexOf("'returns'") + 4));
+    const d = diagnosticOf(cut);
+    expect(formatQemu(d)).toBe(`${cut}:31:3: missing terminating "'"`);
+    expectLintReports(cut, d);
+  });
+
+  test("binary garbage", () => {
+    const f = file("garbage.json", pseudoRandomBytes(8192, 42));
+    const d = diagnosticOf(f);
+    expect(d.info?.line).toBeGreaterThan(0);
+    expect(d.col).toBeGreaterThan(0);
+    expectLintReports(f, d);
+    // garbage that happens to be valid UTF-8 (control characters, NULs) is stray text
+    const ascii = file("ascii-garbage.json", Buffer.from(pseudoRandomBytes(4096, 7).map((b) => b & 0x7f)));
+    const d2 = diagnosticOf(ascii);
+    expect(d2.col).toBeGreaterThan(0);
+    expectLintReports(ascii, d2);
+    expect(formatQemu(diagnosticOf(file("nul.json", "{ 'a': \0 }\n")))).toMatch(/nul\.json:1:8: stray '\0'$/);
+  });
+
+  test("invalid UTF-8, located at the first bad byte", () => {
+    const f = file("latin1.json", Buffer.concat([Buffer.from("{ 'enum': 'E',\n  'data': [ 'caf"), Buffer.from([0xe9]), Buffer.from("' ] }\n")]));
+    const d = diagnosticOf(f);
+    expect(formatQemu(d)).toBe(`${f}:2:17: invalid UTF-8 byte 0xe9`);
+    expectLintReports(f, d);
+  });
+
+  test("100 000 nested brackets and braces", () => {
+    const brackets = file("nested.json", "{ 'a': " + "[".repeat(100_000));
+    const d = diagnosticOf(brackets);
+    expect(formatQemu(d)).toBe(`${brackets}:1:1007: nesting deeper than 1000 levels`);
+    expectLintReports(brackets, d);
+    const braces = file("nested-obj.json", "{ 'a': ".repeat(100_000) + "'x'" + " }".repeat(100_000) + "\n");
+    expect(diagnosticOf(braces).message).toBe("nesting deeper than 1000 levels");
+  });
+
+  test("a 50 MB schema is refused before it is read", () => {
+    const f = path.join(dir, "huge.json");
+    const fd = openSync(f, "w");
+    const unit = Buffer.from("{ 'struct': 'S', 'data': { 'member': 'int' } }\n".repeat(1000));
+    for (let written = 0; written < 50 * 1024 * 1024; written += unit.length) writeSync(fd, unit);
+    closeSync(fd);
+    const d = diagnosticOf(f);
+    expect(d.info).toBeNull();
+    expect(formatQemu(d)).toBe(`can't read schema file '${f}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+    expectLintReports(f, d);
+  });
+
+  test("includes across the size limit are refused too, at the include", () => {
+    const big = Buffer.from("# filler\n".repeat(Math.ceil(MAX_SCHEMA_BYTES / 2 / 9)));
+    file("half1.json", big);
+    file("half2.json", big);
+    const main = file("halves.json", "{ 'include': 'half1.json' }\n{ 'include': 'half2.json' }\n");
+    const d = diagnosticOf(main);
+    expect(formatQemu(d)).toMatch(/halves\.json:2: can't read include file '.*half2\.json': File too large/);
+  });
+
+  test("include of a directory, of a missing file, of itself", () => {
+    mkdirSync(path.join(dir, "subdir"));
+    const cases: [string, string, string][] = [
+      ["inc-dir.json", "{ 'include': 'subdir' }\n", `inc-dir.json:1: can't read include file '${dir}/subdir': Is a directory`],
+      ["inc-missing.json", "\n{ 'include': 'nowhere.json' }\n", `inc-missing.json:2: can't read include file '${dir}/nowhere.json': No such file or directory`],
+      ["inc-self.json", "{ 'include': 'inc-self.json' }\n", "inc-self.json:1: inclusion loop for inc-self.json"],
+    ];
+    for (const [name, text, message] of cases) {
+      const f = file(name, text);
+      const d = diagnosticOf(f);
+      expect(formatQemu(d)).toBe(`${dir}/${message}`);
+      expectLintReports(f, d);
+    }
+  });
+
+  test("a missing, a directory and an unreadable schema file", () => {
+    const missing = path.join(dir, "missing.json");
+    expect(formatQemu(diagnosticOf(missing))).toBe(`can't read schema file '${missing}': No such file or directory`);
+    expectLintReports(missing, diagnosticOf(missing));
+    expect(formatQemu(diagnosticOf(dir))).toBe(`can't read schema file '${dir}': Is a directory`);
+    // A symlink loop cannot be read by anyone, root included.
+    const loop = path.join(dir, "loop.json");
+    symlinkSync(loop, loop);
+    expect(formatQemu(diagnosticOf(loop))).toBe(`can't read schema file '${loop}': Too many levels of symbolic links`);
+    expectLintReports(loop, diagnosticOf(loop));
+  });
+
+  test.skipIf(process.getuid?.() === 0)("a file without read permission (not testable as root)", () => {
+    const f = file("secret.json", sample);
+    chmodSync(f, 0o000);
+    expect(formatQemu(diagnosticOf(f))).toBe(`can't read schema file '${f}': Permission denied`);
+    expectLintReports(f, diagnosticOf(f));
+  });
+
+  test("empty and comment-only files are valid and empty", () => {
+    for (const text of ["", "\n", "# just a comment", "   \n\t\n# c\n"]) {
+      expect(parseSchemaText("e.json", text, strict).exprs).toEqual([]);
+    }
+    expect(formatQemu(diagnosticOf(file("open-doc.json", "##\n")))).toMatch(/open-doc\.json:1:3: documentation comment must end with '##'$/);
+  });
+});

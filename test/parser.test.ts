@@ -1,0 +1,374 @@
+// The parser on its own (generator/parser.ts, lexer.ts, doc.ts): QEMU's regression cases as far
+// as parsing decides them, values and their positions, includes and pragmas, documentation
+// blocks, the legacy dialect under compat, and the real QEMU schemas.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseSchema, parseSchemaText, type ParseOptions } from "../generator/parser.ts";
+import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
+import type { Expr, TopLevelExpr, Value } from "../generator/ast.ts";
+import type { QAPIDoc } from "../generator/doc.ts";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const shared = path.resolve(projectRoot, "../shared");
+const casesDir = path.join(shared, "qemu-10.2/tests/qapi-schema");
+const haveShared = existsSync(path.join(casesDir, "CASES"));
+if (!haveShared) console.log(`parser: QEMU cases skipped, ${shared} is absent`);
+
+const strict: ParseOptions = { compat: false, warn() {} };
+
+/** Parse text; the error as QEMU prints it, or null. */
+function errorOf(text: string, fname = "t.json", options: ParseOptions = strict): string | null {
+  try {
+    parseSchemaText(fname, text, options);
+    return null;
+  } catch (e) {
+    if (e instanceof QAPIError) return formatQemu(e.diagnostic);
+    throw e;
+  }
+}
+
+function defs(text: string): TopLevelExpr[] {
+  return parseSchemaText("t.json", text, strict).exprs.filter((e): e is TopLevelExpr => e.kind === "definition");
+}
+
+/** Docs in the order of the stream, printed as QEMU's test-qapi.py prints them. */
+function printDocs(exprs: Expr[]): string {
+  let out = "";
+  for (const e of exprs) {
+    const doc: QAPIDoc | null = e.kind === "include" ? null : e.doc;
+    if (!doc) continue;
+    out += doc.symbol ? `doc symbol=${doc.symbol}\n` : "doc freeform\n";
+    out += `    body=\n${doc.body.text}\n`;
+    for (const [n, s] of doc.args) out += `    arg=${n}\n${s.text}\n`;
+    for (const [n, s] of doc.features) out += `    feature=${n}\n${s.text}\n`;
+    for (const s of doc.sections) out += `    section=${s.kind}\n${s.text}\n`;
+  }
+  return out;
+}
+
+describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser decides them", () => {
+  const cases = haveShared ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean) : [];
+  const cwd = process.cwd();
+  beforeAll(() => process.chdir(casesDir));
+  afterAll(() => process.chdir(cwd));
+
+  test("every error the parser raises is QEMU's, byte for byte; valid cases parse", () => {
+    let parseErrors = 0;
+    const wrong: string[] = [];
+    for (const name of cases) {
+      const expected = readFileSync(`${name}.err`, "utf8");
+      let got = "";
+      try {
+        parseSchema(`${name}.json`, strict);
+      } catch (e) {
+        if (!(e instanceof QAPIError)) throw e;
+        got = formatQemu(e.diagnostic) + "\n";
+      }
+      if (got) {
+        parseErrors++;
+        if (got !== expected) wrong.push(`${name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+      } else if (/^[^\s:]+:\d+:\d+: /m.test(expected)) {
+        // Only the parser reports columns: such an error must have come from here.
+        wrong.push(`${name}: parsed, but QEMU reports ${JSON.stringify(expected)}`);
+      }
+    }
+    console.log(`parser: ${parseErrors} of ${cases.length} cases end in a parse error, ${parseErrors - wrong.length} exactly QEMU's`);
+    expect(wrong).toEqual([]);
+    expect(parseErrors).toBeGreaterThan(0);
+  });
+
+  test("documentation blocks print as in the expected dumps", () => {
+    let compared = 0;
+    for (const name of cases) {
+      const out = readFileSync(`${name}.out`, "utf8");
+      if (!out) continue;
+      const at = out.search(/^doc (symbol=|freeform)/m);
+      let expected = at < 0 ? "" : out.slice(at);
+      const parsed = parseSchema(`${name}.json`, strict);
+      // Undocumented members of documentation-exceptions get an empty description when the
+      // model connects them (schema.ts); the parser alone cannot know them.
+      const exempt = new Set<string>();
+      for (const e of parsed.exprs) if (e.kind !== "include") for (const x of e.info.pragma.documentationExceptions) exempt.add(x);
+      const got = printDocs(parsed.exprs);
+      const blocks = (text: string): string[] => text.split(/(?=^doc (?:symbol=|freeform))/m);
+      const gotBlocks = blocks(got);
+      expected = blocks(expected)
+        .map((block, i) => {
+          const symbol = /^doc symbol=(\S+)/.exec(block)?.[1];
+          if (!symbol || !exempt.has(symbol)) return block;
+          return block.replace(/^ {4}arg=\S+\n\n/gm, (arg) => (gotBlocks[i]?.includes(arg) ? arg : ""));
+        })
+        .join("");
+      expect(got, name).toBe(expected);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+});
+
+describe("values", () => {
+  test("strings, booleans, lists and objects, with line and column", () => {
+    const [d] = defs("# comment\n{ 'struct': 'S', # trailing\n  'data': [ true, false, {} ] }\n");
+    const data = d!.expr.entries.get("data")!;
+    expect(d!.info.line).toBe(2);
+    expect(data.keyPos).toEqual({ line: 3, col: 3 });
+    const list = data.value as Extract<Value, { kind: "list" }>;
+    expect(list.pos).toEqual({ line: 3, col: 11 });
+    expect(list.items.map((v) => [v.kind, v.pos.col])).toEqual([["bool", 13], ["bool", 19], ["dict", 26]]);
+    expect(d!.plain.get("data")).toEqual([true, false, new Map()]);
+    expect([...d!.expr.entries.keys()]).toEqual(["struct", "data"]);
+  });
+
+  test("only \\\\ escapes; printable ASCII only", () => {
+    expect(defs("{ 'a': 'x\\\\y' }")[0]!.plain.get("a")).toBe("x\\y");
+    expect(errorOf("{ 'a': 'x\\'y' }")).toBe("t.json:1:8: unknown escape \\'");
+    expect(errorOf("{ 'a': 'x\\ny' }")).toBe("t.json:1:8: unknown escape \\n");
+    expect(errorOf("{ 'a': 'caf\u00e9' }")).toBe("t.json:1:8: funny character in string");
+    expect(errorOf("{ 'a': 'tab\there' }")).toBe("t.json:1:8: funny character in string");
+    expect(errorOf("{ 'a': 'open }\n")).toBe("t.json:1:8: missing terminating \"'\"");
+    expect(errorOf("{ 'a': 'open")).toBe("t.json:1:8: missing terminating \"'\"");
+  });
+
+  test("\\r\\n and \\r end lines, as in Python's universal-newlines mode", () => {
+    const [d] = defs("# c\r\n{ 'enum': 'E',\r 'data': [] }\r\n");
+    expect(d!.info.line).toBe(2);
+    expect(d!.expr.entries.get("data")!.keyPos).toEqual({ line: 3, col: 2 });
+    expect(errorOf("##\r\n# @x:\r\n##\r\n{ 'enum': 'x', 'data': [] }\r\n")).toBeNull();
+  });
+
+  test("columns expand tabs to the next multiple of 8 and count code points", () => {
+    expect(errorOf("\t{ 'a' 'b' }")).toBe("t.json:1:15: expected ':'");
+    expect(errorOf("  \t x")).toBe("t.json:1:10: stray 'x'");
+    expect(errorOf("# \u{1F600}\n\u00e9 x")).toBe("t.json:2:1: stray '\u00e9'");
+    expect(errorOf("{ '\u{1F600}' }")).toBe("t.json:1:3: funny character in string");
+  });
+
+  test("QEMU's syntax errors", () => {
+    expect(errorOf("{ 'a': 'b' 'c' }")).toBe("t.json:1:12: expected ',' or '}'");
+    expect(errorOf("{ 'a': 'b', }")).toBe("t.json:1:13: expected string");
+    expect(errorOf("{ 'a': [ 'b' 'c' ] }")).toBe("t.json:1:14: expected ',' or ']'");
+    expect(errorOf("{ 'a': [ : ] }")).toBe("t.json:1:10: expected value or ']'");
+    expect(errorOf("{ 'a': : }")).toBe("t.json:1:8: expected '{', '[', string, or boolean");
+    expect(errorOf("{ 'a': trueish }")).toBe("t.json:1:12: stray 'ish'");
+    expect(errorOf("{ 'a': tru }")).toBe("t.json:1:8: stray 'tru'");
+    expect(errorOf("{ 'a': 1, 'a': 2 }")).toBe("t.json:1:8: stray '1'");
+    expect(errorOf("{ 'a': 'x', 'a': 'y' }")).toBe("t.json:1:18: duplicate key 'a'");
+    expect(errorOf("['a']")).toBe("t.json:1: top-level expression must be an object");
+    expect(errorOf("{ 'a': 'b'")).toBe("t.json:1:11: expected ',' or '}'");
+    // the lexer's error comes first when it is in the token after the one in error
+    expect(errorOf("{ 'a': 'x', 'a': @ }")).toBe("t.json:1:18: stray '@'");
+    // a doc comment inside an expression is a token, not a comment
+    expect(errorOf("{ 'a': ## x\n 'b' }")).toBe("t.json:1:8: expected '{', '[', string, or boolean");
+  });
+});
+
+describe("includes and pragmas", () => {
+  let dir = "";
+  const write = (name: string, text: string): string => {
+    const p = path.join(dir, name);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, text);
+    return p;
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "qapi-parser-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("resolve relative to the including file, name files as QEMU does, parse each once", () => {
+    const main = write("main.json", "{ 'include': 'sub/a.json' }\n{ 'include': 'sub/b.json' }\n{ 'enum': 'M', 'data': [] }\n");
+    write("sub/a.json", "{ 'include': 'b.json' }\n{ 'enum': 'A', 'data': [] }\n");
+    write("sub/b.json", "{ 'enum': 'B', 'data': [] }\n");
+    const { exprs } = parseSchema(main, strict);
+    const summary = exprs.map((e) =>
+      e.kind === "include" ? `include ${path.relative(dir, e.resolved)} (${e.file}) at ${path.relative(dir, e.info.fname)}:${e.info.line}` : e.kind === "definition" ? `${e.plain.get("enum")} in ${path.relative(dir, e.info.fname)}` : e.kind,
+    );
+    expect(summary).toEqual([
+      "include sub/a.json (sub/a.json) at main.json:1",
+      "include sub/b.json (b.json) at sub/a.json:1",
+      "B in sub/b.json",
+      "A in sub/a.json",
+      "include sub/b.json (sub/b.json) at main.json:2",
+      "M in main.json",
+    ]);
+    const b = exprs[2] as TopLevelExpr;
+    expect(b.info.parent?.fname).toBe(path.join(dir, "sub/a.json"));
+    expect(b.info.parent?.parent?.fname).toBe(main);
+  });
+
+  test("inclusion loops, through the chain and of a file itself", () => {
+    const a = write("loop-a.json", "{ 'include': 'loop-b.json' }\n");
+    write("loop-b.json", "\n{ 'include': 'loop-a.json' }\n");
+    const self = write("self.json", "{ 'include': 'self.json' }\n");
+    const msg = (f: string): string => {
+      try {
+        parseSchema(f, strict);
+      } catch (e) {
+        return formatQemu((e as QAPIError).diagnostic).split(dir + "/").join("");
+      }
+      return "";
+    };
+    expect(msg(a)).toBe("In file included from loop-a.json:1:\nloop-b.json:2: inclusion loop for loop-a.json");
+    expect(msg(self)).toBe("self.json:1: inclusion loop for self.json");
+  });
+
+  test("pragmas are shared by a file and everything it includes, in order of appearance", () => {
+    const main = write("p.json", "{ 'pragma': { 'doc-required': true } }\n{ 'include': 'p-sub.json' }\n");
+    write("p-sub.json", "{ 'pragma': { 'member-name-exceptions': [ 'X' ] } }\n{ 'enum': 'E', 'data': [] }\n");
+    const e = parseSchema(main, strict).exprs.find((x) => x.kind === "definition")!;
+    expect(e.info.pragma.docRequired).toBe(true);
+    expect(e.info.pragma.memberNameExceptions).toEqual(["X"]);
+  });
+
+  test("pragma errors", () => {
+    expect(errorOf("{ 'pragma': { 'doc-required': 'yes' } }")).toBe("t.json:1: pragma 'doc-required' must be boolean");
+    expect(errorOf("{ 'pragma': { 'command-name-exceptions': [ true ] } }")).toBe(
+      "t.json:1: pragma command-name-exceptions must be a list of strings",
+    );
+    expect(errorOf("{ 'pragma': { 'returns-whitelist': [ 'a' ] } }")).toBe("t.json:1: unknown pragma 'returns-whitelist'");
+    expect(errorOf("{ 'pragma': [] }")).toBe("t.json:1: value of 'pragma' must be an object");
+    expect(errorOf("{ 'include': 'x.json', 'if': 'A' }")).toBe("t.json:1: invalid 'include' directive");
+  });
+
+  test("legacy pragma names under compat: accepted, one warning per name", () => {
+    const warnings: Diagnostic[] = [];
+    const { exprs } = parseSchemaText(
+      "t.json",
+      "{ 'pragma': { 'returns-whitelist': [ 'a' ], 'name-case-whitelist': [ 'B' ] } }\n" +
+        "{ 'pragma': { 'returns-whitelist': [ 'c' ] } }\n{ 'enum': 'E', 'data': [] }\n",
+      { compat: true, warn: (d) => warnings.push(d) },
+    );
+    expect(warnings.map(formatQemu)).toEqual([
+      "t.json:1: warning: legacy pragma 'returns-whitelist' (accepted by --compat)",
+      "t.json:1: warning: legacy pragma 'name-case-whitelist' (accepted by --compat)",
+    ]);
+    expect(exprs[0]!.info.pragma.commandReturnsExceptions).toEqual(["c"]);
+    expect(exprs[0]!.info.pragma.memberNameExceptions).toEqual(["B"]);
+  });
+});
+
+describe("documentation blocks", () => {
+  const doc = (text: string): QAPIDoc => {
+    const e = parseSchemaText("t.json", text, strict).exprs[0]!;
+    if (e.kind === "include") throw new Error("no doc");
+    return e.doc!;
+  };
+
+  test("symbol, body, descriptions, features and tagged sections", () => {
+    const d = doc(
+      "##\n# @cmd:\n#\n# Does things.\n# Really.\n#\n# @a: first\n#     continued\n# @b:\n#     own line\n#\n" +
+        "# Features:\n#\n# @deprecated: old\n#\n# Returns: stuff\n#\n# Errors:\n#     - bad\n#\n# Since: 1.0\n#\n# TODO: more\n##\n" +
+        "{ 'command': 'cmd', 'data': { 'a': 'int', 'b': 'int' }, 'returns': 'int' }\n",
+    );
+    expect(d.symbol).toBe("cmd");
+    expect(d.info.line).toBe(1);
+    expect(d.body.text).toBe("Does things.\nReally.");
+    expect([...d.args].map(([n, s]) => [n, s.text, s.info.line])).toEqual([["a", "first\n    continued", 7], ["b", "    own line", 9]]);
+    expect([...d.features].map(([n, s]) => [n, s.text])).toEqual([["deprecated", "old"]]);
+    expect(d.sections.map((s) => [s.kind, s.text])).toEqual([["Returns", "stuff"], ["Errors", "    - bad"], ["Since", "1.0"], ["Todo", "more"]]);
+  });
+
+  test("a symbol doc attaches to the definition after it; free-form docs stand alone", () => {
+    const { exprs } = parseSchemaText("t.json", "##\n# = Title\n##\n\n##\n# @E:\n##\n{ 'enum': 'E', 'data': [] }\n", strict);
+    expect(exprs.map((e) => e.kind)).toEqual(["freeform", "definition"]);
+    expect((exprs[1] as TopLevelExpr).doc?.symbol).toBe("E");
+    expect((exprs[0] as { doc: QAPIDoc }).doc.body.text).toBe("= Title");
+  });
+
+  test("QEMU's doc comment errors", () => {
+    expect(errorOf("##\n# @x:\n# @a: one\n#   two\n# three\n##\n")).toBe("t.json:5:1: unexpected de-indent (expected at least 2 spaces)");
+    expect(errorOf("##\n# @x\n##\n")).toBe("t.json:2:1: line should end with ':'");
+    expect(errorOf("## x\n")).toBe("t.json:1:1: junk after '##' at start of documentation comment");
+    expect(errorOf("##\n# text\n## x\n")).toBe("t.json:3:1: junk after '##' at end of documentation comment");
+    expect(errorOf("##\n# @x:\n#\n# Since:\n##\n{ 'enum': 'x', 'data': [] }")).toBe("t.json:4: text required after 'Since:'");
+    expect(errorOf("##\n# @x:\n#\n# Features:\n# @a: x\n#\n# Features:\n# @b: x\n##\n")).toBe("t.json:7:1: duplicated 'Features:' line");
+    expect(errorOf("##\n# @x:\n##\n##\n# @y:\n##\n")).toBe("t.json:1: documentation for 'x' is not followed by the definition");
+    expect(errorOf("##\n# @x:\n##\n{ 'pragma': { 'doc-required': true } }\n")).toBe(
+      "t.json:1: documentation for 'x' is not followed by the definition",
+    );
+    expect(errorOf("##\n# @x:\n#\n# Note: this\n##\n")).toBe(
+      "t.json:4:1: The 'Note' section is no longer supported. Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead.",
+    );
+    expect(errorOf("##\n# @x:\n#\n# Example:\n##\n")).toBe(
+      "t.json:4:1: The 'Example' section is no longer supported. Please use the '.. qmp-example::' directive, or other suitable markup instead.",
+    );
+    expect(errorOf("##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n##\n")).toBe("t.json:6:1: description of '@a:' follows a section");
+    expect(errorOf(`##\n# @x:\n#\n# ${"y".repeat(69)}\n##\n`)).toBe("t.json:4:1: documentation line longer than 70 characters");
+    expect(errorOf(`##\n# @x:\n#\n#     ${"y".repeat(69)}\n##\n{ 'enum': 'x', 'data': [] }`)).toBeNull();
+  });
+
+  test("legacy conventions under compat: accepted, each kind reported once, at its first use", () => {
+    const warnings: Diagnostic[] = [];
+    const text =
+      "##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n# @b: late too\n#\n# Notes: one\n#\n# Note: two\n#\n# Example:\n#\n# -> {}\n" +
+      `#\n# ${"long ".repeat(15)}\n# ${"long ".repeat(15)}\n##\n{ 'enum': 'x', 'data': [ 'a', 'b' ] }\n`;
+    const { exprs, warnings: returned } = parseSchemaText("t.json", text, { compat: true, warn: (d) => warnings.push(d) });
+    expect(returned).toEqual(warnings);
+    expect(warnings.map((w) => [w.info?.line, w.col, w.message.replace(/ Please.*\(/, " (")])).toEqual([
+      [6, 1, "description of '@a:' follows a section (accepted by --compat)"],
+      [9, 1, "The 'Notes' section is no longer supported. (accepted by --compat)"],
+      [13, 1, "The 'Example' section is no longer supported. (accepted by --compat)"],
+      [17, 1, "documentation line longer than 70 characters (accepted by --compat)"],
+    ]);
+    const d = (exprs[0] as TopLevelExpr).doc!;
+    expect([...d.args.keys()]).toEqual(["a", "b"]);
+    expect(d.sections.map((s) => s.kind)).toEqual(["Since", "Plain"]);
+    expect(d.sections[1]!.text).toContain("Notes: one\n\nNote: two\n\nExample:\n\n-> {}");
+  });
+});
+
+describe.skipIf(!haveShared)("real QEMU schemas", () => {
+  const cwd = process.cwd();
+  beforeAll(() => process.chdir(shared));
+  afterAll(() => process.chdir(cwd));
+
+  test.each(["qemu-10.2/qapi/qapi-schema.json", "qemu-10.2/qga/qapi-schema.json", "qemu-10.2/storage-daemon/qapi/qapi-schema.json"])(
+    "%s parses without compat and without warnings",
+    (f) => {
+      const warnings: Diagnostic[] = [];
+      const { exprs } = parseSchema(f, { compat: false, warn: (d) => warnings.push(d) });
+      expect(warnings).toEqual([]);
+      expect(exprs.filter((e) => e.kind === "definition").length).toBeGreaterThan(50);
+    },
+  );
+
+  test.each(["qemu-4.1/qapi/qapi-schema.json", "qemu-4.1/qga/qapi-schema.json"])(
+    "%s parses under compat (each legacy kind warned once) and fails without",
+    (f) => {
+      const warnings: Diagnostic[] = [];
+      parseSchema(f, { compat: true, warn: (d) => warnings.push(d) });
+      expect(warnings.length).toBeGreaterThan(0);
+      const kinds = warnings.map((w) => w.message);
+      expect(new Set(kinds).size).toBe(kinds.length);
+      expect(() => parseSchema(f, strict)).toThrow(QAPIError);
+    },
+  );
+
+  test("in-process parse time of QEMU 10.2's schema (reported, not asserted)", () => {
+    const f = "qemu-10.2/qapi/qapi-schema.json";
+    const times: number[] = [];
+    let bytes = 0;
+    const counts = new Set<number>();
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      const { exprs } = parseSchema(f, strict);
+      times.push(performance.now() - t0);
+      counts.add(exprs.length);
+      if (i === 0) {
+        const files = new Set<string>([f]);
+        for (const e of exprs) if (e.kind === "include") files.add(e.resolved);
+        for (const x of files) bytes += readFileSync(x).length;
+      }
+    }
+    const first = times[0]!;
+    times.sort((a, b) => a - b);
+    console.log(
+      `parser: ${f} (${(bytes / 1024).toFixed(0)} KiB): first parse ${first.toFixed(1)} ms, median of 15 ${times[7]!.toFixed(1)} ms, fastest ${times[0]!.toFixed(1)} ms`,
+    );
+    // every run reads the same schema the same way
+    expect(counts.size).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+// Starts real QEMUs for the QMP tests: each with its own temporary socket, each killed by the
+// test that started it (killAll in afterEach/afterAll), so no process outlives the run.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const QEMU = "qemu-system-x86_64";
+
+/** True when the QEMU binary runs here; the tests that need it skip (with a note) otherwise. */
+export const haveQemu: boolean = (() => {
+  const r = spawnSync(QEMU, ["--version"], { encoding: "utf8" });
+  if (r.status === 0) return true;
+  console.warn(`[qmp tests] ${QEMU} is not runnable here (run .ci/ensure-qemu.sh): QEMU tests skipped`);
+  return false;
+})();
+
+/** The machine-less QEMU every test uses: no guest, no display, no default devices. */
+export const BASE_ARGS = ["-machine", "none", "-display", "none", "-nodefaults"];
+
+export interface Qemu {
+  proc: ChildProcess;
+  /** The Unix socket path (for unix QEMUs) or "127.0.0.1:PORT" (tcp). */
+  socket: string;
+  extraSockets: string[];
+  dir: string;
+  stderr: () => string;
+  exited: Promise<void>;
+  kill(): Promise<void>;
+}
+
+const running = new Set<Qemu>();
+
+export async function startQemu(opts: {
+    extra?: string[];
+    tcp?: boolean;
+    socketPath?: string;
+    waitForGreeting?: boolean;
+    /** More QMP monitors, on sockets listed in Qemu.extraSockets (QEMU serves one client per monitor). */
+    extraMonitors?: number;
+  } = {}): Promise<Qemu> {
+  const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qmp-"));
+  let address: string;
+  let monitor: string;
+  if (opts.tcp) {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    monitor = `tcp:${address},server=on,wait=off`;
+  } else {
+    address = opts.socketPath ?? path.join(dir, "qmp.sock");
+    monitor = `unix:${address},server=on,wait=off`;
+  }
+  const extraSockets = Array.from({ length: opts.extraMonitors ?? 0 }, (_, i) => path.join(dir, `qmp-${i + 1}.sock`));
+  const extraArgs = extraSockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
+  const proc = spawn(QEMU, [...BASE_ARGS, ...(opts.extra ?? []), ...extraArgs, "-qmp", monitor], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  proc.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const q: Qemu = {
+    proc,
+    socket: address,
+    extraSockets,
+    dir,
+    stderr: () => err,
+    exited,
+    async kill() {
+      running.delete(q);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL"); // also ends a SIGSTOP'd QEMU
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  running.add(q);
+  // QEMU creates the socket before it listens, and a connection accepted before its monitor is
+  // attached never gets a greeting. So wait for a real greeting on a throwaway connection;
+  // QEMU then listens again for the test's own client.
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`QEMU exited at start: ${err}`);
+    if (opts.waitForGreeting === false && existsSync(address)) break;
+    if ((opts.tcp || existsSync(address)) && (await greets(address, !!opts.tcp))) break;
+    if (i > 200) {
+      await q.kill();
+      throw new Error(`QEMU did not open its monitor in time: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return q;
+}
+
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((q) => q.kill()));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Connects, and resolves true once a QMP greeting arrives (false on error or after 500 ms). */
+function greets(address: string, tcp: boolean): Promise<boolean> {
+  const [host, port] = address.split(":");
+  return new Promise((resolve) => {
+    const c = tcp ? createConnection({ host, port: Number(port) }) : createConnection({ path: address });
+    let got = "";
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      c.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 500);
+    c.setEncoding("utf8");
+    c.on("data", (s: string) => {
+      got += s;
+      if (got.includes("\n")) done(got.startsWith('{"QMP"'));
+    });
+    c.once("error", () => done(false));
+  });
+}

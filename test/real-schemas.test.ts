@@ -1,0 +1,109 @@
+// QEMU 10.2's own schemas (the QMP schema, the guest agent's, the storage daemon's) lint clean:
+// exit 0 and no output, as QEMU's generator accepts them. The model of the QMP schema is also
+// checked for a few facts any consumer relies on.
+import { describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadSchema } from "../generator/frontend.ts";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const shared = path.resolve(projectRoot, "../shared");
+const exists = existsSync(path.join(shared, "qemu-10.2/qapi/qapi-schema.json"));
+if (!exists) console.log(`real-schemas: skipped, ${shared}/qemu-10.2 is absent`);
+const bin = path.join(projectRoot, "bin/qapi-ts");
+
+const schemas = [
+  "qemu-10.2/qapi/qapi-schema.json",
+  "qemu-10.2/qga/qapi-schema.json",
+  "qemu-10.2/storage-daemon/qapi/qapi-schema.json",
+];
+
+describe.skipIf(!exists)("QEMU 10.2 schemas lint clean", () => {
+  test.each(schemas)("%s", (schema) => {
+    const r = spawnSync(process.execPath, [bin, "lint", schema], { cwd: shared, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("the QMP schema's model", () => {
+    const r = loadSchema(path.join(shared, schemas[0]), { compat: false });
+    expect(r.diagnostics).toEqual([]);
+    const model = r.model!;
+    const add = model.lookup("blockdev-add");
+    expect(add?.meta).toBe("command");
+    if (add?.meta !== "command") return;
+    expect(add.boxed).toBe(true);
+    expect(add.argType?.name).toBe("BlockdevOptions");
+    const opts = add.argType!;
+    // A union: common members come from its implicit base, branches cover the driver enum.
+    expect(opts.base?.name).toBe("q_obj_BlockdevOptions-base");
+    expect(opts.members.map((m) => m.name)).toContain("driver");
+    expect(opts.members.find((m) => m.name === "driver")?.definedIn).toBe("q_obj_BlockdevOptions-base");
+    expect(opts.branches?.tagMember.name).toBe("driver");
+    const driver = model.lookupType("BlockdevDriver");
+    expect(driver?.meta).toBe("enum");
+    if (driver?.meta === "enum") expect(opts.branches!.variants.length).toBe(driver.members.length);
+    // Every module is named relative to the main file's directory; built-ins come first.
+    expect(model.modules[0].name).toBe("./builtin");
+    expect(model.modules[1].name).toBe("qapi-schema.json");
+    expect(model.modules.map((m) => m.name)).toContain("block-core.json");
+    expect(model.docs.length).toBeGreaterThan(1000);
+  });
+});
+
+const casesDir = path.join(shared, "qemu-10.2/tests/qapi-schema");
+const lintIn = (cwd: string, ...args: string[]) =>
+  spawnSync(process.execPath, [bin, "lint", ...args], { cwd, encoding: "utf8" });
+
+describe.skipIf(!exists)("lint output formats and exit codes", () => {
+  test("qemu format is the *.err text; several schemas are all reported", () => {
+    const r = lintIn(casesDir, "union-clash-member.json", "include-cycle.json", "comments.json");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      readFileSync(path.join(casesDir, "union-clash-member.err"), "utf8") +
+        readFileSync(path.join(casesDir, "include-cycle.err"), "utf8"),
+    );
+  });
+
+  test("gcc format: file:line:col: error: message", () => {
+    const r = lintIn(casesDir, "--format", "gcc", "union-clash-member.json", "duplicate-key.json", "missing-schema.json");
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("\n")).toEqual([
+      "union-clash-member.json:11:1: error: member 'name' of type 'Branch1' collides with member 'name' of type 'Base'",
+      "duplicate-key.json:3:10: error: duplicate key 'key'",
+      "qapi-ts: error: can't read schema file 'missing-schema.json': No such file or directory",
+      "",
+    ]);
+  });
+
+  test("json format: an array of diagnostics on stdout", () => {
+    const r = lintIn(casesDir, "--format", "json", "include-cycle.json", "comments.json");
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        severity: "error",
+        file: "include-cycle-c.json",
+        line: 1,
+        column: null,
+        definition: null,
+        includedFrom: [
+          { file: "include-cycle-b.json", line: 1 },
+          { file: "include-cycle.json", line: 1 },
+        ],
+        message: "inclusion loop for include-cycle.json",
+      },
+    ]);
+    const clean = lintIn(casesDir, "--format", "json", "comments.json");
+    expect(clean.status).toBe(0);
+    expect(JSON.parse(clean.stdout)).toEqual([]);
+  });
+
+  test("usage errors exit 2", () => {
+    expect(lintIn(casesDir).status).toBe(2);
+    expect(lintIn(casesDir, "--format", "xml", "comments.json").status).toBe(2);
+  });
+});
