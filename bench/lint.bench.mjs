@@ -14,13 +14,13 @@ function synthetic(dir, n) {
   for (let m = 0; m < n; m++) {
     const defs = [];
     for (let i = 0; i < 20; i++) {
-      const p = `M${m}T${i}`;
+      const p = `Mod${m}Type${i}`;
       defs.push(
         `##\n# @${p}Kind:\n#\n# @alpha: first\n#\n# @beta: second\n#\n# Since: 1.0\n##\n{ 'enum': '${p}Kind', 'data': [ 'alpha', 'beta' ] }\n`,
         `##\n# @${p}Base:\n#\n# @kind: which one\n#\n# @name: a name\n#\n# Since: 1.0\n##\n{ 'struct': '${p}Base', 'data': { 'kind': '${p}Kind', 'name': 'str' } }\n`,
         `##\n# @${p}Alpha:\n#\n# @size: bytes\n#\n# Since: 1.0\n##\n{ 'struct': '${p}Alpha', 'data': { '*size': 'size' }, 'if': 'CONFIG_A' }\n`,
         `##\n# @${p}:\n#\n# Since: 1.0\n##\n{ 'union': '${p}', 'base': '${p}Base', 'discriminator': 'kind',\n  'data': { 'alpha': '${p}Alpha' } }\n`,
-        `##\n# @m${m}-cmd-${i}:\n#\n# @arg: the argument\n#\n# @features:\n#\n# @deprecated: use something else\n#\n# Returns: the thing\n#\n# Since: 1.0\n##\n{ 'command': 'm${m}-cmd-${i}', 'data': { 'arg': ['${p}'] }, 'returns': '${p}Base',\n  'features': [ 'deprecated' ] }\n`,
+        `##\n# @m${m}-cmd-${i}:\n#\n# @arg: the argument\n#\n# Features:\n#\n# @deprecated: use something else\n#\n# Returns: the thing\n#\n# Since: 1.0\n##\n{ 'command': 'm${m}-cmd-${i}', 'data': { 'arg': ['${p}'] }, 'returns': '${p}Base',\n  'features': [ 'deprecated' ] }\n`,
         `##\n# @M${m}_EVENT_${i}:\n#\n# @data: what happened\n#\n# Since: 1.0\n##\n{ 'event': 'M${m}_EVENT_${i}', 'data': { 'data': '${p}' } }\n`,
       );
     }

@@ -2,6 +2,14 @@
 //
 // The API of validators.js: QEMU's QMP input rules for every type, command and event.
 
+import type {
+  CommandArgs,
+  CommandName,
+  CommandReturns,
+  EventData,
+  EventName,
+} from "./index.js";
+
 /** How strictly to validate; the defaults are QEMU's own. */
 export interface ValidateOptions {
   /** QEMU's compat policy for input (arguments) marked `deprecated` (default: accept). */
@@ -57,3 +65,25 @@ export declare function validateType(
   value: unknown,
   options?: ValidateOptions,
 ): ValidationError | null;
+
+/**
+ * Type guards over the validators, for code that only needs a yes or no. Integers beyond 2^53
+ * may be bigints (see the lossless JSON parse), where the types say number.
+ */
+export declare function isCommandArguments<K extends CommandName>(
+  name: K,
+  args: unknown,
+  options?: ValidateOptions,
+): args is CommandArgs<K>;
+
+export declare function isCommandReturns<K extends CommandName>(
+  name: K,
+  value: unknown,
+  options?: ValidateOptions,
+): value is CommandReturns<K>;
+
+export declare function isEventData<K extends EventName>(
+  name: K,
+  data: unknown,
+  options?: ValidateOptions,
+): data is EventData<K>;

@@ -1496,6 +1496,16 @@ function result(f) {
     : { message: f.text(formatPath(f.path)), path: f.path };
 }
 
+// A value nested deeper than the stack allows is invalid input, not a crash.
+function run(check, value, o) {
+  try {
+    return result(check(value, o));
+  } catch (err) {
+    if (err instanceof RangeError) return notFound("Value nested too deeply");
+    throw err;
+  }
+}
+
 function notFound(message) {
   return { message, path: [] };
 }
@@ -1508,30 +1518,42 @@ export function validateCommandArguments(name, args, options) {
     const adjective = c.features & 1 && o.dep ? "Deprecated" : "Unstable";
     return notFound(`${adjective} command ${name} disabled by policy`);
   }
-  if (args === undefined) return result(c.args({}, o));
+  if (args === undefined) return run(c.args, {}, o);
   if (!isObj(args)) {
     return notFound("QMP input member 'arguments' must be an object");
   }
-  return result(c.args(args, o));
+  return run(c.args, args, o);
 }
 
 export function validateCommandReturns(name, value, options) {
   const o = settings(options, false);
   const c = COMMANDS.get(name);
   if (!present(c, o)) return notFound(`The command ${name} has not been found`);
-  return result(c.returns(value, o));
+  return run(c.returns, value, o);
 }
 
 export function validateEvent(name, data, options) {
   const o = settings(options, false);
   const e = EVENT_CHECKS.get(name);
   if (!present(e, o)) return notFound(`Unknown event '${name}'`);
-  return result(e.check(data, o));
+  return run(e.check, data, o);
 }
 
 export function validateType(name, value, options) {
   const o = settings(options, true);
   const t = TYPE_CHECKS.get(name);
   if (!present(t, o)) return notFound(`Unknown type '${name}'`);
-  return result(t.check(value, o));
+  return run(t.check, value, o);
+}
+
+export function isCommandArguments(name, args, options) {
+  return validateCommandArguments(name, args, options) === null;
+}
+
+export function isCommandReturns(name, value, options) {
+  return validateCommandReturns(name, value, options) === null;
+}
+
+export function isEventData(name, data, options) {
+  return validateEvent(name, data, options) === null;
 }

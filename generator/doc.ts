@@ -17,9 +17,6 @@
 //                                          command that returns nothing), called by expr.ts
 //     check(): void                        after connecting: documented members that don't exist
 //
-//   checkDefinitionDoc(doc, name, expr, info): the per-definition checks of QEMU's expr.py
-//   (symbol mismatch, checkExpr, the doc-required pragma), for expr.ts to call after setDefn.
-//
 //   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
 
 import { QAPIError, type SourceInfo } from "./source.ts";
@@ -174,18 +171,4 @@ function trimNewlines(s: string): string {
   while (a < b && s.charCodeAt(a) === 10) a++;
   while (b > a && s.charCodeAt(b - 1) === 10) b--;
   return s.slice(a, b);
-}
-
-/**
- * QEMU's per-definition doc checks (expr.py), for expr.ts to call once the definition's name is
- * known and info.setDefn() has run: the comment names this definition, its sections suit the
- * meta-type, and doc-required definitions have one.
- */
-export function checkDefinitionDoc(doc: QAPIDoc | null, name: string, expr: PlainDict, info: SourceInfo): void {
-  if (doc) {
-    if (doc.symbol !== name) throw new QAPIError(info, `documentation comment is for '${doc.symbol}'`);
-    doc.checkExpr(expr);
-  } else if (info.pragma.docRequired) {
-    throw new QAPIError(info, "documentation comment required");
-  }
 }

@@ -13,7 +13,7 @@ import type {
   ObjectType,
   SchemaModel,
 } from "./model.ts";
-import type { SourceInfo } from "./source.ts";
+import type { Diagnostic, SourceInfo } from "./source.ts";
 import { evalIfCond, formatIfCond } from "./ifcond.ts";
 
 /** What a feature or marker is attached to. */
@@ -49,6 +49,18 @@ export function findProbeItems(model: SchemaModel): ProbeItem[] {
 /** Members of type 'null': `lint` suggests a feature instead. */
 export function findMarkerMembers(model: SchemaModel): ProbeItem[] {
   return findProbeItems(model).filter((i) => i.kind === "marker");
+}
+
+/**
+ * Lint's advice on marker members: a member of type 'null' that exists only to be seen in
+ * introspection is what QAPI features replaced (the x-auto-read-only-is-dynamic story).
+ */
+export function markerWarnings(model: SchemaModel): Diagnostic[] {
+  return findMarkerMembers(model).map((m) => ({
+    severity: "warning",
+    message: `member '${m.name}' of type 'null' is a marker (present only to be seen in introspection); declare a feature on '${m.definition}' instead`,
+    info: m.info,
+  }));
 }
 
 /** True when the item exists in a build with exactly `defines` defined. */

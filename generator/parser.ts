@@ -14,7 +14,7 @@ import {
   DocComment, Comment, Newline, strayAt,
 } from "./lexer.ts";
 import { QAPIError, SourceInfo, newPragma, type Diagnostic, type Pragma } from "./source.ts";
-import type { DictEntry, DictValue, Expr, ParsedSchema, Position, Value } from "./ast.ts";
+import type { DictEntry, DictValue, Expr, ParsedSchema, PlainDict, Position, Value } from "./ast.ts";
 import { toPlain } from "./ast.ts";
 import { QAPIDoc, type SectionKind } from "./doc.ts";
 
@@ -411,7 +411,7 @@ class FileParser {
         for (const [name, entry] of pragma.entries) this.applyPragma(name, entry.value, info);
       } else {
         if (curDoc && !curDoc.symbol) throw new QAPIError(curDoc.info, "definition documentation required");
-        exprs.push({ kind: "definition", expr: value, plain: toPlain(value) as Map<string, never>, info, doc: curDoc });
+        exprs.push({ kind: "definition", expr: value, plain: toPlain(value) as PlainDict, info, doc: curDoc });
       }
       curDoc = null;
     }

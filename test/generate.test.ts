@@ -321,7 +321,7 @@ describe("generate on a small schema", () => {
     expect(index).toContain("@since 2.0");
     expect(index).toContain("Only if `CONFIG_SECRET`.");
 
-    const r = run(["generate", "schema.json", "-o", "out-d", "-D", "CONFIG_A"], dir);
+    const r = run(["generate", "-D", "CONFIG_A", "schema.json", "-o", "out-d"], dir);
     expect(r.status).toBe(0);
     const evaluated = readFileSync(path.join(dir, "out-d/schema.ts"), "utf8");
     expect(evaluated).toContain('export type Color = "red" | "blue";');

@@ -235,10 +235,34 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     await s.close(); // terminates the QEMU it started
     expect(s.connected).toBe(false);
 
+    // A spawned QEMU that quits by itself: the client notices and keeps nothing open.
+    const before = process.getActiveResourcesInfo().length;
+    const quitting = new QmpClient({ spawn: { binary: QEMU, args: BASE_ARGS } });
+    const lost = new Promise<QmpClientError>((r) => quitting.onDisconnect(r));
+    await quitting.connect();
+    await quitting.execute("quit");
+    expect((await lost).message).toMatch(/lost \(QEMU exited with status 0/);
+    await new Promise((r) => setTimeout(r, 50)); // let the pipes' close callbacks run
+    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
+
     const broken = new QmpClient({ spawn: { binary: QEMU, args: ["-machine", "no-such-machine"] } });
     const e = clientError(await settle(broken.connect()));
     expect(e.code).toBe("greeting");
     expect(e.message).toMatch(/closed before negotiation completed \(QEMU exited with status 1: .*unsupported machine type/);
+  });
+
+  it("reads a pretty-printing monitor (pretty=on: every message spans many lines)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-pretty-"));
+    const pretty = path.join(dir, "pretty.sock");
+    try {
+      // startQemu waits for its own monitor's greeting, by which time this one is attached too.
+      await startQemu({ extra: ["-chardev", `socket,id=pretty,path=${pretty},server=on,wait=off`, "-mon", "chardev=pretty,mode=control,pretty=on"] });
+      const c = await connect(pretty);
+      expect(await c.execute("query-status")).toMatchObject({ running: true });
+      expect((await c.schema()).hasCommand("query-status")).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails to connect with a clear error when nothing listens", async () => {
@@ -275,9 +299,10 @@ const qemu102 = path.resolve(root, "../shared/qemu-10.2/qapi/qapi-schema.json");
 if (!existsSync(qemu102)) console.warn(`[qmp tests] ${qemu102} is absent: validation against the 10.2 schema skipped`);
 
 describe.skipIf(!haveQemu || !existsSync(qemu102))("QMP client with the validators generated from QEMU 10.2's schema", { timeout: 180_000 }, () => {
-  const outDir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qemu102-"));
+  let outDir = "";
   let validators: Validators;
   beforeAll(async () => {
+    outDir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qemu102-"));
     const bin = path.join(root, "bin/qapi-ts");
     const r = await new Promise<{ code: number; err: string }>((resolve) =>
       execFile(process.execPath, [bin, "generate", qemu102, "-o", outDir], (e, _o, err) => resolve({ code: e ? 1 : 0, err })),
@@ -286,7 +311,9 @@ describe.skipIf(!haveQemu || !existsSync(qemu102))("QMP client with the validato
     expect(r.code).toBe(0);
     validators = (await import(/* @vite-ignore */ path.join(outDir, "validators.js"))) as Validators;
   }, 180_000);
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
 
   it("accepts the live query-version, query-status, query-commands and query-qmp-schema results", async () => {
     const q = await startQemu();

@@ -83,6 +83,12 @@ describe("JSON framing", () => {
     }
   });
 
+  it("passes stray text between messages on as one text per line, and goes on framing", () => {
+    const framer = new JsonFramer();
+    const out = framer.push(Buffer.from('qemu: some warning\n{"return": {}, "id": 1}\r\noops{"id": 2, "return": []}\r\n'));
+    expect(out).toEqual(["qemu: some warning", '{"return": {}, "id": 1}', "oops", '{"id": 2, "return": []}']);
+  });
+
   it("has no message length limit", () => {
     const big = { return: Array.from({ length: 50_000 }, (_, i) => ({ name: `entry-${i}`, "meta-type": "object" })), id: 9 };
     const bytes = Buffer.from(JSON.stringify(big) + "\r\n");

@@ -15,7 +15,13 @@ import type { SchemaModel } from "../generator/model.ts";
 import { validatorsBackend, VALIDATORS_DTS, VALIDATORS_JS } from "../generator/backends/validators.ts";
 import { JSON_SCHEMA_FILE, jsonSchemaBackend } from "../generator/backends/json-schema.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
-import { parseJsonLossless, stringifyJson, JsonSyntaxError, type Validators } from "../runtime/validate/index.ts";
+import {
+  JsonSyntaxError,
+  parseJsonForValidation,
+  parseJsonLossless,
+  stringifyJson,
+  type Validators,
+} from "../runtime/validate/index.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = path.resolve(projectRoot, "../shared");
@@ -61,6 +67,7 @@ const TEST_SCHEMA = `
 { 'command': 'posix-cmd', 'if': 'CONFIG_POSIX' }
 { 'event': 'HAPPENED', 'data': { 'what': 'Kind' } }
 { 'event': 'PING' }
+{ 'struct': 'Tree', 'data': { '*kids': [ 'Tree' ] } }
 `;
 
 let tmp: string;
@@ -209,6 +216,13 @@ describe("QEMU's input rules on a test schema", () => {
     expect(js).not.toContain("posix-cmd");
   });
 
+  test("values nested beyond the stack are invalid, not a crash", () => {
+    let deep: { kids?: unknown[] } = {};
+    for (let i = 0; i < 200_000; i++) deep = { kids: [deep] };
+    expect(v.validateType("Tree", deep)).toEqual({ message: "Value nested too deeply", path: [] });
+    expect(v.validateType("Tree", { kids: [{ kids: [{ kids: [] }] }] })).toBeNull();
+  });
+
   test("tolerating unknown members in replies from a newer QEMU", () => {
     const reply = { count: 1, posix: "p", "new-member": true };
     expect(msg(v.validateCommandReturns("make", reply))).toBe("Parameter 'new-member' is unexpected");
@@ -272,6 +286,39 @@ describe("QEMU's input rules on a test schema", () => {
   });
 });
 
+describe("the declarations with the generated types", () => {
+  test("type guards narrow to the generated types under tsc --strict", async () => {
+    const out = path.join(tmp, "own");
+    const gen = spawnSync(process.execPath, [bin, "generate", path.join(projectRoot, "qapi/qapi-schema.json"), "-o", out, "-q"], {
+      encoding: "utf8",
+    });
+    expect(gen.status, gen.stderr).toBe(0);
+    writeFileSync(
+      path.join(out, "use.ts"),
+      [
+        'import { isCommandArguments, validateEvent, type ValidationError } from "./validators.js";',
+        'const args: unknown = { "node-name": "disk0" };',
+        'if (isCommandArguments("blockdev-del", args)) console.log(args["node-name"].length);',
+        'export const e: ValidationError | null = validateEvent("x", {}, { unknownMembers: "ignore" });',
+        "// @ts-expect-error: not a command of this schema",
+        'isCommandArguments("no-such-command", {});',
+        "",
+      ].join("\n"),
+    );
+    const ts = await import("typescript");
+    const program = ts.createProgram([path.join(out, "use.ts")], {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      types: [],
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    expect(diagnostics).toEqual([]);
+  });
+});
+
 describe("lossless JSON", () => {
   test("integers beyond 2^53 are exact bigints; the rest is JSON.parse's", () => {
     expect(parseJsonLossless('{"a": [1, -2.5e3, "x\\n", true, null], "b": 12345678901234567890}')).toEqual({
@@ -287,6 +334,22 @@ describe("lossless JSON", () => {
     const proto = parseJsonLossless('{"__proto__": {"x": 1}, "n": 12345678901234567890}') as object;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(Object.keys(proto)).toEqual(["__proto__", "n"]);
+  });
+
+  test("for validation, an integral float token is not an integer (QEMU keeps it a double)", () => {
+    expect(parseJsonForValidation('{"a": 1.0, "b": 1e3, "c": 2.5, "d": 7, "e": "1.0"}')).toEqual({
+      a: 0.5,
+      b: 0.5,
+      c: 2.5,
+      d: 7,
+      e: "1.0",
+    });
+    const ints = (text: string) => msg(v.validateType("Ints", parseJsonForValidation(text)));
+    expect(ints('{"i8": 1.0}')).toBe("Invalid parameter type for 'i8', expected: integer");
+    expect(ints('{"u8": 1e2}')).toBe("Parameter 'u8' expects uint64");
+    expect(ints('{"n": 1.0, "i": 1, "u64": 18446744073709551615}')).toBeNull();
+    const cli = runValidate([path.join(tmp, "test.json"), "-t", "Ints", "-"], '{"i": 1.0}');
+    expect([cli.code, cli.stderr]).toEqual([1, "<stdin>: Invalid parameter type for 'i', expected: integer (at /i)\n"]);
   });
 
   test("syntax errors say where", () => {
@@ -366,6 +429,11 @@ describe.skipIf(!haveShared)("qapi-ts validate with QEMU 10.2's schema", () => {
     expect(runValidate([qemuSchema, "-c", "x", "-e", "y"], "{}").code).toBe(2);
     expect(runValidate([qemuSchema, "-e", "SHUTDOWN", "--returns"], "{}").code).toBe(2);
     expect(runValidate([qemuSchema, "-t", "x", path.join(tmp, "absent.json")]).code).toBe(2);
+    // The legacy dialect (QEMU 4.1): a simple union's implicit wrapper is an ordinary member.
+    const legacy = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
+    const inet = { type: "inet", data: { host: "localhost" } };
+    const r41 = runValidate([legacy, "--compat", "-t", "SocketAddressLegacy", "-"], JSON.stringify(inet));
+    expect([r41.code, r41.stderr]).toEqual([1, "<stdin>: Parameter 'data.port' is missing (at /data/port)\n"]);
     const schemaError = runValidate([path.join(tmp, "absent.json"), "-t", "x"], "{}");
     expect(schemaError.code).toBe(1);
     expect(schemaError.stderr).toContain("absent.json");

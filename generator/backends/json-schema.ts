@@ -151,10 +151,10 @@ class JsonSchemaBuilder {
     for (const b of variants) {
       if (b.type.meta !== "object") continue;
       const branch = this.objectBody(b.type);
+      // A branch without members of its own needs no entry: the base members are all there is.
       if (Object.keys(branch.properties as Schema).length === 0 && !branch.allOf) continue;
       allOf.push({ if: { properties: { [tag!]: { const: b.name } } }, then: branch });
     }
-    // Values of the tag without a branch of their own add no member, but must be "evaluated".
     if (allOf.length) body.allOf = allOf;
     return body;
   }

@@ -38,15 +38,15 @@ import {
 } from "./names.ts";
 import moduleTemplate from "./templates/ts-module.hbs";
 import indexTemplate from "./templates/ts-index.hbs";
-import enumTemplate from "./templates/ts-enum.hbs";
-import interfaceTemplate from "./templates/ts-interface.hbs";
-import aliasTemplate from "./templates/ts-alias.hbs";
 
 const PRINT_WIDTH = 80;
 
 /** Spells a declared type (or a declaration by identifier and file) from the current file. */
-/** A declaration's view for its template partial; `name` is the TypeScript name it declares. */
-type Decl = { partial: "enum" | "interface" | "alias"; name: string } & Record<string, unknown>;
+/** The flag ts-module.hbs tests to pick a declaration's shape. */
+const KIND_FLAG = { enum: "isEnum", interface: "isInterface", alias: "isAlias" } as const;
+
+/** A declaration's view for the module template; `name` is the TypeScript name it declares. */
+type Decl = { kind: "enum" | "interface" | "alias"; name: string } & Record<string, unknown>;
 
 type Ref = ((t: Type) => string) & { ident(ident: string, file: string): string };
 const EMPTY_OBJECT = "Record<string, never>";
@@ -57,10 +57,6 @@ const EMPTY_OBJECT = "Record<string, never>";
 interface Templates {
   module: HandlebarsTemplateDelegate;
   index: HandlebarsTemplateDelegate;
-  /** One per kind of declaration, called directly (cheaper than partials, thousands of times). */
-  enum: HandlebarsTemplateDelegate;
-  interface: HandlebarsTemplateDelegate;
-  alias: HandlebarsTemplateDelegate;
 }
 let templates: Templates | null = null;
 
@@ -69,13 +65,7 @@ function getTemplates(): Templates {
   const hb = Handlebars.create();
   // Only the built-in block helpers, no @data: the compiled code skips the generic lookups.
   const opts = { noEscape: true, strict: true, data: false, knownHelpersOnly: true };
-  templates = {
-    module: hb.compile(moduleTemplate, opts),
-    index: hb.compile(indexTemplate, opts),
-    enum: hb.compile(enumTemplate, opts),
-    interface: hb.compile(interfaceTemplate, opts),
-    alias: hb.compile(aliasTemplate, opts),
-  };
+  templates = { module: hb.compile(moduleTemplate, opts), index: hb.compile(indexTemplate, opts) };
   return templates;
 }
 
@@ -112,6 +102,11 @@ function layoutImport(names: string[], spec: string): string {
   return `import type {\n${names.map((n) => `  ${n},\n`).join("")}} from "${spec}";`;
 }
 
+/** One member of an interface, as prettier prints it (built here: thousands per schema). */
+function memberLine(doc: string, name: string, optional: boolean, type: string): string {
+  return `${doc}  ${propertyKey(name)}${optional ? "?" : ""}: ${type};`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // TSDoc
 
@@ -127,6 +122,13 @@ interface DocContent {
  * "@name:", so only its continuation lines share an indentation.
  */
 function docText(text: string, argument = false): string {
+  // Most descriptions are one line: skip the general path.
+  if (!text.includes("\n")) {
+    const line = text.trim();
+    return line.includes("@") || line.includes("``") || line.includes("*/") || line.startsWith(".. ")
+      ? docText(line + "\n", argument)
+      : line;
+  }
   const lines = text.split("\n").map((l) => l.trimEnd());
   while (lines.length && lines[0] === "") lines.shift();
   while (lines.length && lines[lines.length - 1] === "") lines.pop();
@@ -139,8 +141,11 @@ function docText(text: string, argument = false): string {
   if (cut === Infinity) cut = 0;
   const dedented = lines.map((l, i) => (argument && i === 0 ? l.trimStart() : l.slice(cut)));
   let md: string;
-  if (!text.includes(".. ")) md = dedented.join("\n").replace(MEMBER_REF, "`$1`").replace(RST_LITERAL, "`$1`");
-  else
+  if (!text.includes(".. ")) {
+    md = dedented.join("\n");
+    if (md.includes("@")) md = md.replace(MEMBER_REF, "`$1`");
+    if (md.includes("``")) md = md.replace(RST_LITERAL, "`$1`");
+  } else
     md = rstToMarkdown(dedented)
       .map(({ code, line }) => (code ? line : line.replace(MEMBER_REF, "`$1`")))
       .join("\n");
@@ -307,7 +312,7 @@ class TypesGenerator {
         content: t.module({
           header,
           imports: this.importLines(file, imports),
-          decls: decls.map((d) => t[d.partial](d)),
+          decls: decls.map((d) => Object.assign(d, { [KIND_FLAG[d.kind]]: true })),
         }),
       });
     }
@@ -342,7 +347,7 @@ class TypesGenerator {
         if (range.max > 2n ** 53n) notes.push("JavaScript numbers hold integers exactly only up to 2^53 in magnitude.");
         return [
           {
-            partial: "alias",
+            kind: "alias",
             name: e.name,
             doc: renderDoc({ paras: notes, tags: [] }, ""),
             alias: layoutAlias(e.name, ["number"]),
@@ -456,7 +461,7 @@ class TypesGenerator {
     const ident = typeIdent(e.name);
     const doc = this.entityDoc(e, this.itemList("Values", members, e.doc));
     return {
-      partial: "enum",
+      kind: "enum",
       name: ident,
       doc: renderDoc(doc, ""),
       valuesDoc: renderDoc({ paras: [`Every value of {@link ${ident}}, in schema order.`], tags: [] }, ""),
@@ -471,16 +476,12 @@ class TypesGenerator {
     };
   }
 
-  private membersView(t: ObjectType, ref: Ref, members: ObjectMember[]): object[] {
+  /** An interface's member lines (with their TSDoc), ready for the template. */
+  private membersView(t: ObjectType, ref: Ref, members: ObjectMember[]): string[] {
     const doc = t.doc ?? this.ownerDoc.get(t.name) ?? null;
     return members
       .filter((m) => this.kept(m))
-      .map((m) => ({
-        doc: this.memberDoc(m, doc?.args.get(m.name), "  "),
-        key: propertyKey(m.name),
-        optional: m.optional,
-        type: typeExpr(m.type, ref),
-      }));
+      .map((m) => memberLine(this.memberDoc(m, doc?.args.get(m.name), "  "), m.name, m.optional, typeExpr(m.type, ref)));
   }
 
   private declareStruct(t: ObjectType, ref: Ref): Decl {
@@ -489,7 +490,7 @@ class TypesGenerator {
     const locals = t.base ? t.localMembers : t.members;
     const members = this.membersView(t, ref, locals);
     return {
-      partial: "interface",
+      kind: "interface",
       name: ident,
       doc: renderDoc(this.entityDoc(t), ""),
       head: layoutInterfaceHead(ident, bases, members.length === 0),
@@ -513,7 +514,7 @@ class TypesGenerator {
     // (Legacy simple unions have no base: their implicit tag is a member of their own.)
     const own = (t.base ? t.localMembers : t.members).filter((m) => m.name !== tag.name);
     const ownMembers = this.membersView(t, ref, own);
-    const tagMember = (v: string) => ({ doc: "", key: propertyKey(tag.name), optional: false, type: stringLiteral(v) });
+    const tagMember = (v: string) => memberLine("", tag.name, false, stringLiteral(v));
     for (const v of t.branches!.variants) {
       if (!this.kept(v)) continue;
       const vIdent = unionVariantIdent(t.name, v.name);
@@ -525,7 +526,7 @@ class TypesGenerator {
       if (v.type.meta === "object" && v.type.branches) {
         const leaves = this.unionLeaves(v.type);
         decls.push({
-          partial: "alias",
+          kind: "alias",
           name: vIdent,
           doc,
           alias: layoutAlias(
@@ -536,16 +537,16 @@ class TypesGenerator {
         for (const l of leaves) {
           const leafIdent = `${vIdent}_${l.suffix}`;
           const head = layoutInterfaceHead(leafIdent, [...bases, ref.ident(l.ident, l.file)], false);
-          decls.push({ partial: "interface", name: leafIdent, doc: "", head, members });
+          decls.push({ kind: "interface", name: leafIdent, doc: "", head, members });
         }
         continue;
       }
       const branchIsEmpty = v.type.meta === "object" && v.type.members.length === 0;
       const head = layoutInterfaceHead(vIdent, branchIsEmpty ? bases : [...bases, ref(v.type)], false);
-      decls.push({ partial: "interface", name: vIdent, doc, head, members });
+      decls.push({ kind: "interface", name: vIdent, doc, head, members });
     }
     decls.unshift({
-      partial: "alias",
+      kind: "alias",
       name: ident,
       doc: renderDoc(this.entityDoc(t, [`Discriminated on \`${tag.name}\`.`]), ""),
       alias: layoutAlias(ident, variantIdents),
@@ -578,7 +579,7 @@ class TypesGenerator {
       const p = typeExpr(v.type, ref);
       if (!parts.includes(p)) parts.push(p);
     }
-    return { partial: "alias", name: ident, doc: renderDoc(doc, ""), alias: layoutAlias(ident, parts) };
+    return { kind: "alias", name: ident, doc: renderDoc(doc, ""), alias: layoutAlias(ident, parts) };
   }
 
   // -- index.ts ---------------------------------------------------------------------------------

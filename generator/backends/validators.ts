@@ -33,7 +33,10 @@ export const VALIDATORS_JS = VALIDATORS_FILE.replace(/\.ts$/, ".js");
 export const VALIDATORS_DTS = VALIDATORS_FILE.replace(/\.ts$/, ".d.ts");
 
 const WIDTH = 80;
-/** Longer generated function names are shortened, so that every statement fits a line. */
+/**
+ * Longer generated function names are shortened, so that statements such as
+ * `return m_<name>(v, o);` always fit prettier's 80 columns and need no breaking.
+ */
 const MAX_IDENT = 36;
 
 /** Support functions checking the built-in types (see the template). */
@@ -329,7 +332,7 @@ class ValidatorEmitter {
         s += `  switch (${this.read(t.branches!.tagMember.name)}) {\n`;
         for (const b of dispatched) {
           s += `    case ${JSON.stringify(b.name)}:\n`;
-          s += returnLine("      ", `${this.ident("m", b.type.name)}(v, o);`);
+          s += `      return ${this.ident("m", b.type.name)}(v, o);\n`;
         }
         s += `  }\n`;
       }
@@ -344,12 +347,12 @@ class ValidatorEmitter {
       for (const mem of members) ks += `    case ${JSON.stringify(mem.name)}:\n`;
       ks += `      return true;\n  }\n`;
     }
-    const keyed = variants.filter((b) => b.type.meta === "object" && b.type.members.length + this.liveVariants(b.type).length > 0);
+    const keyed = variants.filter((b) => b.type.meta === "object" && this.hasMemberCheck(b.type));
     if (keyed.length) {
       ks += `  switch (${this.read(t.branches!.tagMember.name)}) {\n`;
       for (const b of keyed) {
         ks += `    case ${JSON.stringify(b.name)}:\n`;
-        ks += returnLine("      ", `${this.ident("k", b.type.name)}(v, k);`);
+        ks += `      return ${this.ident("k", b.type.name)}(v, k);\n`;
       }
       ks += `  }\n`;
     }
@@ -406,16 +409,11 @@ class ValidatorEmitter {
       s += `    case ${JSON.stringify(alternateJsonType(b.type))}:\n`;
       const cond = this.runtimeCond(b.ifcond);
       if (cond !== null) s += `      if (off(o, ${cond})) break;\n`;
-      s += returnLine("      ", `${this.check(b.type)}(v, o);`);
+      s += `      return ${this.check(b.type)}(v, o);\n`;
     }
     s += `  }\n  return typeErr(${JSON.stringify(t.name)});\n}\n`;
     this.body.push(s);
   }
-}
-
-/** `return expr;`, broken after `return` as prettier does not: keep calls short instead. */
-function returnLine(indent: string, expr: string): string {
-  return `${indent}return ${expr}\n`;
 }
 
 /** A condition in the schema's 'if' syntax (what the generated module evaluates). */

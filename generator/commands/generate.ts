@@ -42,8 +42,9 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option("define", {
         alias: "D",
         type: "string",
-        array: true,
+        // One symbol per -D (an array option would swallow the schema that follows it).
         default: [],
+        coerce: (v: string | string[]) => ([] as string[]).concat(v),
         describe: "a condition symbol that holds; with -D or --defines, conditions are evaluated now",
       })
       .option("defines", { type: "string", describe: "file of condition symbols that hold, one per line" })
@@ -56,8 +57,13 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   handler: async (argv) => {
     const { readFileSync } = await import("node:fs");
     let defines: Set<string> | null = null;
+    if (argv.define.some((s) => s.trim() === "")) {
+      process.stderr.write("qapi-ts: -D needs a condition symbol\nRun 'qapi-ts --help' for usage.\n");
+      process.exitCode = 2;
+      return;
+    }
     if (argv.define.length > 0 || argv.defines !== undefined) {
-      defines = new Set(argv.define.map((s) => s.trim()).filter((s) => s !== ""));
+      defines = new Set(argv.define.map((s) => s.trim()));
       if (argv.defines !== undefined) {
         let text: string;
         try {

@@ -30,7 +30,11 @@ export const lintCommand: CommandModule<object, LintArgs> = {
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu, formatGcc, toJson } = await import("../source.ts");
-    const all = argv.schema.flatMap((s) => loadSchema(s, { compat: argv.compat }).diagnostics);
+    const { markerWarnings } = await import("../features.ts");
+    const all = argv.schema.flatMap((s) => {
+      const r = loadSchema(s, { compat: argv.compat });
+      return r.model ? [...r.diagnostics, ...markerWarnings(r.model)] : r.diagnostics;
+    });
     if (argv.format === "json") process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");
     else {
       const fmt = argv.format === "gcc" ? formatGcc : formatQemu;

@@ -532,6 +532,7 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
   /** The connection dropped while established. */
   private lost(reason: string | null): void {
     const where = this.stream?.description ?? describeTarget(this.target);
+    void this.stream?.destroy(); // what is left of it: a dead QEMU's pipes, a half-closed socket
     this.stream = null;
     const detail = reason ? ` (${reason})` : "";
     this.failPending((p) => new QmpClientError("disconnected", `${p.command}: connection to ${where} lost before QEMU replied${detail}`, p.command));

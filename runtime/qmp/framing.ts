@@ -21,8 +21,8 @@ export class JsonFramer {
 
   /**
    * Feeds one chunk; returns the complete JSON texts it finishes, in order. Bytes between
-   * top-level values (CR, LF, spaces) are dropped. A byte outside any value that cannot start
-   * one is returned as its own one-byte text, so that JSON.parse reports it as a protocol error.
+   * top-level values (CR, LF, spaces) are dropped. Other bytes outside any value are returned
+   * as text up to the next newline or brace, so that the caller reports them (JSON.parse fails).
    */
   push(chunk: Buffer): string[] {
     const out: string[] = [];
@@ -43,7 +43,11 @@ export class JsonFramer {
           start = i;
           depth = 1;
         } else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) {
-          out.push(chunk.toString("latin1", i, i + 1));
+          // Not JSON: pass the rest of the line (up to a newline or a brace) as one text.
+          let j = i + 1;
+          while (j < n && chunk[j] !== 0x0a && chunk[j] !== OPEN_BRACE && chunk[j] !== OPEN_BRACKET) j++;
+          out.push(chunk.toString("utf8", i, j));
+          i = j - 1;
         }
       } else if (b === QUOTE) inString = true;
       else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;

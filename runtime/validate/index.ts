@@ -4,7 +4,7 @@
 //
 // The generated module itself imports nothing: it must work wherever it is generated to.
 
-export { JsonSyntaxError, parseJsonLossless, stringifyJson } from "./json.ts";
+export { JsonSyntaxError, parseJsonForValidation, parseJsonLossless, stringifyJson } from "./json.ts";
 
 /** How strictly to validate (what the generated validators accept); defaults are QEMU's. */
 export interface ValidateOptions {

@@ -31,7 +31,21 @@ export function parseJsonLossless(text: string): unknown {
       // Fall through: the parser below says where the text is wrong.
     }
   }
-  return new Parser(text).document();
+  return new Parser(text, false).document();
+}
+
+/** A digit followed by a fraction or an exponent: the text may hold a float token. */
+const FLOAT_TOKEN = /\d[.eE]/;
+
+/**
+ * The value as QEMU's JSON parser types it, for validation only: integers exact, as
+ * parseJsonLossless, and a float token that happens to be integral (`1.0`, `1e3`), which
+ * QEMU keeps a double and refuses where an integer is expected, replaced by 0.5 (a double
+ * that every integer check refuses, with the same message, and a number accepts).
+ */
+export function parseJsonForValidation(text: string): unknown {
+  if (!FLOAT_TOKEN.test(text)) return parseJsonLossless(text);
+  return new Parser(text, true).document();
 }
 
 /**
@@ -65,7 +79,11 @@ class Parser {
   private pos = 0;
   private depth = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** Replace integral float tokens by 0.5 (see parseJsonForValidation). */
+    private readonly floatStandIn: boolean,
+  ) {}
 
   document(): unknown {
     this.skip();
@@ -128,7 +146,8 @@ class Parser {
       const exact = BigInt(token);
       return BigInt(n) === exact ? n : exact;
     }
-    return Number(token);
+    const n = Number(token);
+    return this.floatStandIn && Number.isInteger(n) ? 0.5 : n;
   }
 
   private string(): string {
