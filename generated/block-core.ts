@@ -107,6 +107,8 @@ export interface BlockdevOptionsFile {
    * `auto-read-only` is dynamic.  (since 1.1)
    *
    * Only if `CONFIG_POSIX`.
+   *
+   * @deprecated
    */
   "x-auto-read-only-is-dynamic"?: null;
   /**

@@ -208,7 +208,7 @@ function size(v) {
 }
 
 // A command without arguments or result, an event without data: an empty object.
-function t_empty(v, o) {
+function emptyObject(v, o) {
   if (!isObj(v)) return typeErr("object");
   if (o.lax) return undefined;
   for (const k in v) {
@@ -217,8 +217,8 @@ function t_empty(v, o) {
   return undefined;
 }
 
-function t_noData(v, o) {
-  return v === undefined ? undefined : t_empty(v, o);
+function noData(v, o) {
+  return v === undefined ? undefined : emptyObject(v, o);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +467,7 @@ function m_BlockdevOptionsFile(v, o) {
   const m2 = v["x-auto-read-only-is-dynamic"];
   if (m2 !== undefined) {
     if (off(o, 0)) return unexpected("x-auto-read-only-is-dynamic");
+    if ((f = depMember(o, "x-auto-read-only-is-dynamic"))) return f;
     if ((f = nul(m2, o)) !== undefined)
       return at(f, "x-auto-read-only-is-dynamic");
   }
@@ -1373,15 +1374,15 @@ const COMMAND_ARGS = {
   "query-named-block-nodes": t_q_obj_query_named_block_nodes_arg,
   "x-blockdev-set-read-only": t_q_obj_x_blockdev_set_read_only_arg,
   "blockdev-change-medium": t_q_obj_blockdev_change_medium_arg,
-  "query-qmp-schema": t_empty,
+  "query-qmp-schema": emptyObject,
 };
 
 const COMMAND_RETURNS = {
-  "blockdev-add": t_empty,
-  "blockdev-del": t_empty,
+  "blockdev-add": emptyObject,
+  "blockdev-del": emptyObject,
   "query-named-block-nodes": a_t_BlockNodeInfo,
-  "x-blockdev-set-read-only": t_empty,
-  "blockdev-change-medium": t_empty,
+  "x-blockdev-set-read-only": emptyObject,
+  "blockdev-change-medium": emptyObject,
   "query-qmp-schema": a_t_SchemaInfo,
 };
 

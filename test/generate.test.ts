@@ -474,6 +474,10 @@ describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
         (f) => f.endsWith(".ts") && !/^(validators|introspection)\./.test(f),
       );
       expect(types).toContain("block-core.ts");
+      // Bare `->`/`<-` example lines of old doc comments become code blocks.
+      expect(readFileSync(path.join(out, "index.ts"), "utf8")).toContain(
+        '   * ```\n   * -> { "execute": "query-block" }\n',
+      );
       const result = tsc(types, out);
       expect(result.output).toBe("");
       expect(result.status).toBe(0);
@@ -499,6 +503,10 @@ describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
     }
     expect((body("Commands").match(/^ {2}("[^"]+"|[\w$]+): \{$/gm) ?? []).length).toBe(commands);
     expect((body("Events").match(/^ {2}[A-Z_0-9]+: /gm) ?? []).length).toBe(events);
+    // reST examples (`.. qmp-example::`) and notes become markdown.
+    expect(index).toContain('   * Example:\n   *\n   * ```\n   * -> { "execute": "query-block" }\n');
+    expect(index).toContain("   * **Note:** ");
+    expect(index).not.toContain(".. qmp-example::");
     expect(readFileSync(path.join(a, "block-core.ts"), "utf8")).toMatch(
       /export const BlockdevDriverValues = Object\.freeze\(\[\n {2}"blkdebug",\n/,
     );

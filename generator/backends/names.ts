@@ -32,7 +32,11 @@
 //   - arrays are not declared: `FooList` is written `Foo[]`;
 //   - an enum `Foo` is the string-literal union `Foo` plus the frozen array `FooValues`;
 //   - a union `Foo` is `Foo_<branch> | ...`, one interface per tag value (`Foo_file`), each
-//     extending the base and the branch type with the tag narrowed to its value.
+//     extending the base and the branch type with the tag narrowed to its value; a branch
+//     that is itself a union `Bar` makes `Foo_x` the alias of `Foo_x_<Bar's branch>` interfaces
+//     (interfaces cannot extend a union);
+//   - a command's or event's implicit argument type is `q_obj_<name>_arg`; reach it as
+//     `Commands["name"]["args"]` / `Events["NAME"]`, which is the stable spelling.
 // Relative imports between generated files use the `.js` extension (what tsc, bundlers and
 // vitest all resolve to the `.ts` file, and what emitted JavaScript needs).
 

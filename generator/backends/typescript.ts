@@ -141,7 +141,7 @@ function docText(text: string, argument = false): string {
   if (cut === Infinity) cut = 0;
   const dedented = lines.map((l, i) => (argument && i === 0 ? l.trimStart() : l.slice(cut)));
   let md: string;
-  if (!text.includes(".. ")) {
+  if (!text.includes(".. ") && !LEGACY_EXAMPLE.test(text)) {
     md = dedented.join("\n");
     if (md.includes("@")) md = md.replace(MEMBER_REF, "`$1`");
     if (md.includes("``")) md = md.replace(RST_LITERAL, "`$1`");
@@ -154,6 +154,8 @@ function docText(text: string, argument = false): string {
 
 const MEMBER_REF = /@([A-Za-z_][\w-]*(?:\.[\w-]+)*)/g;
 const RST_LITERAL = /``([^`]+)``/g;
+/** Before QEMU 9, examples were bare `->`/`<-` lines in a plain section. */
+const LEGACY_EXAMPLE = /^\s*(->|<-) /m;
 const ADMONITION = /^(\s*)\.\. (note|caution|warning|important|tip|admonition)::\s*(.*)$/;
 const EXAMPLE = /^(\s*)\.\. qmp-example::\s*$/;
 
@@ -189,6 +191,24 @@ function rstToMarkdown(lines: string[]): { code: boolean; line: string }[] {
       out.push({ code: true, line: `${" ".repeat(indent)}\`\`\`` });
       if (next < lines.length) out.push({ code: false, line: "" });
       i = next - 1;
+      continue;
+    }
+    const arrow = /^(\s*)(->|<-) /.exec(line);
+    if (arrow) {
+      // The exchange runs to the first blank line not followed by another `->`/`<-` line.
+      let end = i + 1;
+      for (;;) {
+        while (end < lines.length && lines[end] !== "") end++;
+        let next = end;
+        while (next < lines.length && lines[next] === "") next++;
+        if (next < lines.length && /^\s*(->|<-) /.test(lines[next]!)) end = next + 1;
+        else break;
+      }
+      const pad = arrow[1]!;
+      out.push({ code: true, line: `${pad}\`\`\`` });
+      for (const b of lines.slice(i, end)) out.push({ code: true, line: b });
+      out.push({ code: true, line: `${pad}\`\`\`` });
+      i = end - 1;
       continue;
     }
     const ad = ADMONITION.exec(line);
@@ -481,7 +501,9 @@ class TypesGenerator {
     const doc = t.doc ?? this.ownerDoc.get(t.name) ?? null;
     return members
       .filter((m) => this.kept(m))
-      .map((m) => memberLine(this.memberDoc(m, doc?.args.get(m.name), "  "), m.name, m.optional, typeExpr(m.type, ref)));
+      .map((m) =>
+        memberLine(this.memberDoc(m, doc?.args.get(m.name), "  "), m.name, m.optional, typeExpr(m.type, ref)),
+      );
   }
 
   private declareStruct(t: ObjectType, ref: Ref): Decl {

@@ -252,16 +252,16 @@ class ValidatorEmitter {
           this.emitAlternate(e);
           break;
         case "command": {
-          const args = e.argType ? this.check(e.argType) : "t_empty";
+          const args = e.argType ? this.check(e.argType) : "emptyObject";
           this.commandArgs.push([e.name, args]);
-          this.commandReturns.push([e.name, e.retType ? this.check(e.retType) : "t_empty"]);
+          this.commandReturns.push([e.name, e.retType ? this.check(e.retType) : "emptyObject"]);
           const special = specialFeatures(e.features, this.defines);
           const bits = (special.has("deprecated") ? 1 : 0) | (special.has("unstable") ? 2 : 0);
           if (bits) this.commandFeatures.push([e.name, String(bits)]);
           break;
         }
         case "event":
-          this.events.push([e.name, e.argType ? this.check(e.argType) : "t_noData"]);
+          this.events.push([e.name, e.argType ? this.check(e.argType) : "noData"]);
           break;
         default:
           break;

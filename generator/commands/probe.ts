@@ -13,6 +13,7 @@ interface ProbeArgs extends ConfigurationArgs {
   schema?: string;
   compat: boolean;
   unmask: boolean;
+  socket?: string;
   explain: boolean;
   json: boolean;
 }
@@ -42,11 +43,13 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       })
       .option("reply", { type: "string", describe: "a query-qmp-schema reply (JSON file)" })
       .option("schema", { type: "string", describe: "build the reply from this QAPI schema" })
+      .option("socket", { type: "string", describe: "ask a running QEMU (its QMP Unix socket)" })
       .option("compat", { type: "boolean", default: false, describe: "with --schema: accept the legacy dialect" })
       .option("unmask", { type: "boolean", default: false, describe: "with --schema: real type names in the reply" })
       .option("explain", { type: "boolean", default: false, describe: "print the path walked for each query" })
       .option("json", { type: "boolean", default: false, describe: "structured output" })
-      .conflicts("reply", "schema")
+      .conflicts("reply", ["schema", "socket"])
+      .conflicts("schema", "socket")
       .example("$0 probe --reply reply.json 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'", "")
       .example(
         "$0 probe --schema qapi/qapi-schema.json -D CONFIG_POSIX --explain 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
@@ -98,20 +101,25 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
 
 /** Option combinations yargs cannot express (checked here: the CLI's fail handler takes messages only). */
 function usageError(argv: ProbeArgs): string | null {
-  if (!argv.reply && !argv.schema) return "give --reply FILE or --schema SCHEMA";
-  if (argv.reply && (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)) {
+  if (!argv.reply && !argv.schema && !argv.socket) return "give --reply FILE, --schema SCHEMA or --socket PATH";
+  if (!argv.schema && (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)) {
     return "-D, --defines, --compat and --unmask apply only to --schema";
   }
   return null;
 }
 
 /**
- * The reply to probe, from whichever source the options name. A live source (`--socket PATH`,
- * a running QEMU) plugs in here: fetch `query-qmp-schema` and return its `return` value; the
- * rest of the command is independent of where the reply came from.
+ * The reply to probe, from whichever source the options name: a schema, a live QEMU or a file;
+ * the rest of the command is independent of where the reply came from.
  */
 async function obtainReply(argv: ProbeArgs): Promise<unknown> {
   if (argv.schema !== undefined) return replyFromSchema(argv.schema, argv);
+  if (argv.socket !== undefined) {
+    const { fetchQmpSchema } = await import("../../runtime/qmp/fetch-schema.ts");
+    return fetchQmpSchema({ socket: argv.socket }).catch((err: Error) => {
+      throw new ReplyUnavailable(`can't query ${argv.socket}: ${err.message}`, 2);
+    });
+  }
   const { readFileSync } = await import("node:fs");
   let text: string;
   try {
