@@ -49,6 +49,18 @@ describe.skipIf(!haveQemu)("qapi-ts qmp / events against a real QEMU", () => {
     expect(bad.stderr).toBe("qapi-ts qmp: query-status: GenericError: Parameter 'bogus' is unexpected\n");
   });
 
+  it("probe --socket answers queries about the live QEMU with probe --reply's contract", async () => {
+    const q = await startQemu();
+    const thread = "blockdev-add/arg-type/+file/$dynamic-auto-read-only";
+    const found = await run(["probe", "--socket", q.socket, thread, "query-status"]);
+    expect([found.code, found.stdout, found.stderr]).toEqual([0, `${thread}\t1\nquery-status\t1\n`, ""]);
+    const missing = await run(["probe", "--socket", q.socket, "query-status", "no-such-command"]);
+    expect([missing.code, missing.stdout]).toEqual([1, "query-status\t1\nno-such-command\t0\n"]);
+    const down = await run(["probe", "--socket", "/nonexistent/qmp.sock", "query-status"]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain("/nonexistent/qmp.sock");
+  });
+
   it("qmp: usage and unreachable QEMU are exit 2 with one clear line", async () => {
     const missing = await run(["qmp", "--socket", "/nonexistent/qmp.sock", "query-status"]);
     expect([missing.code, missing.stderr]).toEqual([2, "qapi-ts qmp: cannot connect to unix socket /nonexistent/qmp.sock: ENOENT\n"]);

@@ -1,8 +1,9 @@
 // The TypeScript types back end: one module per QAPI module plus index.ts (layout and naming in
 // names.ts). A pure function of the model. The text is produced already in prettier's style
 // (printWidth 80, double quotes, trailing commas): the few constructs whose layout depends on
-// width (unions, extends lists, imports, value arrays) are laid out here, the rest is fixed by
-// the templates.
+// width (unions, extends lists, imports, value arrays, one-line docs) and member lines (there
+// are thousands) are laid out here; the shape of files and declarations is in the templates
+// (templates/ts-module.hbs, ts-index.hbs).
 
 import Handlebars from "handlebars";
 import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
@@ -41,13 +42,13 @@ import indexTemplate from "./templates/ts-index.hbs";
 
 const PRINT_WIDTH = 80;
 
-/** Spells a declared type (or a declaration by identifier and file) from the current file. */
 /** The flag ts-module.hbs tests to pick a declaration's shape. */
 const KIND_FLAG = { enum: "isEnum", interface: "isInterface", alias: "isAlias" } as const;
 
 /** A declaration's view for the module template; `name` is the TypeScript name it declares. */
 type Decl = { kind: "enum" | "interface" | "alias"; name: string } & Record<string, unknown>;
 
+/** Spells a declared type (or a declaration by identifier and file) from the current file. */
 type Ref = ((t: Type) => string) & { ident(ident: string, file: string): string };
 const EMPTY_OBJECT = "Record<string, never>";
 
@@ -443,6 +444,16 @@ class TypesGenerator {
   }
 
   private memberDoc(m: ObjectMember, section: ArgSection | undefined, indent: string): string {
+    // The common case, a plain description: no arrays to build.
+    if (m.features.length === 0 && (m.ifcond === null || this.defines !== null)) {
+      if (!section) return "";
+      const text = docText(section.text, true);
+      if (text === "") return "";
+      if (!text.includes("\n")) {
+        const single = `${indent}/** ${text} */\n`;
+        if (single.length <= PRINT_WIDTH + 1) return single;
+      }
+    }
     const paras: string[] = [];
     if (section) paras.push(docText(section.text, true));
     const unstable = m.features.some((f) => f.name === "unstable" && this.kept(f));
