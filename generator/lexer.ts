@@ -84,9 +84,14 @@ export class TokenStream {
   private next = 0;
   private errorOffset = Infinity;
 
-  constructor(readonly src: string) {}
+  /** `start`: where to begin (a token's offset, e.g. to parse one definition's text again). */
+  constructor(
+    readonly src: string,
+    start = 0,
+  ) {
+    this.next = start;
+  }
 
-  /** The next token, or null at the end of the source. */
   /**
    * The next token, or null at the end of the source; its offset in src is startOffset + base.
    * Text that no token matches comes back as a token of type null (see strayAt()).

@@ -14,8 +14,7 @@ import {
   DocComment, Comment, Newline, strayAt,
 } from "./lexer.ts";
 import { QAPIError, SourceInfo, newPragma, type Diagnostic, type Pragma } from "./source.ts";
-import type { DictEntry, DictValue, Expr, ParsedSchema, PlainDict, Position, Value } from "./ast.ts";
-import { toPlain } from "./ast.ts";
+import type { DictEntry, DictValue, Expr, ParsedSchema, Plain, PlainDict, Position, TopLevelExpr, Value } from "./ast.ts";
 import { QAPIDoc, type SectionKind } from "./doc.ts";
 
 export interface ParseOptions {
@@ -26,14 +25,14 @@ export interface ParseOptions {
 
 /** Parse a schema file and everything it includes. Throws QAPIError for the first error. */
 export function parseSchema(fname: string, options: ParseOptions): ParsedSchema {
-  const ctx: ParseContext = { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+  const ctx = newContext(options);
   new FileParser(fname, null, ctx).parse();
   return { exprs: ctx.exprs, warnings: ctx.warnings };
 }
 
 /** Parse schema text held in memory (tests, fuzzing); includes resolve relative to fname. */
 export function parseSchemaText(fname: string, src: string, options: ParseOptions): ParsedSchema {
-  const ctx: ParseContext = { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+  const ctx = newContext(options);
   new FileParser(fname, null, ctx, src).parse();
   return { exprs: ctx.exprs, warnings: ctx.warnings };
 }
@@ -50,6 +49,37 @@ interface ParseContext {
   warned: Set<string>;
   warnings: Diagnostic[];
   exprs: Expr[];
+}
+
+function newContext(options: ParseOptions): ParseContext {
+  return { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+}
+
+/** Where a value's text starts: offset in the (normalized) source, its line and line start. */
+interface SourceOffset {
+  offset: number;
+  line: number;
+  linePos: number;
+}
+
+/**
+ * A definition. Checks only read the plain form; the positioned one (`expr`) is rebuilt from
+ * the source text when asked for, so that parsing allocates one tree, not two.
+ */
+class Definition implements TopLevelExpr {
+  readonly kind = "definition";
+  #expr: DictValue | null = null;
+  constructor(
+    public plain: PlainDict,
+    public info: SourceInfo,
+    public doc: QAPIDoc | null,
+    private readonly src: string,
+    private readonly start: SourceOffset,
+  ) {}
+
+  get expr(): DictValue {
+    return (this.#expr ??= FileParser.valueAt(this.info.fname, this.src, this.start) as DictValue);
+  }
 }
 
 // Token codes (QEMU's `tok`): the structural character, or one of these.
@@ -140,6 +170,7 @@ class FileParser {
     private readonly parentInfo: SourceInfo | null,
     private readonly ctx: ParseContext,
     text?: string,
+    start = 0,
   ) {
     this.pragma = parentInfo ? parentInfo.pragma : newPragma();
     this.fileInfo = new SourceInfo(fname, 1, parentInfo, this.pragma);
@@ -155,7 +186,7 @@ class FileParser {
     if (src.indexOf("\r") >= 0) src = src.replace(/\r\n?/g, "\n");
     if (src === "" || src[src.length - 1] !== "\n") src += "\n";
     this.src = src;
-    this.stream = new TokenStream(src);
+    this.stream = new TokenStream(src, start);
     this.tokenCode = tokenCodes();
   }
 
@@ -302,11 +333,11 @@ class FileParser {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Values
+  // Values: parsed straight to the plain form every check reads. The positioned form (ast.ts
+  // Value) is only built on request, by parsing the definition's text again (see valueAt()).
 
-  private getMembers(pos: Position): DictValue {
-    const entries = new Map<string, DictEntry>();
-    const dict: DictValue = { kind: "dict", entries, pos };
+  private getMembers(): PlainDict {
+    const dict: PlainDict = new Map();
     if (this.t() === T.RCURLY) {
       this.accept();
       return dict;
@@ -314,12 +345,11 @@ class FileParser {
     if (this.t() !== T.STR) throw this.error("expected string or '}'");
     for (;;) {
       const key = this.val as string;
-      const keyPos = this.position();
       this.accept();
       if (this.t() !== T.COLON) throw this.error("expected ':'");
       this.accept();
-      if (entries.has(key)) throw this.error(`duplicate key '${key}'`);
-      entries.set(key, { key, keyPos, value: this.getExpr() });
+      if (dict.has(key)) throw this.error(`duplicate key '${key}'`);
+      dict.set(key, this.getExpr());
       if (this.t() === T.RCURLY) {
         this.accept();
         return dict;
@@ -330,12 +360,11 @@ class FileParser {
     }
   }
 
-  private getValues(pos: Position): Value {
-    const items: Value[] = [];
-    const list: Value = { kind: "list", items, pos };
+  private getValues(): Plain[] {
+    const items: Plain[] = [];
     if (this.t() === T.RSQUARE) {
       this.accept();
-      return list;
+      return items;
     }
     const t = this.t();
     if (t !== T.LCURLY && t !== T.LSQUARE && t !== T.STR && t !== T.BOOL) throw this.error("expected value or ']'");
@@ -343,38 +372,79 @@ class FileParser {
       items.push(this.getExpr());
       if (this.t() === T.RSQUARE) {
         this.accept();
-        return list;
+        return items;
       }
       if (this.t() !== T.COMMA) throw this.error("expected ',' or ']'");
       this.accept();
     }
   }
 
-  private getExpr(): Value {
-    const pos = this.position();
+  private getExpr(): Plain {
     switch (this.t()) {
       case T.LCURLY:
       case T.LSQUARE: {
         if (++this.depth > MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH} levels`);
         const isDict = this.t() === T.LCURLY;
         this.accept();
-        const v = isDict ? this.getMembers(pos) : this.getValues(pos);
+        const v = isDict ? this.getMembers() : this.getValues();
         this.depth--;
         return v;
       }
-      case T.STR: {
-        const v: Value = { kind: "string", value: this.val as string, pos };
-        this.accept();
-        return v;
-      }
+      case T.STR:
       case T.BOOL: {
-        const v: Value = { kind: "bool", value: this.val as boolean, pos };
+        const v = this.val;
         this.accept();
         return v;
       }
       default:
         throw this.error("expected '{', '[', string, or boolean");
     }
+  }
+
+  /** The positioned form of the value at the current token, whose text is known to parse. */
+  private getValue(): Value {
+    const pos = this.position();
+    switch (this.t()) {
+      case T.LCURLY: {
+        this.accept();
+        const entries = new Map<string, DictEntry>();
+        while (this.t() === T.STR) {
+          const key = this.val as string;
+          const keyPos = this.position();
+          this.accept(); // the key
+          this.accept(); // ':'
+          entries.set(key, { key, keyPos, value: this.getValue() });
+          if (this.t() === T.COMMA) this.accept();
+        }
+        this.accept(); // '}'
+        return { kind: "dict", entries, pos };
+      }
+      case T.LSQUARE: {
+        this.accept();
+        const items: Value[] = [];
+        while (this.t() !== T.RSQUARE) {
+          items.push(this.getValue());
+          if (this.t() === T.COMMA) this.accept();
+        }
+        this.accept();
+        return { kind: "list", items, pos };
+      }
+      default: {
+        const v: Value = this.t() === T.STR ? { kind: "string", value: this.val as string, pos } : { kind: "bool", value: this.val as boolean, pos };
+        this.accept();
+        return v;
+      }
+    }
+  }
+
+  /** Parses the value starting at `at` again, with positions (for TopLevelExpr.expr). */
+  static valueAt(fname: string, src: string, at: SourceOffset): Value {
+    const ctx = newContext({ compat: true, warn() {} });
+    const p = new FileParser(fname, null, ctx, src, at.offset);
+    p.line = at.line;
+    p.linePos = at.linePos;
+    p.accept();
+    return p.getValue();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -392,26 +462,26 @@ class FileParser {
         if (!curDoc.symbol) exprs.push({ kind: "freeform", doc: curDoc, info: curDoc.info });
         continue;
       }
-      const value = this.getExpr();
-      if (value.kind !== "dict") throw new QAPIError(info, "top-level expression must be an object");
-      const e = value.entries;
+      const start: SourceOffset = { offset: this.pos, line: this.line, linePos: this.linePos };
+      const e = this.getExpr();
+      if (!(e instanceof Map)) throw new QAPIError(info, "top-level expression must be an object");
       if (e.has("include")) {
         this.rejectExprDoc(curDoc);
         if (e.size !== 1) throw new QAPIError(info, "invalid 'include' directive");
-        const include = e.get("include")!.value;
-        if (include.kind !== "string") throw new QAPIError(info, "value of 'include' must be a string");
-        const resolved = joinDirname(this.fname, include.value);
-        exprs.push({ kind: "include", file: include.value, resolved, info });
-        this.include(include.value, info, resolved);
+        const include = e.get("include")!;
+        if (typeof include !== "string") throw new QAPIError(info, "value of 'include' must be a string");
+        const resolved = joinDirname(this.fname, include);
+        exprs.push({ kind: "include", file: include, resolved, info });
+        this.include(include, info, resolved);
       } else if (e.has("pragma")) {
         this.rejectExprDoc(curDoc);
         if (e.size !== 1) throw new QAPIError(info, "invalid 'pragma' directive");
-        const pragma = e.get("pragma")!.value;
-        if (pragma.kind !== "dict") throw new QAPIError(info, "value of 'pragma' must be an object");
-        for (const [name, entry] of pragma.entries) this.applyPragma(name, entry.value, info);
+        const pragma = e.get("pragma")!;
+        if (!(pragma instanceof Map)) throw new QAPIError(info, "value of 'pragma' must be an object");
+        for (const [name, value] of pragma) this.applyPragma(name, value, info);
       } else {
         if (curDoc && !curDoc.symbol) throw new QAPIError(curDoc.info, "definition documentation required");
-        exprs.push({ kind: "definition", expr: value, plain: toPlain(value) as PlainDict, info, doc: curDoc });
+        exprs.push(new Definition(e, info, curDoc, this.src, start));
       }
       curDoc = null;
     }
@@ -433,18 +503,18 @@ class FileParser {
     new FileParser(resolved, info, this.ctx).parse();
   }
 
-  private applyPragma(name: string, value: Value, info: SourceInfo): void {
+  private applyPragma(name: string, value: Plain, info: SourceInfo): void {
     const listOfStr = (what: string): string[] => {
-      if (value.kind !== "list" || value.items.some((v) => v.kind !== "string")) {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
         throw new QAPIError(info, `pragma ${what} must be a list of strings`);
       }
-      return value.items.map((v) => (v as { value: string }).value);
+      return value as string[];
     };
     const p = this.pragma;
     switch (name) {
       case "doc-required":
-        if (value.kind !== "bool") throw new QAPIError(info, "pragma 'doc-required' must be boolean");
-        p.docRequired = value.value;
+        if (typeof value !== "boolean") throw new QAPIError(info, "pragma 'doc-required' must be boolean");
+        p.docRequired = value;
         return;
       case "command-name-exceptions":
         p.commandNameExceptions = listOfStr(name);

@@ -1,6 +1,5 @@
 // How QAPI names become TypeScript names and files. CONTRACT shared by every TypeScript-emitting
-// back end (types: typescript.ts; validators.ts; json-schema.ts; introspect-module.ts): keep
-// these functions stable, add rather than change.
+// back end (types: typescript.ts; validators.ts; json-schema.ts; introspect-module.ts).
 //
 // Layout of a generated directory (`qapi-ts generate SCHEMA -o DIR`):
 //
@@ -19,8 +18,10 @@
 //                    that returns nothing (QMP `"return": {}`) has `returns: Record<string, never>`;
 //                    an event without data has `Record<string, never>`. Helpers:
 //                    CommandName, CommandArgs<K>, CommandReturns<K>, EventName, EventData<K>.
-//   validators.ts    the validator helper's output; json-schema/ likewise.
-//   introspection.ts the introspection helper's output.
+//   validators.js    generated validators (validators.ts back end), JavaScript so that
+//   validators.d.ts  `qapi-ts validate` runs the very code users import, with its declarations;
+//   json-schema/     JSON Schema 2020-12 of every command and event (json-schema.ts back end);
+//   introspection.ts the query-qmp-schema payload module (introspect-module.ts back end).
 //   .qapi-ts-manifest   the writer's list of the files it generated (for removing stale ones).
 //
 // Type names:
@@ -47,7 +48,8 @@ export const BUILTIN_MODULE = "./builtin";
 
 /** File names other back ends own in the output directory; modules never take them. */
 export const INDEX_FILE = "index.ts";
-export const VALIDATORS_FILE = "validators.ts";
+export const VALIDATORS_JS = "validators.js";
+export const VALIDATORS_DTS = "validators.d.ts";
 export const INTROSPECTION_FILE = "introspection.ts";
 export const JSON_SCHEMA_DIR = "json-schema";
 export const MANIFEST_FILE = ".qapi-ts-manifest";

@@ -24,13 +24,12 @@ import type {
   SchemaModel,
   Type,
 } from "../model.ts";
-import { generatedHeader, VALIDATORS_FILE } from "./names.ts";
+import { generatedHeader, VALIDATORS_DTS, VALIDATORS_JS } from "./names.ts";
 import { jsKey, printJs, type Literal } from "./pretty-literal.ts";
 import jsTemplateSource from "./templates/validators.js.hbs";
 import dtsTemplateSource from "./templates/validators.d.ts.hbs";
 
-export const VALIDATORS_JS = VALIDATORS_FILE.replace(/\.ts$/, ".js");
-export const VALIDATORS_DTS = VALIDATORS_FILE.replace(/\.ts$/, ".d.ts");
+export { VALIDATORS_DTS, VALIDATORS_JS };
 
 const WIDTH = 80;
 /**
