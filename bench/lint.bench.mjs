@@ -45,8 +45,9 @@ if (hasShared) {
   report("lint: QEMU 10.2 qapi-schema.json (whole process)", [
     ["median wall time (ms)", whole.wallMs.toFixed(1)],
     ["fastest run (ms)", whole.minMs.toFixed(1)],
+    ["median CPU time, user+sys (ms)", whole.cpuMs.toFixed(0)],
     ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
-    ["node -e 0 on this machine (ms)", node.wallMs.toFixed(1)],
+    ["node -e 0: wall / CPU (ms), peak RSS (MiB)", `${node.wallMs.toFixed(1)} / ${node.cpuMs.toFixed(0)}, ${node.peakRssMiB.toFixed(1)}`],
     ["QEMU's Python front end, for reference", "~430 ms, 24 MiB"],
   ]);
   report("lint: QEMU 10.2 qapi-schema.json (in process, warm)", [
@@ -68,6 +69,7 @@ try {
   report("lint: synthetic schemas, 480 vs 4800 definitions", [
     ["in process 1x / 10x (ms)", `${t1.toFixed(2)} / ${t10.toFixed(2)}  (ratio ${(t10 / t1).toFixed(2)})`],
     ["whole process 1x / 10x (ms)", `${p1.wallMs.toFixed(1)} / ${p10.wallMs.toFixed(1)}  (ratio ${(p10.wallMs / p1.wallMs).toFixed(2)})`],
+    ["whole process CPU 1x / 10x (ms)", `${p1.cpuMs.toFixed(0)} / ${p10.cpuMs.toFixed(0)}`],
     ["peak RSS 1x / 10x (MiB)", `${p1.peakRssMiB.toFixed(1)} / ${p10.peakRssMiB.toFixed(1)}`],
   ]);
 } finally {

@@ -65,7 +65,7 @@ export function toPlain(v: Value): Plain {
 /** A top-level expression: a definition (enum, struct, ...), with its doc comment if any. */
 export interface TopLevelExpr {
   kind: "definition";
-  /** The expression's value (always a dict at top level). */
+  /** The expression's value with positions (always a dict at top level; built on first use). */
   expr: DictValue;
   /** Plain view of expr, which expr.ts normalizes in place (as QEMU does). */
   plain: PlainDict;

@@ -9,6 +9,9 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { commands } from "./commands/index.ts";
 
+// Output piped into `head` and the like: the reader is gone, the command has nothing more to do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 2));
+
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName("qapi-ts")
@@ -19,8 +22,10 @@ async function main(): Promise<void> {
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`qapi-ts: ${msg}\nRun 'qapi-ts --help' for usage.\n`);
+      // yargs' own validation (check(), requiresArg, ...) raises YError: a usage error.
+      // Anything else thrown from a handler is a bug, reported below.
+      if (err && err.name !== "YError") throw err;
+      process.stderr.write(`qapi-ts: ${msg ?? err?.message}\nRun 'qapi-ts --help' for usage.\n`);
       process.exit(2);
     });
   for (const c of commands) cli = cli.command(c);

@@ -55,6 +55,8 @@ export class QAPIDoc {
   returns: DocSection | null = null;
   errors: DocSection | null = null;
   since: DocSection | null = null;
+  /** Lines of the last section, joined into its text when it ends (one string, not one per line). */
+  private lines: string[] = [];
 
   constructor(
     public info: SourceInfo,
@@ -70,10 +72,11 @@ export class QAPIDoc {
     const last = this.allSections[this.allSections.length - 1]!;
     if (last.kind === "Plain") {
       // An empty section starts where its first text is.
-      if (!last.text) last.info = info;
-      last.text += "\n";
+      if (this.lines.length === 0) last.info = info;
+      this.lines.push("");
       return;
     }
+    this.endSection();
     const section: DocSection = { info, kind: "Plain", text: "" };
     this.sections.push(section);
     this.allSections.push(section);
@@ -86,6 +89,7 @@ export class QAPIDoc {
       if (this[slot]) throw new QAPIError(info, `duplicated '${kind}' section`);
       this[slot] = section;
     }
+    this.endSection();
     this.sections.push(section);
     this.allSections.push(section);
   }
@@ -94,6 +98,7 @@ export class QAPIDoc {
     if (!name) throw new QAPIError(info, "invalid parameter name");
     if (desc.has(name)) throw new QAPIError(info, `'${name}' parameter name duplicated`);
     const section: ArgSection = { info, kind, text: "", name, member: null };
+    this.endSection();
     this.allSections.push(section);
     desc.set(name, section);
   }
@@ -107,13 +112,21 @@ export class QAPIDoc {
   }
 
   appendLine(line: string): void {
-    this.allSections[this.allSections.length - 1]!.text += line + "\n";
+    this.lines.push(line);
   }
 
-  /** The block is complete: trim blank lines around each section; tagged ones need text. */
+  /** The last section is complete: its text, without blank lines around it. */
+  private endSection(): void {
+    if (this.lines.length === 0) return;
+    this.allSections[this.allSections.length - 1]!.text = joinTrimmed(this.lines);
+    this.lines = [];
+  }
+
+  /** The block is complete; tagged sections need text. */
   end(): void {
-    for (const s of this.allSections) {
-      s.text = trimNewlines(s.text);
+    this.endSection();
+    for (let i = 0; i < this.allSections.length; i++) {
+      const s = this.allSections[i]!;
       if (s.kind !== "Plain" && s.text === "") throw new QAPIError(s.info, `text required after '${s.kind}:'`);
     }
   }
@@ -165,10 +178,11 @@ function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
   throw new QAPIError(bogus[0]!.info, `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`);
 }
 
-function trimNewlines(s: string): string {
+/** Lines joined with newlines, without the blank ones at either end. */
+function joinTrimmed(lines: string[]): string {
   let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) === 10) a++;
-  while (b > a && s.charCodeAt(b - 1) === 10) b--;
-  return s.slice(a, b);
+  let b = lines.length;
+  while (a < b && lines[a] === "") a++;
+  while (b > a && lines[b - 1] === "") b--;
+  return (a === 0 && b === lines.length ? lines : lines.slice(a, b)).join("\n");
 }

@@ -28,15 +28,25 @@ export function docWarningKind(message: string): string {
   return "doc:" + message.replace(/'[^']*'/g, "''");
 }
 
+const isCNameChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
 /** QEMU's c_name() without keyword protection: what the name becomes in C. */
 export function cName(name: string): string {
   // Most names need no change: scan before allocating (this runs for every member).
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const plain = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-    if (!plain) return name.replace(/[^A-Za-z0-9_]/g, "_");
-  }
+  for (let i = 0; i < name.length; i++) if (!isCNameChar(name.charCodeAt(i))) return name.replace(/[^A-Za-z0-9_]/g, "_");
   return name;
+}
+
+/** cName(name).startsWith(prefix), without building the C name (most names contain '-'). */
+function cNameStartsWith(name: string, prefix: string): boolean {
+  if (name.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = name.charCodeAt(i);
+    const want = prefix.charCodeAt(i);
+    if (want === 95 ? isCNameChar(c) && c !== 95 : c !== want) return false;
+  }
+  return true;
 }
 
 const VALID_NAME = /^(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$/i;
@@ -51,9 +61,22 @@ function checkNameIsStr(name: Plain | undefined, info: SourceInfo, source: strin
 
 /** Returns the name's stem: without downstream (__RFQDN_) and experimental (x-) prefixes. */
 function checkNameStr(name: string, info: SourceInfo, source: string): string {
-  const m = VALID_NAME.exec(name);
-  if (!m || cName(name).startsWith("q_")) fail(info, `${source} has an invalid name`);
-  return m[3];
+  if (!VALID_NAME.test(name) || cNameStartsWith(name, "q_")) fail(info, `${source} has an invalid name`);
+  return nameStem(name);
+}
+
+const isLetter = (c: number): boolean => (c | 0x20) >= 97 && (c | 0x20) <= 122;
+
+/**
+ * VALID_NAME's third group, for a name that matches: what follows the RFQDN prefix (which ends at
+ * the first '_' after "__") and "x-" (when a letter follows it). Without a match array: this runs
+ * for every name in the schema.
+ */
+function nameStem(name: string): string {
+  let i = 0;
+  if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) i = name.indexOf("_", 2) + 1;
+  if ((name.charCodeAt(i) | 0x20) === 120 && name.charCodeAt(i + 1) === 45 && isLetter(name.charCodeAt(i + 2))) i += 2;
+  return i === 0 ? name : name.slice(i);
 }
 
 function checkNameUpper(name: string, info: SourceInfo, source: string): void {
@@ -101,11 +124,16 @@ function quoteSorted(names: Iterable<string>): string {
 }
 
 function checkKeys(value: PlainDict, info: SourceInfo, source: string, required: string[], optional: string[]): void {
-  // Fast path without allocation: all required keys present, no unknown key.
+  // Fast path without allocation: all required keys present, and no other keys than the known
+  // ones present (the lists are disjoint, so counting tells).
   let ok = true;
-  for (const k of required) if (!value.has(k)) ok = false;
-  if (ok) for (const k of value.keys()) if (!required.includes(k) && !optional.includes(k)) ok = false;
-  if (ok) return;
+  let known = 0;
+  for (let i = 0; i < required.length; i++) {
+    if (value.has(required[i]!)) known++;
+    else ok = false;
+  }
+  for (let i = 0; i < optional.length; i++) if (value.has(optional[i]!)) known++;
+  if (ok && known === value.size) return;
   const missing = required.filter((k) => !value.has(k));
   if (missing.length)
     fail(info, `${source} misses key${missing.length > 1 ? "s" : ""} ${quoteSorted(missing)}`);
@@ -119,15 +147,24 @@ function checkKeys(value: PlainDict, info: SourceInfo, source: string, required:
     );
 }
 
+const FALSE_FLAGS = ["gen", "success-response"];
+const TRUE_FLAGS = ["boxed", "allow-oob", "allow-preconfig", "coroutine"];
+
 function checkFlags(expr: PlainDict, info: SourceInfo): void {
-  for (const key of ["gen", "success-response"])
+  for (let i = 0; i < FALSE_FLAGS.length; i++) {
+    const key = FALSE_FLAGS[i]!;
     if (expr.has(key) && expr.get(key) !== false) fail(info, `flag '${key}' may only use false value`);
-  for (const key of ["boxed", "allow-oob", "allow-preconfig", "coroutine"])
+  }
+  for (let i = 0; i < TRUE_FLAGS.length; i++) {
+    const key = TRUE_FLAGS[i]!;
     if (expr.has(key) && expr.get(key) !== true) fail(info, `flag '${key}' may only use true value`);
+  }
   if (expr.has("allow-oob") && expr.has("coroutine"))
     fail(info, "flags 'allow-oob' and 'coroutine' are incompatible");
 }
 
+const NO_KEYS: string[] = [];
+const IF_OPERATOR_KEYS = ["all", "any", "not"];
 const IF_IDENT = /^[A-Z][A-Z0-9_]*$/;
 
 function checkIf(owner: PlainDict, info: SourceInfo, source: string, opts: ExprCheckOptions): void {
@@ -141,24 +178,26 @@ function checkIf(owner: PlainDict, info: SourceInfo, source: string, opts: ExprC
       return;
     }
   }
-  const checkOne = (cond: Plain): void => {
-    if (isStr(cond)) {
-      if (!IF_IDENT.test(cond)) fail(info, `'if' condition '${cond}' of ${source} is not a valid identifier`);
-      return;
-    }
-    if (!isDict(cond)) fail(info, `'if' condition of ${source} must be a string or an object`);
-    checkKeys(cond, info, `'if' condition of ${source}`, [], ["all", "any", "not"]);
-    if (cond.size !== 1) fail(info, `'if' condition of ${source} has conflicting keys`);
-    if (cond.has("not")) checkOne(cond.get("not")!);
-    else {
-      const op = cond.has("all") ? "all" : "any";
-      const operands = cond.get(op)!;
-      if (!Array.isArray(operands)) fail(info, `'${op}' condition of ${source} must be an array`);
-      if (!operands.length) fail(info, `'if' condition [] of ${source} is useless`);
-      for (const o of operands) checkOne(o);
-    }
-  };
-  checkOne(ifcond);
+  checkIfCond(ifcond, info, source);
+}
+
+// (Not a closure in checkIf: that would cost every checkIf call a context, 'if' or not.)
+function checkIfCond(cond: Plain, info: SourceInfo, source: string): void {
+  if (isStr(cond)) {
+    if (!IF_IDENT.test(cond)) fail(info, `'if' condition '${cond}' of ${source} is not a valid identifier`);
+    return;
+  }
+  if (!isDict(cond)) fail(info, `'if' condition of ${source} must be a string or an object`);
+  checkKeys(cond, info, `'if' condition of ${source}`, NO_KEYS, IF_OPERATOR_KEYS);
+  if (cond.size !== 1) fail(info, `'if' condition of ${source} has conflicting keys`);
+  if (cond.has("not")) checkIfCond(cond.get("not")!, info, source);
+  else {
+    const op = cond.has("all") ? "all" : "any";
+    const operands = cond.get(op)!;
+    if (!Array.isArray(operands)) fail(info, `'${op}' condition of ${source} must be an array`);
+    if (!operands.length) fail(info, `'if' condition [] of ${source} is useless`);
+    for (const o of operands) checkIfCond(o, info, source);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +274,15 @@ function parseCpp(text: string): Plain | null {
 /** { 'm': 'int' } -> { 'm': { 'type': 'int' } } */
 function normalizeMembers(members: Plain | undefined): void {
   if (!isDict(members)) return;
-  for (const [key, arg] of members) if (!isDict(arg)) members.set(key, new Map([["type", arg]]));
+  // forEach rather than for-of: this runs for every member, and cold code allocates per step
+  members.forEach((arg, key) => {
+    if (!isDict(arg)) members.set(key, dictOf("type", arg));
+  });
+}
+
+/** A one-key dict (the normalized form of a shorthand). */
+function dictOf(key: string, value: Plain): PlainDict {
+  return new Map<string, Plain>().set(key, value);
 }
 
 function checkTypeName(value: Plain | undefined, info: SourceInfo, source: string): void {
@@ -247,6 +294,12 @@ function checkTypeNameOrArray(value: Plain | undefined, info: SourceInfo, source
   if (!Array.isArray(value)) fail(info, `${source} should be a type name or array`);
   if (value.length !== 1 || !isStr(value[0])) fail(info, `${source}: array type must contain single type name`);
 }
+
+// Key lists for checkKeys (constants: array literals in cold code are allocated on every call)
+const TYPE_KEY = ["type"];
+const NAME_KEY = ["name"];
+const IF_KEY = ["if"];
+const MEMBER_OPTIONAL_KEYS = ["if", "features"];
 
 function checkTypeImplicit(
   value: Plain | undefined,
@@ -265,18 +318,17 @@ function checkTypeImplicit(
     opts.legacy(info, "implicit-exception", "member name exceptions naming implicit types are a legacy form (QEMU before 6.2)");
     permissive = true;
   }
-  for (const [rawKey, arg] of value) {
+  value.forEach((arg, rawKey) => {
     const keySource = `${source} member '${rawKey}'`;
     const key = rawKey.startsWith("*") ? rawKey.slice(1) : rawKey;
     checkNameLower(key, info, keySource, permissive, permissive, opts);
-    const c = cName(key);
-    if (c === "u" || c.startsWith("has_")) fail(info, `${keySource} uses reserved name`);
+    if (key === "u" || cNameStartsWith(key, "has_")) fail(info, `${keySource} uses reserved name`);
     const argDict = arg as PlainDict;
-    checkKeys(argDict, info, keySource, ["type"], ["if", "features"]);
+    checkKeys(argDict, info, keySource, TYPE_KEY, MEMBER_OPTIONAL_KEYS);
     checkIf(argDict, info, keySource, opts);
     checkFeatures(argDict, info, opts);
     checkTypeNameOrArray(argDict.get("type"), info, keySource);
-  }
+  });
 }
 
 function checkFeatures(owner: PlainDict, info: SourceInfo, opts: ExprCheckOptions): void {
@@ -285,11 +337,12 @@ function checkFeatures(owner: PlainDict, info: SourceInfo, opts: ExprCheckOption
   if (!Array.isArray(features)) fail(info, "'features' must be an array");
   for (let i = 0; i < features.length; i++) {
     const f = features[i];
-    if (!isDict(f)) features[i] = new Map([["name", f]]);
+    if (!isDict(f)) features[i] = dictOf("name", f);
   }
-  for (const f of features as PlainDict[]) {
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i] as PlainDict;
     let source = "'features' member";
-    checkKeys(f, info, source, ["name"], ["if"]);
+    checkKeys(f, info, source, NAME_KEY, IF_KEY);
     const name = f.get("name");
     checkNameIsStr(name, info, source);
     source = `${source} '${name}'`;
@@ -304,10 +357,11 @@ function checkEnum(expr: PlainDict, name: string, info: SourceInfo, opts: ExprCh
   if (!Array.isArray(members)) fail(info, "'data' must be an array");
   if (prefix !== undefined && !isStr(prefix)) fail(info, "'prefix' must be a string");
   const permissive = info.pragma.memberNameExceptions.includes(name);
-  for (let i = 0; i < members.length; i++) if (!isDict(members[i])) members[i] = new Map([["name", members[i]]]);
-  for (const member of members as PlainDict[]) {
+  for (let i = 0; i < members.length; i++) if (!isDict(members[i])) members[i] = dictOf("name", members[i]);
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i] as PlainDict;
     let source = "'data' member";
-    checkKeys(member, info, source, ["name"], ["if", "features"]);
+    checkKeys(member, info, source, NAME_KEY, MEMBER_OPTIONAL_KEYS);
     const memberName = member.get("name");
     checkNameIsStr(memberName, info, source);
     source = `${source} '${memberName}'`;
@@ -330,15 +384,15 @@ function checkUnion(expr: PlainDict, name: string, info: SourceInfo, opts: ExprC
   if (expr.has("discriminator") || !isLegacySimpleUnion(expr, opts))
     checkNameIsStr(expr.get("discriminator"), info, "'discriminator'");
   if (!isDict(members)) fail(info, "'data' must be an object");
-  for (const [key, value] of members) {
+  members.forEach((value, key) => {
     const source = `'data' member '${key}'`;
     const v = value as PlainDict;
-    checkKeys(v, info, source, ["type"], ["if"]);
+    checkKeys(v, info, source, TYPE_KEY, IF_KEY);
     checkIf(v, info, source, opts);
     // Simple unions' branches could be arrays (wrapped in an implicit object).
     if (expr.has("discriminator")) checkTypeName(v.get("type"), info, source);
     else checkTypeNameOrArray(v.get("type"), info, source);
-  }
+  });
 }
 
 /** A union with neither 'base' nor 'discriminator' (QEMU before 6.2), accepted under compat. */
@@ -350,14 +404,14 @@ function checkAlternate(expr: PlainDict, info: SourceInfo, opts: ExprCheckOption
   const members = expr.get("data");
   if (!truthy(members)) fail(info, "'data' must not be empty");
   if (!isDict(members)) fail(info, "'data' must be an object");
-  for (const [key, value] of members) {
+  members.forEach((value, key) => {
     const source = `'data' member '${key}'`;
     checkNameLower(key, info, source, false, false, opts);
     const v = value as PlainDict;
-    checkKeys(v, info, source, ["type"], ["if"]);
+    checkKeys(v, info, source, TYPE_KEY, IF_KEY);
     checkIf(v, info, source, opts);
     checkTypeNameOrArray(v.get("type"), info, source);
-  }
+  });
 }
 
 function checkCommandOrEvent(
@@ -378,10 +432,16 @@ function checkCommandOrEvent(
 /** Checks one definition; sets its SourceInfo's definition (for "In struct 'X':" headers). */
 export function checkDefinition(e: TopLevelExpr, opts: ExprCheckOptions): MetaType {
   const { plain: expr, info, doc } = e;
-  const metas = META_TYPES.filter((m) => expr.has(m));
-  if (metas.length !== 1)
+  let meta: MetaType | null = null;
+  let metas = 0;
+  for (let i = 0; i < META_TYPES.length; i++) {
+    if (expr.has(META_TYPES[i]!)) {
+      meta = META_TYPES[i]!;
+      metas++;
+    }
+  }
+  if (metas !== 1 || meta === null)
     fail(info, "expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'");
-  const meta = metas[0];
   const name = expr.get(meta);
   checkNameIsStr(name, info, `'${meta}'`);
   info.setDefn(meta, name);

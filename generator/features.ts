@@ -56,6 +56,8 @@ export function findMarkerMembers(model: SchemaModel): ProbeItem[] {
  * introspection is what QAPI features replaced (the x-auto-read-only-is-dynamic story).
  */
 export function markerWarnings(model: SchemaModel): Diagnostic[] {
+  // Most schemas have none: a direct scan spares lint the full feature listing.
+  if (!model.entities.some((e) => e.meta === "object" && e.localMembers.some(isMarker))) return [];
   return findMarkerMembers(model).map((m) => ({
     severity: "warning",
     message: `member '${m.name}' of type 'null' is a marker (present only to be seen in introspection); declare a feature on '${m.definition}' instead`,

@@ -4,9 +4,9 @@
 // parser gets there. To match that, nothing here raises: an unterminated string is a token of
 // its own, and text no pattern matches (QEMU's "stray") comes out as a pseudo-token at its
 // offset; the parser turns them into diagnostics when it reaches them.
-// No token continues past the start of the next line's content, so the source can be lexed in
-// newline-aligned chunks, which keeps memory bounded for huge inputs (only one chunk's tokens
-// exist at a time).
+// The source is lexed in newline-aligned chunks, which keeps memory bounded for huge inputs (only
+// one chunk's tokens exist at a time). No token but a comment run continues past a newline, and
+// a run cut by a chunk boundary is two runs, which read the same.
 
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
@@ -25,12 +25,12 @@ export const Str = createToken({ name: "Str", pattern: /'(?:[^'\\\n]|\\[^\n])*'/
 export const BadStr = createToken({ name: "BadStr", pattern: /'[^\n]*/, start_chars_hint: ["'"] });
 export const True = createToken({ name: "True", pattern: /true/, start_chars_hint: ["t"] });
 export const False = createToken({ name: "False", pattern: /false/, start_chars_hint: ["f"] });
-// Comments take their line's newline and the next line's indentation along (as Newline does):
-// most of a schema is comment lines, and one token per line instead of three is what makes the
-// lexer fast. The parser treats the newline as if it were the next token.
-/** `##...`: starts or ends a documentation block (the parser decides). */
-export const DocComment = createToken({ name: "DocComment", pattern: /##[^\n]*(?:\n[ ]*)?/, start_chars_hint: ["#"] });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*(?:\n[ ]*)?/, start_chars_hint: ["#"] });
+/**
+ * A run of comment lines (`#` and `##` alike, each possibly indented), with the newline and the
+ * next line's indentation after the last one: most of a schema is comment lines, and one token
+ * per run is what makes the lexer fast. The parser walks the lines of a run itself.
+ */
+export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*(?:\n[ ]*#[^\n]*)*(?:\n[ ]*)?/, start_chars_hint: ["#"] });
 /** A newline and the next line's indentation (one token instead of two on most lines). */
 export const Newline = createToken({ name: "Newline", pattern: /\n[ ]*/, start_chars_hint: ["\n"] });
 const SPACE_CHARS = [9, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000];
@@ -44,7 +44,7 @@ const Space = createToken({
 
 const allTokens: TokenType[] = [
   Newline, Space, LCurly, RCurly, LSquare, RSquare, Colon, Comma, Str, BadStr,
-  True, False, DocComment, Comment,
+  True, False, Comment,
 ];
 
 /** QEMU's "stray" text: from an unrecognized character up to a structural, space or quote. */
@@ -69,8 +69,11 @@ function getLexer(): Lexer {
   return lexer;
 }
 
-/** Chunk size for lexing (characters); each chunk is extended to the next newline. */
-const CHUNK = 1 << 18;
+/**
+ * Chunk size for lexing (characters); each chunk is extended to the next newline. Small: a chunk's
+ * tokens stay alive until the parser has used them, and every young-generation GC copies them.
+ */
+const CHUNK = 1 << 14;
 
 /**
  * A pull-based token stream over a source text that ends with "\n". Tokens carry offsets into

@@ -7,11 +7,12 @@
 // the grammar (four productions) is a small recursive descent over them.
 
 import { readFileSync, statSync } from "node:fs";
+import { isAscii, isUtf8 } from "node:buffer";
 import * as path from "node:path";
 import type { IToken, TokenType } from "chevrotain";
 import {
   TokenStream, LCurly, RCurly, LSquare, RSquare, Colon, Comma, Str, BadStr, True, False,
-  DocComment, Comment, Newline, strayAt,
+  Comment, Newline, strayAt,
 } from "./lexer.ts";
 import { QAPIError, SourceInfo, newPragma, type Diagnostic, type Pragma } from "./source.ts";
 import type { DictEntry, DictValue, Expr, ParsedSchema, Plain, PlainDict, Position, TopLevelExpr, Value } from "./ast.ts";
@@ -97,7 +98,7 @@ function tokenCodes(): T[] {
   const pairs: [TokenType, T][] = [
     [LCurly, T.LCURLY], [RCurly, T.RCURLY], [LSquare, T.LSQUARE], [RSquare, T.RSQUARE],
     [Colon, T.COLON], [Comma, T.COMMA], [Str, T.STR], [True, T.BOOL], [False, T.BOOL],
-    [DocComment, T.HASH], [Comment, T.COMMENT], [Newline, T.NEWLINE],
+    [Comment, T.COMMENT], [Newline, T.NEWLINE],
   ];
   for (const [type, code] of pairs) codes[type.tokenTypeIdx!] = code;
   return codes;
@@ -142,10 +143,30 @@ function joinDirname(fname: string, include: string): string {
 }
 
 const PY_SPACE_RE = /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const AT_NAME_COLON = /^@([^:]*): */;
 const TAGGED_SECTION = /^(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): */;
 const TAB_OR_ASTRAL = /[\t\ud800-\udbff]/g;
+
+// Doc lines are matched against these for every paragraph, so without allocating a regex match
+// where a look at the first character or an indexOf tells.
+
+/** The name of an "@name: text" line (QEMU: `^@([^:]*): *`), or null. */
+function atName(line: string): string | null {
+  if (line.charCodeAt(0) !== 64) return null;
+  const colon = line.indexOf(":");
+  return colon < 0 ? null : line.slice(1, colon);
+}
+
+/** The text of an "@name: text" line. */
+function atNameText(line: string, name: string): string {
+  let i = name.length + 2;
+  while (line.charCodeAt(i) === 32) i++;
+  return line.slice(i);
+}
+
+function taggedSection(line: string): RegExpExecArray | null {
+  const c = line.charCodeAt(0); // R, E, S, N or T
+  return c === 82 || c === 69 || c === 83 || c === 78 || c === 84 ? TAGGED_SECTION.exec(line) : null;
+}
 
 class FileParser {
   private readonly src: string;
@@ -162,8 +183,13 @@ class FileParser {
   private linePos = 0;
   private nextSpecial = -1;
   private depth = 0;
-  /** Offset of the newline the last comment token included, until accept() counts it. */
+  /** Offset of the newline after the last comment line, until accept() counts it. */
   private pendingNewline = -1;
+  /** In a comment run (lexer.ts): where its next line starts (-1: not in a run), and its end. */
+  private runNext = -1;
+  private runEnd = 0;
+  /** For a `#` token (at pos): where its line ends. */
+  private hashEnd = 0;
 
   constructor(
     private readonly fname: string,
@@ -207,11 +233,10 @@ class FileParser {
       const code = (e as NodeJS.ErrnoException).code ?? "";
       throw cantRead(strerror[code] ?? (e as Error).message);
     }
-    try {
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      throw this.invalidUtf8(bytes);
-    }
+    // Most schemas are ASCII, which needs no decoding; a BOM is kept, as QEMU keeps it.
+    if (isAscii(bytes)) return bytes.toString("latin1");
+    if (!isUtf8(bytes)) throw this.invalidUtf8(bytes);
+    return bytes.toString("utf8");
   }
 
   /** Locate the first byte that is not valid UTF-8 (QEMU reads files as UTF-8 too). */
@@ -287,6 +312,10 @@ class FileParser {
         this.line++;
         this.linePos = nl + 1;
       }
+      if (this.runNext >= 0) {
+        if (this.commentLine(this.runNext, skipComment)) return;
+        continue;
+      }
       const t: IToken | null = this.stream.pull();
       if (!t) {
         this.tok = T.EOF;
@@ -306,14 +335,10 @@ class FileParser {
         continue;
       }
       this.pos = offset;
-      if (code === T.HASH || code === T.COMMENT) {
-        const image = t.image;
-        const nl = image.indexOf("\n");
-        if (nl >= 0) this.pendingNewline = offset + nl;
-        if (code === T.COMMENT && skipComment) continue;
-        this.tok = T.HASH;
-        this.val = nl >= 0 ? image.slice(0, nl) : image;
-        return;
+      if (code === T.COMMENT) {
+        this.runEnd = offset + t.image.length;
+        if (this.commentLine(offset, skipComment)) return;
+        continue;
       }
       if (code === T.ERROR) {
         if (t.tokenType === BadStr) throw this.error(stringError(t.image));
@@ -322,14 +347,35 @@ class FileParser {
       this.tok = code;
       if (code === T.STR) {
         const image = t.image;
-        const body = image.slice(1, -1);
-        if (body.indexOf("\\") < 0 && PRINTABLE_ASCII.test(body)) this.val = body;
-        else this.val = decodeString(image, (msg) => this.error(msg));
+        this.val = isPlainString(image) ? image.slice(1, -1) : this.decodeString(image);
       } else if (code === T.BOOL) {
         this.val = t.tokenType === True;
       }
       return;
     }
+  }
+
+  /** (A method of its own: a closure in accept() would cost accept() a context per call.) */
+  private decodeString(image: string): string {
+    return decodeString(image, (msg) => this.error(msg));
+  }
+
+  /**
+   * The comment line at `offset` in the current run: QEMU's `#` token (a `##` one starts or ends
+   * a doc block). Returns false when it is skipped (a plain comment, and skipComment).
+   */
+  private commentLine(offset: number, skipComment: boolean): boolean {
+    const src = this.src;
+    const eol = src.indexOf("\n", offset);
+    this.pendingNewline = eol;
+    let next = eol + 1;
+    while (src.charCodeAt(next) === 32) next++;
+    this.runNext = next < this.runEnd ? next : -1;
+    this.pos = offset;
+    if (skipComment && src.charCodeAt(offset + 1) !== 35) return false;
+    this.tok = T.HASH;
+    this.hashEnd = eol; // the text is only sliced out if it is documentation (getDocLine)
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -562,14 +608,17 @@ class FileParser {
   /** The text of the current doc line; null at the closing `##`. */
   private getDocLine(): string | null {
     if (this.t() !== T.HASH) throw this.error("documentation comment must end with '##'");
-    const val = this.val as string;
-    if (val.startsWith("##")) {
-      if (val !== "##") throw this.error("junk after '##' at end of documentation comment");
+    const src = this.src;
+    const start = this.pos;
+    let end = this.hashEnd;
+    if (src.charCodeAt(start + 1) === 35) {
+      if (end - start !== 2) throw this.error("junk after '##' at end of documentation comment");
       return null;
     }
-    if (val === "#") return "";
-    if (val[1] !== " ") throw this.error("missing space after #");
-    const line = rstrip(val.slice(2));
+    if (end - start === 1) return "";
+    if (src.charCodeAt(start + 1) !== 32) throw this.error("missing space after #");
+    while (end > start + 2 && isSpace(src.charCodeAt(end - 1))) end--; // Python's rstrip()
+    const line = src.slice(start + 2, end);
     // Indented lines (examples, continuations) may run long: they often hold URLs or QMP text
     if (line.length + 2 > DOC_LINE_MAX && leadingSpace(line) === 0) {
       this.legacyUse("doc-long-line", this.info(), this.col(this.pos), `documentation line longer than ${DOC_LINE_MAX} characters`);
@@ -597,7 +646,7 @@ class FileParser {
     for (;;) {
       line = this.nextDocLine();
       if (line === null) return line;
-      if (AT_NAME_COLON.test(line)) return line;
+      if (line.charCodeAt(0) === 64 && line.indexOf(":") >= 0) return line; // "@name:"
       const curIndent = leadingSpace(line);
       if (line !== "" && curIndent < indent) {
         // A blank line ends the indented text, a de-indent without one is a mistake
@@ -622,7 +671,7 @@ class FileParser {
   }
 
   private getDoc(): QAPIDoc {
-    if (this.val !== "##") throw this.error("junk after '##' at start of documentation comment");
+    if (this.hashEnd - this.pos !== 2) throw this.error("junk after '##' at start of documentation comment");
     const info = this.info();
     let line = this.nextDocLine();
     let doc: QAPIDoc;
@@ -638,30 +687,31 @@ class FileParser {
         while (line === "") line = this.nextDocLine();
         if (line === null) break;
         let m: RegExpExecArray | null;
+        let name: string | null;
         if (line === "Features:") {
           if (doc.features.size) throw this.error("duplicated 'Features:' line");
           line = this.nextDocLine();
           while (line === "") line = this.nextDocLine();
-          while (line !== null && (m = AT_NAME_COLON.exec(line))) {
-            doc.newFeature(this.info(), m[1]!);
-            const text = line.slice(m[0].length);
+          while (line !== null && (name = atName(line)) !== null) {
+            doc.newFeature(this.info(), name);
+            const text = atNameText(line, name);
             if (text) doc.appendLine(text);
             line = this.getDocIndented(doc);
           }
           if (!doc.features.size) throw this.error("feature descriptions expected");
           noMoreArgs = true;
-        } else if ((m = AT_NAME_COLON.exec(line))) {
+        } else if ((name = atName(line)) !== null) {
           if (noMoreArgs) {
-            this.legacyUse("doc-late-description", this.info(), this.col(this.pos), `description of '@${m[1]}:' follows a section`);
+            this.legacyUse("doc-late-description", this.info(), this.col(this.pos), `description of '@${name}:' follows a section`);
           }
-          while (line !== null && (m = AT_NAME_COLON.exec(line))) {
-            doc.newArgument(this.info(), m[1]!);
-            const text = line.slice(m[0].length);
+          while (line !== null && (name = atName(line)) !== null) {
+            doc.newArgument(this.info(), name);
+            const text = atNameText(line, name);
             if (text) doc.appendLine(text);
             line = this.getDocIndented(doc);
           }
           noMoreArgs = true;
-        } else if ((m = TAGGED_SECTION.exec(line))) {
+        } else if ((m = taggedSection(line))) {
           const tag = m[1]!;
           if (tag.startsWith("Note") || tag.startsWith("Example")) {
             const advice = tag.startsWith("Note")
@@ -691,8 +741,8 @@ class FileParser {
       doc = new QAPIDoc(info);
       doc.ensureUntaggedSection(this.info());
       while (line !== null) {
-        const m = AT_NAME_COLON.exec(line);
-        if (m) throw this.error(`'@${m[1]}:' not allowed in free-form documentation`);
+        const name = atName(line);
+        if (name !== null) throw this.error(`'@${name}:' not allowed in free-form documentation`);
         doc.appendLine(line);
         line = this.nextDocLine();
       }
@@ -705,13 +755,6 @@ class FileParser {
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f) || (c >= 0x80 && PY_SPACE_RE.test(String.fromCharCode(c)));
-}
-
-/** Python's str.rstrip(). */
-function rstrip(s: string): string {
-  let end = s.length;
-  while (end > 0 && isSpace(s.charCodeAt(end - 1))) end--;
-  return end === s.length ? s : s.slice(0, end);
 }
 
 /** Length of the leading whitespace (QEMU: re.match(r'\s*', line).end()). */
@@ -731,6 +774,18 @@ function columnOf(prefix: string, end: number): number {
     else col++;
   }
   return col;
+}
+
+/**
+ * Whether a string token's text is its value: printable ASCII without escapes (almost all are).
+ * A loop, not a regex: a regex test allocates, and this runs for every string token.
+ */
+function isPlainString(image: string): boolean {
+  for (let i = image.length - 2; i > 0; i--) {
+    const c = image.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /** Decode a string token QEMU's way: only `\\` escapes, only printable ASCII. */

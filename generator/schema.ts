@@ -99,16 +99,33 @@ class FeatureImpl extends MemberBase implements Feature {
   }
 }
 
+/** doc.connectMember(m) and doc.connectFeature(f) for its features, as docSteps. */
+function connectMember(schema: SchemaBuilder, doc: QAPIDoc, m: EnumMemberImpl | ObjectMemberImpl): void {
+  schema.docStep(doc, "connectMember", m);
+  for (let i = 0; i < m.features.length; i++) connectFeature(schema, doc, m.features[i]!);
+}
+
+function connectFeature(schema: SchemaBuilder, doc: QAPIDoc, f: FeatureImpl): void {
+  schema.docStep(doc, "connectFeature", f);
+}
+
+function runDocStep(doc: QAPIDoc, step: "connectMember" | "connectFeature" | "check", member: DocMember | null): void {
+  if (step === "check") doc.check();
+  else doc[step](member!);
+}
+
 /** Members and their features belong to the definition that declares the member. */
+// (Loops over members here and below are indexed: this runs cold, once per member, and a for-of
+// loop allocates its iterator's results until the code is optimized.)
 function setDefinedIn(m: EnumMemberImpl | ObjectMemberImpl, name: string): void {
   m.definedIn = name;
-  for (const f of m.features) f.definedIn = name;
+  for (let i = 0; i < m.features.length; i++) m.features[i]!.definedIn = name;
 }
 
 function checkFeatureClash(features: FeatureImpl[], info: SourceInfo | null): void {
-  if (!info) return;
+  if (!info || features.length === 0) return;
   const seen = new Map<string, MemberBase>();
-  for (const f of features) f.checkClash(info, seen);
+  for (let i = 0; i < features.length; i++) features[i]!.checkClash(info, seen);
 }
 
 class EnumMemberImpl extends MemberBase implements EnumMember {
@@ -174,7 +191,7 @@ abstract class EntityImpl {
     readonly ifcondValue: IfCond | null,
     readonly features: FeatureImpl[],
   ) {
-    for (const f of features) f.definedIn = name;
+    for (let i = 0; i < features.length; i++) features[i]!.definedIn = name;
   }
 
   get ifcond(): IfCond | null {
@@ -205,7 +222,7 @@ abstract class EntityImpl {
 
   connectDoc(schema: SchemaBuilder, doc: QAPIDoc | null = null): void {
     doc = doc ?? this.doc;
-    if (doc) for (const f of this.features) schema.docStep(() => doc.connectFeature(f));
+    if (doc) for (let i = 0; i < this.features.length; i++) connectFeature(schema, doc, this.features[i]!);
   }
 
   /** The file whose module the entity belongs to (arrays go with their element type). */
@@ -239,12 +256,13 @@ class EnumTypeImpl extends EntityImpl implements EnumType {
     readonly prefix: string | null,
   ) {
     super(name, info, doc, ifcond, features);
-    for (const m of members) setDefinedIn(m, name);
+    for (let i = 0; i < members.length; i++) setDefinedIn(members[i]!, name);
   }
   override check(schema: SchemaBuilder): void {
     super.check(schema);
     const seen = new Map<string, MemberBase>();
-    for (const m of this.members) {
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i]!;
       m.checkClash(this.info!, seen);
       checkFeatureClash(m.features, m.info);
     }
@@ -253,10 +271,7 @@ class EnumTypeImpl extends EntityImpl implements EnumType {
     super.connectDoc(schema, doc);
     doc = doc ?? this.doc;
     if (!doc) return;
-    for (const m of this.members) {
-      schema.docStep(() => doc.connectMember(m));
-      for (const f of m.features) schema.docStep(() => doc.connectFeature(f));
-    }
+    for (let i = 0; i < this.members.length; i++) connectMember(schema, doc, this.members[i]!);
   }
 }
 
@@ -359,7 +374,7 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
     readonly branches: BranchesImpl | null,
   ) {
     super(name, info, doc, ifcond, features);
-    for (const m of localMembers) setDefinedIn(m, name);
+    for (let i = 0; i < localMembers.length; i++) setDefinedIn(localMembers[i]!, name);
     branches?.setDefinedIn(name);
   }
   override get isImplicit(): boolean {
@@ -383,7 +398,8 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
       base.check(schema);
       base.checkClash(this.info!, seen);
     }
-    for (const m of this.localMembers) {
+    for (let i = 0; i < this.localMembers.length; i++) {
+      const m = this.localMembers[i]!;
       m.check(schema);
       m.checkClash(this.info!, seen);
     }
@@ -397,7 +413,7 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
 
   /** Adds this type's members (and branches') to seen, reporting clashes on behalf of info. */
   checkClash(info: SourceInfo, seen: Map<string, MemberBase>): void {
-    for (const m of this.members) m.checkClash(info, seen);
+    for (let i = 0; i < this.members.length; i++) this.members[i]!.checkClash(info, seen);
     this.branches?.checkClash(info, seen);
   }
 
@@ -410,10 +426,7 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
     doc = doc ?? this.doc;
     if (this.base && this.base.isImplicit) this.base.connectDoc(schema, doc);
     if (!doc) return;
-    for (const m of this.localMembers) {
-      schema.docStep(() => doc.connectMember(m));
-      for (const f of m.features) schema.docStep(() => doc.connectFeature(f));
-    }
+    for (let i = 0; i < this.localMembers.length; i++) connectMember(schema, doc, this.localMembers[i]!);
   }
 }
 
@@ -487,7 +500,7 @@ class AlternateTypeImpl extends EntityImpl implements AlternateType {
   override connectDoc(schema: SchemaBuilder, doc: QAPIDoc | null = null): void {
     super.connectDoc(schema, doc);
     doc = doc ?? this.doc;
-    if (doc) for (const v of this.branches.variants) schema.docStep(() => doc.connectMember(v));
+    if (doc) for (const v of this.branches.variants) schema.docStep(doc, "connectMember", v);
   }
 }
 
@@ -644,10 +657,11 @@ export class SchemaBuilder {
    * Runs one documentation check. Under compat, what QEMU 10.2 rejects in older releases' doc
    * comments (e.g. undocumented members, sections it no longer allows) becomes a warning.
    */
-  docStep(check: () => void): void {
-    if (!this.options.compat) return check();
+  docStep(doc: QAPIDoc, step: "connectMember" | "connectFeature" | "check", member: DocMember | null = null): void {
+    // (A step name, not a closure: this runs for every member, and closures cost allocations.)
+    if (!this.options.compat) return runDocStep(doc, step, member);
     try {
-      check();
+      runDocStep(doc, step, member);
     } catch (err) {
       if (!(err instanceof QAPIError)) throw err;
       const d = err.diagnostic;
@@ -684,10 +698,9 @@ export class SchemaBuilder {
     const other = this.entityDict.get(ent.name);
     if (other) {
       if (other.info)
-        throw new QAPIError(
-          ent.info,
-          `'${ent.name}' is already defined\n${other.info.toString()}: previous definition`,
-        );
+        throw new QAPIError(ent.info, `'${ent.name}' is already defined`, undefined, [
+          { info: other.info, message: "previous definition" },
+        ]);
       throw new QAPIError(ent.info, `${other.describe()} is already defined`);
     }
     this.entityDict.set(ent.name, ent);
@@ -735,11 +748,14 @@ export class SchemaBuilder {
 
   private makeFeatures(features: Plain | undefined, info: SourceInfo): FeatureImpl[] {
     if (features === undefined) return [];
-    return (features as PlainDict[]).map((f) => {
+    const out: FeatureImpl[] = [];
+    for (let i = 0; i < (features as PlainDict[]).length; i++) {
+      const f = (features as PlainDict[])[i]!;
       const name = f.get("name") as string;
       if (!this.featureInfo.has(name)) this.featureInfo.set(name, info);
-      return new FeatureImpl(name, info, toIfCond(f.get("if")));
-    });
+      out.push(new FeatureImpl(name, info, toIfCond(f.get("if"))));
+    }
+    return out;
   }
 
   private makeEnumMembers(values: PlainDict[], info: SourceInfo): EnumMemberImpl[] {
@@ -789,21 +805,21 @@ export class SchemaBuilder {
 
   private makeMembers(data: PlainDict, info: SourceInfo): ObjectMemberImpl[] {
     const out: ObjectMemberImpl[] = [];
-    for (const [key, value] of data) {
+    data.forEach((value, key) => {
       const v = value as PlainDict;
       out.push(this.makeMember(key, v.get("type")!, toIfCond(v.get("if")), this.makeFeatures(v.get("features"), info), info));
-    }
+    });
     return out;
   }
 
   private makeBranches(data: PlainDict, info: SourceInfo): BranchImpl[] {
     const out: BranchImpl[] = [];
-    for (const [key, value] of data) {
+    data.forEach((value, key) => {
       const v = value as PlainDict;
       const type = v.get("type")!;
       const typeName = Array.isArray(type) ? this.makeArrayType(type[0] as string, info) : (type as string);
       out.push(new BranchImpl(key, info, typeName, toIfCond(v.get("if"))));
-    }
+    });
     return out;
   }
 
@@ -966,13 +982,16 @@ export class SchemaBuilder {
 
   /** Checks every entity in definition order, connects docs, assigns modules; returns the model. */
   finish(warnings: Diagnostic[]): SchemaModel {
-    for (const p of this.pending) {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i]!;
       if ("entity" in p) {
         p.entity.check(this);
         p.entity.connectDoc(this);
       }
     }
-    for (const p of this.pending) {
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i]!;
       if ("entity" in p) {
         const fname = p.entity.moduleFile();
         const m = this.moduleDict.get(fname === null ? BUILTIN_MODULE : this.moduleName(fname))!;
@@ -985,7 +1004,7 @@ export class SchemaBuilder {
         m.items.push(p);
       }
     }
-    for (const doc of this.docs) this.docStep(() => doc.check());
+    for (const doc of this.docs) this.docStep(doc, "check");
     const features = [...this.featureInfo.entries()];
     if (features.length > MAX_FEATURES)
       throw new QAPIError(features[MAX_FEATURES][1], `Maximum of ${MAX_FEATURES} schema features is permitted`);

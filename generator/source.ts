@@ -78,14 +78,21 @@ export interface Diagnostic {
   info: SourceInfo | null;
   /** 1-based column, for errors the lexer/parser can place precisely. */
   col?: number;
+  /** Other places the message refers to (e.g. a previous definition). */
+  related?: RelatedLocation[];
+}
+
+export interface RelatedLocation {
+  info: SourceInfo;
+  message: string;
 }
 
 /** Raised by every front-end stage; carries one diagnostic. */
 export class QAPIError extends Error {
   readonly diagnostic: Diagnostic;
-  constructor(info: SourceInfo | null, message: string, col?: number) {
+  constructor(info: SourceInfo | null, message: string, col?: number, related?: RelatedLocation[]) {
     super(message);
-    this.diagnostic = { severity: "error", message, info, col };
+    this.diagnostic = { severity: "error", message, info, col, related };
   }
 }
 
@@ -96,13 +103,15 @@ export function formatQemu(d: Diagnostic): string {
   if (!d.info) return d.message;
   const where = d.info.toString() + (d.col !== undefined ? `:${d.col}` : "");
   const prefix = d.severity === "warning" ? "warning: " : "";
-  return `${where}: ${prefix}${d.message}`;
+  const related = (d.related ?? []).map((r) => `\n${r.info.toString()}: ${r.message}`).join("");
+  return `${where}: ${prefix}${d.message}${related}`;
 }
 
 /** One line, file:line:col: severity: message, as compilers print it (clickable in editors). */
 export function formatGcc(d: Diagnostic): string {
   if (!d.info) return `qapi-ts: ${d.severity}: ${d.message}`;
-  return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}`;
+  const related = (d.related ?? []).map((r) => `\n${r.info.fname}:${r.info.line}:1: note: ${r.message}`).join("");
+  return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}${related}`;
 }
 
 export interface JsonDiagnostic {
@@ -113,6 +122,7 @@ export interface JsonDiagnostic {
   definition: { meta: string; name: string } | null;
   includedFrom: { file: string; line: number }[];
   message: string;
+  related: { file: string; line: number; message: string }[];
 }
 
 export function toJson(d: Diagnostic): JsonDiagnostic {
@@ -126,5 +136,6 @@ export function toJson(d: Diagnostic): JsonDiagnostic {
     definition: d.info?.defnName ? { meta: d.info.defnMeta!, name: d.info.defnName } : null,
     includedFrom,
     message: d.message,
+    related: (d.related ?? []).map((r) => ({ file: r.info.fname, line: r.info.line, message: r.message })),
   };
 }

@@ -95,8 +95,19 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
           { file: "include-cycle.json", line: 1 },
         ],
         message: "inclusion loop for include-cycle.json",
+        related: [],
       },
     ]);
+    // A message that refers to another place carries it as data, in every format.
+    const redefined = lintIn(casesDir, "--format", "json", "redefined-type.json");
+    expect(JSON.parse(redefined.stdout)[0]).toMatchObject({
+      line: 3,
+      message: "'Foo' is already defined",
+      related: [{ file: "redefined-type.json", line: 2, message: "previous definition" }],
+    });
+    expect(lintIn(casesDir, "--format", "gcc", "redefined-type.json").stderr).toBe(
+      "redefined-type.json:3:1: error: 'Foo' is already defined\nredefined-type.json:2:1: note: previous definition\n",
+    );
     const clean = lintIn(casesDir, "--format", "json", "comments.json");
     expect(clean.status).toBe(0);
     expect(JSON.parse(clean.stdout)).toEqual([]);

@@ -73,8 +73,7 @@ function fail(code: number, message: string, located = false): never {
 /** Writes `text` to `output`, or to stdout when absent; a failed write is an environment error. */
 export async function writeOutput(text: string, output: string | undefined): Promise<void> {
   if (output === undefined) {
-    // A reader that stops early (`| head`) is not an error.
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 2));
+    // (A reader that stops early, `| head`, is handled once for every command in cli.ts.)
     process.stdout.write(text);
     return;
   }

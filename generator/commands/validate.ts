@@ -7,7 +7,7 @@ import type { SchemaModel } from "../model.ts";
 import type { Validators } from "../../runtime/validate/index.ts";
 
 /**
- * The validators module `generate` would write for this model, imported from a temporary
+ * The validators module `generate` would write for this model, loaded from a temporary
  * directory (removed again): the very code users get, run in-process.
  */
 export async function loadValidators(
@@ -18,14 +18,16 @@ export async function loadValidators(
   const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
-  const { pathToFileURL } = await import("node:url");
+  const { createRequire } = await import("node:module");
   const { validatorsBackend, VALIDATORS_JS } = await import("../backends/validators.ts");
   const file = validatorsBackend(model, { defines, schemaFile }).find((f) => f.path === VALIDATORS_JS)!;
   const dir = mkdtempSync(join(tmpdir(), "qapi-ts-validate-"));
   try {
     const path = join(dir, "validators.mjs");
     writeFileSync(path, file.content);
-    return (await import(pathToFileURL(path).href)) as Validators;
+    // require() of an ES module (Node >= 20.19): unlike import(), it also works in the CLI's
+    // bundle, which bin/qapi-ts compiles from a V8 code cache.
+    return createRequire(path)(path) as Validators;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
