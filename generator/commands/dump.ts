@@ -1,6 +1,7 @@
 // `qapi-ts dump SCHEMA`: the checked model in the format of QEMU's front-end tests (*.out).
 // Errors are QEMU's text on stderr, exit 1.
 import type { CommandModule } from "yargs";
+import { compatOption } from "./options.ts";
 
 interface DumpArgs {
   schema: string;
@@ -11,13 +12,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
   command: "dump <schema>",
   describe: "Print the checked schema model (QEMU's test dump format)",
   builder: (y) =>
-    y
-      .positional("schema", { type: "string", demandOption: true, describe: "the main schema file" })
-      .option("compat", {
-        type: "boolean",
-        default: false,
-        describe: "accept the legacy dialect of QEMU before 6.2 (warnings on stderr)",
-      }) as never,
+    compatOption(y).positional("schema", { type: "string", demandOption: true, describe: "the main schema file" }) as never,
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { dumpModel } = await import("../dump.ts");

@@ -2,13 +2,8 @@
 // attaches, its condition and its documentation. With -D/--defines, only those present in that
 // build (`--defines /dev/null` asks for a build with nothing defined).
 import type { Argv, CommandModule } from "yargs";
-import {
-  configurationOptions,
-  loadModelOrExit,
-  readConfiguration,
-  writeOutput,
-  type ConfigurationArgs,
-} from "./introspect.ts";
+import { writeOutput } from "./introspect.ts";
+import { compatOption, configurationOptions, loadModelOrExit, readConfiguration, type ConfigurationArgs } from "./options.ts";
 
 interface FeaturesArgs extends ConfigurationArgs {
   schema: string;
@@ -20,10 +15,9 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
   command: "features <schema>",
   describe: "List the features and marker members of a schema",
   builder: (y) =>
-    configurationOptions(y)
+    compatOption(configurationOptions(y))
       .positional("schema", { type: "string", demandOption: true, describe: "The main schema file" })
-      .option("json", { type: "boolean", default: false, describe: "One JSON array instead of text" })
-      .option("compat", { type: "boolean", default: false, describe: "Accept the legacy (pre-6.2) dialect" }) as Argv<FeaturesArgs>,
+      .option("json", { type: "boolean", default: false, describe: "One JSON array instead of text" }) as Argv<FeaturesArgs>,
   handler: async (args) => {
     const defines = await readConfiguration(args);
     const model = await loadModelOrExit(args.schema, { compat: args.compat });

@@ -2,6 +2,7 @@
 // Front end, then every back end (types, introspection payload, ...), then the writer. The
 // defaults are the project's own: qapi/qapi-schema.json into generated/.
 import type { CommandModule } from "yargs";
+import { compatOption, configurationOptions, readConfiguration, type ConfigurationArgs } from "./options.ts";
 import type { BackendOptions, GeneratedFile } from "../backend.ts";
 import type { SchemaModel } from "../model.ts";
 
@@ -19,11 +20,9 @@ export async function generateFiles(model: SchemaModel, options: BackendOptions)
   );
 }
 
-interface GenerateArgs {
+interface GenerateArgs extends ConfigurationArgs {
   schema: string;
   output: string;
-  define: string[];
-  defines: string | undefined;
   compat: boolean;
   quiet: boolean;
 }
@@ -32,53 +31,17 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: "generate [schema]",
   describe: "Generate TypeScript (types, introspection payload, ...) from a QAPI schema",
   builder: (y) =>
-    y
+    compatOption(configurationOptions(y))
       .positional("schema", {
         type: "string",
         default: "qapi/qapi-schema.json",
         describe: "the main schema file",
       })
       .option("output", { alias: "o", type: "string", default: "generated", describe: "output directory" })
-      .option("define", {
-        alias: "D",
-        type: "string",
-        // One symbol per -D (an array option would swallow the schema that follows it).
-        default: [],
-        coerce: (v: string | string[]) => ([] as string[]).concat(v),
-        describe: "a condition symbol that holds; with -D or --defines, conditions are evaluated now",
-      })
-      .option("defines", { type: "string", describe: "file of condition symbols that hold, one per line" })
-      .option("compat", {
-        type: "boolean",
-        default: false,
-        describe: "accept the legacy dialect of QEMU before 6.2 (warnings on stderr)",
-      })
       .option("quiet", { alias: "q", type: "boolean", default: false, describe: "no summary line" }) as never,
   handler: async (argv) => {
-    const { readFileSync } = await import("node:fs");
-    let defines: Set<string> | null = null;
-    if (argv.define.some((s) => s.trim() === "")) {
-      process.stderr.write("qapi-ts: -D needs a condition symbol\nRun 'qapi-ts --help' for usage.\n");
-      process.exitCode = 2;
-      return;
-    }
-    if (argv.define.length > 0 || argv.defines !== undefined) {
-      defines = new Set(argv.define.map((s) => s.trim()));
-      if (argv.defines !== undefined) {
-        let text: string;
-        try {
-          text = readFileSync(argv.defines, "utf8");
-        } catch (err) {
-          process.stderr.write(`qapi-ts: cannot read defines file ${argv.defines}: ${(err as Error).message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        for (const line of text.split("\n")) {
-          const sym = line.trim();
-          if (sym !== "" && !sym.startsWith("#")) defines.add(sym);
-        }
-      }
-    }
+    // With -D or --defines, conditions are evaluated now; without, kept in the output.
+    const defines = await readConfiguration(argv);
 
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu } = await import("../source.ts");

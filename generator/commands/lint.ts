@@ -2,6 +2,7 @@
 // compiler-style one-liners (gcc) or as JSON for CI. Exit 0 clean, 1 errors (or, with --strict,
 // warnings).
 import type { CommandModule } from "yargs";
+import { compatOption } from "./options.ts";
 
 interface LintArgs {
   schema: string[];
@@ -14,13 +15,8 @@ export const lintCommand: CommandModule<object, LintArgs> = {
   command: "lint <schema..>",
   describe: "Check QAPI schemas as QEMU's generator does",
   builder: (y) =>
-    y
+    compatOption(y)
       .positional("schema", { type: "string", array: true, demandOption: true, describe: "main schema files" })
-      .option("compat", {
-        type: "boolean",
-        default: false,
-        describe: "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once",
-      })
       .option("strict", { type: "boolean", default: false, describe: "fail (exit 1) on warnings too" })
       .option("format", {
         choices: ["qemu", "gcc", "json"] as const,

@@ -5,7 +5,7 @@
 // command), 2 when a query is an error, on usage errors and when the reply file cannot be read.
 import type { Argv, CommandModule } from "yargs";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
-import { configurationOptions, type ConfigurationArgs } from "./introspect.ts";
+import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 
 interface ProbeArgs extends ConfigurationArgs {
   query: string[];
@@ -32,9 +32,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: "probe <query..>",
   describe: "Answer schema path queries (feature detection) over a query-qmp-schema reply",
   builder: (y) =>
-    configurationOptions(y)
-      // One symbol per -D: an array option would otherwise swallow the queries that follow it.
-      .nargs("define", 1)
+    compatOption(configurationOptions(y), "with --schema: accept the legacy dialect")
       .positional("query", {
         type: "string",
         array: true,
@@ -44,7 +42,6 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .option("reply", { type: "string", describe: "a query-qmp-schema reply (JSON file)" })
       .option("schema", { type: "string", describe: "build the reply from this QAPI schema" })
       .option("socket", { type: "string", describe: "ask a running QEMU (its QMP Unix socket)" })
-      .option("compat", { type: "boolean", default: false, describe: "with --schema: accept the legacy dialect" })
       .option("unmask", { type: "boolean", default: false, describe: "with --schema: real type names in the reply" })
       .option("explain", { type: "boolean", default: false, describe: "print the path walked for each query" })
       .option("json", { type: "boolean", default: false, describe: "structured output" })
@@ -136,7 +133,7 @@ async function obtainReply(argv: ProbeArgs): Promise<unknown> {
 
 /** The payload a QEMU built from `schema` with the configuration's symbols would return. */
 async function replyFromSchema(schema: string, argv: ProbeArgs): Promise<unknown> {
-  const { readConfiguration, loadModelOrExit } = await import("./introspect.ts");
+  const { readConfiguration, loadModelOrExit } = await import("./options.ts");
   const defines = (await readConfiguration(argv)) ?? new Set<string>();
   const model = await loadModelOrExit(schema, { compat: argv.compat });
   const { buildIntrospection } = await import("../backends/introspect.ts");

@@ -3,6 +3,7 @@
 // in a temporary directory and imported). Exit 0 valid; 1 invalid (QEMU's message and the path
 // on stderr), unknown name, bad JSON or schema errors; 2 usage or I/O errors.
 import type { CommandModule } from "yargs";
+import { compatOption, configurationOptions, readConfiguration, type ConfigurationArgs } from "./options.ts";
 import type { SchemaModel } from "../model.ts";
 import type { Validators } from "../../runtime/validate/index.ts";
 
@@ -33,7 +34,7 @@ export async function loadValidators(
   }
 }
 
-interface ValidateArgs {
+interface ValidateArgs extends ConfigurationArgs {
   schema: string;
   file: string;
   command: string | undefined;
@@ -41,7 +42,6 @@ interface ValidateArgs {
   event: string | undefined;
   type: string | undefined;
   compat: boolean;
-  define: string[];
   "reject-deprecated": boolean;
   "reject-unstable": boolean;
   "allow-unknown": boolean;
@@ -51,25 +51,13 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate <schema> [file]",
   describe: "Check a JSON value (command arguments or result, event data, a type) against a schema",
   builder: (y) =>
-    y
+    compatOption(configurationOptions(y))
       .positional("schema", { type: "string", demandOption: true, describe: "the main schema file" })
       .positional("file", { type: "string", default: "-", describe: "the JSON value to check (- for stdin)" })
       .option("command", { alias: "c", type: "string", describe: "the value is this command's arguments" })
       .option("returns", { type: "boolean", default: false, describe: "with --command: its result instead" })
       .option("event", { alias: "e", type: "string", describe: "the value is this event's data" })
       .option("type", { alias: "t", type: "string", describe: "the value is of this type" })
-      .option("compat", {
-        type: "boolean",
-        default: false,
-        describe: "accept the legacy dialect of QEMU before 6.2",
-      })
-      .option("define", {
-        alias: "D",
-        type: "string",
-        array: true,
-        default: [],
-        describe: "a condition symbol of the QEMU build (with any -D, conditional parts need theirs)",
-      })
       .option("reject-deprecated", { type: "boolean", default: false, describe: "compat policy: reject deprecated input" })
       .option("reject-unstable", { type: "boolean", default: false, describe: "compat policy: reject unstable input" })
       .option("allow-unknown", {
@@ -84,6 +72,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       process.exitCode = 2;
       return;
     }
+    // The build's symbols: conditional parts need theirs (default: every part accepted).
+    const defines = await readConfiguration(argv);
     const { readFileSync } = await import("node:fs");
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu } = await import("../source.ts");
@@ -126,7 +116,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       deprecatedInput: argv["reject-deprecated"] ? ("reject" as const) : ("accept" as const),
       unstableInput: argv["reject-unstable"] ? ("reject" as const) : ("accept" as const),
       unknownMembers: argv["allow-unknown"] ? ("ignore" as const) : ("reject" as const),
-      defines: argv.define.length > 0 ? new Set(argv.define) : undefined,
+      defines: defines ?? undefined,
     };
     const error =
       argv.command !== undefined

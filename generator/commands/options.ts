@@ -1,0 +1,87 @@
+// Options and helpers shared by the subcommands: one definition of the build configuration
+// (-D / --defines), of --compat, and of loading a schema for a command.
+import type { Argv } from "yargs";
+import type { FrontEndOptions, SchemaModel } from "../model.ts";
+
+export interface ConfigurationArgs {
+  define?: string[];
+  defines?: string;
+}
+
+export interface CompatArgs {
+  compat: boolean;
+}
+
+/** --compat: the legacy dialect of QEMU releases before 6.2. */
+export function compatOption<T>(y: Argv<T>, describe = "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once"): Argv<T & CompatArgs> {
+  return y.option("compat", { type: "boolean", default: false, describe }) as Argv<T & CompatArgs>;
+}
+
+/** The -D / --defines options, shared with the commands that evaluate conditions. */
+export function configurationOptions<T>(y: Argv<T>): Argv<T & ConfigurationArgs> {
+  return y
+    .option("define", {
+      alias: "D",
+      type: "string",
+      array: true,
+      // One symbol per -D, so that a positional argument after it is not taken as a symbol.
+      nargs: 1,
+      requiresArg: true,
+      describe: "Condition symbol defined in the build (repeatable); undefined symbols are false",
+    })
+    .option("defines", {
+      type: "string",
+      requiresArg: true,
+      describe: "File with one defined symbol per line (blank lines and # comments ignored)",
+    }) as Argv<T & ConfigurationArgs>;
+}
+
+const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The configuration the options name: -D symbols plus those of --defines. Returns null when
+ * neither option is given. Reports bad input and exits (2 for a bad -D, 1 for a defines file
+ * that cannot be read or names a bad symbol, as for an unreadable schema file).
+ */
+export async function readConfiguration(args: ConfigurationArgs): Promise<Set<string> | null> {
+  if (!args.define?.length && args.defines === undefined) return null;
+  const defined = new Set<string>();
+  for (const s of args.define ?? []) {
+    if (!SYMBOL.test(s)) fail(2, `-D '${s}': expected a condition symbol (letters, digits, '_')`);
+    defined.add(s);
+  }
+  if (args.defines !== undefined) {
+    const { readFileSync } = await import("node:fs");
+    let text: string;
+    try {
+      text = readFileSync(args.defines, "utf8");
+    } catch (e) {
+      fail(1, `can't read defines file ${args.defines}: ${(e as Error).message}`);
+    }
+    text.split("\n").forEach((raw, i) => {
+      const line = raw.replace(/#.*/, "").trim();
+      if (!line) return;
+      if (!SYMBOL.test(line)) fail(1, `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`, true);
+      defined.add(line);
+    });
+  }
+  return defined;
+}
+
+/** Prints `qapi-ts: message` (or a located message as it is) and exits with `code`. */
+export function fail(code: number, message: string, located = false): never {
+  process.stderr.write(located ? `${message}\n` : `qapi-ts: ${message}\n`);
+  process.exit(code);
+}
+
+/**
+ * Loads and checks a schema; on errors prints the diagnostics as QEMU does and exits 1. Warnings
+ * (legacy uses under --compat) go to stderr too.
+ */
+export async function loadModelOrExit(schema: string, options: FrontEndOptions): Promise<SchemaModel> {
+  const [{ loadSchema }, { formatQemu }] = await Promise.all([import("../frontend.ts"), import("../source.ts")]);
+  const result = loadSchema(schema, options);
+  for (const d of result.diagnostics) process.stderr.write(formatQemu(d) + "\n");
+  if (!result.model) process.exit(1);
+  return result.model;
+}
