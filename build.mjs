@@ -29,16 +29,24 @@ const lighterDependencies = {
   setup(b) {
     // (Internal paths of chevrotain 11: if they move, the whole package is bundled as before.)
     const scan = path.join(root, "node_modules/chevrotain/lib/src/scan");
-    const lexerOnly = existsSync(`${scan}/lexer_public.js`) && existsSync(`${scan}/tokens_public.js`);
-    b.onResolve({ filter: /^chevrotain$/ }, () => (lexerOnly ? { path: "chevrotain-lexer", namespace: "shim" } : undefined));
+    const lexerOnly =
+      existsSync(`${scan}/lexer_public.js`) && existsSync(`${scan}/tokens_public.js`);
+    b.onResolve({ filter: /^chevrotain$/ }, () =>
+      lexerOnly ? { path: "chevrotain-lexer", namespace: "shim" } : undefined,
+    );
     b.onLoad({ filter: /^chevrotain-lexer$/, namespace: "shim" }, () => ({
-      contents: `export { Lexer } from ${JSON.stringify(`${scan}/lexer_public.js`)};\n` +
+      contents:
+        `export { Lexer } from ${JSON.stringify(`${scan}/lexer_public.js`)};\n` +
         `export { createToken } from ${JSON.stringify(`${scan}/tokens_public.js`)};\n`,
       resolveDir: root,
     }));
-    b.onResolve({ filter: /^string-width$/ }, () => ({ path: path.join(root, "generator/shims/string-width.ts") }));
+    b.onResolve({ filter: /^string-width$/ }, () => ({
+      path: path.join(root, "generator/shims/string-width.ts"),
+    }));
     b.onResolve({ filter: /^assert$/ }, (args) =>
-      args.importer.includes(`${path.sep}node_modules${path.sep}`) ? { path: path.join(root, "generator/shims/assert.ts") } : undefined,
+      args.importer.includes(`${path.sep}node_modules${path.sep}`)
+        ? { path: path.join(root, "generator/shims/assert.ts") }
+        : undefined,
     );
   },
 };
@@ -51,9 +59,13 @@ const builtinImportsAsRequires = {
   name: "builtin-imports-as-requires",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.kind === "dynamic-import" && isBuiltin(args.path) ? { path: args.path, namespace: "builtin" } : undefined,
+      args.kind === "dynamic-import" && isBuiltin(args.path)
+        ? { path: args.path, namespace: "builtin" }
+        : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
   },
 };
 
@@ -90,13 +102,19 @@ try {
 
 /** Writes the code cache: a lint of the project's schema, run from the build in `dir`. */
 function train(dir) {
-  const r = spawnSync(process.execPath, [path.join(root, "bin/qapi-ts"), "lint", "qapi/qapi-schema.json"], {
-    cwd: root,
-    env: { ...process.env, QAPI_TS_TRAIN_CACHE: dir },
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "bin/qapi-ts"), "lint", "qapi/qapi-schema.json"],
+    {
+      cwd: root,
+      env: { ...process.env, QAPI_TS_TRAIN_CACHE: dir },
+      encoding: "utf8",
+    },
+  );
   if (!existsSync(path.join(dir, "qapi-ts.cjs.cache"))) {
     // Not fatal: without a cache the CLI compiles from source, only slower.
-    process.stderr.write(`build.mjs: warning: no code cache written (training run exited ${r.status})\n${r.stderr ?? ""}`);
+    process.stderr.write(
+      `build.mjs: warning: no code cache written (training run exited ${r.status})\n${r.stderr ?? ""}`,
+    );
   }
 }

@@ -25,7 +25,15 @@ try {
     `rm -rf "${out}" && "${process.execPath}" "${bin}" generate "${schema}" -o "${out}" -q`,
   ]);
   const rerun = timeProcess(bin, ["generate", schema, "-o", out, "-q"]);
-  const withDefines = timeProcess(bin, ["generate", schema, "-o", outDefines, "-q", "--defines", definesFile]);
+  const withDefines = timeProcess(bin, [
+    "generate",
+    schema,
+    "-o",
+    outDefines,
+    "-q",
+    "--defines",
+    definesFile,
+  ]);
   const node = timeProcess(process.execPath, ["-e", "0"]);
   report("generate: QEMU 10.2 qapi-schema.json, all back ends (whole process)", [
     ["fresh output dir: median wall time (ms)", fresh.wallMs.toFixed(1)],
@@ -47,8 +55,9 @@ try {
       else {
         const rel = path.relative(out, p);
         const group =
-          /^(validators\.|json-schema\/|introspection\.ts|index\.ts|\.qapi-ts-manifest)/.exec(rel)?.[1] ??
-          "module files (types)";
+          /^(validators\.|json-schema\/|introspection\.ts|index\.ts|\.qapi-ts-manifest)/.exec(
+            rel,
+          )?.[1] ?? "module files (types)";
         const size = statSync(p).size;
         sizes.set(group, (sizes.get(group) ?? 0) + size);
         total += size;
@@ -60,7 +69,9 @@ try {
   report("generate: output size (annotated, all conditions kept)", [
     ["files", String(count)],
     ["total (KiB)", (total / 1024).toFixed(0)],
-    ...[...sizes].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [`  ${k} (KiB)`, (v / 1024).toFixed(0)]),
+    ...[...sizes]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [`  ${k} (KiB)`, (v / 1024).toFixed(0)]),
   ]);
 
   const { loadSchema } = await importTs("generator/frontend.ts");
@@ -74,8 +85,14 @@ try {
   for (let i = 0; i < 5; i++) await generateFiles(model, opts);
   const allMs = (performance.now() - t0) / 5;
   report("generate: in process, warm (median ms)", [
-    ["loadSchema (front end)", timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2)],
-    ["types back end (typescript.ts)", timeInProcess(() => typescriptBackend(model, opts), { runs: 9 }).toFixed(2)],
+    [
+      "loadSchema (front end)",
+      timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2),
+    ],
+    [
+      "types back end (typescript.ts)",
+      timeInProcess(() => typescriptBackend(model, opts), { runs: 9 }).toFixed(2),
+    ],
     ["every back end (mean of 5)", allMs.toFixed(2)],
     ["files from every back end", String(all.length)],
   ]);

@@ -31,7 +31,9 @@ report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole proc
 ]);
 
 const { loadSchema } = await importTs("generator/frontend.ts");
-const { buildIntrospection, formatIntrospection } = await importTs("generator/backends/introspect.ts");
+const { buildIntrospection, formatIntrospection } = await importTs(
+  "generator/backends/introspect.ts",
+);
 const { introspectionModule } = await importTs("generator/backends/introspect-module.ts");
 const model = loadSchema(schema, { compat: false }).model;
 if (!model) throw new Error("the front end rejected QEMU's schema");
@@ -41,7 +43,12 @@ const [file] = introspectionModule(model, { defines: null, schemaFile: "qapi-sch
 const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-"));
 try {
   writeFileSync(path.join(dir, "introspection.ts"), file.content);
-  await build({ entryPoints: [path.join(dir, "introspection.ts")], outfile: path.join(dir, "introspection.mjs"), format: "esm", logLevel: "warning" });
+  await build({
+    entryPoints: [path.join(dir, "introspection.ts")],
+    outfile: path.join(dir, "introspection.mjs"),
+    format: "esm",
+    logLevel: "warning",
+  });
   const source = readFileSync(path.join(dir, "introspection.mjs"), "utf8");
   // A fresh copy of the module per run: its per-configuration cache would hide the parse.
   let n = 0;
@@ -56,10 +63,24 @@ try {
   }
   runtimeMs.sort((a, b) => a - b);
   report("introspect: in process, warm (median ms)", [
-    ["loadSchema (front end)", timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2)],
-    ["buildIntrospection", timeInProcess(() => buildIntrospection(model, { defines, unmask: false })).toFixed(2)],
-    ["formatIntrospection (JSON text)", timeInProcess(() => formatIntrospection(payload)).toFixed(2)],
-    ["introspectionModule (generate the module)", timeInProcess(() => introspectionModule(model, { defines: null, schemaFile: "x" })).toFixed(2)],
+    [
+      "loadSchema (front end)",
+      timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2),
+    ],
+    [
+      "buildIntrospection",
+      timeInProcess(() => buildIntrospection(model, { defines, unmask: false })).toFixed(2),
+    ],
+    [
+      "formatIntrospection (JSON text)",
+      timeInProcess(() => formatIntrospection(payload)).toFixed(2),
+    ],
+    [
+      "introspectionModule (generate the module)",
+      timeInProcess(() => introspectionModule(model, { defines: null, schemaFile: "x" })).toFixed(
+        2,
+      ),
+    ],
     ["generated module: first qmpSchemaInfo(defines)", runtimeMs[runtimeMs.length >> 1].toFixed(2)],
     ["generated module size (KiB)", (file.content.length / 1024).toFixed(0)],
     ["payload entries", String(payload.length)],

@@ -46,16 +46,27 @@ export function timeProcess(cmd, args, { runs = 9, cwd = root } = {}) {
   const rss = [];
   for (let i = 0; i <= runs; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(-500)}`);
+    if (r.status !== 0)
+      throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(-500)}`);
     if (i === 0) continue; // warm-up: file cache
     const [user, sys, maxKiB] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
     walls.push(ms);
     cpus.push((user + sys) * 1000);
     rss.push(maxKiB / 1024);
   }
-  return { wallMs: median(walls), minMs: Math.min(...walls), cpuMs: median(cpus), peakRssMiB: median(rss), runs };
+  return {
+    wallMs: median(walls),
+    minMs: Math.min(...walls),
+    cpuMs: median(cpus),
+    peakRssMiB: median(rss),
+    runs,
+  };
 }
 
 /** Median ms of an in-process function over `runs` calls after `warmup` calls. */

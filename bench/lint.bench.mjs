@@ -24,10 +24,16 @@ function synthetic(dir, n) {
         `##\n# @M${m}_EVENT_${i}:\n#\n# @data: what happened\n#\n# Since: 1.0\n##\n{ 'event': 'M${m}_EVENT_${i}', 'data': { 'data': '${p}' } }\n`,
       );
     }
-    writeFileSync(path.join(dir, `m${m}.json`), `# -*- Mode: Python -*-\n\n##\n# = Module ${m}\n##\n\n${defs.join("\n")}`);
+    writeFileSync(
+      path.join(dir, `m${m}.json`),
+      `# -*- Mode: Python -*-\n\n##\n# = Module ${m}\n##\n\n${defs.join("\n")}`,
+    );
     incs.push(`{ 'include': 'm${m}.json' }\n`);
   }
-  writeFileSync(path.join(dir, "schema.json"), `{ 'pragma': { 'doc-required': true } }\n${incs.join("")}`);
+  writeFileSync(
+    path.join(dir, "schema.json"),
+    `{ 'pragma': { 'doc-required': true } }\n${incs.join("")}`,
+  );
   return path.join(dir, "schema.json");
 }
 
@@ -47,7 +53,10 @@ if (hasShared) {
     ["fastest run (ms)", whole.minMs.toFixed(1)],
     ["median CPU time, user+sys (ms)", whole.cpuMs.toFixed(0)],
     ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
-    ["node -e 0: wall / CPU (ms), peak RSS (MiB)", `${node.wallMs.toFixed(1)} / ${node.cpuMs.toFixed(0)}, ${node.peakRssMiB.toFixed(1)}`],
+    [
+      "node -e 0: wall / CPU (ms), peak RSS (MiB)",
+      `${node.wallMs.toFixed(1)} / ${node.cpuMs.toFixed(0)}, ${node.peakRssMiB.toFixed(1)}`,
+    ],
     ["QEMU's Python front end, for reference", "~430 ms, 24 MiB"],
   ]);
   report("lint: QEMU 10.2 qapi-schema.json (in process, warm)", [
@@ -67,8 +76,14 @@ try {
   const p1 = timeProcess(bin, ["lint", s1], { runs: 5 });
   const p10 = timeProcess(bin, ["lint", s10], { runs: 5 });
   report("lint: synthetic schemas, 480 vs 4800 definitions", [
-    ["in process 1x / 10x (ms)", `${t1.toFixed(2)} / ${t10.toFixed(2)}  (ratio ${(t10 / t1).toFixed(2)})`],
-    ["whole process 1x / 10x (ms)", `${p1.wallMs.toFixed(1)} / ${p10.wallMs.toFixed(1)}  (ratio ${(p10.wallMs / p1.wallMs).toFixed(2)})`],
+    [
+      "in process 1x / 10x (ms)",
+      `${t1.toFixed(2)} / ${t10.toFixed(2)}  (ratio ${(t10 / t1).toFixed(2)})`,
+    ],
+    [
+      "whole process 1x / 10x (ms)",
+      `${p1.wallMs.toFixed(1)} / ${p10.wallMs.toFixed(1)}  (ratio ${(p10.wallMs / p1.wallMs).toFixed(2)})`,
+    ],
     ["whole process CPU 1x / 10x (ms)", `${p1.cpuMs.toFixed(0)} / ${p10.cpuMs.toFixed(0)}`],
     ["peak RSS 1x / 10x (MiB)", `${p1.peakRssMiB.toFixed(1)} / ${p10.peakRssMiB.toFixed(1)}`],
   ]);

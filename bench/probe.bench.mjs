@@ -34,7 +34,10 @@ function measure(fn, inner, rounds = 15) {
 const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} us`);
 
 for (const label of ["qemu-9.2.0", "qemu-10.0.0"]) {
-  const text = readFileSync(path.join(introspectionDir, `${label}-x86_64.query-qmp-schema.json`), "utf8");
+  const text = readFileSync(
+    path.join(introspectionDir, `${label}-x86_64.query-qmp-schema.json`),
+    "utf8",
+  );
   const reply = JSON.parse(text);
   const parse = measure(() => JSON.parse(text), 20);
   const indexBuild = measure(() => new SchemaIndex(reply), 50);

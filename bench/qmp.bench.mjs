@@ -32,7 +32,9 @@ const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-qmp-bench-"));
 async function startQemu(names) {
   const sockets = names.map((n) => path.join(work, `${n}.sock`));
   const monitors = sockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
-  const proc = spawn(QEMU, ["-machine", "none", "-display", "none", "-nodefaults", ...monitors], { stdio: "ignore" });
+  const proc = spawn(QEMU, ["-machine", "none", "-display", "none", "-nodefaults", ...monitors], {
+    stdio: "ignore",
+  });
   // Wait for a greeting on a throwaway connection: QEMU is then ready for the real ones.
   for (;;) {
     if (sockets.every((s) => existsSync(s)) && (await greets(sockets[0]))) return { proc, sockets };
@@ -75,7 +77,10 @@ async function rawClient(socket) {
     sock.write(JSON.stringify({ execute: command, id: id++ }) + "\n");
     return next();
   };
-  sock.write(JSON.stringify({ execute: "qmp_capabilities", arguments: { enable: ["oob"] }, id: id++ }) + "\n");
+  sock.write(
+    JSON.stringify({ execute: "qmp_capabilities", arguments: { enable: ["oob"] }, id: id++ }) +
+      "\n",
+  );
   await next();
   return { send, close: () => sock.destroy() };
 }
@@ -92,7 +97,10 @@ async function latency(send) {
   const c0 = cpuMicros();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < LATENCY_N; i++) await send();
-  return { wall: Number(process.hrtime.bigint() - t0) / 1000 / LATENCY_N, cpu: (cpuMicros() - c0) / LATENCY_N }; // µs per round trip
+  return {
+    wall: Number(process.hrtime.bigint() - t0) / 1000 / LATENCY_N,
+    cpu: (cpuMicros() - c0) / LATENCY_N,
+  }; // µs per round trip
 }
 
 async function throughput(send) {
@@ -100,7 +108,10 @@ async function throughput(send) {
   const c0 = cpuMicros();
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: PIPELINE_N }, send));
-  return { wall: PIPELINE_N / (Number(process.hrtime.bigint() - t0) / 1e9), cpu: (cpuMicros() - c0) / PIPELINE_N }; // commands per second
+  return {
+    wall: PIPELINE_N / (Number(process.hrtime.bigint() - t0) / 1e9),
+    cpu: (cpuMicros() - c0) / PIPELINE_N,
+  }; // commands per second
 }
 
 const qemu = await startQemu(["raw", "client"]);
@@ -114,7 +125,16 @@ try {
 
   const r = { rawLat: [], cliLat: [], rawTput: [], cliTput: [] };
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 ? [[viaClient, "cli"], [viaRaw, "raw"]] : [[viaRaw, "raw"], [viaClient, "cli"]];
+    const order =
+      i % 2
+        ? [
+            [viaClient, "cli"],
+            [viaRaw, "raw"],
+          ]
+        : [
+            [viaRaw, "raw"],
+            [viaClient, "cli"],
+          ];
     for (const [send, who] of order) r[`${who}Lat`].push(await latency(send));
     for (const [send, who] of order) r[`${who}Tput`].push(await throughput(send));
   }
@@ -123,11 +143,27 @@ try {
 
   const m = (xs, k) => median(xs.map((x) => x[k]));
   const pct = (a, b) => `${a >= b ? "+" : ""}${(((a - b) / b) * 100).toFixed(1)}%`;
-  const [rl, cl, rt, ct] = [m(r.rawLat, "wall"), m(r.cliLat, "wall"), m(r.rawTput, "wall"), m(r.cliTput, "wall")];
-  const [rlc, clc, rtc, ctc] = [m(r.rawLat, "cpu"), m(r.cliLat, "cpu"), m(r.rawTput, "cpu"), m(r.cliTput, "cpu")];
-  console.log(`QMP query-status against ${spawnSync(QEMU, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}; median of ${rounds} rounds`);
-  console.log(`round-trip latency (${LATENCY_N} sequential): raw ${rl.toFixed(1)} µs, qapi-ts ${cl.toFixed(1)} µs (${pct(cl, rl)}); Node CPU per command: raw ${rlc.toFixed(1)} µs, qapi-ts ${clc.toFixed(1)} µs`);
-  console.log(`pipelined throughput (${PIPELINE_N} in flight): raw ${Math.round(rt)} cmd/s, qapi-ts ${Math.round(ct)} cmd/s (${pct(ct, rt)}); Node CPU per command: raw ${rtc.toFixed(1)} µs, qapi-ts ${ctc.toFixed(1)} µs`);
+  const [rl, cl, rt, ct] = [
+    m(r.rawLat, "wall"),
+    m(r.cliLat, "wall"),
+    m(r.rawTput, "wall"),
+    m(r.cliTput, "wall"),
+  ];
+  const [rlc, clc, rtc, ctc] = [
+    m(r.rawLat, "cpu"),
+    m(r.cliLat, "cpu"),
+    m(r.rawTput, "cpu"),
+    m(r.cliTput, "cpu"),
+  ];
+  console.log(
+    `QMP query-status against ${spawnSync(QEMU, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}; median of ${rounds} rounds`,
+  );
+  console.log(
+    `round-trip latency (${LATENCY_N} sequential): raw ${rl.toFixed(1)} µs, qapi-ts ${cl.toFixed(1)} µs (${pct(cl, rl)}); Node CPU per command: raw ${rlc.toFixed(1)} µs, qapi-ts ${clc.toFixed(1)} µs`,
+  );
+  console.log(
+    `pipelined throughput (${PIPELINE_N} in flight): raw ${Math.round(rt)} cmd/s, qapi-ts ${Math.round(ct)} cmd/s (${pct(ct, rt)}); Node CPU per command: raw ${rtc.toFixed(1)} µs, qapi-ts ${ctc.toFixed(1)} µs`,
+  );
 } finally {
   qemu.proc.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });

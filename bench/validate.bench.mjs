@@ -21,7 +21,11 @@ if (!existsSync(schema)) {
 
 const out = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-validate-"));
 let t0 = performance.now();
-execFileSync(process.execPath, [path.join(root, "bin/qapi-ts"), "generate", schema, "-o", out, "-q"], { stdio: "inherit" });
+execFileSync(
+  process.execPath,
+  [path.join(root, "bin/qapi-ts"), "generate", schema, "-o", out, "-q"],
+  { stdio: "inherit" },
+);
 const generateMs = performance.now() - t0;
 
 t0 = performance.now();
@@ -60,9 +64,14 @@ const messages = [
     {
       driver: "qcow2",
       "node-name": "disk0",
-      "discard": "unmap",
+      discard: "unmap",
       cache: { direct: true, "no-flush": false },
-      file: { driver: "file", filename: "/var/lib/images/disk0.qcow2", aio: "native", locking: "auto" },
+      file: {
+        driver: "file",
+        filename: "/var/lib/images/disk0.qcow2",
+        aio: "native",
+        locking: "auto",
+      },
       "l2-cache-size": 1048576,
       backing: null,
     },
@@ -71,7 +80,13 @@ const messages = [
     "object-add memory-backend-file",
     "args",
     "object-add",
-    { "qom-type": "memory-backend-file", id: "mem0", size: 4294967296, "mem-path": "/dev/hugepages", share: true },
+    {
+      "qom-type": "memory-backend-file",
+      id: "mem0",
+      size: 4294967296,
+      "mem-path": "/dev/hugepages",
+      share: true,
+    },
   ],
   [
     "migrate-set-parameters",
@@ -89,7 +104,8 @@ const oursFor = (kind, name) =>
     : kind === "returns"
       ? (v) => ours.validateCommandReturns(name, v)
       : (v) => ours.validateEvent(name, v);
-const ajvKey = (kind, name) => (kind === "args" ? `${name}:arguments` : kind === "returns" ? `${name}:returns` : `${name}:data`);
+const ajvKey = (kind, name) =>
+  kind === "args" ? `${name}:arguments` : kind === "returns" ? `${name}:returns` : `${name}:data`;
 
 /** Calls per second of fn(value) over about `ms`, after a warm-up. */
 function rate(fn, value, ms) {
@@ -117,30 +133,43 @@ function compare(a, b, value, rounds = 5, ms = 150) {
 }
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-console.log(`QEMU 10.2 schema: generate (whole process) ${generateMs.toFixed(0)} ms, validators.js ${(validatorsBytes / 1024).toFixed(0)} KiB, import ${importMs.toFixed(0)} ms; ajv addSchema+compile ${ajvCompileMs.toFixed(0)} ms`);
-console.log("calls per second, best of 5 alternating rounds (ours: QEMU's message; ajv: first error only)");
-console.log("message                                          size      ours/s       ajv/s   ours/ajv");
+console.log(
+  `QEMU 10.2 schema: generate (whole process) ${generateMs.toFixed(0)} ms, validators.js ${(validatorsBytes / 1024).toFixed(0)} KiB, import ${importMs.toFixed(0)} ms; ajv addSchema+compile ${ajvCompileMs.toFixed(0)} ms`,
+);
+console.log(
+  "calls per second, best of 5 alternating rounds (ours: QEMU's message; ajv: first error only)",
+);
+console.log(
+  "message                                          size      ours/s       ajv/s   ours/ajv",
+);
 let failures = 0;
 for (const [label, kind, name, value] of messages) {
   const mine = oursFor(kind, name);
-  const theirs = kind === "returns" && name === "query-qmp-schema" ? reply : ajvFor(ajvKey(kind, name));
+  const theirs =
+    kind === "returns" && name === "query-qmp-schema" ? reply : ajvFor(ajvKey(kind, name));
   const e = mine(value);
   if (e !== null || theirs(value) !== true) {
-    console.log(`${label}: not accepted (ours: ${e?.message ?? "ok"}; ajv: ${JSON.stringify(theirs.errors?.[0])})`);
+    console.log(
+      `${label}: not accepted (ours: ${e?.message ?? "ok"}; ajv: ${JSON.stringify(theirs.errors?.[0])})`,
+    );
     failures++;
     continue;
   }
   const size = JSON.stringify(value).length;
   const [a, b] = compare(mine, theirs, value);
   const sizeText = size >= 10240 ? `${(size / 1024).toFixed(0)} KiB` : `${size} B`;
-  console.log(`${label.padEnd(46)} ${sizeText.padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`);
+  console.log(
+    `${label.padEnd(46)} ${sizeText.padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`,
+  );
 }
 
 // Rejections: QEMU's message (ours) against ajv's first error, on a reply broken near its end.
 const broken = structuredClone(messages[2][3]);
 broken[broken.length - 1]["x-unknown"] = 1;
 const [a, b] = compare((v) => ours.validateCommandReturns("query-qmp-schema", v), reply, broken);
-console.log(`${"rejecting a reply (unknown member, last entry)".padEnd(46)} ${"".padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`);
+console.log(
+  `${"rejecting a reply (unknown member, last entry)".padEnd(46)} ${"".padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`,
+);
 console.log(`  ours: ${ours.validateCommandReturns("query-qmp-schema", broken).message}`);
 reply(broken);
 console.log(`  ajv:  ${reply.errors[0].instancePath} ${reply.errors[0].message}`);

@@ -34,6 +34,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A bug in qapi-ts itself; inputs never get here (every stage reports them as diagnostics).
-  process.stderr.write(`qapi-ts: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `qapi-ts: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(2);
 });

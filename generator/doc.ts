@@ -84,7 +84,14 @@ export class QAPIDoc {
 
   newTaggedSection(info: SourceInfo, kind: SectionKind): void {
     const section: DocSection = { info, kind, text: "" };
-    const slot = kind === "Returns" ? "returns" : kind === "Errors" ? "errors" : kind === "Since" ? "since" : null;
+    const slot =
+      kind === "Returns"
+        ? "returns"
+        : kind === "Errors"
+          ? "errors"
+          : kind === "Since"
+            ? "since"
+            : null;
     if (slot) {
       if (this[slot]) throw new QAPIError(info, `duplicated '${kind}' section`);
       this[slot] = section;
@@ -94,7 +101,12 @@ export class QAPIDoc {
     this.allSections.push(section);
   }
 
-  private newDescription(info: SourceInfo, name: string, kind: SectionKind, desc: Map<string, ArgSection>): void {
+  private newDescription(
+    info: SourceInfo,
+    name: string,
+    kind: SectionKind,
+    desc: Map<string, ArgSection>,
+  ): void {
     if (!name) throw new QAPIError(info, "invalid parameter name");
     if (desc.has(name)) throw new QAPIError(info, `'${name}' parameter name duplicated`);
     const section: ArgSection = { info, kind, text: "", name, member: null };
@@ -127,7 +139,8 @@ export class QAPIDoc {
     this.endSection();
     for (let i = 0; i < this.allSections.length; i++) {
       const s = this.allSections[i]!;
-      if (s.kind !== "Plain" && s.text === "") throw new QAPIError(s.info, `text required after '${s.kind}:'`);
+      if (s.kind !== "Plain" && s.text === "")
+        throw new QAPIError(s.info, `text required after '${s.kind}:'`);
     }
   }
 
@@ -156,11 +169,16 @@ export class QAPIDoc {
   checkExpr(expr: PlainDict): void {
     if (expr.has("command")) {
       if (this.returns && !expr.has("returns")) {
-        throw new QAPIError(this.returns.info, "'Returns' section, but command doesn't return anything");
+        throw new QAPIError(
+          this.returns.info,
+          "'Returns' section, but command doesn't return anything",
+        );
       }
     } else {
-      if (this.returns) throw new QAPIError(this.returns.info, "'Returns' section is only valid for commands");
-      if (this.errors) throw new QAPIError(this.errors.info, "'Errors' section is only valid for commands");
+      if (this.returns)
+        throw new QAPIError(this.returns.info, "'Returns' section is only valid for commands");
+      if (this.errors)
+        throw new QAPIError(this.errors.info, "'Errors' section is only valid for commands");
     }
   }
 
@@ -175,7 +193,10 @@ function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
   if (bogus.length === 0) return;
   const many = bogus.length > 1;
   const names = bogus.map((s) => s.name).join("', '");
-  throw new QAPIError(bogus[0]!.info, `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`);
+  throw new QAPIError(
+    bogus[0]!.info,
+    `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`,
+  );
 }
 
 /** Lines joined with newlines, without the blank ones at either end. */

@@ -21,7 +21,13 @@ const isStr = (v: Plain | undefined): v is string => typeof v === "string";
 const isDict = (v: Plain | undefined): v is PlainDict => v instanceof Map;
 /** Python's truth value, which QEMU's checks use (empty strings, lists and objects are false). */
 const truthy = (v: Plain | undefined): boolean =>
-  v === undefined ? false : typeof v === "string" || Array.isArray(v) ? v.length > 0 : isDict(v) ? v.size > 0 : v;
+  v === undefined
+    ? false
+    : typeof v === "string" || Array.isArray(v)
+      ? v.length > 0
+      : isDict(v)
+        ? v.size > 0
+        : v;
 
 /** One warning per kind of doc problem, not per name: "member 'x' lacks ..." is one kind. */
 export function docWarningKind(message: string): string {
@@ -34,7 +40,8 @@ const isCNameChar = (c: number): boolean =>
 /** QEMU's c_name() without keyword protection: what the name becomes in C. */
 export function cName(name: string): string {
   // Most names need no change: scan before allocating (this runs for every member).
-  for (let i = 0; i < name.length; i++) if (!isCNameChar(name.charCodeAt(i))) return name.replace(/[^A-Za-z0-9_]/g, "_");
+  for (let i = 0; i < name.length; i++)
+    if (!isCNameChar(name.charCodeAt(i))) return name.replace(/[^A-Za-z0-9_]/g, "_");
   return name;
 }
 
@@ -55,13 +62,18 @@ function fail(info: SourceInfo, msg: string): never {
   throw new QAPIError(info, msg);
 }
 
-function checkNameIsStr(name: Plain | undefined, info: SourceInfo, source: string): asserts name is string {
+function checkNameIsStr(
+  name: Plain | undefined,
+  info: SourceInfo,
+  source: string,
+): asserts name is string {
   if (!isStr(name)) fail(info, `${source} requires a string name`);
 }
 
 /** Returns the name's stem: without downstream (__RFQDN_) and experimental (x-) prefixes. */
 function checkNameStr(name: string, info: SourceInfo, source: string): string {
-  if (!VALID_NAME.test(name) || cNameStartsWith(name, "q_")) fail(info, `${source} has an invalid name`);
+  if (!VALID_NAME.test(name) || cNameStartsWith(name, "q_"))
+    fail(info, `${source} has an invalid name`);
   return nameStem(name);
 }
 
@@ -75,7 +87,12 @@ const isLetter = (c: number): boolean => (c | 0x20) >= 97 && (c | 0x20) <= 122;
 function nameStem(name: string): string {
   let i = 0;
   if (name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95) i = name.indexOf("_", 2) + 1;
-  if ((name.charCodeAt(i) | 0x20) === 120 && name.charCodeAt(i + 1) === 45 && isLetter(name.charCodeAt(i + 2))) i += 2;
+  if (
+    (name.charCodeAt(i) | 0x20) === 120 &&
+    name.charCodeAt(i + 1) === 45 &&
+    isLetter(name.charCodeAt(i + 2))
+  )
+    i += 2;
   return i === 0 ? name : name.slice(i);
 }
 
@@ -97,7 +114,11 @@ function checkNameLower(
   const underscore = !permitUnderscore && stem.includes("_");
   if (underscore && !upper && opts?.compat) {
     // QEMU before 6.2 allowed '_' in lower-case names.
-    opts.legacy(info, "underscore", "'_' in member and command names is a legacy form (QEMU before 6.2)");
+    opts.legacy(
+      info,
+      "underscore",
+      "'_' in member and command names is a legacy form (QEMU before 6.2)",
+    );
     return;
   }
   if (upper || underscore) fail(info, `name of ${source} must not use uppercase or '_'`);
@@ -105,10 +126,16 @@ function checkNameLower(
 
 function checkNameCamel(name: string, info: SourceInfo, source: string): void {
   const stem = checkNameStr(name, info, source);
-  if (!/^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/.test(stem)) fail(info, `name of ${source} must use CamelCase`);
+  if (!/^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/.test(stem))
+    fail(info, `name of ${source} must use CamelCase`);
 }
 
-function checkDefnNameStr(name: string, info: SourceInfo, meta: MetaType, opts: ExprCheckOptions): void {
+function checkDefnNameStr(
+  name: string,
+  info: SourceInfo,
+  meta: MetaType,
+  opts: ExprCheckOptions,
+): void {
   if (meta === "event") checkNameUpper(name, info, meta);
   else if (meta === "command")
     checkNameLower(name, info, meta, false, info.pragma.commandNameExceptions.includes(name), opts);
@@ -123,7 +150,13 @@ function quoteSorted(names: Iterable<string>): string {
     .join(", ");
 }
 
-function checkKeys(value: PlainDict, info: SourceInfo, source: string, required: string[], optional: string[]): void {
+function checkKeys(
+  value: PlainDict,
+  info: SourceInfo,
+  source: string,
+  required: string[],
+  optional: string[],
+): void {
   // Fast path without allocation: all required keys present, and no other keys than the known
   // ones present (the lists are disjoint, so counting tells).
   let ok = true;
@@ -153,11 +186,13 @@ const TRUE_FLAGS = ["boxed", "allow-oob", "allow-preconfig", "coroutine"];
 function checkFlags(expr: PlainDict, info: SourceInfo): void {
   for (let i = 0; i < FALSE_FLAGS.length; i++) {
     const key = FALSE_FLAGS[i]!;
-    if (expr.has(key) && expr.get(key) !== false) fail(info, `flag '${key}' may only use false value`);
+    if (expr.has(key) && expr.get(key) !== false)
+      fail(info, `flag '${key}' may only use false value`);
   }
   for (let i = 0; i < TRUE_FLAGS.length; i++) {
     const key = TRUE_FLAGS[i]!;
-    if (expr.has(key) && expr.get(key) !== true) fail(info, `flag '${key}' may only use true value`);
+    if (expr.has(key) && expr.get(key) !== true)
+      fail(info, `flag '${key}' may only use true value`);
   }
   if (expr.has("allow-oob") && expr.has("coroutine"))
     fail(info, "flags 'allow-oob' and 'coroutine' are incompatible");
@@ -184,7 +219,8 @@ function checkIf(owner: PlainDict, info: SourceInfo, source: string, opts: ExprC
 // (Not a closure in checkIf: that would cost every checkIf call a context, 'if' or not.)
 function checkIfCond(cond: Plain, info: SourceInfo, source: string): void {
   if (isStr(cond)) {
-    if (!IF_IDENT.test(cond)) fail(info, `'if' condition '${cond}' of ${source} is not a valid identifier`);
+    if (!IF_IDENT.test(cond))
+      fail(info, `'if' condition '${cond}' of ${source} is not a valid identifier`);
     return;
   }
   if (!isDict(cond)) fail(info, `'if' condition of ${source} must be a string or an object`);
@@ -292,7 +328,8 @@ function checkTypeName(value: Plain | undefined, info: SourceInfo, source: strin
 function checkTypeNameOrArray(value: Plain | undefined, info: SourceInfo, source: string): void {
   if (value === undefined || isStr(value)) return;
   if (!Array.isArray(value)) fail(info, `${source} should be a type name or array`);
-  if (value.length !== 1 || !isStr(value[0])) fail(info, `${source}: array type must contain single type name`);
+  if (value.length !== 1 || !isStr(value[0]))
+    fail(info, `${source}: array type must contain single type name`);
 }
 
 // Key lists for checkKeys (constants: array literals in cold code are allocated on every call)
@@ -315,7 +352,11 @@ function checkTypeImplicit(
   const exceptions = info.pragma.memberNameExceptions;
   let permissive = parentName !== null && exceptions.includes(parentName);
   if (!permissive && opts.compat && implicitName !== null && exceptions.includes(implicitName)) {
-    opts.legacy(info, "implicit-exception", "member name exceptions naming implicit types are a legacy form (QEMU before 6.2)");
+    opts.legacy(
+      info,
+      "implicit-exception",
+      "member name exceptions naming implicit types are a legacy form (QEMU before 6.2)",
+    );
     permissive = true;
   }
   value.forEach((arg, rawKey) => {
@@ -357,7 +398,8 @@ function checkEnum(expr: PlainDict, name: string, info: SourceInfo, opts: ExprCh
   if (!Array.isArray(members)) fail(info, "'data' must be an array");
   if (prefix !== undefined && !isStr(prefix)) fail(info, "'prefix' must be a string");
   const permissive = info.pragma.memberNameExceptions.includes(name);
-  for (let i = 0; i < members.length; i++) if (!isDict(members[i])) members[i] = dictOf("name", members[i]);
+  for (let i = 0; i < members.length; i++)
+    if (!isDict(members[i])) members[i] = dictOf("name", members[i]);
   for (let i = 0; i < members.length; i++) {
     const member = members[i] as PlainDict;
     let source = "'data' member";
@@ -373,7 +415,12 @@ function checkEnum(expr: PlainDict, name: string, info: SourceInfo, opts: ExprCh
   }
 }
 
-function checkStruct(expr: PlainDict, name: string, info: SourceInfo, opts: ExprCheckOptions): void {
+function checkStruct(
+  expr: PlainDict,
+  name: string,
+  info: SourceInfo,
+  opts: ExprCheckOptions,
+): void {
   checkTypeImplicit(expr.get("data"), info, "'data'", name, opts);
   checkTypeName(expr.get("base"), info, "'base'");
 }
@@ -441,7 +488,10 @@ export function checkDefinition(e: TopLevelExpr, opts: ExprCheckOptions): MetaTy
     }
   }
   if (metas !== 1 || meta === null)
-    fail(info, "expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'");
+    fail(
+      info,
+      "expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'",
+    );
   const name = expr.get(meta);
   checkNameIsStr(name, info, `'${meta}'`);
   info.setDefn(meta, name);
@@ -454,7 +504,11 @@ export function checkDefinition(e: TopLevelExpr, opts: ExprCheckOptions): MetaTy
     } catch (err) {
       // Older releases' doc comments break rules QEMU 10.2 added: a warning under compat.
       if (!(err instanceof QAPIError) || !opts.compat) throw err;
-      opts.legacy(err.diagnostic.info ?? info, docWarningKind(err.diagnostic.message), err.diagnostic.message);
+      opts.legacy(
+        err.diagnostic.info ?? info,
+        docWarningKind(err.diagnostic.message),
+        err.diagnostic.message,
+      );
     }
   } else if (info.pragma.docRequired) fail(info, "documentation comment required");
 
@@ -465,9 +519,14 @@ export function checkDefinition(e: TopLevelExpr, opts: ExprCheckOptions): MetaTy
       break;
     case "union":
       if (isLegacySimpleUnion(expr, opts)) {
-        opts.legacy(info, "simple-union", "simple unions (no 'base' or 'discriminator') are a legacy form (QEMU before 6.2)");
+        opts.legacy(
+          info,
+          "simple-union",
+          "simple unions (no 'base' or 'discriminator') are a legacy form (QEMU before 6.2)",
+        );
         checkKeys(expr, info, meta, ["union", "data"], ["if", "features"]);
-      } else checkKeys(expr, info, meta, ["union", "base", "discriminator", "data"], ["if", "features"]);
+      } else
+        checkKeys(expr, info, meta, ["union", "base", "discriminator", "data"], ["if", "features"]);
       normalizeMembers(expr.get("base"));
       normalizeMembers(expr.get("data"));
       checkUnion(expr, name, info, opts);
@@ -488,7 +547,18 @@ export function checkDefinition(e: TopLevelExpr, opts: ExprCheckOptions): MetaTy
         info,
         meta,
         ["command"],
-        ["data", "returns", "boxed", "if", "features", "gen", "success-response", "allow-oob", "allow-preconfig", "coroutine"],
+        [
+          "data",
+          "returns",
+          "boxed",
+          "if",
+          "features",
+          "gen",
+          "success-response",
+          "allow-oob",
+          "allow-preconfig",
+          "coroutine",
+        ],
       );
       normalizeMembers(expr.get("data"));
       checkCommandOrEvent(expr, name, info, opts, true);

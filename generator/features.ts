@@ -97,7 +97,8 @@ class ProbeItemFinder {
     for (const e of user) {
       this.definitionFeatures(e);
       if (e.meta === "enum") for (const v of e.members) this.enumValue(e, v);
-      if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit) this.members(e.argType, e);
+      if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit)
+        this.members(e.argType, e);
       if (e.meta === "object") {
         if (e.base?.isImplicit) this.members(e.base, e);
         this.members(e, e);
@@ -110,7 +111,8 @@ class ProbeItemFinder {
   }
 
   private definitionFeatures(e: Definition): void {
-    for (const f of e.features) this.feature(f, e, "definition", null, [e.ifcond], e.doc?.features.get(f.name));
+    for (const f of e.features)
+      this.feature(f, e, "definition", null, [e.ifcond], e.doc?.features.get(f.name));
   }
 
   private enumValue(e: Definition, v: EnumMember): void {
@@ -145,7 +147,8 @@ class ProbeItemFinder {
           info: m.info,
         });
       }
-      for (const f of m.features) this.feature(f, owner, attachesTo, name, conds, doc?.features.get(f.name), t);
+      for (const f of m.features)
+        this.feature(f, owner, attachesTo, name, conds, doc?.features.get(f.name), t);
     }
   }
 
@@ -212,7 +215,8 @@ export function formatProbeItems(items: ProbeItem[]): string {
     if (i.branchOf.length) line += `, branch ${i.branchOf.join(", ")}`;
     if (i.ifcond) line += `, if ${formatIfCond(i.ifcond)}`;
     out += line + "\n";
-    if (i.doc) for (const l of i.doc.trim().split("\n")) out += l.trim() ? `    ${l.trim()}\n` : "\n";
+    if (i.doc)
+      for (const l of i.doc.trim().split("\n")) out += l.trim() ? `    ${l.trim()}\n` : "\n";
   }
   return out;
 }

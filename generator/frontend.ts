@@ -31,16 +31,21 @@ export function loadSchema(fname: string, options: LoadOptions): LoadResult {
     const parsed = parseSchema(fname, { compat: options.compat, warn: (d) => warnings.push(d) });
     const metas = new Map<TopLevelExpr, string>();
     const opts = { compat: options.compat, legacy };
-    for (const e of parsed.exprs) if (e.kind === "definition") metas.set(e, checkDefinition(e, opts));
+    for (const e of parsed.exprs)
+      if (e.kind === "definition") metas.set(e, checkDefinition(e, opts));
     const model = buildSchema(fname, parsed.exprs, metas, opts, warnings);
     return { model, diagnostics: warnings };
   } catch (err) {
-    if (err instanceof QAPIError) return { model: null, diagnostics: [...warnings, err.diagnostic] };
+    if (err instanceof QAPIError)
+      return { model: null, diagnostics: [...warnings, err.diagnostic] };
     if (err instanceof RangeError) {
       // Only pathological input gets here (e.g. nesting beyond the stack): report, don't crash.
       return {
         model: null,
-        diagnostics: [...warnings, { severity: "error", message: `${fname}: input too deeply nested`, info: null }],
+        diagnostics: [
+          ...warnings,
+          { severity: "error", message: `${fname}: input too deeply nested`, info: null },
+        ],
       };
     }
     throw err;

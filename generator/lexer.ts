@@ -11,7 +11,8 @@
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 /** Python's str.isspace() set, which QEMU's lexer and its stray-text regex (`\s`) use. */
-const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PY_SPACE =
+  "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
 export const LCurly = createToken({ name: "LCurly", pattern: /{/, start_chars_hint: ["{"] });
 export const RCurly = createToken({ name: "RCurly", pattern: /}/, start_chars_hint: ["}"] });
@@ -20,7 +21,11 @@ export const RSquare = createToken({ name: "RSquare", pattern: /]/, start_chars_
 export const Colon = createToken({ name: "Colon", pattern: /:/, start_chars_hint: [":"] });
 export const Comma = createToken({ name: "Comma", pattern: /,/, start_chars_hint: [","] });
 /** A string that is closed on its line; its content may still be invalid (checked on use). */
-export const Str = createToken({ name: "Str", pattern: /'(?:[^'\\\n]|\\[^\n])*'/, start_chars_hint: ["'"] });
+export const Str = createToken({
+  name: "Str",
+  pattern: /'(?:[^'\\\n]|\\[^\n])*'/,
+  start_chars_hint: ["'"],
+});
 /** A quote whose string is not closed on its line: always an error, found when reached. */
 export const BadStr = createToken({ name: "BadStr", pattern: /'[^\n]*/, start_chars_hint: ["'"] });
 export const True = createToken({ name: "True", pattern: /true/, start_chars_hint: ["t"] });
@@ -30,10 +35,21 @@ export const False = createToken({ name: "False", pattern: /false/, start_chars_
  * next line's indentation after the last one: most of a schema is comment lines, and one token
  * per run is what makes the lexer fast. The parser walks the lines of a run itself.
  */
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*(?:\n[ ]*#[^\n]*)*(?:\n[ ]*)?/, start_chars_hint: ["#"] });
+export const Comment = createToken({
+  name: "Comment",
+  pattern: /#[^\n]*(?:\n[ ]*#[^\n]*)*(?:\n[ ]*)?/,
+  start_chars_hint: ["#"],
+});
 /** A newline and the next line's indentation (one token instead of two on most lines). */
-export const Newline = createToken({ name: "Newline", pattern: /\n[ ]*/, start_chars_hint: ["\n"] });
-const SPACE_CHARS = [9, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000];
+export const Newline = createToken({
+  name: "Newline",
+  pattern: /\n[ ]*/,
+  start_chars_hint: ["\n"],
+});
+const SPACE_CHARS = [
+  9, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f,
+  0x3000,
+];
 for (let c = 0x2000; c <= 0x200a; c++) SPACE_CHARS.push(c);
 const Space = createToken({
   name: "Space",
@@ -43,8 +59,19 @@ const Space = createToken({
 });
 
 const allTokens: TokenType[] = [
-  Newline, Space, LCurly, RCurly, LSquare, RSquare, Colon, Comma, Str, BadStr,
-  True, False, Comment,
+  Newline,
+  Space,
+  LCurly,
+  RCurly,
+  LSquare,
+  RSquare,
+  Colon,
+  Comma,
+  Str,
+  BadStr,
+  True,
+  False,
+  Comment,
 ];
 
 /** QEMU's "stray" text: from an unrecognized character up to a structural, space or quote. */
@@ -107,7 +134,12 @@ export class TokenStream {
     const t = this.tokens[this.index]!;
     if (t.startOffset >= this.errorOffset) {
       // Everything after unmatched text is moot: QEMU stops there
-      return { image: "", startOffset: this.errorOffset, tokenType: STRAY_TYPE, tokenTypeIdx: STRAY_TYPE.tokenTypeIdx } as IToken;
+      return {
+        image: "",
+        startOffset: this.errorOffset,
+        tokenType: STRAY_TYPE,
+        tokenTypeIdx: STRAY_TYPE.tokenTypeIdx,
+      } as IToken;
     }
     this.index++;
     return t;

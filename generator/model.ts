@@ -81,7 +81,15 @@ interface EntityBase {
 }
 
 /** JSON type names as introspection reports them. */
-export type JsonType = "string" | "number" | "int" | "boolean" | "null" | "object" | "array" | "value";
+export type JsonType =
+  | "string"
+  | "number"
+  | "int"
+  | "boolean"
+  | "null"
+  | "object"
+  | "array"
+  | "value";
 
 export interface BuiltinType extends EntityBase {
   meta: "builtin";

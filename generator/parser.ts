@@ -11,11 +11,33 @@ import { isAscii, isUtf8 } from "node:buffer";
 import * as path from "node:path";
 import type { IToken, TokenType } from "chevrotain";
 import {
-  TokenStream, LCurly, RCurly, LSquare, RSquare, Colon, Comma, Str, BadStr, True, False,
-  Comment, Newline, strayAt,
+  TokenStream,
+  LCurly,
+  RCurly,
+  LSquare,
+  RSquare,
+  Colon,
+  Comma,
+  Str,
+  BadStr,
+  True,
+  False,
+  Comment,
+  Newline,
+  strayAt,
 } from "./lexer.ts";
 import { QAPIError, SourceInfo, newPragma, type Diagnostic, type Pragma } from "./source.ts";
-import type { DictEntry, DictValue, Expr, ParsedSchema, Plain, PlainDict, Position, TopLevelExpr, Value } from "./ast.ts";
+import type {
+  DictEntry,
+  DictValue,
+  Expr,
+  ParsedSchema,
+  Plain,
+  PlainDict,
+  Position,
+  TopLevelExpr,
+  Value,
+} from "./ast.ts";
 import { QAPIDoc, type SectionKind } from "./doc.ts";
 
 export interface ParseOptions {
@@ -53,7 +75,15 @@ interface ParseContext {
 }
 
 function newContext(options: ParseOptions): ParseContext {
-  return { options, included: new Set(), absolute: new Map(), bytes: 0, warned: new Set(), warnings: [], exprs: [] };
+  return {
+    options,
+    included: new Set(),
+    absolute: new Map(),
+    bytes: 0,
+    warned: new Set(),
+    warnings: [],
+    exprs: [],
+  };
 }
 
 /** Where a value's text starts: offset in the (normalized) source, its line and line start. */
@@ -85,9 +115,20 @@ class Definition implements TopLevelExpr {
 
 // Token codes (QEMU's `tok`): the structural character, or one of these.
 const enum T {
-  EOF, LCURLY, RCURLY, LSQUARE, RSQUARE, COLON, COMMA, STR, BOOL, HASH,
+  EOF,
+  LCURLY,
+  RCURLY,
+  LSQUARE,
+  RSQUARE,
+  COLON,
+  COMMA,
+  STR,
+  BOOL,
+  HASH,
   // lexer-level only: a `#` comment that is not `##`, a newline, malformed text
-  COMMENT, NEWLINE, ERROR,
+  COMMENT,
+  NEWLINE,
+  ERROR,
 }
 
 let codes: T[] | null = null;
@@ -96,9 +137,17 @@ function tokenCodes(): T[] {
   if (codes) return codes;
   codes = [];
   const pairs: [TokenType, T][] = [
-    [LCurly, T.LCURLY], [RCurly, T.RCURLY], [LSquare, T.LSQUARE], [RSquare, T.RSQUARE],
-    [Colon, T.COLON], [Comma, T.COMMA], [Str, T.STR], [True, T.BOOL], [False, T.BOOL],
-    [Comment, T.COMMENT], [Newline, T.NEWLINE],
+    [LCurly, T.LCURLY],
+    [RCurly, T.RCURLY],
+    [LSquare, T.LSQUARE],
+    [RSquare, T.RSQUARE],
+    [Colon, T.COLON],
+    [Comma, T.COMMA],
+    [Str, T.STR],
+    [True, T.BOOL],
+    [False, T.BOOL],
+    [Comment, T.COMMENT],
+    [Newline, T.NEWLINE],
   ];
   for (const [type, code] of pairs) codes[type.tokenTypeIdx!] = code;
   return codes;
@@ -142,7 +191,8 @@ function joinDirname(fname: string, include: string): string {
   return dir + include;
 }
 
-const PY_SPACE_RE = /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
+const PY_SPACE_RE =
+  /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
 const TAGGED_SECTION = /^(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): */;
 const TAB_OR_ASTRAL = /[\t\ud800-\udbff]/g;
 
@@ -165,7 +215,9 @@ function atNameText(line: string, name: string): string {
 
 function taggedSection(line: string): RegExpExecArray | null {
   const c = line.charCodeAt(0); // R, E, S, N or T
-  return c === 82 || c === 69 || c === 83 || c === 78 || c === 84 ? TAGGED_SECTION.exec(line) : null;
+  return c === 82 || c === 69 || c === 83 || c === 78 || c === 84
+    ? TAGGED_SECTION.exec(line)
+    : null;
 }
 
 class FileParser {
@@ -204,7 +256,10 @@ class FileParser {
     if (text !== undefined) {
       ctx.bytes += text.length;
       if (ctx.bytes > MAX_SCHEMA_BYTES) {
-        throw new QAPIError(parentInfo, `can't read schema file '${fname}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+        throw new QAPIError(
+          parentInfo,
+          `can't read schema file '${fname}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`,
+        );
       }
     }
     let src = text ?? this.read();
@@ -219,12 +274,17 @@ class FileParser {
   private read(): string {
     let bytes: Buffer;
     const cantRead = (reason: string): QAPIError =>
-      new QAPIError(this.parentInfo, `can't read ${this.parentInfo ? "include" : "schema"} file '${this.fname}': ${reason}`);
+      new QAPIError(
+        this.parentInfo,
+        `can't read ${this.parentInfo ? "include" : "schema"} file '${this.fname}': ${reason}`,
+      );
     try {
       // Check the size first: a huge file is refused without being read
       const { size } = statSync(this.fname);
       if (this.ctx.bytes + size > MAX_SCHEMA_BYTES) {
-        throw cantRead(`File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+        throw cantRead(
+          `File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`,
+        );
       }
       bytes = readFileSync(this.fname);
       this.ctx.bytes += bytes.length;
@@ -244,12 +304,31 @@ class FileParser {
     let i = 0;
     while (i < bytes.length) {
       const b = bytes[i]!;
-      const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+      const n =
+        b < 0x80
+          ? 1
+          : b >= 0xc2 && b < 0xe0
+            ? 2
+            : b >= 0xe0 && b < 0xf0
+              ? 3
+              : b >= 0xf0 && b < 0xf5
+                ? 4
+                : 0;
       if (n === 0 || i + n > bytes.length) break;
       let ok = true;
       for (let k = 1; k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) ok = false;
-      if (ok && n === 3 && ((b === 0xe0 && bytes[i + 1]! < 0xa0) || (b === 0xed && bytes[i + 1]! >= 0xa0))) ok = false;
-      if (ok && n === 4 && ((b === 0xf0 && bytes[i + 1]! < 0x90) || (b === 0xf4 && bytes[i + 1]! >= 0x90))) ok = false;
+      if (
+        ok &&
+        n === 3 &&
+        ((b === 0xe0 && bytes[i + 1]! < 0xa0) || (b === 0xed && bytes[i + 1]! >= 0xa0))
+      )
+        ok = false;
+      if (
+        ok &&
+        n === 4 &&
+        ((b === 0xf0 && bytes[i + 1]! < 0x90) || (b === 0xf4 && bytes[i + 1]! >= 0x90))
+      )
+        ok = false;
       if (!ok) break;
       i += n;
     }
@@ -413,7 +492,8 @@ class FileParser {
       return items;
     }
     const t = this.t();
-    if (t !== T.LCURLY && t !== T.LSQUARE && t !== T.STR && t !== T.BOOL) throw this.error("expected value or ']'");
+    if (t !== T.LCURLY && t !== T.LSQUARE && t !== T.STR && t !== T.BOOL)
+      throw this.error("expected value or ']'");
     for (;;) {
       items.push(this.getExpr());
       if (this.t() === T.RSQUARE) {
@@ -476,7 +556,10 @@ class FileParser {
         return { kind: "list", items, pos };
       }
       default: {
-        const v: Value = this.t() === T.STR ? { kind: "string", value: this.val as string, pos } : { kind: "bool", value: this.val as boolean, pos };
+        const v: Value =
+          this.t() === T.STR
+            ? { kind: "string", value: this.val as string, pos }
+            : { kind: "bool", value: this.val as boolean, pos };
         this.accept();
         return v;
       }
@@ -515,7 +598,8 @@ class FileParser {
         this.rejectExprDoc(curDoc);
         if (e.size !== 1) throw new QAPIError(info, "invalid 'include' directive");
         const include = e.get("include")!;
-        if (typeof include !== "string") throw new QAPIError(info, "value of 'include' must be a string");
+        if (typeof include !== "string")
+          throw new QAPIError(info, "value of 'include' must be a string");
         const resolved = joinDirname(this.fname, include);
         exprs.push({ kind: "include", file: include, resolved, info });
         this.include(include, info, resolved);
@@ -523,10 +607,12 @@ class FileParser {
         this.rejectExprDoc(curDoc);
         if (e.size !== 1) throw new QAPIError(info, "invalid 'pragma' directive");
         const pragma = e.get("pragma")!;
-        if (!(pragma instanceof Map)) throw new QAPIError(info, "value of 'pragma' must be an object");
+        if (!(pragma instanceof Map))
+          throw new QAPIError(info, "value of 'pragma' must be an object");
         for (const [name, value] of pragma) this.applyPragma(name, value, info);
       } else {
-        if (curDoc && !curDoc.symbol) throw new QAPIError(curDoc.info, "definition documentation required");
+        if (curDoc && !curDoc.symbol)
+          throw new QAPIError(curDoc.info, "definition documentation required");
         exprs.push(new Definition(e, info, curDoc, this.src, start));
       }
       curDoc = null;
@@ -536,14 +622,18 @@ class FileParser {
 
   private rejectExprDoc(doc: QAPIDoc | null): void {
     if (doc && doc.symbol) {
-      throw new QAPIError(doc.info, `documentation for '${doc.symbol}' is not followed by the definition`);
+      throw new QAPIError(
+        doc.info,
+        `documentation for '${doc.symbol}' is not followed by the definition`,
+      );
     }
   }
 
   private include(include: string, info: SourceInfo, resolved: string): void {
     const abs = absolute(this.ctx, resolved);
     for (let inf: SourceInfo | null = info; inf; inf = inf.parent) {
-      if (abs === absolute(this.ctx, inf.fname)) throw new QAPIError(info, `inclusion loop for ${include}`);
+      if (abs === absolute(this.ctx, inf.fname))
+        throw new QAPIError(info, `inclusion loop for ${include}`);
     }
     if (this.ctx.included.has(abs)) return;
     new FileParser(resolved, info, this.ctx).parse();
@@ -559,7 +649,8 @@ class FileParser {
     const p = this.pragma;
     switch (name) {
       case "doc-required":
-        if (typeof value !== "boolean") throw new QAPIError(info, "pragma 'doc-required' must be boolean");
+        if (typeof value !== "boolean")
+          throw new QAPIError(info, "pragma 'doc-required' must be boolean");
         p.docRequired = value;
         return;
       case "command-name-exceptions":
@@ -593,11 +684,21 @@ class FileParser {
    * A legacy-dialect construct: an error (QEMU 10.2's message) unless compat, where each kind
    * is reported once as a warning.
    */
-  private legacyUse(kind: string, info: SourceInfo, col: number | undefined, message: string): void {
+  private legacyUse(
+    kind: string,
+    info: SourceInfo,
+    col: number | undefined,
+    message: string,
+  ): void {
     if (!this.ctx.options.compat) throw new QAPIError(info, message, col);
     if (this.ctx.warned.has(kind)) return;
     this.ctx.warned.add(kind);
-    const d: Diagnostic = { severity: "warning", message: `${message} (accepted by --compat)`, info, col };
+    const d: Diagnostic = {
+      severity: "warning",
+      message: `${message} (accepted by --compat)`,
+      info,
+      col,
+    };
     this.ctx.warnings.push(d);
     this.ctx.options.warn(d);
   }
@@ -621,7 +722,12 @@ class FileParser {
     const line = src.slice(start + 2, end);
     // Indented lines (examples, continuations) may run long: they often hold URLs or QMP text
     if (line.length + 2 > DOC_LINE_MAX && leadingSpace(line) === 0) {
-      this.legacyUse("doc-long-line", this.info(), this.col(this.pos), `documentation line longer than ${DOC_LINE_MAX} characters`);
+      this.legacyUse(
+        "doc-long-line",
+        this.info(),
+        this.col(this.pos),
+        `documentation line longer than ${DOC_LINE_MAX} characters`,
+      );
     }
     return line;
   }
@@ -652,7 +758,9 @@ class FileParser {
         // A blank line ends the indented text, a de-indent without one is a mistake
         if (prevLineBlank) return line;
         this.legacyUse(
-          "doc-de-indent", this.info(), this.col(this.pos),
+          "doc-de-indent",
+          this.info(),
+          this.col(this.pos),
           `unexpected de-indent (expected at least ${indent} spaces)`,
         );
       }
@@ -671,7 +779,8 @@ class FileParser {
   }
 
   private getDoc(): QAPIDoc {
-    if (this.hashEnd - this.pos !== 2) throw this.error("junk after '##' at start of documentation comment");
+    if (this.hashEnd - this.pos !== 2)
+      throw this.error("junk after '##' at start of documentation comment");
     const info = this.info();
     let line = this.nextDocLine();
     let doc: QAPIDoc;
@@ -702,7 +811,12 @@ class FileParser {
           noMoreArgs = true;
         } else if ((name = atName(line)) !== null) {
           if (noMoreArgs) {
-            this.legacyUse("doc-late-description", this.info(), this.col(this.pos), `description of '@${name}:' follows a section`);
+            this.legacyUse(
+              "doc-late-description",
+              this.info(),
+              this.col(this.pos),
+              `description of '@${name}:' follows a section`,
+            );
           }
           while (line !== null && (name = atName(line)) !== null) {
             doc.newArgument(this.info(), name);
@@ -717,7 +831,12 @@ class FileParser {
             const advice = tag.startsWith("Note")
               ? "Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead."
               : "Please use the '.. qmp-example::' directive, or other suitable markup instead.";
-            this.legacyUse(tag.startsWith("Note") ? "doc-note-section" : "doc-example-section", this.info(), this.col(this.pos), `The '${tag}' section is no longer supported. ${advice}`);
+            this.legacyUse(
+              tag.startsWith("Note") ? "doc-note-section" : "doc-example-section",
+              this.info(),
+              this.col(this.pos),
+              `The '${tag}' section is no longer supported. ${advice}`,
+            );
             // Legacy: the section's text as an ordinary paragraph, tag included
             doc.ensureUntaggedSection(this.info());
             doc.appendLine(line);
@@ -754,7 +873,12 @@ class FileParser {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f) || (c >= 0x80 && PY_SPACE_RE.test(String.fromCharCode(c)));
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c >= 0x1c && c <= 0x1f) ||
+    (c >= 0x80 && PY_SPACE_RE.test(String.fromCharCode(c)))
+  );
 }
 
 /** Length of the leading whitespace (QEMU: re.match(r'\s*', line).end()). */
@@ -770,7 +894,14 @@ function columnOf(prefix: string, end: number): number {
   for (let i = 0; i < end; i++) {
     const c = prefix.charCodeAt(i);
     if (c === 9) col = (((col - 1) >> 3) + 1) * 8 + 1;
-    else if (c >= 0xdc00 && c < 0xe000 && i > 0 && prefix.charCodeAt(i - 1) >= 0xd800 && prefix.charCodeAt(i - 1) < 0xdc00) continue;
+    else if (
+      c >= 0xdc00 &&
+      c < 0xe000 &&
+      i > 0 &&
+      prefix.charCodeAt(i - 1) >= 0xd800 &&
+      prefix.charCodeAt(i - 1) < 0xdc00
+    )
+      continue;
     else col++;
   }
   return col;
@@ -796,7 +927,8 @@ function decodeString(image: string, fail: (msg: string) => QAPIError): string {
     if (i >= image.length) throw fail(`missing terminating "'"`);
     const ch = image[i]!;
     if (esc) {
-      if (ch !== "\\") throw fail(`unknown escape \\${String.fromCodePoint(image.codePointAt(i)!)}`);
+      if (ch !== "\\")
+        throw fail(`unknown escape \\${String.fromCodePoint(image.codePointAt(i)!)}`);
       esc = false;
     } else if (ch === "\\") {
       esc = true;

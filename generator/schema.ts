@@ -85,7 +85,8 @@ abstract class MemberBase implements DocMember {
   checkClash(info: SourceInfo, seen: Map<string, MemberBase>): void {
     const c = (this.cname ??= cName(this.name));
     const other = seen.get(c);
-    if (other) throw new QAPIError(info, `${this.describe(info)} collides with ${other.describe(info)}`);
+    if (other)
+      throw new QAPIError(info, `${this.describe(info)} collides with ${other.describe(info)}`);
     seen.set(c, this);
   }
 }
@@ -100,7 +101,11 @@ class FeatureImpl extends MemberBase implements Feature {
 }
 
 /** doc.connectMember(m) and doc.connectFeature(f) for its features, as docSteps. */
-function connectMember(schema: SchemaBuilder, doc: QAPIDoc, m: EnumMemberImpl | ObjectMemberImpl): void {
+function connectMember(
+  schema: SchemaBuilder,
+  doc: QAPIDoc,
+  m: EnumMemberImpl | ObjectMemberImpl,
+): void {
   schema.docStep(doc, "connectMember", m);
   for (let i = 0; i < m.features.length; i++) connectFeature(schema, doc, m.features[i]!);
 }
@@ -109,7 +114,11 @@ function connectFeature(schema: SchemaBuilder, doc: QAPIDoc, f: FeatureImpl): vo
   schema.docStep(doc, "connectFeature", f);
 }
 
-function runDocStep(doc: QAPIDoc, step: "connectMember" | "connectFeature" | "check", member: DocMember | null): void {
+function runDocStep(
+  doc: QAPIDoc,
+  step: "connectMember" | "connectFeature" | "check",
+  member: DocMember | null,
+): void {
   if (step === "check") doc.check();
   else doc[step](member!);
 }
@@ -217,12 +226,14 @@ abstract class EntityImpl {
     // 'deprecated' and 'unstable' apply to commands, events, members and values, not types.
     if (this.meta !== "command" && this.meta !== "event")
       for (const f of this.features)
-        if (f.isSpecial) throw new QAPIError(this.info, `feature '${f.name}' is not supported for types`);
+        if (f.isSpecial)
+          throw new QAPIError(this.info, `feature '${f.name}' is not supported for types`);
   }
 
   connectDoc(schema: SchemaBuilder, doc: QAPIDoc | null = null): void {
     doc = doc ?? this.doc;
-    if (doc) for (let i = 0; i < this.features.length; i++) connectFeature(schema, doc, this.features[i]!);
+    if (doc)
+      for (let i = 0; i < this.features.length; i++) connectFeature(schema, doc, this.features[i]!);
   }
 
   /** The file whose module the entity belongs to (arrays go with their element type). */
@@ -296,7 +307,11 @@ class ArrayTypeImpl extends EntityImpl implements ArrayType {
   }
   override check(schema: SchemaBuilder): void {
     super.check(schema);
-    this.elementType = schema.resolveType(this.elementTypeName, this.info!, this.info?.defnMeta ?? "array");
+    this.elementType = schema.resolveType(
+      this.elementTypeName,
+      this.info!,
+      this.info?.defnMeta ?? "array",
+    );
   }
   override moduleFile(): string | null {
     return this.elementType.info ? this.elementType.info.fname : null;
@@ -327,11 +342,20 @@ class BranchesImpl implements Branches {
     const baseType = schema.lookupType(tag.definedIn)!;
     if (!baseType.isImplicit) base = `base type '${tag.definedIn}'`;
     if (!(tag.type instanceof EnumTypeImpl))
-      throw new QAPIError(this.info, `discriminator member '${tagName}' of ${base} must be of enum type`);
+      throw new QAPIError(
+        this.info,
+        `discriminator member '${tagName}' of ${base} must be of enum type`,
+      );
     if (tag.optional)
-      throw new QAPIError(this.info, `discriminator member '${tagName}' of ${base} must not be optional`);
+      throw new QAPIError(
+        this.info,
+        `discriminator member '${tagName}' of ${base} must not be optional`,
+      );
     if (tag.ifcond)
-      throw new QAPIError(this.info, `discriminator member '${tagName}' of ${base} must not be conditional`);
+      throw new QAPIError(
+        this.info,
+        `discriminator member '${tagName}' of ${base} must not be conditional`,
+      );
     // Enum values without a branch get the empty object.
     const cases = new Set(this.variants.map((v) => v.name));
     for (const m of tag.type.members) {
@@ -346,9 +370,15 @@ class BranchesImpl implements Branches {
     for (const v of this.variants) {
       v.check(schema);
       if (!values.has(v.name))
-        throw new QAPIError(this.info, `branch '${v.name}' is not a value of ${tag.type.describe()}`);
+        throw new QAPIError(
+          this.info,
+          `branch '${v.name}' is not a value of ${tag.type.describe()}`,
+        );
       if (!(v.type instanceof ObjectTypeImpl))
-        throw new QAPIError(this.info, `${v.describe(this.info)} cannot use ${(v.type as unknown as EntityImpl).describe()}`);
+        throw new QAPIError(
+          this.info,
+          `${v.describe(this.info)} cannot use ${(v.type as unknown as EntityImpl).describe()}`,
+        );
       v.type.check(schema);
     }
   }
@@ -393,7 +423,10 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
     if (this.baseName) {
       const base = schema.resolveType(this.baseName, this.info!, "'base'");
       if (!(base instanceof ObjectTypeImpl) || base.branches)
-        throw new QAPIError(this.info, `'base' requires a struct type, ${(base as EntityImpl).describe()} isn't`);
+        throw new QAPIError(
+          this.info,
+          `'base' requires a struct type, ${(base as EntityImpl).describe()} isn't`,
+        );
       this.base = base;
       base.check(schema);
       base.checkClash(this.info!, seen);
@@ -426,7 +459,8 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
     doc = doc ?? this.doc;
     if (this.base && this.base.isImplicit) this.base.connectDoc(schema, doc);
     if (!doc) return;
-    for (let i = 0; i < this.localMembers.length; i++) connectMember(schema, doc, this.localMembers[i]!);
+    for (let i = 0; i < this.localMembers.length; i++)
+      connectMember(schema, doc, this.localMembers[i]!);
   }
 }
 
@@ -435,9 +469,15 @@ function alternateQType(t: Type): string | null {
   switch (t.meta) {
     case "builtin":
       return (
-        ({ null: "QNULL", string: "QSTRING", number: "QNUM", int: "QNUM", boolean: "QBOOL" } as Record<string, string>)[
-          t.jsonType
-        ] ?? null
+        (
+          {
+            null: "QNULL",
+            string: "QSTRING",
+            number: "QNUM",
+            int: "QNUM",
+            boolean: "QBOOL",
+          } as Record<string, string>
+        )[t.jsonType] ?? null
       );
     case "enum":
       return "QSTRING";
@@ -478,7 +518,10 @@ class AlternateTypeImpl extends EntityImpl implements AlternateType {
       v.checkClash(info, seen);
       const qtype = alternateQType(v.type);
       if (!qtype)
-        throw new QAPIError(info, `${v.describe(info)} cannot use ${(v.type as unknown as EntityImpl).describe()}`);
+        throw new QAPIError(
+          info,
+          `${v.describe(info)} cannot use ${(v.type as unknown as EntityImpl).describe()}`,
+        );
       const conflicting = [qtype];
       if (qtype === "QSTRING") {
         if (v.type.meta === "enum") {
@@ -527,7 +570,10 @@ class CommandOrEventBase extends EntityImpl {
       throw new QAPIError(info, `${what}'s 'data' cannot take ${(t as EntityImpl).describe()}`);
     this.argType = t;
     if (t.branches && !this.boxed)
-      throw new QAPIError(info, `${what}'s 'data' can take ${t.describe()} only with 'boxed': true`);
+      throw new QAPIError(
+        info,
+        `${what}'s 'data' can take ${t.describe()} only with 'boxed': true`,
+      );
     t.check(schema);
     if (t.hasConditionalMembers() && !this.boxed)
       throw new QAPIError(info, `conditional ${what} arguments require 'boxed': true`);
@@ -571,7 +617,10 @@ class CommandImpl extends CommandOrEventBase implements Command {
       if (!info.pragma.commandReturnsExceptions.includes(this.name)) {
         const t = ret.meta === "array" ? ret.elementType : ret;
         if (t.meta !== "object")
-          throw new QAPIError(info, `command's 'returns' cannot take ${(ret as EntityImpl).describe()}`);
+          throw new QAPIError(
+            info,
+            `command's 'returns' cannot take ${(ret as EntityImpl).describe()}`,
+          );
       }
     }
   }
@@ -644,7 +693,11 @@ export class SchemaBuilder {
     return this.typeDict.get(name);
   }
 
-  resolveType(name: string, info: SourceInfo, what: string | ((info: SourceInfo) => string)): EntityLike & Type {
+  resolveType(
+    name: string,
+    info: SourceInfo,
+    what: string | ((info: SourceInfo) => string),
+  ): EntityLike & Type {
     const t = this.lookupType(name);
     if (!t) {
       const w = typeof what === "function" ? what(info) : what;
@@ -657,7 +710,11 @@ export class SchemaBuilder {
    * Runs one documentation check. Under compat, what QEMU 10.2 rejects in older releases' doc
    * comments (e.g. undocumented members, sections it no longer allows) becomes a warning.
    */
-  docStep(doc: QAPIDoc, step: "connectMember" | "connectFeature" | "check", member: DocMember | null = null): void {
+  docStep(
+    doc: QAPIDoc,
+    step: "connectMember" | "connectFeature" | "check",
+    member: DocMember | null = null,
+  ): void {
     // (A step name, not a closure: this runs for every member, and closures cost allocations.)
     if (!this.options.compat) return runDocStep(doc, step, member);
     try {
@@ -704,7 +761,8 @@ export class SchemaBuilder {
       throw new QAPIError(ent.info, `${other.describe()} is already defined`);
     }
     this.entityDict.set(ent.name, ent);
-    if (ent.meta !== "command" && ent.meta !== "event") this.typeDict.set(ent.name, ent as EntityLike & Type);
+    if (ent.meta !== "command" && ent.meta !== "event")
+      this.typeDict.set(ent.name, ent as EntityLike & Type);
     this.pending.push({ entity: ent });
   }
 
@@ -731,7 +789,9 @@ export class SchemaBuilder {
       // Every built-in gets its array type, used or not (as QEMU's shared built-in code has).
       this.makeArrayType(name, null);
     }
-    this.defEntity(new ObjectTypeImpl("q_empty", null, null, null, [], null, [], null) as EntityLike);
+    this.defEntity(
+      new ObjectTypeImpl("q_empty", null, null, null, [], null, [], null) as EntityLike,
+    );
     const qtypes = ["none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool"];
     this.defEntity(
       new EnumTypeImpl(
@@ -772,7 +832,8 @@ export class SchemaBuilder {
 
   private makeArrayType(elementType: string, info: SourceInfo | null): string {
     const name = elementType + "List";
-    if (!this.lookupType(name)) this.defEntity(new ArrayTypeImpl(name, info, elementType) as EntityLike);
+    if (!this.lookupType(name))
+      this.defEntity(new ArrayTypeImpl(name, info, elementType) as EntityLike);
     return name;
   }
 
@@ -793,13 +854,21 @@ export class SchemaBuilder {
     return implicitName;
   }
 
-  private makeMember(name: string, type: Plain, ifcond: IfCond | null, features: FeatureImpl[], info: SourceInfo) {
+  private makeMember(
+    name: string,
+    type: Plain,
+    ifcond: IfCond | null,
+    features: FeatureImpl[],
+    info: SourceInfo,
+  ) {
     let optional = false;
     if (name.startsWith("*")) {
       name = name.slice(1);
       optional = true;
     }
-    const typeName = Array.isArray(type) ? this.makeArrayType(type[0] as string, info) : (type as string);
+    const typeName = Array.isArray(type)
+      ? this.makeArrayType(type[0] as string, info)
+      : (type as string);
     return new ObjectMemberImpl(name, info, typeName, optional, ifcond, features);
   }
 
@@ -807,7 +876,15 @@ export class SchemaBuilder {
     const out: ObjectMemberImpl[] = [];
     data.forEach((value, key) => {
       const v = value as PlainDict;
-      out.push(this.makeMember(key, v.get("type")!, toIfCond(v.get("if")), this.makeFeatures(v.get("features"), info), info));
+      out.push(
+        this.makeMember(
+          key,
+          v.get("type")!,
+          toIfCond(v.get("if")),
+          this.makeFeatures(v.get("features"), info),
+          info,
+        ),
+      );
     });
     return out;
   }
@@ -817,7 +894,9 @@ export class SchemaBuilder {
     data.forEach((value, key) => {
       const v = value as PlainDict;
       const type = v.get("type")!;
-      const typeName = Array.isArray(type) ? this.makeArrayType(type[0] as string, info) : (type as string);
+      const typeName = Array.isArray(type)
+        ? this.makeArrayType(type[0] as string, info)
+        : (type as string);
       out.push(new BranchImpl(key, info, typeName, toIfCond(v.get("if"))));
     });
     return out;
@@ -864,11 +943,19 @@ export class SchemaBuilder {
         break;
       }
       case "union":
-        if (isLegacySimpleUnion(expr, this.options)) this.defLegacySimpleUnion(e, name, ifcond, features);
+        if (isLegacySimpleUnion(expr, this.options))
+          this.defLegacySimpleUnion(e, name, ifcond, features);
         else {
           let base = expr.get("base");
           if (base instanceof Map)
-            base = this.makeImplicitObjectType(name, info, ifcond, "base", this.makeMembers(base, info)) ?? undefined;
+            base =
+              this.makeImplicitObjectType(
+                name,
+                info,
+                ifcond,
+                "base",
+                this.makeMembers(base, info),
+              ) ?? undefined;
           const branches = this.makeBranches(expr.get("data") as PlainDict, info);
           this.defEntity(
             new ObjectTypeImpl(
@@ -885,20 +972,30 @@ export class SchemaBuilder {
         }
         break;
       case "alternate": {
-        const branches = new BranchesImpl(info, this.makeBranches(expr.get("data") as PlainDict, info), null);
+        const branches = new BranchesImpl(
+          info,
+          this.makeBranches(expr.get("data") as PlainDict, info),
+          null,
+        );
         branches.tagMember = new ObjectMemberImpl("type", info, "QType", false, null, []);
-        this.defEntity(new AlternateTypeImpl(name, info, doc, ifcond, features, branches) as EntityLike);
+        this.defEntity(
+          new AlternateTypeImpl(name, info, doc, ifcond, features, branches) as EntityLike,
+        );
         break;
       }
       case "command":
       case "event": {
         let data = expr.get("data");
         if (data instanceof Map)
-          data = this.makeImplicitObjectType(name, info, ifcond, "arg", this.makeMembers(data, info)) ?? undefined;
+          data =
+            this.makeImplicitObjectType(name, info, ifcond, "arg", this.makeMembers(data, info)) ??
+            undefined;
         const argTypeName = typeof data === "string" ? data : null;
         const boxed = expr.get("boxed") === true;
         if (meta === "event") {
-          this.defEntity(new EventImpl(name, info, doc, ifcond, features, argTypeName, boxed) as EntityLike);
+          this.defEntity(
+            new EventImpl(name, info, doc, ifcond, features, argTypeName, boxed) as EntityLike,
+          );
           break;
         }
         let rets = expr.get("returns");
@@ -934,13 +1031,20 @@ export class SchemaBuilder {
    * branch names, a local tag member 'type' of that enum, and each branch wrapped in an implicit
    * object q_obj_<Type>-wrapper whose one member 'data' has the branch's type.
    */
-  private defLegacySimpleUnion(e: TopLevelExpr, name: string, ifcond: IfCond | null, features: FeatureImpl[]): void {
+  private defLegacySimpleUnion(
+    e: TopLevelExpr,
+    name: string,
+    ifcond: IfCond | null,
+    features: FeatureImpl[],
+  ): void {
     const info = e.info;
     const branches: BranchImpl[] = [];
     for (const [key, value] of e.plain.get("data") as PlainDict) {
       const v = value as PlainDict;
       let type = v.get("type")!;
-      const typeName = Array.isArray(type) ? this.makeArrayType(type[0] as string, info) : (type as string);
+      const typeName = Array.isArray(type)
+        ? this.makeArrayType(type[0] as string, info)
+        : (type as string);
       const wrapper = `q_obj_${typeName}-wrapper`;
       if (!this.lookupEntity(wrapper))
         this.defEntity(
@@ -971,7 +1075,16 @@ export class SchemaBuilder {
     );
     const tag = new ObjectMemberImpl("type", info, kindName, false, null, []);
     this.defEntity(
-      new ObjectTypeImpl(name, info, e.doc, ifcond, features, null, [tag], new BranchesImpl(info, branches, "type")) as EntityLike,
+      new ObjectTypeImpl(
+        name,
+        info,
+        e.doc,
+        ifcond,
+        features,
+        null,
+        [tag],
+        new BranchesImpl(info, branches, "type"),
+      ) as EntityLike,
     );
   }
 
@@ -1007,8 +1120,18 @@ export class SchemaBuilder {
     for (const doc of this.docs) this.docStep(doc, "check");
     const features = [...this.featureInfo.entries()];
     if (features.length > MAX_FEATURES)
-      throw new QAPIError(features[MAX_FEATURES][1], `Maximum of ${MAX_FEATURES} schema features is permitted`);
-    return makeModel(this.fname, this.entityDict, this.typeDict, [...this.moduleDict.values()], this.docs, warnings);
+      throw new QAPIError(
+        features[MAX_FEATURES][1],
+        `Maximum of ${MAX_FEATURES} schema features is permitted`,
+      );
+    return makeModel(
+      this.fname,
+      this.entityDict,
+      this.typeDict,
+      [...this.moduleDict.values()],
+      this.docs,
+      warnings,
+    );
   }
 }
 

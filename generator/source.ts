@@ -110,7 +110,9 @@ export function formatQemu(d: Diagnostic): string {
 /** One line, file:line:col: severity: message, as compilers print it (clickable in editors). */
 export function formatGcc(d: Diagnostic): string {
   if (!d.info) return `qapi-ts: ${d.severity}: ${d.message}`;
-  const related = (d.related ?? []).map((r) => `\n${r.info.fname}:${r.info.line}:1: note: ${r.message}`).join("");
+  const related = (d.related ?? [])
+    .map((r) => `\n${r.info.fname}:${r.info.line}:1: note: ${r.message}`)
+    .join("");
   return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}${related}`;
 }
 
@@ -127,7 +129,8 @@ export interface JsonDiagnostic {
 
 export function toJson(d: Diagnostic): JsonDiagnostic {
   const includedFrom: { file: string; line: number }[] = [];
-  for (let p = d.info?.parent ?? null; p; p = p.parent) includedFrom.push({ file: p.fname, line: p.line });
+  for (let p = d.info?.parent ?? null; p; p = p.parent)
+    includedFrom.push({ file: p.fname, line: p.line });
   return {
     severity: d.severity,
     file: d.info?.fname ?? null,
@@ -136,6 +139,10 @@ export function toJson(d: Diagnostic): JsonDiagnostic {
     definition: d.info?.defnName ? { meta: d.info.defnMeta!, name: d.info.defnName } : null,
     includedFrom,
     message: d.message,
-    related: (d.related ?? []).map((r) => ({ file: r.info.fname, line: r.info.line, message: r.message })),
+    related: (d.related ?? []).map((r) => ({
+      file: r.info.fname,
+      line: r.info.line,
+      message: r.message,
+    })),
   };
 }

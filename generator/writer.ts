@@ -7,7 +7,15 @@
 //   - removing files it generated before that are no longer generated, as listed in its
 //     manifest (files it did not write are never touched).
 
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import type { GeneratedFile } from "./backend.ts";
 import { MANIFEST_FILE } from "./backends/names.ts";
@@ -22,13 +30,15 @@ export interface WriteResult {
 /** The output cannot be written (the message names the file and the reason). */
 export class WriteError extends Error {}
 
-const MANIFEST_HEADER = "# Files written by qapi-ts generate; it removes them when no longer generated.";
+const MANIFEST_HEADER =
+  "# Files written by qapi-ts generate; it removes them when no longer generated.";
 
 export function writeGenerated(outDir: string, files: readonly GeneratedFile[]): WriteResult {
   const wanted = new Map<string, string>();
   for (const f of files) {
     checkRelative(f.path);
-    if (wanted.has(f.path)) throw new WriteError(`two generated files have the same path ${f.path}`);
+    if (wanted.has(f.path))
+      throw new WriteError(`two generated files have the same path ${f.path}`);
     wanted.set(f.path, f.content);
   }
   const manifest = [MANIFEST_HEADER, ...[...wanted.keys()].sort()].join("\n") + "\n";
@@ -95,9 +105,15 @@ export function writeGenerated(outDir: string, files: readonly GeneratedFile[]):
 
 function checkRelative(p: string): void {
   const parts = p.split("/");
-  if (p === "" || p.startsWith("/") || p.includes("\\") || parts.some((s) => s === ".." || s === "." || s === ""))
+  if (
+    p === "" ||
+    p.startsWith("/") ||
+    p.includes("\\") ||
+    parts.some((s) => s === ".." || s === "." || s === "")
+  )
     throw new WriteError(`generated file path ${JSON.stringify(p)} is not a plain relative path`);
-  if (p === MANIFEST_FILE) throw new WriteError(`generated file path ${p} is reserved for the writer's manifest`);
+  if (p === MANIFEST_FILE)
+    throw new WriteError(`generated file path ${p} is reserved for the writer's manifest`);
 }
 
 /** Paths listed by the previous run's manifest (unsafe entries ignored). */

@@ -93,7 +93,13 @@ function parseComponent(text: string): QueryStep {
   const optional = modifier === "*";
   const dollar = rest.indexOf("$");
   if (dollar >= 0) {
-    return { kind: "member-feature", member: rest.slice(0, dollar), optional, feature: rest.slice(dollar + 1), text };
+    return {
+      kind: "member-feature",
+      member: rest.slice(0, dollar),
+      optional,
+      feature: rest.slice(dollar + 1),
+      text,
+    };
   }
   return optional ? { kind: "optional", name: rest, text } : { kind: "name", name: rest, text };
 }
@@ -195,7 +201,11 @@ export class SchemaPath {
   }
   /** An object member (any, or only an optional one), or a command/event key. */
   member(name: string, opts: { optional?: boolean } = {}): SchemaPath {
-    return this.add(opts.optional ? { kind: "optional", name, text: `*${name}` } : { kind: "name", name, text: name });
+    return this.add(
+      opts.optional
+        ? { kind: "optional", name, text: `*${name}` }
+        : { kind: "name", name, text: name },
+    );
   }
   /** A union variant. */
   variant(tagValue: string): SchemaPath {
@@ -254,14 +264,16 @@ export class SchemaIndex {
       reply && typeof reply === "object" && !Array.isArray(reply) && "return" in reply
         ? (reply as { return: unknown }).return
         : reply;
-    if (!Array.isArray(list)) throw new SchemaReplyError("a query-qmp-schema reply is a JSON array of entries");
+    if (!Array.isArray(list))
+      throw new SchemaReplyError("a query-qmp-schema reply is a JSON array of entries");
     let masked = false;
     list.forEach((e: unknown, i) => {
       if (!e || typeof e !== "object" || typeof (e as Named).name !== "string") {
         throw new SchemaReplyError(`entry ${i} has no string 'name'`);
       }
       const entry = e as SchemaInfo;
-      if (this.byName.has(entry.name)) throw new SchemaReplyError(`entry ${i}: duplicate name '${entry.name}'`);
+      if (this.byName.has(entry.name))
+        throw new SchemaReplyError(`entry ${i}: duplicate name '${entry.name}'`);
       this.byName.set(entry.name, entry);
       // Masked names are numbers; real QAPI names start with a letter or '_'.
       const c = entry.name.charCodeAt(0);
@@ -319,7 +331,11 @@ export class SchemaIndex {
    * The definition at `at` lists `feature`; with `{ member }`, that member of the object at `at`
    * does; with `{ enumValue }`, that value of the enum at `at` does.
    */
-  hasFeature(at: Target, feature: string, on: { member?: string; enumValue?: string } = {}): boolean {
+  hasFeature(
+    at: Target,
+    feature: string,
+    on: { member?: string; enumValue?: string } = {},
+  ): boolean {
     const p = toPath(at);
     if (on.member !== undefined) return this.has(p.memberFeature(on.member, feature));
     if (on.enumValue !== undefined) return this.has(p.enumValue(on.enumValue).feature(feature));
@@ -335,7 +351,15 @@ export class SchemaIndex {
 
   private run(query: Query, trace: WalkStep[] | null): ProbeAnswer {
     const q = typeof query === "string" ? parseQuery(query) : query.toQuery();
-    const state: WalkState = { steps: q.steps, visits: 0, depth: 0, trace, error: null, entry: null, member: null };
+    const state: WalkState = {
+      steps: q.steps,
+      visits: 0,
+      depth: 0,
+      trace,
+      error: null,
+      entry: null,
+      member: null,
+    };
     let outcome: Outcome;
     if (!this.byName.has(q.first)) {
       trace?.push({
@@ -350,7 +374,8 @@ export class SchemaIndex {
     } else {
       outcome = this.visit(q.first, 0, state);
     }
-    const result: ProbeResult = outcome === FOUND ? "found" : outcome === NOT_FOUND ? "not-found" : "error";
+    const result: ProbeResult =
+      outcome === FOUND ? "found" : outcome === NOT_FOUND ? "not-found" : "error";
     return {
       query: q.text,
       result,
@@ -362,7 +387,12 @@ export class SchemaIndex {
 
   private visit(name: string, i: number, st: WalkState): Outcome {
     const e = this.byName.get(name);
-    const note = (action: WalkStep["action"], component: string | null, detail: string, to?: string): void => {
+    const note = (
+      action: WalkStep["action"],
+      component: string | null,
+      detail: string,
+      to?: string,
+    ): void => {
       st.trace?.push({
         depth: st.depth,
         entry: name,
@@ -378,7 +408,8 @@ export class SchemaIndex {
       note("error", component, message);
       return ERROR;
     };
-    if (++st.visits > MAX_STEPS) return fail(null, `more than ${MAX_STEPS} steps (a loop in the reply?)`);
+    if (++st.visits > MAX_STEPS)
+      return fail(null, `more than ${MAX_STEPS} steps (a loop in the reply?)`);
     if (!e) return fail(null, `dangling reference: no entry '${name}'`);
     if (i === st.steps.length) {
       st.entry = e;
@@ -437,7 +468,8 @@ export class SchemaIndex {
           if (more) return terminal();
           return answer(hasFeature(e, step.feature), `${meta} features: ${featureList(e)}`);
         }
-        if (step.kind !== "name") return answer(false, `'${step.text}' does not apply to a ${meta}`);
+        if (step.kind !== "name")
+          return answer(false, `'${step.text}' does not apply to a ${meta}`);
         const key = (e as unknown as Record<string, unknown>)[step.name];
         if (typeof key !== "string") return answer(false, `${meta} has no key '${step.name}'`);
         return follow(key, `key '${step.name}'`);
@@ -450,7 +482,9 @@ export class SchemaIndex {
           case "variant": {
             const variants = (e as { variants?: unknown }).variants;
             const v = Array.isArray(variants)
-              ? (variants as Partial<SchemaInfoObjectVariant>[]).find((v) => v && v.case === step.case)
+              ? (variants as Partial<SchemaInfoObjectVariant>[]).find(
+                  (v) => v && v.case === step.case,
+                )
               : undefined;
             if (!v) return answer(false, `no variant '${step.case}'`);
             return follow(v.type, `variant '${step.case}'`);
@@ -459,14 +493,18 @@ export class SchemaIndex {
           case "optional":
           case "member-feature": {
             const memberName = step.kind === "member-feature" ? step.member : step.name;
-            const optional = step.kind === "optional" || (step.kind === "member-feature" && step.optional);
+            const optional =
+              step.kind === "optional" || (step.kind === "member-feature" && step.optional);
             if (step.kind === "member-feature" && more) return terminal();
             const members = (e as { members?: unknown }).members;
             const m = Array.isArray(members)
-              ? (members as Partial<SchemaInfoObjectMember>[]).find((m) => m && m.name === memberName)
+              ? (members as Partial<SchemaInfoObjectMember>[]).find(
+                  (m) => m && m.name === memberName,
+                )
               : undefined;
             if (!m) return answer(false, `no member '${memberName}'`);
-            if (optional && !("default" in m)) return answer(false, `member '${memberName}' is not optional`);
+            if (optional && !("default" in m))
+              return answer(false, `member '${memberName}' is not optional`);
             if (step.kind === "member-feature") {
               return answer(
                 hasFeature(m, step.feature),
@@ -493,9 +531,11 @@ export class SchemaIndex {
         const members = (e as { members?: unknown }).members;
         if (Array.isArray(members)) {
           for (const m of members as Partial<SchemaInfoEnumMember>[]) {
-            if (!m || typeof m.name !== "string") return fail(step.text, `enum '${name}' has a member without a name`);
+            if (!m || typeof m.name !== "string")
+              return fail(step.text, `enum '${name}' has a member without a name`);
             if (m.name !== step.value) continue;
-            if (feature === null) return answer(true, `value '${step.value}'`, m as SchemaInfoEnumMember);
+            if (feature === null)
+              return answer(true, `value '${step.value}'`, m as SchemaInfoEnumMember);
             return answer(
               hasFeature(m, feature),
               `value '${step.value}' features: ${featureList(m)}`,
@@ -507,7 +547,8 @@ export class SchemaIndex {
         // Replies before QEMU 6.2 list bare `values`, which carry no features.
         if (feature !== null) return answer(false, "enum lists only 'values' (no features)");
         const values = (e as { values?: unknown }).values;
-        if (!Array.isArray(values)) return fail(step.text, `enum '${name}' has neither members nor values`);
+        if (!Array.isArray(values))
+          return fail(step.text, `enum '${name}' has neither members nor values`);
         return answer(values.includes(step.value), `values: ${values.join(", ")}`);
       }
       case "builtin": {
@@ -524,7 +565,9 @@ export class SchemaIndex {
 }
 
 function featureList(holder: Named): string {
-  return Array.isArray(holder.features) && holder.features.length ? holder.features.join(", ") : "(none)";
+  return Array.isArray(holder.features) && holder.features.length
+    ? holder.features.join(", ")
+    : "(none)";
 }
 
 /** The walk as text: one line per entry visited, indented by alternate nesting. */

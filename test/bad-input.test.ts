@@ -2,7 +2,17 @@
 // unbounded memory. Each case runs through parseSchema and through `qapi-ts lint`.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync, chmodSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,7 +83,10 @@ function diagnosticOf(fname: string): Diagnostic {
 
 /** Lint through the CLI: exit 1 and exactly the in-process diagnostic on stderr. */
 function expectLintReports(fname: string, d: Diagnostic): void {
-  const r = spawnSync(process.execPath, [bin, "lint", fname], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, "lint", fname], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   expect(r.status).toBe(1);
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(formatQemu(d) + "\n");
@@ -94,7 +107,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("bad input", () => {
   test("the sample itself is valid", () => {
-    expect(parseSchemaText("sample.json", sample, strict).exprs.map((e) => e.kind)).toEqual(["freeform", "definition", "definition"]);
+    expect(parseSchemaText("sample.json", sample, strict).exprs.map((e) => e.kind)).toEqual([
+      "freeform",
+      "definition",
+      "definition",
+    ]);
   });
 
   test("every truncation of a schema parses or gets a located diagnostic", () => {
@@ -123,15 +140,27 @@ describe("bad input", () => {
     expect(d.col).toBeGreaterThan(0);
     expectLintReports(f, d);
     // garbage that happens to be valid UTF-8 (control characters, NULs) is stray text
-    const ascii = file("ascii-garbage.json", Buffer.from(pseudoRandomBytes(4096, 7).map((b) => b & 0x7f)));
+    const ascii = file(
+      "ascii-garbage.json",
+      Buffer.from(pseudoRandomBytes(4096, 7).map((b) => b & 0x7f)),
+    );
     const d2 = diagnosticOf(ascii);
     expect(d2.col).toBeGreaterThan(0);
     expectLintReports(ascii, d2);
-    expect(formatQemu(diagnosticOf(file("nul.json", "{ 'a': \0 }\n")))).toMatch(/nul\.json:1:8: stray '\0'$/);
+    expect(formatQemu(diagnosticOf(file("nul.json", "{ 'a': \0 }\n")))).toMatch(
+      /nul\.json:1:8: stray '\0'$/,
+    );
   });
 
   test("invalid UTF-8, located at the first bad byte", () => {
-    const f = file("latin1.json", Buffer.concat([Buffer.from("{ 'enum': 'E',\n  'data': [ 'caf"), Buffer.from([0xe9]), Buffer.from("' ] }\n")]));
+    const f = file(
+      "latin1.json",
+      Buffer.concat([
+        Buffer.from("{ 'enum': 'E',\n  'data': [ 'caf"),
+        Buffer.from([0xe9]),
+        Buffer.from("' ] }\n"),
+      ]),
+    );
     const d = diagnosticOf(f);
     expect(formatQemu(d)).toBe(`${f}:2:17: invalid UTF-8 byte 0xe9`);
     expectLintReports(f, d);
@@ -142,7 +171,10 @@ describe("bad input", () => {
     const d = diagnosticOf(brackets);
     expect(formatQemu(d)).toBe(`${brackets}:1:1007: nesting deeper than 1000 levels`);
     expectLintReports(brackets, d);
-    const braces = file("nested-obj.json", "{ 'a': ".repeat(100_000) + "'x'" + " }".repeat(100_000) + "\n");
+    const braces = file(
+      "nested-obj.json",
+      "{ 'a': ".repeat(100_000) + "'x'" + " }".repeat(100_000) + "\n",
+    );
     expect(diagnosticOf(braces).message).toBe("nesting deeper than 1000 levels");
   });
 
@@ -154,7 +186,9 @@ describe("bad input", () => {
     closeSync(fd);
     const d = diagnosticOf(f);
     expect(d.info).toBeNull();
-    expect(formatQemu(d)).toBe(`can't read schema file '${f}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`);
+    expect(formatQemu(d)).toBe(
+      `can't read schema file '${f}': File too large (schemas are limited to ${MAX_SCHEMA_BYTES >> 20} MiB in total)`,
+    );
     expectLintReports(f, d);
   });
 
@@ -164,15 +198,29 @@ describe("bad input", () => {
     file("half2.json", big);
     const main = file("halves.json", "{ 'include': 'half1.json' }\n{ 'include': 'half2.json' }\n");
     const d = diagnosticOf(main);
-    expect(formatQemu(d)).toMatch(/halves\.json:2: can't read include file '.*half2\.json': File too large/);
+    expect(formatQemu(d)).toMatch(
+      /halves\.json:2: can't read include file '.*half2\.json': File too large/,
+    );
   });
 
   test("include of a directory, of a missing file, of itself", () => {
     mkdirSync(path.join(dir, "subdir"));
     const cases: [string, string, string][] = [
-      ["inc-dir.json", "{ 'include': 'subdir' }\n", `inc-dir.json:1: can't read include file '${dir}/subdir': Is a directory`],
-      ["inc-missing.json", "\n{ 'include': 'nowhere.json' }\n", `inc-missing.json:2: can't read include file '${dir}/nowhere.json': No such file or directory`],
-      ["inc-self.json", "{ 'include': 'inc-self.json' }\n", "inc-self.json:1: inclusion loop for inc-self.json"],
+      [
+        "inc-dir.json",
+        "{ 'include': 'subdir' }\n",
+        `inc-dir.json:1: can't read include file '${dir}/subdir': Is a directory`,
+      ],
+      [
+        "inc-missing.json",
+        "\n{ 'include': 'nowhere.json' }\n",
+        `inc-missing.json:2: can't read include file '${dir}/nowhere.json': No such file or directory`,
+      ],
+      [
+        "inc-self.json",
+        "{ 'include': 'inc-self.json' }\n",
+        "inc-self.json:1: inclusion loop for inc-self.json",
+      ],
     ];
     for (const [name, text, message] of cases) {
       const f = file(name, text);
@@ -184,13 +232,17 @@ describe("bad input", () => {
 
   test("a missing, a directory and an unreadable schema file", () => {
     const missing = path.join(dir, "missing.json");
-    expect(formatQemu(diagnosticOf(missing))).toBe(`can't read schema file '${missing}': No such file or directory`);
+    expect(formatQemu(diagnosticOf(missing))).toBe(
+      `can't read schema file '${missing}': No such file or directory`,
+    );
     expectLintReports(missing, diagnosticOf(missing));
     expect(formatQemu(diagnosticOf(dir))).toBe(`can't read schema file '${dir}': Is a directory`);
     // A symlink loop cannot be read by anyone, root included.
     const loop = path.join(dir, "loop.json");
     symlinkSync(loop, loop);
-    expect(formatQemu(diagnosticOf(loop))).toBe(`can't read schema file '${loop}': Too many levels of symbolic links`);
+    expect(formatQemu(diagnosticOf(loop))).toBe(
+      `can't read schema file '${loop}': Too many levels of symbolic links`,
+    );
     expectLintReports(loop, diagnosticOf(loop));
   });
 
@@ -206,17 +258,31 @@ describe("bad input", () => {
     chmodSync(dir, 0o755);
     const r = spawnSync(
       "setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, path.join(projectRoot, "bin/qapi-ts"), "lint", f],
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        path.join(projectRoot, "bin/qapi-ts"),
+        "lint",
+        f,
+      ],
       { encoding: "utf8" },
     );
     expect(r.error).toBeUndefined();
-    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `can't read schema file '${f}': Permission denied\n`]);
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      1,
+      "",
+      `can't read schema file '${f}': Permission denied\n`,
+    ]);
   });
 
   test("empty and comment-only files are valid and empty", () => {
     for (const text of ["", "\n", "# just a comment", "   \n\t\n# c\n"]) {
       expect(parseSchemaText("e.json", text, strict).exprs).toEqual([]);
     }
-    expect(formatQemu(diagnosticOf(file("open-doc.json", "##\n")))).toMatch(/open-doc\.json:1:3: documentation comment must end with '##'$/);
+    expect(formatQemu(diagnosticOf(file("open-doc.json", "##\n")))).toMatch(
+      /open-doc\.json:1:3: documentation comment must end with '##'$/,
+    );
   });
 });

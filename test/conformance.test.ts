@@ -15,7 +15,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const casesDir = path.join(path.resolve(projectRoot, "../shared"), "qemu-10.2/tests/qapi-schema");
 const exists = existsSync(path.join(casesDir, "CASES"));
 if (!exists) console.log(`conformance: skipped, ${casesDir} is absent`);
-const cases = exists ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean) : [];
+const cases = exists
+  ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
+  : [];
 const bin = path.join(projectRoot, "bin/qapi-ts");
 
 interface Run {
@@ -36,7 +38,8 @@ function runCli(name: string): Promise<Run> {
   });
 }
 
-const expected = (name: string, ext: string): string => readFileSync(path.join(casesDir, `${name}.${ext}`), "utf8");
+const expected = (name: string, ext: string): string =>
+  readFileSync(path.join(casesDir, `${name}.${ext}`), "utf8");
 
 describe.skipIf(!exists)("QEMU 10.2 qapi-schema conformance (CLI)", () => {
   const runs = new Map<string, Run>();
@@ -45,7 +48,8 @@ describe.skipIf(!exists)("QEMU 10.2 qapi-schema conformance (CLI)", () => {
   beforeAll(async () => {
     const queue = [...cases];
     const worker = async (): Promise<void> => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) runs.set(name, await runCli(name));
+      for (let name = queue.shift(); name !== undefined; name = queue.shift())
+        runs.set(name, await runCli(name));
     };
     await Promise.all(Array.from({ length: 4 }, worker));
   }, 600_000);

@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
-import { findMarkerMembers, findProbeItems, formatProbeItems, itemPath, type ProbeItem } from "../generator/features.ts";
+import {
+  findMarkerMembers,
+  findProbeItems,
+  formatProbeItems,
+  itemPath,
+  type ProbeItem,
+} from "../generator/features.ts";
 import { buildIntrospection, type JsonValue } from "../generator/backends/introspect.ts";
 import { formatIfCond } from "../generator/ifcond.ts";
 import type { SchemaModel } from "../generator/model.ts";
@@ -122,7 +128,8 @@ beforeAll(() => {
   schemaFile = path.join(dir, "schema.json");
   writeFileSync(schemaFile, SCHEMA);
   const r = loadSchema(schemaFile, { compat: false });
-  if (!r.model) throw new Error(`test schema rejected: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+  if (!r.model)
+    throw new Error(`test schema rejected: ${r.diagnostics.map((d) => d.message).join("; ")}`);
   model = r.model;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,12 +154,60 @@ function run(...args: string[]) {
 describe("findProbeItems", () => {
   test("every feature and marker, in definition order, with place, condition and doc", () => {
     expect(findProbeItems(model).map(summary)).toEqual([
-      { kind: "feature", name: "deprecated", special: true, at: "enum-value Color.green (enum)", branchOf: [], if: "CONFIG_GREEN", doc: "Use red." },
-      { kind: "feature", name: "dynamic-ro", special: false, at: "definition FileOptions (struct)", branchOf: ["Options.file"], if: "CONFIG_POSIX", doc: "auto-read-only is dynamic" },
-      { kind: "marker", name: "x-dynamic", special: false, at: "member FileOptions.x-dynamic (struct)", branchOf: ["Options.file"], if: "CONFIG_POSIX", doc: "present when auto-read-only is dynamic" },
-      { kind: "feature", name: "unstable", special: true, at: "member FileOptions.x-debug (struct)", branchOf: ["Options.file"], if: null, doc: "Member x-debug is for debugging." },
-      { kind: "feature", name: "custom-cmd", special: false, at: "definition open (command)", branchOf: [], if: "CONFIG_OPEN", doc: "open supports things" },
-      { kind: "feature", name: "deprecated", special: true, at: "member open.ro (command)", branchOf: [], if: "CONFIG_OPEN", doc: "Member @ro is deprecated." },
+      {
+        kind: "feature",
+        name: "deprecated",
+        special: true,
+        at: "enum-value Color.green (enum)",
+        branchOf: [],
+        if: "CONFIG_GREEN",
+        doc: "Use red.",
+      },
+      {
+        kind: "feature",
+        name: "dynamic-ro",
+        special: false,
+        at: "definition FileOptions (struct)",
+        branchOf: ["Options.file"],
+        if: "CONFIG_POSIX",
+        doc: "auto-read-only is dynamic",
+      },
+      {
+        kind: "marker",
+        name: "x-dynamic",
+        special: false,
+        at: "member FileOptions.x-dynamic (struct)",
+        branchOf: ["Options.file"],
+        if: "CONFIG_POSIX",
+        doc: "present when auto-read-only is dynamic",
+      },
+      {
+        kind: "feature",
+        name: "unstable",
+        special: true,
+        at: "member FileOptions.x-debug (struct)",
+        branchOf: ["Options.file"],
+        if: null,
+        doc: "Member x-debug is for debugging.",
+      },
+      {
+        kind: "feature",
+        name: "custom-cmd",
+        special: false,
+        at: "definition open (command)",
+        branchOf: [],
+        if: "CONFIG_OPEN",
+        doc: "open supports things",
+      },
+      {
+        kind: "feature",
+        name: "deprecated",
+        special: true,
+        at: "member open.ro (command)",
+        branchOf: [],
+        if: "CONFIG_OPEN",
+        doc: "Member @ro is deprecated.",
+      },
     ]);
   });
 
@@ -179,14 +234,21 @@ describe("qapi-ts features", () => {
     const all = run("features", schemaFile, "--json");
     expect(all.status, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout)).toHaveLength(6);
-    const posix = JSON.parse(run("features", schemaFile, "--json", "-D", "CONFIG_POSIX").stdout) as { name: string }[];
+    const posix = JSON.parse(
+      run("features", schemaFile, "--json", "-D", "CONFIG_POSIX").stdout,
+    ) as { name: string }[];
     expect(posix.map((i) => i.name)).toEqual(["dynamic-ro", "x-dynamic", "unstable"]);
-    const none = JSON.parse(run("features", schemaFile, "--json", "--defines", "/dev/null").stdout) as { name: string }[];
+    const none = JSON.parse(
+      run("features", schemaFile, "--json", "--defines", "/dev/null").stdout,
+    ) as { name: string }[];
     expect(none.map((i) => i.name)).toEqual(["unstable"]);
   });
 
   test("--json fields", () => {
-    const items = JSON.parse(run("features", schemaFile, "--json").stdout) as Record<string, unknown>[];
+    const items = JSON.parse(run("features", schemaFile, "--json").stdout) as Record<
+      string,
+      unknown
+    >[];
     expect(items[2]).toEqual({
       kind: "marker",
       name: "x-dynamic",
@@ -221,21 +283,28 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
     // The listing names an implicit type by the definition that made it (command, event, union).
     const shownAs = new Map<string, string>();
     for (const e of qemu.entities) {
-      if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit) shownAs.set(e.argType.name, e.name);
+      if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit)
+        shownAs.set(e.argType.name, e.name);
       if (e.meta === "object" && e.base?.isImplicit) shownAs.set(e.base.name, e.name);
     }
     const listed = new Set<string>();
-    for (const i of findProbeItems(qemu)) if (i.kind === "feature") listed.add(`${itemPath(i)} ${i.name}`);
+    for (const i of findProbeItems(qemu))
+      if (i.kind === "feature") listed.add(`${itemPath(i)} ${i.name}`);
     // Introspection flattens members: one may be listed at any type of the base chain.
     const holders = (name: string): string[] => {
       const out: string[] = [];
-      for (let t = qemu.lookupType(name); t; t = t.meta === "object" ? (t.base ?? undefined) : undefined) {
+      for (
+        let t = qemu.lookupType(name);
+        t;
+        t = t.meta === "object" ? (t.base ?? undefined) : undefined
+      ) {
         out.push(shownAs.get(t.name) ?? t.name);
       }
       return out;
     };
     const payload = buildIntrospection(qemu, { defines: null, unmask: true });
-    const features = (o: { [k: string]: JsonValue }) => (o["features"] as string[] | undefined) ?? [];
+    const features = (o: { [k: string]: JsonValue }) =>
+      (o["features"] as string[] | undefined) ?? [];
     let checked = 0;
     for (const e of payload) {
       const name = e["name"] as string;
@@ -247,7 +316,10 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
       for (const m of e["members"] as { [k: string]: JsonValue }[]) {
         for (const f of features(m)) {
           const at = holders(name).map((h) => `${h}.${m["name"]} ${f}`);
-          expect(at.some((k) => listed.has(k)), at[0]).toBe(true);
+          expect(
+            at.some((k) => listed.has(k)),
+            at[0],
+          ).toBe(true);
           checked++;
         }
       }
@@ -263,12 +335,17 @@ describe("the project's own schema", () => {
   test("marker and dynamic-auto-read-only exist with CONFIG_POSIX only", () => {
     const posix = run("features", demo, "--json", "-D", "CONFIG_POSIX");
     expect(posix.status, posix.stderr).toBe(0);
-    const withPosix = (JSON.parse(posix.stdout) as { kind: string; name: string }[]).map((i) => `${i.kind} ${i.name}`);
-    expect(withPosix).toContain("feature dynamic-auto-read-only");
-    expect(withPosix).toContain("marker x-auto-read-only-is-dynamic");
-    const without = (JSON.parse(run("features", demo, "--json", "--defines", "/dev/null").stdout) as { kind: string; name: string }[]).map(
+    const withPosix = (JSON.parse(posix.stdout) as { kind: string; name: string }[]).map(
       (i) => `${i.kind} ${i.name}`,
     );
+    expect(withPosix).toContain("feature dynamic-auto-read-only");
+    expect(withPosix).toContain("marker x-auto-read-only-is-dynamic");
+    const without = (
+      JSON.parse(run("features", demo, "--json", "--defines", "/dev/null").stdout) as {
+        kind: string;
+        name: string;
+      }[]
+    ).map((i) => `${i.kind} ${i.name}`);
     expect(without).not.toContain("feature dynamic-auto-read-only");
     expect(without).not.toContain("marker x-auto-read-only-is-dynamic");
   });

@@ -46,12 +46,51 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Pieces schemas are made of, so that random text gets past the first token now and then.
 const piece = fc.constantFrom(
-  "{", "}", "[", "]", ":", ",", " ", "\n", "\t", "'", "\\", "#", "##", "##\n", "# @x:\n", "# @a: text\n",
-  "# Since: 1\n", "# Note: x\n", "# Features:\n", "true", "false", "'enum'", "'struct'", "'union'",
-  "'alternate'", "'command'", "'event'", "'data'", "'base'", "'if'", "'features'", "'include'",
-  "'pragma'", "'doc-required'", "'x'", "'int'", "'str'", "'*opt'", "'discriminator'", "é", "\u0000",
+  "{",
+  "}",
+  "[",
+  "]",
+  ":",
+  ",",
+  " ",
+  "\n",
+  "\t",
+  "'",
+  "\\",
+  "#",
+  "##",
+  "##\n",
+  "# @x:\n",
+  "# @a: text\n",
+  "# Since: 1\n",
+  "# Note: x\n",
+  "# Features:\n",
+  "true",
+  "false",
+  "'enum'",
+  "'struct'",
+  "'union'",
+  "'alternate'",
+  "'command'",
+  "'event'",
+  "'data'",
+  "'base'",
+  "'if'",
+  "'features'",
+  "'include'",
+  "'pragma'",
+  "'doc-required'",
+  "'x'",
+  "'int'",
+  "'str'",
+  "'*opt'",
+  "'discriminator'",
+  "é",
+  "\u0000",
 );
-const schemaish = fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 60 }).map((a) => a.join(""));
+const schemaish = fc
+  .array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 60 })
+  .map((a) => a.join(""));
 
 /** A struct of well-formed definitions, so that mutations reach the later stages. */
 const definition = fc.record({
@@ -64,7 +103,10 @@ const definition = fc.record({
 const defsSchema = fc.array(definition, { maxLength: 6 }).map((ds) =>
   ds
     .map((d) => {
-      const data = d.meta === "enum" ? `[ '${d.member}' ]` : `{ '${d.member}': ${d.type.startsWith("[") || d.type.startsWith("{") ? d.type : `'${d.type}'`} }`;
+      const data =
+        d.meta === "enum"
+          ? `[ '${d.member}' ]`
+          : `{ '${d.member}': ${d.type.startsWith("[") || d.type.startsWith("{") ? d.type : `'${d.type}'`} }`;
       const doc = d.doc ? `##\n# @${d.name}:\n#\n# @${d.member.replace("*", "")}: text\n##\n` : "";
       return `${doc}{ '${d.meta}': '${d.name}', 'data': ${data} }\n`;
     })
@@ -78,13 +120,17 @@ const edit = fc.record({
   len: fc.integer({ min: 1, max: 12 }),
   text: fc.oneof(piece, fc.string({ maxLength: 3 })),
 });
-function mutate(text: string, edits: { kind: string; at: number; len: number; text: string }[]): string {
+function mutate(
+  text: string,
+  edits: { kind: string; at: number; len: number; text: string }[],
+): string {
   let s = text;
   for (const e of edits) {
     const at = s.length ? e.at % (s.length + 1) : 0;
     if (e.kind === "delete") s = s.slice(0, at) + s.slice(at + e.len);
     else if (e.kind === "insert") s = s.slice(0, at) + e.text + s.slice(at);
-    else if (e.kind === "duplicate") s = s.slice(0, at + e.len) + s.slice(at, at + e.len) + s.slice(at + e.len);
+    else if (e.kind === "duplicate")
+      s = s.slice(0, at + e.len) + s.slice(at, at + e.len) + s.slice(at + e.len);
     else s = s.slice(0, at);
   }
   return s;
@@ -93,7 +139,10 @@ function mutate(text: string, edits: { kind: string; at: number; len: number; te
 describe("random schemas", () => {
   test("the parser returns or raises QAPIError, nothing else", () => {
     const seen = new Set<string>();
-    fc.assert(fc.property(schemaish, (text) => void seen.add(parseOrDiagnose(text))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(schemaish, (text) => void seen.add(parseOrDiagnose(text))),
+      { numRuns: 2000 },
+    );
     // the generator reaches both outcomes (otherwise the property proves little)
     expect(seen).toEqual(new Set(["ok", "error"]));
   });
@@ -101,7 +150,11 @@ describe("random schemas", () => {
   test("the whole front end returns a model or diagnostics, nothing else", () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(fc.oneof(schemaish, defsSchema), fc.boolean(), (text, compat) => void seen.add(loadOrDiagnose(text, compat))),
+      fc.property(
+        fc.oneof(schemaish, defsSchema),
+        fc.boolean(),
+        (text, compat) => void seen.add(loadOrDiagnose(text, compat)),
+      ),
       { numRuns: 400 },
     );
     expect(seen).toEqual(new Set(["ok", "error"]));
@@ -109,26 +162,47 @@ describe("random schemas", () => {
 
   test("mutated definitions, through the whole front end", () => {
     fc.assert(
-      fc.property(defsSchema, fc.array(edit, { maxLength: 3 }), (text, edits) => void loadOrDiagnose(mutate(text, edits), false)),
+      fc.property(
+        defsSchema,
+        fc.array(edit, { maxLength: 3 }),
+        (text, edits) => void loadOrDiagnose(mutate(text, edits), false),
+      ),
       { numRuns: 300 },
     );
   });
 });
 
 describe.skipIf(!haveCases)("mutated QEMU regression cases", () => {
-  const cases = haveCases ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean) : [];
-  const texts = cases.filter((c) => existsSync(path.join(casesDir, `${c}.json`))).map((c) => readFileSync(path.join(casesDir, `${c}.json`), "utf8"));
+  const cases = haveCases
+    ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
+    : [];
+  const texts = cases
+    .filter((c) => existsSync(path.join(casesDir, `${c}.json`)))
+    .map((c) => readFileSync(path.join(casesDir, `${c}.json`), "utf8"));
   const mutated = fc
-    .tuple(fc.nat({ max: Math.max(0, texts.length - 1) }), fc.array(edit, { minLength: 1, maxLength: 4 }))
+    .tuple(
+      fc.nat({ max: Math.max(0, texts.length - 1) }),
+      fc.array(edit, { minLength: 1, maxLength: 4 }),
+    )
     .map(([i, edits]) => mutate(texts[i] ?? "", edits));
 
   test("the parser returns or raises QAPIError", () => {
-    fc.assert(fc.property(mutated, (text) => void parseOrDiagnose(text)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(mutated, (text) => void parseOrDiagnose(text)),
+      { numRuns: 2000 },
+    );
   });
 
   test("the whole front end returns a model or diagnostics", () => {
     const seen = new Set<string>();
-    fc.assert(fc.property(mutated, fc.boolean(), (text, compat) => void seen.add(loadOrDiagnose(text, compat))), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        mutated,
+        fc.boolean(),
+        (text, compat) => void seen.add(loadOrDiagnose(text, compat)),
+      ),
+      { numRuns: 500 },
+    );
     expect(seen).toEqual(new Set(["ok", "error"]));
   });
 });

@@ -26,7 +26,8 @@ const tscBin = path.join(projectRoot, "node_modules/typescript/bin/tsc");
 const qemuSchema = path.resolve(projectRoot, "../shared/qemu-10.2/qapi/qapi-schema.json");
 const qemuDefines = path.resolve(projectRoot, "../shared/qemu-10.2/expected/linux-x86_64.defines");
 const hasShared = existsSync(qemuSchema);
-if (!hasShared) console.log(`generate.test: ${qemuSchema} is absent; skipping the QEMU schema tests`);
+if (!hasShared)
+  console.log(`generate.test: ${qemuSchema} is absent; skipping the QEMU schema tests`);
 
 function run(args: string[], cwd = projectRoot) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
@@ -311,7 +312,9 @@ describe("generate on a small schema", () => {
     expect(text).toContain('export type Color = "red" | "green" | "blue";');
     expect(text).toContain("- `green`: only in green builds (only if `CONFIG_GREEN`)");
     expect(text).toContain("Only if `CONFIG_A && !CONFIG_B`.");
-    expect(text).toMatch(/\* deprecated member\n {3}\*\n {3}\* @deprecated\n {3}\*\/\n {2}old\?: boolean;/);
+    expect(text).toMatch(
+      /\* deprecated member\n {3}\*\n {3}\* @deprecated\n {3}\*\/\n {2}old\?: boolean;/,
+    );
     expect(text).toContain('"node-name": string;');
     const index = readFileSync(path.join(dir, "out/index.ts"), "utf8");
     expect(index).toContain("@deprecated use something else");
@@ -360,7 +363,9 @@ describe("generate on a small schema", () => {
     );
     const bad = run(["generate", "bad.json", "-o", "never"], dir);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^bad\.json: In struct 'Thing':\nbad\.json:2: member 'x' uses unknown type 'Nope'\n$/);
+    expect(bad.stderr).toMatch(
+      /^bad\.json: In struct 'Thing':\nbad\.json:2: member 'x' uses unknown type 'Nope'\n$/,
+    );
     expect(existsSync(path.join(dir, "never"))).toBe(false);
 
     const noDefs = run(["generate", "schema.json", "-o", "out", "--defines", "missing.defs"], dir);
@@ -494,7 +499,8 @@ describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
 
   test("every command and event is in the maps, every enum has its values", () => {
     const index = readFileSync(path.join(a, "index.ts"), "utf8");
-    const body = (name: string) => index.slice(index.indexOf(`export interface ${name} {`)).split("\n}\n")[0]!;
+    const body = (name: string) =>
+      index.slice(index.indexOf(`export interface ${name} {`)).split("\n}\n")[0]!;
     const schemaText = readTree(path.dirname(qemuSchema));
     let commands = 0;
     let events = 0;
@@ -505,7 +511,9 @@ describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
     expect((body("Commands").match(/^ {2}("[^"]+"|[\w$]+): \{$/gm) ?? []).length).toBe(commands);
     expect((body("Events").match(/^ {2}[A-Z_0-9]+: /gm) ?? []).length).toBe(events);
     // reST examples (`.. qmp-example::`) and notes become markdown.
-    expect(index).toContain('   * Example:\n   *\n   * ```\n   * -> { "execute": "query-block" }\n');
+    expect(index).toContain(
+      '   * Example:\n   *\n   * ```\n   * -> { "execute": "query-block" }\n',
+    );
     expect(index).toContain("   * **Note:** ");
     expect(index).not.toContain(".. qmp-example::");
     expect(readFileSync(path.join(a, "block-core.ts"), "utf8")).toMatch(

@@ -14,7 +14,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function readTree(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else files[path.relative(dir, p)] = readFileSync(p, "utf8");
@@ -26,14 +28,21 @@ function readTree(dir: string): Record<string, string> {
 
 test("generated/ matches a fresh `qapi-ts generate qapi/qapi-schema.json -o generated`", () => {
   // Same schema path as CI, so that the headers naming it match; only the output dir differs.
-  const r = spawnSync(process.execPath, ["bin/qapi-ts", "generate", "qapi/qapi-schema.json", "-o", out], {
-    cwd: projectRoot,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["bin/qapi-ts", "generate", "qapi/qapi-schema.json", "-o", out],
+    {
+      cwd: projectRoot,
+      encoding: "utf8",
+    },
+  );
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const fresh = readTree(out);
   const checkedIn = readTree(path.join(projectRoot, "generated"));
   const stale = Object.keys({ ...fresh, ...checkedIn }).filter((f) => fresh[f] !== checkedIn[f]);
-  expect(stale, "generated/ is stale: run ./bin/qapi-ts generate qapi/qapi-schema.json -o generated").toEqual([]);
+  expect(
+    stale,
+    "generated/ is stale: run ./bin/qapi-ts generate qapi/qapi-schema.json -o generated",
+  ).toEqual([]);
 });

@@ -45,7 +45,14 @@ if (!hasShared) console.log("note: ../shared is absent; QEMU 10.2 introspection 
 // A hand-built model, shaped as the front end builds it.
 
 const name = (n: string): IfCond => ({ kind: "name", name: n });
-const base = { info: null, doc: null, ifcond: null, features: [], module: "demo.json", isImplicit: false };
+const base = {
+  info: null,
+  doc: null,
+  ifcond: null,
+  features: [],
+  module: "demo.json",
+  isImplicit: false,
+};
 
 function builtin(n: string, jsonType: JsonType): BuiltinType {
   return { ...base, module: "./builtin", name: n, meta: "builtin", jsonType };
@@ -54,13 +61,38 @@ function feature(n: string, ifcond: IfCond | null = null): Feature {
   return { name: n, info: null, ifcond, isSpecial: n === "deprecated" || n === "unstable" };
 }
 function member(n: string, type: Type, more: Partial<ObjectMember> = {}): ObjectMember {
-  return { name: n, info: null, ifcond: null, features: [], type, optional: false, definedIn: "", ...more };
+  return {
+    name: n,
+    info: null,
+    ifcond: null,
+    features: [],
+    type,
+    optional: false,
+    definedIn: "",
+    ...more,
+  };
 }
 function object(n: string, members: ObjectMember[], more: Partial<ObjectType> = {}): ObjectType {
-  return { ...base, name: n, meta: "object", base: null, localMembers: members, members, branches: null, ...more };
+  return {
+    ...base,
+    name: n,
+    meta: "object",
+    base: null,
+    localMembers: members,
+    members,
+    branches: null,
+    ...more,
+  };
 }
 function array(element: Type): ArrayType {
-  return { ...base, module: element.module, name: `${element.name}List`, meta: "array", elementType: element, isImplicit: true };
+  return {
+    ...base,
+    module: element.module,
+    name: `${element.name}List`,
+    meta: "array",
+    elementType: element,
+    isImplicit: true,
+  };
 }
 
 function demoModel(): SchemaModel {
@@ -79,7 +111,12 @@ function demoModel(): SchemaModel {
     prefix: null,
     members: [
       { name: "red", info: null, ifcond: null, features: [] },
-      { name: "green", info: null, ifcond: name("CONFIG_GREEN"), features: [feature("deprecated")] },
+      {
+        name: "green",
+        info: null,
+        ifcond: name("CONFIG_GREEN"),
+        features: [feature("deprecated")],
+      },
     ],
   };
   const point = object("Point", [
@@ -117,7 +154,11 @@ function demoModel(): SchemaModel {
   };
   const drawArg = object(
     "q_obj_draw-arg",
-    [member("points", pointList), member("sizes", int8List, { optional: true }), member("alt", alt)],
+    [
+      member("points", pointList),
+      member("sizes", int8List, { optional: true }),
+      member("alt", alt),
+    ],
     { isImplicit: true, ifcond: name("CONFIG_DRAW") },
   );
   const draw: Command = {
@@ -134,9 +175,43 @@ function demoModel(): SchemaModel {
     allowPreconfig: false,
     coroutine: false,
   };
-  const stop: Command = { ...draw, name: "stop", ifcond: null, argType: null, retType: null, allowOob: false, features: [feature("deprecated")] };
-  const moved: Event = { ...base, name: "MOVED", meta: "event", argType: object("q_obj_MOVED-arg", [member("to", point)], { isImplicit: true }), boxed: false };
-  const entities: Definition[] = [str, int, int8, bool, nul, intList, int8List, qEmpty, color, point, pointList, secret, shapeBase, shape, alt, drawArg, draw, stop, moved];
+  const stop: Command = {
+    ...draw,
+    name: "stop",
+    ifcond: null,
+    argType: null,
+    retType: null,
+    allowOob: false,
+    features: [feature("deprecated")],
+  };
+  const moved: Event = {
+    ...base,
+    name: "MOVED",
+    meta: "event",
+    argType: object("q_obj_MOVED-arg", [member("to", point)], { isImplicit: true }),
+    boxed: false,
+  };
+  const entities: Definition[] = [
+    str,
+    int,
+    int8,
+    bool,
+    nul,
+    intList,
+    int8List,
+    qEmpty,
+    color,
+    point,
+    pointList,
+    secret,
+    shapeBase,
+    shape,
+    alt,
+    drawArg,
+    draw,
+    stop,
+    moved,
+  ];
   const byName = new Map(entities.map((e) => [e.name, e]));
   return {
     fname: "demo.json",
@@ -165,7 +240,13 @@ function demoModel(): SchemaModel {
 // qapi-code-gen.rst: commands/events first, then types in order of first use, numbered then.
 const expectedAll = [
   { "arg-type": "0", "ret-type": "1", "allow-oob": true, name: "draw", "meta-type": "command" },
-  { "arg-type": "2", "ret-type": "2", name: "stop", "meta-type": "command", features: ["deprecated"] },
+  {
+    "arg-type": "2",
+    "ret-type": "2",
+    name: "stop",
+    "meta-type": "command",
+    features: ["deprecated"],
+  },
   { "arg-type": "3", name: "MOVED", "meta-type": "event" },
   {
     members: [
@@ -213,7 +294,16 @@ const expectedAll = [
   { "json-type": "null", name: "null", "meta-type": "builtin" },
   { "json-type": "string", name: "str", "meta-type": "builtin" },
 ];
-const unmaskedNames = ["q_obj_draw-arg", "Shape", "q_empty", "q_obj_MOVED-arg", "Point", "PointOrInt", "Color", "Secret"];
+const unmaskedNames = [
+  "q_obj_draw-arg",
+  "Shape",
+  "q_empty",
+  "q_obj_MOVED-arg",
+  "Point",
+  "PointOrInt",
+  "Color",
+  "Secret",
+];
 
 describe("buildIntrospection on a hand-built model", () => {
   test("defines null keeps every entry, numbered in order of first use", () => {
@@ -229,9 +319,26 @@ describe("buildIntrospection on a hand-built model", () => {
     const payload = buildIntrospection(demoModel(), { defines: new Set(), unmask: false });
     const names = payload.map((e) => e["name"]);
     // draw and its argument type (CONFIG_DRAW), Secret (CONFIG_SECRET) are gone; gaps remain.
-    expect(names).toEqual(["stop", "MOVED", "1", "2", "3", "[4]", "4", "[int]", "int", "5", "6", "null", "str"]);
+    expect(names).toEqual([
+      "stop",
+      "MOVED",
+      "1",
+      "2",
+      "3",
+      "[4]",
+      "4",
+      "[int]",
+      "int",
+      "5",
+      "6",
+      "null",
+      "str",
+    ]);
     const byName = new Map(payload.map((e) => [e["name"], e]));
-    expect(byName.get("1")).toMatchObject({ variants: [{ case: "red", type: "4" }], features: ["custom"] });
+    expect(byName.get("1")).toMatchObject({
+      variants: [{ case: "red", type: "4" }],
+      features: ["custom"],
+    });
     expect(byName.get("4")!["members"]).toEqual([
       { name: "x", type: "int" },
       { name: "y", type: "int", default: null },
@@ -242,7 +349,9 @@ describe("buildIntrospection on a hand-built model", () => {
 
   test("conditions: not, and nested features", () => {
     const defines = new Set(["CONFIG_U", "CONFIG_POSIX", "CONFIG_GREEN"]);
-    const byName = new Map(buildIntrospection(demoModel(), { defines, unmask: false }).map((e) => [e["name"], e]));
+    const byName = new Map(
+      buildIntrospection(demoModel(), { defines, unmask: false }).map((e) => [e["name"], e]),
+    );
     expect(byName.get("1")!["features"]).toEqual([]);
     expect(byName.get("1")!["variants"]).toHaveLength(2);
     expect(byName.get("4")!["members"]).toHaveLength(4);
@@ -253,7 +362,9 @@ describe("buildIntrospection on a hand-built model", () => {
     const masked = expectedAll.map((e) => e.name);
     const real = payload.map((e) => e["name"]);
     const realOf = (n: string) => (/^\d+$/.test(n) ? unmaskedNames[Number(n)]! : n);
-    expect(real).toEqual(masked.map((n) => (n.startsWith("[") ? `[${realOf(n.slice(1, -1))}]` : realOf(n))));
+    expect(real).toEqual(
+      masked.map((n) => (n.startsWith("[") ? `[${realOf(n.slice(1, -1))}]` : realOf(n))),
+    );
     expect(payload[0]).toMatchObject({ "arg-type": "q_obj_draw-arg", "ret-type": "Shape" });
   });
 });
@@ -272,7 +383,13 @@ async function importGenerated(content: string): Promise<{
     const src = path.join(dir, "introspection.ts");
     writeFileSync(src, content);
     const out = path.join(dir, "introspection.mjs");
-    await build({ entryPoints: [src], outfile: out, format: "esm", platform: "node", logLevel: "warning" });
+    await build({
+      entryPoints: [src],
+      outfile: out,
+      format: "esm",
+      platform: "node",
+      logLevel: "warning",
+    });
     return await import(pathToFileURL(out).href);
   } finally {
     // The module is loaded; its files are no longer needed.
@@ -285,7 +402,9 @@ function prettierCheck(content: string): { status: number | null; output: string
   try {
     const file = path.join(dir, "introspection.ts");
     writeFileSync(file, content);
-    const r = spawnSync(path.join(projectRoot, "node_modules/.bin/prettier"), ["--check", file], { encoding: "utf8" });
+    const r = spawnSync(path.join(projectRoot, "node_modules/.bin/prettier"), ["--check", file], {
+      encoding: "utf8",
+    });
     return { status: r.status, output: r.stdout + r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -298,10 +417,20 @@ describe("introspectionModule", () => {
     const [file] = introspectionModule(model, { defines: null, schemaFile: "demo.json" });
     expect(file!.path).toBe("introspection.ts");
     const mod = await importGenerated(file!.content);
-    expect(mod.conditionSymbols()).toEqual(new Set(["CONFIG_DRAW", "CONFIG_U", "CONFIG_GREEN", "CONFIG_POSIX", "CONFIG_SECRET"]));
-    for (const defined of [[], ["CONFIG_U"], ["CONFIG_DRAW", "CONFIG_GREEN"], ["CONFIG_POSIX", "CONFIG_SECRET", "CONFIG_DRAW"], [...mod.conditionSymbols()]]) {
+    expect(mod.conditionSymbols()).toEqual(
+      new Set(["CONFIG_DRAW", "CONFIG_U", "CONFIG_GREEN", "CONFIG_POSIX", "CONFIG_SECRET"]),
+    );
+    for (const defined of [
+      [],
+      ["CONFIG_U"],
+      ["CONFIG_DRAW", "CONFIG_GREEN"],
+      ["CONFIG_POSIX", "CONFIG_SECRET", "CONFIG_DRAW"],
+      [...mod.conditionSymbols()],
+    ]) {
       const defines = new Set(defined);
-      expect(mod.qmpSchemaInfo(defines), defined.join(" ")).toEqual(buildIntrospection(model, { defines, unmask: false }));
+      expect(mod.qmpSchemaInfo(defines), defined.join(" ")).toEqual(
+        buildIntrospection(model, { defines, unmask: false }),
+      );
     }
     // Symbols no condition mentions do not matter; the same configuration is parsed once.
     expect(mod.qmpSchemaInfo(["CONFIG_U", "UNUSED"])).toBe(mod.qmpSchemaInfo(["CONFIG_U"]));
@@ -312,7 +441,9 @@ describe("introspectionModule", () => {
     const [file] = introspectionModule(demoModel(), { defines, schemaFile: "demo.json" });
     const mod = await importGenerated(file!.content);
     expect(mod.conditionSymbols().size).toBe(0);
-    expect(mod.qmpSchemaInfo([])).toEqual(buildIntrospection(demoModel(), { defines, unmask: false }));
+    expect(mod.qmpSchemaInfo([])).toEqual(
+      buildIntrospection(demoModel(), { defines, unmask: false }),
+    );
   });
 
   test("the output is in prettier's style", () => {
@@ -331,23 +462,34 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
   const schema = path.join(qemu, "qapi/qapi-schema.json");
   const definesFile = path.join(qemu, "expected/linux-x86_64.defines");
   const expectedMasked = readIfExists(path.join(qemu, "expected/linux-x86_64.introspect.json"));
-  const expectedUnmasked = readIfExists(path.join(qemu, "expected/linux-x86_64.introspect-unmasked.json"));
+  const expectedUnmasked = readIfExists(
+    path.join(qemu, "expected/linux-x86_64.introspect-unmasked.json"),
+  );
 
   test("introspect --defines equals the expected payload, byte for byte", () => {
-    const out = execFileSync(bin, ["introspect", schema, "--defines", definesFile], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const out = execFileSync(bin, ["introspect", schema, "--defines", definesFile], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     expect(JSON.parse(out)).toEqual(JSON.parse(expectedMasked));
     expect(out).toBe(expectedMasked + "\n");
   });
 
   test("introspect --unmask equals the expected unmasked payload", () => {
-    const out = execFileSync(bin, ["introspect", schema, "--defines", definesFile, "--unmask"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const out = execFileSync(bin, ["introspect", schema, "--defines", definesFile, "--unmask"], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     expect(out).toBe(expectedUnmasked + "\n");
   });
 
   test("-D symbols and -o FILE give the same as --defines", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-introspect-"));
     try {
-      const args = readFileSync(definesFile, "utf8").split("\n").filter(Boolean).flatMap((s) => ["-D", s]);
+      const args = readFileSync(definesFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .flatMap((s) => ["-D", s]);
       const out = path.join(dir, "payload.json");
       execFileSync(bin, ["introspect", schema, ...args, "-o", out]);
       expect(readFileSync(out, "utf8")).toBe(expectedMasked + "\n");
@@ -368,7 +510,9 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
     fc.assert(
       fc.property(fc.subarray(symbols), (defined) => {
         const set = new Set(defined);
-        expect(mod.qmpSchemaInfo(set)).toEqual(buildIntrospection(model, { defines: set, unmask: false }));
+        expect(mod.qmpSchemaInfo(set)).toEqual(
+          buildIntrospection(model, { defines: set, unmask: false }),
+        );
       }),
       { numRuns: 15 },
     );
@@ -382,7 +526,9 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
   });
 
   test("bad input: diagnostics and exit codes", () => {
-    const missing = spawnSync(bin, ["introspect", path.join(qemu, "no-such-schema.json")], { encoding: "utf8" });
+    const missing = spawnSync(bin, ["introspect", path.join(qemu, "no-such-schema.json")], {
+      encoding: "utf8",
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).not.toMatch(/at .*\.mjs/);
     const badD = spawnSync(bin, ["introspect", schema, "-D", "not a symbol"], { encoding: "utf8" });
@@ -395,7 +541,9 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
       const r = spawnSync(bin, ["introspect", schema, "--defines", bad], { encoding: "utf8" });
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(`${bad}:2: expected a condition symbol, found 'CONFIG B'\n`);
-      const none = spawnSync(bin, ["introspect", schema, "--defines", path.join(dir, "absent")], { encoding: "utf8" });
+      const none = spawnSync(bin, ["introspect", schema, "--defines", path.join(dir, "absent")], {
+        encoding: "utf8",
+      });
       expect(none.status).toBe(1);
       expect(none.stderr).toMatch(/can't read .*absent/);
     } finally {
@@ -404,20 +552,28 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
   });
 });
 
-describe.skipIf(!existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json")))("QEMU 4.1 schema (legacy dialect)", () => {
-  const schema = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
-  const fileOptions = (args: string[]) => {
-    const r = spawnSync(bin, ["introspect", "--compat", "--unmask", schema, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
-    expect(r.status, r.stderr.slice(-2000)).toBe(0);
-    return (JSON.parse(r.stdout) as Record<string, unknown>[]).find((e) => e["name"] === "BlockdevOptionsFile");
-  };
+describe.skipIf(!existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json")))(
+  "QEMU 4.1 schema (legacy dialect)",
+  () => {
+    const schema = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
+    const fileOptions = (args: string[]) => {
+      const r = spawnSync(bin, ["introspect", "--compat", "--unmask", schema, ...args], {
+        encoding: "utf8",
+        maxBuffer: 1 << 28,
+      });
+      expect(r.status, r.stderr.slice(-2000)).toBe(0);
+      return (JSON.parse(r.stdout) as Record<string, unknown>[]).find(
+        (e) => e["name"] === "BlockdevOptionsFile",
+      );
+    };
 
-  test("legacy 'defined(...)' conditions: dynamic-auto-read-only only with CONFIG_POSIX", () => {
-    expect(fileOptions(["-D", "CONFIG_POSIX"])!["features"]).toEqual(["dynamic-auto-read-only"]);
-    // The key stays: QEMU decides it when generating, the build only drops the #if'd items.
-    expect(fileOptions([])!["features"]).toEqual([]);
-  });
-});
+    test("legacy 'defined(...)' conditions: dynamic-auto-read-only only with CONFIG_POSIX", () => {
+      expect(fileOptions(["-D", "CONFIG_POSIX"])!["features"]).toEqual(["dynamic-auto-read-only"]);
+      // The key stays: QEMU decides it when generating, the build only drops the #if'd items.
+      expect(fileOptions([])!["features"]).toEqual([]);
+    });
+  },
+);
 
 function readIfExists(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";

@@ -15,14 +15,17 @@ const shared = path.resolve(projectRoot, "../shared");
 const exists = existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json"));
 if (!exists) console.log(`legacy: skipped, ${shared}/qemu-4.1 is absent`);
 const bin = path.join(projectRoot, "bin/qapi-ts");
-const lint = (...args: string[]) => spawnSync(process.execPath, [bin, "lint", ...args], { cwd: shared, encoding: "utf8" });
+const lint = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, "lint", ...args], { cwd: shared, encoding: "utf8" });
 
 describe.skipIf(!exists)("QEMU 4.1 schemas", () => {
   test.each(["qemu-4.1/qapi/qapi-schema.json", "qemu-4.1/qga/qapi-schema.json"])("%s", (schema) => {
     const compat = lint("--compat", schema);
     expect(compat.status).toBe(0);
     expect(compat.stderr).toMatch(/warning: /);
-    expect(compat.stderr.split("\n").filter((l) => /^[^ ]+:\d+(:\d+)?: (?!warning: )/.test(l))).toEqual([]);
+    expect(
+      compat.stderr.split("\n").filter((l) => /^[^ ]+:\d+(:\d+)?: (?!warning: )/.test(l)),
+    ).toEqual([]);
     // Each kind of legacy use once: no warning line repeats.
     const lines = compat.stderr.split("\n").filter((l) => l.includes("warning: "));
     const kinds = lines.map((l) => l.replace(/^.*warning: /, ""));
@@ -41,7 +44,9 @@ describe.skipIf(!exists)("QEMU 4.1 schemas", () => {
     const u = model.lookupType("SocketAddressLegacy");
     expect(u?.meta).toBe("object");
     if (u?.meta !== "object") return;
-    expect(u.localMembers.map((m) => [m.name, m.type.name])).toEqual([["type", "SocketAddressLegacyKind"]]);
+    expect(u.localMembers.map((m) => [m.name, m.type.name])).toEqual([
+      ["type", "SocketAddressLegacyKind"],
+    ]);
     expect(u.branches?.variants.map((v) => [v.name, v.type.name])).toEqual([
       ["inet", "q_obj_InetSocketAddress-wrapper"],
       ["unix", "q_obj_UnixSocketAddress-wrapper"],
@@ -49,7 +54,12 @@ describe.skipIf(!exists)("QEMU 4.1 schemas", () => {
       ["fd", "q_obj_String-wrapper"],
     ]);
     const kind = model.lookupType("SocketAddressLegacyKind");
-    expect(kind?.meta === "enum" && kind.members.map((m) => m.name)).toEqual(["inet", "unix", "vsock", "fd"]);
+    expect(kind?.meta === "enum" && kind.members.map((m) => m.name)).toEqual([
+      "inet",
+      "unix",
+      "vsock",
+      "fd",
+    ]);
   });
 });
 
@@ -93,7 +103,13 @@ describe("legacy constructs (small schemas)", () => {
       kind: "all",
       args: [
         { kind: "not", arg: { kind: "name", name: "CONFIG_A" } },
-        { kind: "any", args: [{ kind: "name", name: "X" }, { kind: "name", name: "Y" }] },
+        {
+          kind: "any",
+          args: [
+            { kind: "name", name: "X" },
+            { kind: "name", name: "Y" },
+          ],
+        },
       ],
     });
     // One warning for the kind, at its first use.
@@ -110,7 +126,9 @@ describe("legacy constructs (small schemas)", () => {
     const f = write("badcond.json", `{ 'struct': 'Aa', 'data': {}, 'if': 'defined(CONFIG_X' }\n`);
     const r = loadSchema(f, { compat: true });
     expect(r.model).toBeNull();
-    expect(r.diagnostics.at(-1)!.message).toBe("'if' condition 'defined(CONFIG_X' of struct is not a valid identifier");
+    expect(r.diagnostics.at(-1)!.message).toBe(
+      "'if' condition 'defined(CONFIG_X' of struct is not a valid identifier",
+    );
   });
 
   test("simple unions: rejected as QEMU 10.2 does, accepted under compat", () => {
@@ -132,7 +150,9 @@ describe("legacy constructs (small schemas)", () => {
       "q_obj_strList-wrapper",
     ]);
     const w = r.model!.lookupType("q_obj_strList-wrapper");
-    expect(w?.meta === "object" && w.members.map((m) => `${m.name}:${m.type.name}`)).toEqual(["data:strList"]);
+    expect(w?.meta === "object" && w.members.map((m) => `${m.name}:${m.type.name}`)).toEqual([
+      "data:strList",
+    ]);
     expect(w?.isImplicit).toBe(true);
   });
 

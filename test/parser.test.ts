@@ -31,7 +31,9 @@ function errorOf(text: string, fname = "t.json", options: ParseOptions = strict)
 }
 
 function defs(text: string): TopLevelExpr[] {
-  return parseSchemaText("t.json", text, strict).exprs.filter((e): e is TopLevelExpr => e.kind === "definition");
+  return parseSchemaText("t.json", text, strict).exprs.filter(
+    (e): e is TopLevelExpr => e.kind === "definition",
+  );
 }
 
 /** Docs in the order of the stream, printed as QEMU's test-qapi.py prints them. */
@@ -50,7 +52,9 @@ function printDocs(exprs: Expr[]): string {
 }
 
 describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser decides them", () => {
-  const cases = haveShared ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean) : [];
+  const cases = haveShared
+    ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
+    : [];
   const cwd = process.cwd();
   beforeAll(() => process.chdir(casesDir));
   afterAll(() => process.chdir(cwd));
@@ -69,13 +73,16 @@ describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser deci
       }
       if (got) {
         parseErrors++;
-        if (got !== expected) wrong.push(`${name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+        if (got !== expected)
+          wrong.push(`${name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
       } else if (/^[^\s:]+:\d+:\d+: /m.test(expected)) {
         // Only the parser reports columns: such an error must have come from here.
         wrong.push(`${name}: parsed, but QEMU reports ${JSON.stringify(expected)}`);
       }
     }
-    console.log(`parser: ${parseErrors} of ${cases.length} cases end in a parse error, ${parseErrors - wrong.length} exactly QEMU's`);
+    console.log(
+      `parser: ${parseErrors} of ${cases.length} cases end in a parse error, ${parseErrors - wrong.length} exactly QEMU's`,
+    );
     expect(wrong).toEqual([]);
     expect(parseErrors).toBeGreaterThan(0);
   });
@@ -91,7 +98,9 @@ describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser deci
       // Undocumented members of documentation-exceptions get an empty description when the
       // model connects them (schema.ts); the parser alone cannot know them.
       const exempt = new Set<string>();
-      for (const e of parsed.exprs) if (e.kind !== "include") for (const x of e.info.pragma.documentationExceptions) exempt.add(x);
+      for (const e of parsed.exprs)
+        if (e.kind !== "include")
+          for (const x of e.info.pragma.documentationExceptions) exempt.add(x);
       const got = printDocs(parsed.exprs);
       const blocks = (text: string): string[] => text.split(/(?=^doc (?:symbol=|freeform))/m);
       const gotBlocks = blocks(got);
@@ -99,7 +108,9 @@ describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser deci
         .map((block, i) => {
           const symbol = /^doc symbol=(\S+)/.exec(block)?.[1];
           if (!symbol || !exempt.has(symbol)) return block;
-          return block.replace(/^ {4}arg=\S+\n\n/gm, (arg) => (gotBlocks[i]?.includes(arg) ? arg : ""));
+          return block.replace(/^ {4}arg=\S+\n\n/gm, (arg) =>
+            gotBlocks[i]?.includes(arg) ? arg : "",
+          );
         })
         .join("");
       expect(got, name).toBe(expected);
@@ -117,7 +128,11 @@ describe("values", () => {
     expect(data.keyPos).toEqual({ line: 3, col: 3 });
     const list = data.value as Extract<Value, { kind: "list" }>;
     expect(list.pos).toEqual({ line: 3, col: 11 });
-    expect(list.items.map((v) => [v.kind, v.pos.col])).toEqual([["bool", 13], ["bool", 19], ["dict", 26]]);
+    expect(list.items.map((v) => [v.kind, v.pos.col])).toEqual([
+      ["bool", 13],
+      ["bool", 19],
+      ["dict", 26],
+    ]);
     expect(d!.plain.get("data")).toEqual([true, false, new Map()]);
     expect([...d!.expr.entries.keys()]).toEqual(["struct", "data"]);
   });
@@ -128,8 +143,8 @@ describe("values", () => {
     expect(errorOf("{ 'a': 'x\\ny' }")).toBe("t.json:1:8: unknown escape \\n");
     expect(errorOf("{ 'a': 'caf\u00e9' }")).toBe("t.json:1:8: funny character in string");
     expect(errorOf("{ 'a': 'tab\there' }")).toBe("t.json:1:8: funny character in string");
-    expect(errorOf("{ 'a': 'open }\n")).toBe("t.json:1:8: missing terminating \"'\"");
-    expect(errorOf("{ 'a': 'open")).toBe("t.json:1:8: missing terminating \"'\"");
+    expect(errorOf("{ 'a': 'open }\n")).toBe('t.json:1:8: missing terminating "\'"');
+    expect(errorOf("{ 'a': 'open")).toBe('t.json:1:8: missing terminating "\'"');
   });
 
   test("\\r\\n and \\r end lines, as in Python's universal-newlines mode", () => {
@@ -161,7 +176,9 @@ describe("values", () => {
     // the lexer's error comes first when it is in the token after the one in error
     expect(errorOf("{ 'a': 'x', 'a': @ }")).toBe("t.json:1:18: stray '@'");
     // a doc comment inside an expression is a token, not a comment
-    expect(errorOf("{ 'a': ## x\n 'b' }")).toBe("t.json:1:8: expected '{', '[', string, or boolean");
+    expect(errorOf("{ 'a': ## x\n 'b' }")).toBe(
+      "t.json:1:8: expected '{', '[', string, or boolean",
+    );
   });
 });
 
@@ -179,12 +196,19 @@ describe("includes and pragmas", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("resolve relative to the including file, name files as QEMU does, parse each once", () => {
-    const main = write("main.json", "{ 'include': 'sub/a.json' }\n{ 'include': 'sub/b.json' }\n{ 'enum': 'M', 'data': [] }\n");
+    const main = write(
+      "main.json",
+      "{ 'include': 'sub/a.json' }\n{ 'include': 'sub/b.json' }\n{ 'enum': 'M', 'data': [] }\n",
+    );
     write("sub/a.json", "{ 'include': 'b.json' }\n{ 'enum': 'A', 'data': [] }\n");
     write("sub/b.json", "{ 'enum': 'B', 'data': [] }\n");
     const { exprs } = parseSchema(main, strict);
     const summary = exprs.map((e) =>
-      e.kind === "include" ? `include ${path.relative(dir, e.resolved)} (${e.file}) at ${path.relative(dir, e.info.fname)}:${e.info.line}` : e.kind === "definition" ? `${e.plain.get("enum")} in ${path.relative(dir, e.info.fname)}` : e.kind,
+      e.kind === "include"
+        ? `include ${path.relative(dir, e.resolved)} (${e.file}) at ${path.relative(dir, e.info.fname)}:${e.info.line}`
+        : e.kind === "definition"
+          ? `${e.plain.get("enum")} in ${path.relative(dir, e.info.fname)}`
+          : e.kind,
     );
     expect(summary).toEqual([
       "include sub/a.json (sub/a.json) at main.json:1",
@@ -207,30 +231,46 @@ describe("includes and pragmas", () => {
       try {
         parseSchema(f, strict);
       } catch (e) {
-        return formatQemu((e as QAPIError).diagnostic).split(dir + "/").join("");
+        return formatQemu((e as QAPIError).diagnostic)
+          .split(dir + "/")
+          .join("");
       }
       return "";
     };
-    expect(msg(a)).toBe("In file included from loop-a.json:1:\nloop-b.json:2: inclusion loop for loop-a.json");
+    expect(msg(a)).toBe(
+      "In file included from loop-a.json:1:\nloop-b.json:2: inclusion loop for loop-a.json",
+    );
     expect(msg(self)).toBe("self.json:1: inclusion loop for self.json");
   });
 
   test("pragmas are shared by a file and everything it includes, in order of appearance", () => {
-    const main = write("p.json", "{ 'pragma': { 'doc-required': true } }\n{ 'include': 'p-sub.json' }\n");
-    write("p-sub.json", "{ 'pragma': { 'member-name-exceptions': [ 'X' ] } }\n{ 'enum': 'E', 'data': [] }\n");
+    const main = write(
+      "p.json",
+      "{ 'pragma': { 'doc-required': true } }\n{ 'include': 'p-sub.json' }\n",
+    );
+    write(
+      "p-sub.json",
+      "{ 'pragma': { 'member-name-exceptions': [ 'X' ] } }\n{ 'enum': 'E', 'data': [] }\n",
+    );
     const e = parseSchema(main, strict).exprs.find((x) => x.kind === "definition")!;
     expect(e.info.pragma.docRequired).toBe(true);
     expect(e.info.pragma.memberNameExceptions).toEqual(["X"]);
   });
 
   test("pragma errors", () => {
-    expect(errorOf("{ 'pragma': { 'doc-required': 'yes' } }")).toBe("t.json:1: pragma 'doc-required' must be boolean");
+    expect(errorOf("{ 'pragma': { 'doc-required': 'yes' } }")).toBe(
+      "t.json:1: pragma 'doc-required' must be boolean",
+    );
     expect(errorOf("{ 'pragma': { 'command-name-exceptions': [ true ] } }")).toBe(
       "t.json:1: pragma command-name-exceptions must be a list of strings",
     );
-    expect(errorOf("{ 'pragma': { 'returns-whitelist': [ 'a' ] } }")).toBe("t.json:1: unknown pragma 'returns-whitelist'");
+    expect(errorOf("{ 'pragma': { 'returns-whitelist': [ 'a' ] } }")).toBe(
+      "t.json:1: unknown pragma 'returns-whitelist'",
+    );
     expect(errorOf("{ 'pragma': [] }")).toBe("t.json:1: value of 'pragma' must be an object");
-    expect(errorOf("{ 'include': 'x.json', 'if': 'A' }")).toBe("t.json:1: invalid 'include' directive");
+    expect(errorOf("{ 'include': 'x.json', 'if': 'A' }")).toBe(
+      "t.json:1: invalid 'include' directive",
+    );
   });
 
   test("legacy pragma names under compat: accepted, one warning per name", () => {
@@ -266,26 +306,48 @@ describe("documentation blocks", () => {
     expect(d.symbol).toBe("cmd");
     expect(d.info.line).toBe(1);
     expect(d.body.text).toBe("Does things.\nReally.");
-    expect([...d.args].map(([n, s]) => [n, s.text, s.info.line])).toEqual([["a", "first\n    continued", 7], ["b", "    own line", 9]]);
+    expect([...d.args].map(([n, s]) => [n, s.text, s.info.line])).toEqual([
+      ["a", "first\n    continued", 7],
+      ["b", "    own line", 9],
+    ]);
     expect([...d.features].map(([n, s]) => [n, s.text])).toEqual([["deprecated", "old"]]);
-    expect(d.sections.map((s) => [s.kind, s.text])).toEqual([["Returns", "stuff"], ["Errors", "    - bad"], ["Since", "1.0"], ["Todo", "more"]]);
+    expect(d.sections.map((s) => [s.kind, s.text])).toEqual([
+      ["Returns", "stuff"],
+      ["Errors", "    - bad"],
+      ["Since", "1.0"],
+      ["Todo", "more"],
+    ]);
   });
 
   test("a symbol doc attaches to the definition after it; free-form docs stand alone", () => {
-    const { exprs } = parseSchemaText("t.json", "##\n# = Title\n##\n\n##\n# @E:\n##\n{ 'enum': 'E', 'data': [] }\n", strict);
+    const { exprs } = parseSchemaText(
+      "t.json",
+      "##\n# = Title\n##\n\n##\n# @E:\n##\n{ 'enum': 'E', 'data': [] }\n",
+      strict,
+    );
     expect(exprs.map((e) => e.kind)).toEqual(["freeform", "definition"]);
     expect((exprs[1] as TopLevelExpr).doc?.symbol).toBe("E");
     expect((exprs[0] as { doc: QAPIDoc }).doc.body.text).toBe("= Title");
   });
 
   test("QEMU's doc comment errors", () => {
-    expect(errorOf("##\n# @x:\n# @a: one\n#   two\n# three\n##\n")).toBe("t.json:5:1: unexpected de-indent (expected at least 2 spaces)");
+    expect(errorOf("##\n# @x:\n# @a: one\n#   two\n# three\n##\n")).toBe(
+      "t.json:5:1: unexpected de-indent (expected at least 2 spaces)",
+    );
     expect(errorOf("##\n# @x\n##\n")).toBe("t.json:2:1: line should end with ':'");
     expect(errorOf("## x\n")).toBe("t.json:1:1: junk after '##' at start of documentation comment");
-    expect(errorOf("##\n# text\n## x\n")).toBe("t.json:3:1: junk after '##' at end of documentation comment");
-    expect(errorOf("##\n# @x:\n#\n# Since:\n##\n{ 'enum': 'x', 'data': [] }")).toBe("t.json:4: text required after 'Since:'");
-    expect(errorOf("##\n# @x:\n#\n# Features:\n# @a: x\n#\n# Features:\n# @b: x\n##\n")).toBe("t.json:7:1: duplicated 'Features:' line");
-    expect(errorOf("##\n# @x:\n##\n##\n# @y:\n##\n")).toBe("t.json:1: documentation for 'x' is not followed by the definition");
+    expect(errorOf("##\n# text\n## x\n")).toBe(
+      "t.json:3:1: junk after '##' at end of documentation comment",
+    );
+    expect(errorOf("##\n# @x:\n#\n# Since:\n##\n{ 'enum': 'x', 'data': [] }")).toBe(
+      "t.json:4: text required after 'Since:'",
+    );
+    expect(errorOf("##\n# @x:\n#\n# Features:\n# @a: x\n#\n# Features:\n# @b: x\n##\n")).toBe(
+      "t.json:7:1: duplicated 'Features:' line",
+    );
+    expect(errorOf("##\n# @x:\n##\n##\n# @y:\n##\n")).toBe(
+      "t.json:1: documentation for 'x' is not followed by the definition",
+    );
     expect(errorOf("##\n# @x:\n##\n{ 'pragma': { 'doc-required': true } }\n")).toBe(
       "t.json:1: documentation for 'x' is not followed by the definition",
     );
@@ -295,9 +357,15 @@ describe("documentation blocks", () => {
     expect(errorOf("##\n# @x:\n#\n# Example:\n##\n")).toBe(
       "t.json:4:1: The 'Example' section is no longer supported. Please use the '.. qmp-example::' directive, or other suitable markup instead.",
     );
-    expect(errorOf("##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n##\n")).toBe("t.json:6:1: description of '@a:' follows a section");
-    expect(errorOf(`##\n# @x:\n#\n# ${"y".repeat(69)}\n##\n`)).toBe("t.json:4:1: documentation line longer than 70 characters");
-    expect(errorOf(`##\n# @x:\n#\n#     ${"y".repeat(69)}\n##\n{ 'enum': 'x', 'data': [] }`)).toBeNull();
+    expect(errorOf("##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n##\n")).toBe(
+      "t.json:6:1: description of '@a:' follows a section",
+    );
+    expect(errorOf(`##\n# @x:\n#\n# ${"y".repeat(69)}\n##\n`)).toBe(
+      "t.json:4:1: documentation line longer than 70 characters",
+    );
+    expect(
+      errorOf(`##\n# @x:\n#\n#     ${"y".repeat(69)}\n##\n{ 'enum': 'x', 'data': [] }`),
+    ).toBeNull();
   });
 
   test("legacy conventions under compat: accepted, each kind reported once, at its first use", () => {
@@ -305,9 +373,14 @@ describe("documentation blocks", () => {
     const text =
       "##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n# @b: late too\n#\n# Notes: one\n#\n# Note: two\n#\n# Example:\n#\n# -> {}\n" +
       `#\n# ${"long ".repeat(15)}\n# ${"long ".repeat(15)}\n##\n{ 'enum': 'x', 'data': [ 'a', 'b' ] }\n`;
-    const { exprs, warnings: returned } = parseSchemaText("t.json", text, { compat: true, warn: (d) => warnings.push(d) });
+    const { exprs, warnings: returned } = parseSchemaText("t.json", text, {
+      compat: true,
+      warn: (d) => warnings.push(d),
+    });
     expect(returned).toEqual(warnings);
-    expect(warnings.map((w) => [w.info?.line, w.col, w.message.replace(/ Please.*\(/, " (")])).toEqual([
+    expect(
+      warnings.map((w) => [w.info?.line, w.col, w.message.replace(/ Please.*\(/, " (")]),
+    ).toEqual([
       [6, 1, "description of '@a:' follows a section (accepted by --compat)"],
       [9, 1, "The 'Notes' section is no longer supported. (accepted by --compat)"],
       [13, 1, "The 'Example' section is no longer supported. (accepted by --compat)"],
@@ -325,15 +398,16 @@ describe.skipIf(!haveShared)("real QEMU schemas", () => {
   beforeAll(() => process.chdir(shared));
   afterAll(() => process.chdir(cwd));
 
-  test.each(["qemu-10.2/qapi/qapi-schema.json", "qemu-10.2/qga/qapi-schema.json", "qemu-10.2/storage-daemon/qapi/qapi-schema.json"])(
-    "%s parses without compat and without warnings",
-    (f) => {
-      const warnings: Diagnostic[] = [];
-      const { exprs } = parseSchema(f, { compat: false, warn: (d) => warnings.push(d) });
-      expect(warnings).toEqual([]);
-      expect(exprs.filter((e) => e.kind === "definition").length).toBeGreaterThan(50);
-    },
-  );
+  test.each([
+    "qemu-10.2/qapi/qapi-schema.json",
+    "qemu-10.2/qga/qapi-schema.json",
+    "qemu-10.2/storage-daemon/qapi/qapi-schema.json",
+  ])("%s parses without compat and without warnings", (f) => {
+    const warnings: Diagnostic[] = [];
+    const { exprs } = parseSchema(f, { compat: false, warn: (d) => warnings.push(d) });
+    expect(warnings).toEqual([]);
+    expect(exprs.filter((e) => e.kind === "definition").length).toBeGreaterThan(50);
+  });
 
   test.each(["qemu-4.1/qapi/qapi-schema.json", "qemu-4.1/qga/qapi-schema.json"])(
     "%s parses under compat (each legacy kind warned once) and fails without",

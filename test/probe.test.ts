@@ -13,7 +13,8 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const shared = path.resolve(projectRoot, "../shared");
 const introspectionDir = path.join(shared, "introspection");
 const haveShared = existsSync(path.join(introspectionDir, "probe-queries.tsv"));
-if (!haveShared) console.log(`probe.test: ${introspectionDir} is absent; skipping the real-reply tests`);
+if (!haveShared)
+  console.log(`probe.test: ${introspectionDir} is absent; skipping the real-reply tests`);
 
 const bin = path.join(projectRoot, "bin/qapi-ts");
 
@@ -42,7 +43,9 @@ const code = { found: "1", "not-found": "0", error: "error" } as const;
 
 describe.skipIf(!haveShared)("probe on the real replies", () => {
   const { replies, rows } = haveShared ? loadCases() : { replies: [], rows: [] };
-  const indexes = new Map(replies.map((r) => [r.label, new SchemaIndex(JSON.parse(readFileSync(r.file, "utf8")))]));
+  const indexes = new Map(
+    replies.map((r) => [r.label, new SchemaIndex(JSON.parse(readFileSync(r.file, "utf8")))]),
+  );
 
   it("has 75 queries on 2 replies", () => {
     expect(rows.length).toBe(75);
@@ -57,7 +60,8 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
       for (const row of rows) {
         const got = code[index.probe(row.query).result];
         if (got === row.expected[r.label]) match++;
-        else mismatches.push(`${r.label} ${row.query}: expected ${row.expected[r.label]}, got ${got}`);
+        else
+          mismatches.push(`${r.label} ${row.query}: expected ${row.expected[r.label]}, got ${got}`);
       }
     }
     console.log(`probe (library): ${match}/${rows.length * replies.length} answers match`);
@@ -68,15 +72,22 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
     let match = 0;
     const mismatches: string[] = [];
     for (const r of replies) {
-      const res = spawnSync(process.execPath, [bin, "probe", "--reply", r.file, ...rows.map((x) => x.query)], {
-        encoding: "utf8",
-      });
+      const res = spawnSync(
+        process.execPath,
+        [bin, "probe", "--reply", r.file, ...rows.map((x) => x.query)],
+        {
+          encoding: "utf8",
+        },
+      );
       const lines = res.stdout.trimEnd().split("\n");
       expect(lines.length).toBe(rows.length);
       rows.forEach((row, i) => {
         const expectedLine = `${row.query}\t${row.expected[r.label]}`;
         if (lines[i] === expectedLine) match++;
-        else mismatches.push(`${r.label}: expected ${JSON.stringify(expectedLine)}, got ${JSON.stringify(lines[i])}`);
+        else
+          mismatches.push(
+            `${r.label}: expected ${JSON.stringify(expectedLine)}, got ${JSON.stringify(lines[i])}`,
+          );
       });
       // Some recorded queries are not found on each reply, none is an error: exit 1.
       expect(res.status).toBe(1);
@@ -89,7 +100,14 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
     const file = replies[1]!.file;
     const ok = spawnSync(
       process.execPath,
-      [bin, "probe", "--reply", file, "query-vnc", "blockdev-add/arg-type/+file/$dynamic-auto-read-only"],
+      [
+        bin,
+        "probe",
+        "--reply",
+        file,
+        "query-vnc",
+        "blockdev-add/arg-type/+file/$dynamic-auto-read-only",
+      ],
       { encoding: "utf8" },
     );
     expect(ok.status).toBe(0);
@@ -108,7 +126,13 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
     const queries = rows.map((r) => r.query);
     const fromReply = spawnSync(
       process.execPath,
-      [bin, "probe", "--reply", path.join(qemu, "expected/linux-x86_64.introspect.json"), ...queries],
+      [
+        bin,
+        "probe",
+        "--reply",
+        path.join(qemu, "expected/linux-x86_64.introspect.json"),
+        ...queries,
+      ],
       { encoding: "utf8" },
     );
     const fromSchema = spawnSync(
@@ -132,22 +156,38 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
   it("reaches member-level features (the extension)", () => {
     const index = indexes.get("qemu-10.0.0")!;
     // x-check-cache-dropped is unstable; its neighbour filename carries no feature.
-    expect(index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped$unstable").result).toBe("found");
-    expect(index.probe("blockdev-add/arg-type/+file/*x-check-cache-dropped$unstable").result).toBe("found");
+    expect(index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped$unstable").result).toBe(
+      "found",
+    );
+    expect(index.probe("blockdev-add/arg-type/+file/*x-check-cache-dropped$unstable").result).toBe(
+      "found",
+    );
     expect(index.probe("blockdev-add/arg-type/+file/filename$unstable").result).toBe("not-found");
     expect(index.probe("blockdev-add/arg-type/+file/*filename$unstable").result).toBe("not-found");
-    expect(index.probe("blockdev-add/arg-type/+file/no-such-member$unstable").result).toBe("not-found");
+    expect(index.probe("blockdev-add/arg-type/+file/no-such-member$unstable").result).toBe(
+      "not-found",
+    );
     // In the original language `$` after a member tests the member's type, which has no feature.
-    expect(index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped/$unstable").result).toBe("not-found");
-    expect(index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped$unstable/more").result).toBe("error");
+    expect(index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped/$unstable").result).toBe(
+      "not-found",
+    );
+    expect(
+      index.probe("blockdev-add/arg-type/+file/x-check-cache-dropped$unstable/more").result,
+    ).toBe("error");
     // Typed equivalents.
     const file = SchemaPath.of("blockdev-add").arg().variant("file");
     expect(index.hasFeature(file, "unstable", { member: "x-check-cache-dropped" })).toBe(true);
     expect(index.hasFeature(file, "unstable", { member: "filename" })).toBe(false);
     expect(index.hasFeature(file, "dynamic-auto-read-only")).toBe(true);
-    expect(index.hasFeature("blockdev-add/arg-type", "deprecated", { member: "driver" })).toBe(false);
-    expect(index.hasFeature("blockdev-add/arg-type/driver", "deprecated", { enumValue: "gluster" })).toBe(true);
-    expect(index.hasFeature("blockdev-add/arg-type/driver", "deprecated", { enumValue: "file" })).toBe(false);
+    expect(index.hasFeature("blockdev-add/arg-type", "deprecated", { member: "driver" })).toBe(
+      false,
+    );
+    expect(
+      index.hasFeature("blockdev-add/arg-type/driver", "deprecated", { enumValue: "gluster" }),
+    ).toBe(true);
+    expect(
+      index.hasFeature("blockdev-add/arg-type/driver", "deprecated", { enumValue: "file" }),
+    ).toBe(false);
   });
 
   it("answers typed questions as the equivalent queries", () => {
@@ -156,11 +196,19 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
       expect(index.hasCommand("SHUTDOWN")).toBe(false);
       expect(index.hasEvent("SHUTDOWN")).toBe(true);
       expect(index.hasCommand("blockdev-set-active")).toBe(label === "qemu-10.0.0");
-      expect(index.hasMember(SchemaPath.of("block-commit").arg(), "top", { optional: true })).toBe(true);
-      expect(index.hasMember(SchemaPath.of("blockdev-add").arg(), "driver", { optional: true })).toBe(false);
+      expect(index.hasMember(SchemaPath.of("block-commit").arg(), "top", { optional: true })).toBe(
+        true,
+      );
+      expect(
+        index.hasMember(SchemaPath.of("blockdev-add").arg(), "driver", { optional: true }),
+      ).toBe(false);
       expect(index.hasMember(SchemaPath.of("blockdev-add").arg(), "driver")).toBe(true);
-      expect(index.hasEnumValue(SchemaPath.of("screendump").arg().member("format"), "png")).toBe(true);
-      expect(index.hasEnumValue(SchemaPath.of("screendump").arg().member("format"), "gif")).toBe(false);
+      expect(index.hasEnumValue(SchemaPath.of("screendump").arg().member("format"), "png")).toBe(
+        true,
+      );
+      expect(index.hasEnumValue(SchemaPath.of("screendump").arg().member("format"), "gif")).toBe(
+        false,
+      );
       const entry = index.entryAt(SchemaPath.of("blockdev-add").arg().variant("file"));
       expect(entry?.["meta-type"]).toBe("object");
       expect(entry?.features).toContain("dynamic-auto-read-only");
@@ -173,8 +221,22 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
     const index = indexes.get("qemu-10.0.0")!;
     const e = index.explain("blockdev-add/arg-type/+qcow2/encrypt/+luks/key-secret");
     expect(e.result).toBe("found");
-    expect(e.walk.map((w) => w.component)).toEqual(["arg-type", "+qcow2", "encrypt", "+luks", "key-secret", null]);
-    expect(e.walk.map((w) => w.action)).toEqual(["follow", "follow", "follow", "follow", "follow", "found"]);
+    expect(e.walk.map((w) => w.component)).toEqual([
+      "arg-type",
+      "+qcow2",
+      "encrypt",
+      "+luks",
+      "key-secret",
+      null,
+    ]);
+    expect(e.walk.map((w) => w.action)).toEqual([
+      "follow",
+      "follow",
+      "follow",
+      "follow",
+      "follow",
+      "found",
+    ]);
     expect(e.walk[0]).toMatchObject({
       entry: "blockdev-add",
       metaType: "command",
@@ -182,15 +244,28 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
     });
     expect(e.walk.at(-1)).toMatchObject({ entry: "str", metaType: "builtin" });
     expect(e.text.split("\n")).toHaveLength(e.walk.length + 2);
-    expect(e.text).toMatch(/^query: blockdev-add\/arg-type\/\+qcow2\/encrypt\/\+luks\/key-secret$/m);
+    expect(e.text).toMatch(
+      /^query: blockdev-add\/arg-type\/\+qcow2\/encrypt\/\+luks\/key-secret$/m,
+    );
     expect(e.text).toMatch(/result: found$/);
 
     const miss = index.explain("blockdev-add/arg-type/+vxhs");
-    expect(miss.walk.at(-1)).toMatchObject({ action: "not-found", component: "+vxhs", detail: "no variant 'vxhs'" });
+    expect(miss.walk.at(-1)).toMatchObject({
+      action: "not-found",
+      component: "+vxhs",
+      detail: "no variant 'vxhs'",
+    });
 
     const cli = execFileSync(
       process.execPath,
-      [bin, "probe", "--reply", replies[1]!.file, "--explain", "blockdev-add/arg-type/+file/$dynamic-auto-read-only"],
+      [
+        bin,
+        "probe",
+        "--reply",
+        replies[1]!.file,
+        "--explain",
+        "blockdev-add/arg-type/+file/$dynamic-auto-read-only",
+      ],
       { encoding: "utf8" },
     );
     expect(cli.split("\n")[0]).toBe("blockdev-add/arg-type/+file/$dynamic-auto-read-only\t1");
@@ -198,7 +273,16 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
 
     const res = spawnSync(
       process.execPath,
-      [bin, "probe", "--reply", replies[1]!.file, "--json", "--explain", "query-vnc", "query-vnc/ret-type/nope"],
+      [
+        bin,
+        "probe",
+        "--reply",
+        replies[1]!.file,
+        "--json",
+        "--explain",
+        "query-vnc",
+        "query-vnc/ret-type/nope",
+      ],
       { encoding: "utf8" },
     );
     expect(res.status).toBe(1);
@@ -213,7 +297,10 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
 
 // The project's own schema (qapi/): no ../shared needed.
 function probeCli(args: string[]) {
-  return spawnSync(process.execPath, [bin, "probe", ...args], { encoding: "utf8", cwd: projectRoot });
+  return spawnSync(process.execPath, [bin, "probe", ...args], {
+    encoding: "utf8",
+    cwd: projectRoot,
+  });
 }
 
 describe("probe --schema on the project's qapi/", () => {
@@ -259,10 +346,12 @@ describe("probe --schema on the project's qapi/", () => {
 
   it("with --unmask, can start at a type name", () => {
     const q = "BlockdevOptionsFile/$dynamic-auto-read-only";
-    expect(probeCli(["--schema", "qapi/qapi-schema.json", "-D", "CONFIG_POSIX", "--unmask", q]).stdout).toBe(
-      `${q}\t1\n`,
+    expect(
+      probeCli(["--schema", "qapi/qapi-schema.json", "-D", "CONFIG_POSIX", "--unmask", q]).stdout,
+    ).toBe(`${q}\t1\n`);
+    expect(probeCli(["--schema", "qapi/qapi-schema.json", "-D", "CONFIG_POSIX", q]).stdout).toBe(
+      `${q}\t0\n`,
     );
-    expect(probeCli(["--schema", "qapi/qapi-schema.json", "-D", "CONFIG_POSIX", q]).stdout).toBe(`${q}\t0\n`);
   });
 
   it("reports bad input with a diagnostic, not a stack trace", () => {
@@ -297,7 +386,9 @@ describe("the project's qapi/", () => {
     // and about nothing else.
     const lines = (lint.stderr + lint.stdout).split("\n").filter((l) => l.trim() !== "");
     const context = /^In file included from |: In \w+ '[^']+':$/;
-    const other = lines.filter((l) => !context.test(l) && !/warning: .*x-auto-read-only-is-dynamic/.test(l));
+    const other = lines.filter(
+      (l) => !context.test(l) && !/warning: .*x-auto-read-only-is-dynamic/.test(l),
+    );
     expect(other).toEqual([]);
     expect(lint.status).toBe(0);
     const dump = spawnSync(process.execPath, [bin, "dump", "qapi/qapi-schema.json"], {
@@ -314,7 +405,13 @@ describe("the project's qapi/", () => {
  * Does `value` conform to the type `typeName` as an (unmasked) introspection payload describes
  * it? A small structural check, enough to hold the real replies against qapi/introspect.json.
  */
-function conformanceErrors(schema: SchemaIndex, value: unknown, typeName: string, where: string, out: string[]): void {
+function conformanceErrors(
+  schema: SchemaIndex,
+  value: unknown,
+  typeName: string,
+  where: string,
+  out: string[],
+): void {
   const t = schema.get(typeName);
   if (!t) return void out.push(`${where}: no type ${typeName}`);
   switch (t["meta-type"]) {
@@ -336,7 +433,9 @@ function conformanceErrors(schema: SchemaIndex, value: unknown, typeName: string
       return;
     case "array":
       if (!Array.isArray(value)) return void out.push(`${where}: not an array`);
-      value.forEach((v, i) => conformanceErrors(schema, v, t["element-type"], `${where}[${i}]`, out));
+      value.forEach((v, i) =>
+        conformanceErrors(schema, v, t["element-type"], `${where}[${i}]`, out),
+      );
       return;
     case "alternate": {
       const tries = t.members.map((m) => {
@@ -348,17 +447,20 @@ function conformanceErrors(schema: SchemaIndex, value: unknown, typeName: string
       return;
     }
     case "object": {
-      if (!value || typeof value !== "object" || Array.isArray(value)) return void out.push(`${where}: not an object`);
+      if (!value || typeof value !== "object" || Array.isArray(value))
+        return void out.push(`${where}: not an object`);
       const obj = value as Record<string, unknown>;
       let members = t.members;
       if (t.tag !== undefined) {
         const v = t.variants!.find((v) => v.case === obj[t.tag!]);
-        if (v) members = [...members, ...(schema.get(v.type) as { members: typeof members }).members];
+        if (v)
+          members = [...members, ...(schema.get(v.type) as { members: typeof members }).members];
       }
       for (const key of Object.keys(obj))
         if (!members.some((m) => m.name === key)) out.push(`${where}: unexpected key '${key}'`);
       for (const m of members) {
-        if (m.name in obj) conformanceErrors(schema, obj[m.name], m.type, `${where}.${m.name}`, out);
+        if (m.name in obj)
+          conformanceErrors(schema, obj[m.name], m.type, `${where}.${m.name}`, out);
         else if (!("default" in m)) out.push(`${where}: missing '${m.name}'`);
       }
       return;

@@ -5,11 +5,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { QmpClient, QmpClientError, QmpError, type QmpEvent, type Validators } from "../runtime/qmp/index.ts";
+import {
+  QmpClient,
+  QmpClientError,
+  QmpError,
+  type QmpEvent,
+  type Validators,
+} from "../runtime/qmp/index.ts";
 import { BASE_ARGS, QEMU, haveQemu, killAll, startQemu } from "./qmp-harness.ts";
 
 /** Resolves with how the promise settled, so a test can assert on a rejection's fields. */
-async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function settle<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
     return { ok: true, value: await p };
   } catch (error) {
@@ -24,7 +32,10 @@ function clientError(r: { ok: boolean; error?: unknown }): QmpClientError {
 }
 
 const open: QmpClient[] = [];
-async function connect(socket: string, options: ConstructorParameters<typeof QmpClient>[1] = {}): Promise<QmpClient> {
+async function connect(
+  socket: string,
+  options: ConstructorParameters<typeof QmpClient>[1] = {},
+): Promise<QmpClient> {
   const c = new QmpClient({ socket }, options);
   open.push(c);
   await c.connect();
@@ -54,12 +65,17 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   it("query-version, query-status, query-commands and query-qmp-schema return well-formed results", async () => {
     const q = await startQemu();
     const c = await connect(q.socket);
-    const version = (await c.execute("query-version")) as { qemu: { major: number }; package: string };
+    const version = (await c.execute("query-version")) as {
+      qemu: { major: number };
+      package: string;
+    };
     expect(version).toEqual(c.greeting!.version);
     const status = (await c.execute("query-status")) as { status: string; running: boolean };
     expect(status).toMatchObject({ status: "running", running: true });
     const commands = (await c.execute("query-commands")) as { name: string }[];
-    expect(commands.map((x) => x.name)).toEqual(expect.arrayContaining(["query-status", "stop", "cont", "qmp_capabilities"]));
+    expect(commands.map((x) => x.name)).toEqual(
+      expect.arrayContaining(["query-status", "stop", "cont", "qmp_capabilities"]),
+    );
     const schema = await c.schema();
     // No line-length limit: this reply is one message of about 200 kB.
     expect(JSON.stringify(schema.entries).length).toBeGreaterThan(100_000);
@@ -115,7 +131,9 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const fast = await settle(c.execute("no-such-command"));
     const e3 = clientError(fast);
     expect(e3.code).toBe("not-in-schema");
-    expect(e3.message).toMatch(/no-such-command: this QEMU \(QEMU \d+\.\d+\.\d+\) has no such command/);
+    expect(e3.message).toMatch(
+      /no-such-command: this QEMU \(QEMU \d+\.\d+\.\d+\) has no such command/,
+    );
     // The connection is still usable after all of that.
     expect(await c.execute("query-status")).toMatchObject({ running: true });
   });
@@ -153,7 +171,9 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const q = await startQemu();
     const c = await connect(q.socket, { compat: { deprecatedInput: "reject" }, loadSchema: true });
     const schema = await c.schema();
-    const deprecated = schema.entries.find((e) => e["meta-type"] === "command" && e.features?.includes("deprecated"));
+    const deprecated = schema.entries.find(
+      (e) => e["meta-type"] === "command" && e.features?.includes("deprecated"),
+    );
     expect(deprecated, "this QEMU lists no deprecated command").toBeDefined();
     const r = clientError(await settle(c.execute(deprecated!.name, {})));
     expect(r.code).toBe("compat");
@@ -216,7 +236,9 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const q = await startQemu();
     const c = await connect(q.socket);
     const schema = await c.schema();
-    expect(schema.probe("blockdev-add/arg-type/+file/$dynamic-auto-read-only").result).toBe("found");
+    expect(schema.probe("blockdev-add/arg-type/+file/$dynamic-auto-read-only").result).toBe(
+      "found",
+    );
     expect(schema.probe("blockdev-add/arg-type/+file/$no-such-feature").result).toBe("not-found");
     expect(schema.hasCommand("blockdev-add")).toBe(true);
   });
@@ -245,10 +267,14 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     await new Promise((r) => setTimeout(r, 50)); // let the pipes' close callbacks run
     expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
 
-    const broken = new QmpClient({ spawn: { binary: QEMU, args: ["-machine", "no-such-machine"] } });
+    const broken = new QmpClient({
+      spawn: { binary: QEMU, args: ["-machine", "no-such-machine"] },
+    });
     const e = clientError(await settle(broken.connect()));
     expect(e.code).toBe("greeting");
-    expect(e.message).toMatch(/closed before negotiation completed \(QEMU exited with status 1: .*unsupported machine type/);
+    expect(e.message).toMatch(
+      /closed before negotiation completed \(QEMU exited with status 1: .*unsupported machine type/,
+    );
   });
 
   it("reads a pretty-printing monitor (pretty=on: every message spans many lines)", async () => {
@@ -256,7 +282,14 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const pretty = path.join(dir, "pretty.sock");
     try {
       // startQemu waits for its own monitor's greeting, by which time this one is attached too.
-      await startQemu({ extra: ["-chardev", `socket,id=pretty,path=${pretty},server=on,wait=off`, "-mon", "chardev=pretty,mode=control,pretty=on"] });
+      await startQemu({
+        extra: [
+          "-chardev",
+          `socket,id=pretty,path=${pretty},server=on,wait=off`,
+          "-mon",
+          "chardev=pretty,mode=control,pretty=on",
+        ],
+      });
       const c = await connect(pretty);
       expect(await c.execute("query-status")).toMatchObject({ running: true });
       expect((await c.schema()).hasCommand("query-status")).toBe(true);
@@ -275,7 +308,10 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const q1 = await startQemu();
     // A short greeting timeout: a reconnection that lands while QEMU is still starting gets no
     // greeting, and the next attempt succeeds.
-    const c = await connect(q1.socket, { reconnect: { delayMs: 50, maxDelayMs: 200, retries: 40 }, greetingTimeoutMs: 1000 });
+    const c = await connect(q1.socket, {
+      reconnect: { delayMs: 50, maxDelayMs: 200, retries: 40 },
+      greetingTimeoutMs: 1000,
+    });
     const iter = c.events("STOP");
     const reconnected = new Promise<void>((r) => c.onReconnect(r));
     const socketPath = q1.socket;
@@ -296,54 +332,71 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const qemu102 = path.resolve(root, "../shared/qemu-10.2/qapi/qapi-schema.json");
-if (!existsSync(qemu102)) console.warn(`[qmp tests] ${qemu102} is absent: validation against the 10.2 schema skipped`);
+if (!existsSync(qemu102))
+  console.warn(`[qmp tests] ${qemu102} is absent: validation against the 10.2 schema skipped`);
 
-describe.skipIf(!haveQemu || !existsSync(qemu102))("QMP client with the validators generated from QEMU 10.2's schema", { timeout: 180_000 }, () => {
-  let outDir = "";
-  let validators: Validators;
-  beforeAll(async () => {
-    outDir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qemu102-"));
-    const bin = path.join(root, "bin/qapi-ts");
-    const r = await new Promise<{ code: number; err: string }>((resolve) =>
-      execFile(process.execPath, [bin, "generate", qemu102, "-o", outDir], (e, _o, err) => resolve({ code: e ? 1 : 0, err })),
-    );
-    expect(r.err.includes("error"), r.err).toBe(false);
-    expect(r.code).toBe(0);
-    validators = (await import(/* @vite-ignore */ path.join(outDir, "validators.js"))) as Validators;
-  }, 180_000);
-  afterAll(() => {
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  });
+describe.skipIf(!haveQemu || !existsSync(qemu102))(
+  "QMP client with the validators generated from QEMU 10.2's schema",
+  { timeout: 180_000 },
+  () => {
+    let outDir = "";
+    let validators: Validators;
+    beforeAll(async () => {
+      outDir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qemu102-"));
+      const bin = path.join(root, "bin/qapi-ts");
+      const r = await new Promise<{ code: number; err: string }>((resolve) =>
+        execFile(process.execPath, [bin, "generate", qemu102, "-o", outDir], (e, _o, err) =>
+          resolve({ code: e ? 1 : 0, err }),
+        ),
+      );
+      expect(r.err.includes("error"), r.err).toBe(false);
+      expect(r.code).toBe(0);
+      validators = (await import(
+        /* @vite-ignore */ path.join(outDir, "validators.js")
+      )) as Validators;
+    }, 180_000);
+    afterAll(() => {
+      if (outDir) rmSync(outDir, { recursive: true, force: true });
+    });
 
-  it("accepts the live query-version, query-status, query-commands and query-qmp-schema results", async () => {
-    const q = await startQemu();
-    const c = await connect(q.socket, { validate: validators, loadSchema: true });
-    const schema = await c.schema();
-    // Debian's QEMU is older than 10.2: check what both know, as a client would, by probing.
-    const both = ["query-version", "query-status", "query-commands", "query-qmp-schema"].filter(
-      (name) => schema.hasCommand(name) && validators.commandNames.includes(name),
-    );
-    expect(both).toEqual(["query-version", "query-status", "query-commands", "query-qmp-schema"]);
-    for (const name of both) {
-      const result = await c.execute(name);
-      expect(validators.validateCommandReturns(name, result, { unknownMembers: "ignore" }), name).toBeNull();
-    }
-    // Arguments are checked before sending: QEMU never sees these.
-    const bad = clientError(await settle(c.execute("query-status", { bogus: 1 })));
-    expect([bad.code, bad.message]).toEqual(["invalid-arguments", "query-status: Parameter 'bogus' is unexpected"]);
-  });
+    it("accepts the live query-version, query-status, query-commands and query-qmp-schema results", async () => {
+      const q = await startQemu();
+      const c = await connect(q.socket, { validate: validators, loadSchema: true });
+      const schema = await c.schema();
+      // Debian's QEMU is older than 10.2: check what both know, as a client would, by probing.
+      const both = ["query-version", "query-status", "query-commands", "query-qmp-schema"].filter(
+        (name) => schema.hasCommand(name) && validators.commandNames.includes(name),
+      );
+      expect(both).toEqual(["query-version", "query-status", "query-commands", "query-qmp-schema"]);
+      for (const name of both) {
+        const result = await c.execute(name);
+        expect(
+          validators.validateCommandReturns(name, result, { unknownMembers: "ignore" }),
+          name,
+        ).toBeNull();
+      }
+      // Arguments are checked before sending: QEMU never sees these.
+      const bad = clientError(await settle(c.execute("query-status", { bogus: 1 })));
+      expect([bad.code, bad.message]).toEqual([
+        "invalid-arguments",
+        "query-status: Parameter 'bogus' is unexpected",
+      ]);
+    });
 
-  it("reports members a newer schema dropped only when asked to be strict", async () => {
-    const q = await startQemu();
-    const c = await connect(q.socket, { validate: validators, strictReplies: true });
-    const r = await settle(c.execute("query-status"));
-    // QEMU 7.2 still reports 'singlestep', which 10.2's StatusInfo no longer has.
-    if (r.ok) {
-      expect(r.value).not.toHaveProperty("singlestep");
-    } else {
-      const e = clientError(r);
-      expect(e.code).toBe("invalid-result");
-      expect(e.message).toBe("query-status: unexpected reply: Parameter 'singlestep' is unexpected");
-    }
-  });
-});
+    it("reports members a newer schema dropped only when asked to be strict", async () => {
+      const q = await startQemu();
+      const c = await connect(q.socket, { validate: validators, strictReplies: true });
+      const r = await settle(c.execute("query-status"));
+      // QEMU 7.2 still reports 'singlestep', which 10.2's StatusInfo no longer has.
+      if (r.ok) {
+        expect(r.value).not.toHaveProperty("singlestep");
+      } else {
+        const e = clientError(r);
+        expect(e.code).toBe("invalid-result");
+        expect(e.message).toBe(
+          "query-status: unexpected reply: Parameter 'singlestep' is unexpected",
+        );
+      }
+    });
+  },
+);

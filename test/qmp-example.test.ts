@@ -16,24 +16,36 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, out: stdout + stderr });
+      resolve({
+        code: err ? (typeof err.code === "number" ? err.code : -1) : 0,
+        out: stdout + stderr,
+      });
     });
   });
 }
 
 describe("examples/ and the typed client", { timeout: 180_000 }, () => {
-  it.skipIf(!haveQemu)("compiles examples/live-block-node.ts with tsc and runs it against a QEMU it starts", async () => {
-    const outDir = path.join(work, "out");
-    const built = await run(process.execPath, [tsc, "-p", "examples/tsconfig.json", "--outDir", outDir]);
-    expect(built.out).toBe("");
-    expect(built.code).toBe(0);
-    writeFileSync(path.join(outDir, "package.json"), '{ "type": "module" }\n'); // the output is ESM
-    const ran = await run(process.execPath, [path.join(outDir, "examples/live-block-node.js")]);
-    expect(ran.code).toBe(0);
-    expect(ran.out).toMatch(
-      /^connected to QEMU \d+\.\d+\.\d+\nfile driver has dynamic auto-read-only: yes\nnamed nodes: example0\ndeleting it twice: GenericError: .*example0.*\n$/,
-    );
-  });
+  it.skipIf(!haveQemu)(
+    "compiles examples/live-block-node.ts with tsc and runs it against a QEMU it starts",
+    async () => {
+      const outDir = path.join(work, "out");
+      const built = await run(process.execPath, [
+        tsc,
+        "-p",
+        "examples/tsconfig.json",
+        "--outDir",
+        outDir,
+      ]);
+      expect(built.out).toBe("");
+      expect(built.code).toBe(0);
+      writeFileSync(path.join(outDir, "package.json"), '{ "type": "module" }\n'); // the output is ESM
+      const ran = await run(process.execPath, [path.join(outDir, "examples/live-block-node.js")]);
+      expect(ran.code).toBe(0);
+      expect(ran.out).toMatch(
+        /^connected to QEMU \d+\.\d+\.\d+\nfile driver has dynamic auto-read-only: yes\nnamed nodes: example0\ndeleting it twice: GenericError: .*example0.*\n$/,
+      );
+    },
+  );
 
   it("rejects at compile time what the command and event maps forbid", async () => {
     // Lines marked ERR must each have a type error, and no other line may have one.
@@ -61,14 +73,27 @@ describe("examples/ and the typed client", { timeout: 180_000 }, () => {
     const file = path.join(work, "typed-usage.ts");
     writeFileSync(file, lines.join("\n") + "\n");
     const tsconfig = path.join(work, "tsconfig.json");
-    const base = JSON.parse(readFileSync(path.join(root, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    const base = JSON.parse(readFileSync(path.join(root, "tsconfig.json"), "utf8")) as {
+      compilerOptions: Record<string, unknown>;
+    };
     writeFileSync(
       tsconfig,
-      JSON.stringify({ compilerOptions: { ...base.compilerOptions, typeRoots: [path.join(root, "node_modules/@types")] }, files: [file] }),
+      JSON.stringify({
+        compilerOptions: {
+          ...base.compilerOptions,
+          typeRoots: [path.join(root, "node_modules/@types")],
+        },
+        files: [file],
+      }),
     );
     const r = await run(process.execPath, [tsc, "-p", tsconfig]);
-    const errorLines = new Set([...r.out.matchAll(/typed-usage\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])));
+    const errorLines = new Set(
+      [...r.out.matchAll(/typed-usage\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])),
+    );
     const expected = new Set(lines.flatMap((l, i) => (l.endsWith("// ERR") ? [i + 1] : [])));
-    expect([...errorLines].sort((a, b) => a - b), r.out).toEqual([...expected].sort((a, b) => a - b));
+    expect(
+      [...errorLines].sort((a, b) => a - b),
+      r.out,
+    ).toEqual([...expected].sort((a, b) => a - b));
   });
 });

@@ -13,7 +13,9 @@ export const QEMU = "qemu-system-x86_64";
 export const haveQemu: boolean = (() => {
   const r = spawnSync(QEMU, ["--version"], { encoding: "utf8" });
   if (r.status === 0) return true;
-  console.warn(`[qmp tests] ${QEMU} is not runnable here (run .ci/ensure-qemu.sh): QEMU tests skipped`);
+  console.warn(
+    `[qmp tests] ${QEMU} is not runnable here (run .ci/ensure-qemu.sh): QEMU tests skipped`,
+  );
   return false;
 })();
 
@@ -33,14 +35,16 @@ export interface Qemu {
 
 const running = new Set<Qemu>();
 
-export async function startQemu(opts: {
+export async function startQemu(
+  opts: {
     extra?: string[];
     tcp?: boolean;
     socketPath?: string;
     waitForGreeting?: boolean;
     /** More QMP monitors, on sockets listed in Qemu.extraSockets (QEMU serves one client per monitor). */
     extraMonitors?: number;
-  } = {}): Promise<Qemu> {
+  } = {},
+): Promise<Qemu> {
   const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-qmp-"));
   let address: string;
   let monitor: string;
@@ -52,9 +56,13 @@ export async function startQemu(opts: {
     address = opts.socketPath ?? path.join(dir, "qmp.sock");
     monitor = `unix:${address},server=on,wait=off`;
   }
-  const extraSockets = Array.from({ length: opts.extraMonitors ?? 0 }, (_, i) => path.join(dir, `qmp-${i + 1}.sock`));
+  const extraSockets = Array.from({ length: opts.extraMonitors ?? 0 }, (_, i) =>
+    path.join(dir, `qmp-${i + 1}.sock`),
+  );
   const extraArgs = extraSockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
-  const proc = spawn(QEMU, [...BASE_ARGS, ...(opts.extra ?? []), ...extraArgs, "-qmp", monitor], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(QEMU, [...BASE_ARGS, ...(opts.extra ?? []), ...extraArgs, "-qmp", monitor], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let err = "";
   proc.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
@@ -110,7 +118,9 @@ function freePort(): Promise<number> {
 function greets(address: string, tcp: boolean): Promise<boolean> {
   const [host, port] = address.split(":");
   return new Promise((resolve) => {
-    const c = tcp ? createConnection({ host, port: Number(port) }) : createConnection({ path: address });
+    const c = tcp
+      ? createConnection({ host, port: Number(port) })
+      : createConnection({ path: address });
     let got = "";
     const done = (ok: boolean): void => {
       clearTimeout(timer);

@@ -6,9 +6,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { JsonFramer } from "../runtime/qmp/framing.ts";
-import { QmpClient, QmpClientError, QmpError, type QmpEvent, type Validators } from "../runtime/qmp/index.ts";
+import {
+  QmpClient,
+  QmpClientError,
+  QmpError,
+  type QmpEvent,
+  type Validators,
+} from "../runtime/qmp/index.ts";
 
-const GREETING = '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 10}, "package": ""}, "capabilities": ["oob"]}}\r\n';
+const GREETING =
+  '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 10}, "package": ""}, "capabilities": ["oob"]}}\r\n';
 
 interface Fake {
   socket: string;
@@ -26,7 +33,10 @@ afterEach(async () => {
  * A QMP server: greets, accepts qmp_capabilities, then hands each command to `onCommand`
  * together with the connection (to write whatever the test wants).
  */
-async function fakeServer(onCommand: (cmd: Record<string, unknown>, conn: Socket) => void, greeting = GREETING): Promise<Fake> {
+async function fakeServer(
+  onCommand: (cmd: Record<string, unknown>, conn: Socket) => void,
+  greeting = GREETING,
+): Promise<Fake> {
   const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-fake-"));
   const socket = path.join(dir, "qmp.sock");
   const received: Record<string, unknown>[] = [];
@@ -40,7 +50,8 @@ async function fakeServer(onCommand: (cmd: Record<string, unknown>, conn: Socket
       for (const text of framer.push(chunk)) {
         const cmd = JSON.parse(text) as Record<string, unknown>;
         received.push(cmd);
-        if (cmd.execute === "qmp_capabilities") conn.write(JSON.stringify({ return: {}, id: cmd.id }) + "\r\n");
+        if (cmd.execute === "qmp_capabilities")
+          conn.write(JSON.stringify({ return: {}, id: cmd.id }) + "\r\n");
         else onCommand(cmd, conn);
       }
     });
@@ -55,7 +66,10 @@ async function fakeServer(onCommand: (cmd: Record<string, unknown>, conn: Socket
   return { socket, server, received };
 }
 
-async function client(socket: string, options: ConstructorParameters<typeof QmpClient>[1] = {}): Promise<QmpClient> {
+async function client(
+  socket: string,
+  options: ConstructorParameters<typeof QmpClient>[1] = {},
+): Promise<QmpClient> {
   const c = new QmpClient({ socket }, options);
   cleanups.push(() => c.close());
   await c.connect();
@@ -63,7 +77,11 @@ async function client(socket: string, options: ConstructorParameters<typeof QmpC
 }
 
 const event = (name: string, data?: unknown): string =>
-  JSON.stringify({ timestamp: { seconds: 1, microseconds: 2 }, event: name, ...(data === undefined ? {} : { data }) }) + "\r\n";
+  JSON.stringify({
+    timestamp: { seconds: 1, microseconds: 2 },
+    event: name,
+    ...(data === undefined ? {} : { data }),
+  }) + "\r\n";
 
 describe("JSON framing", () => {
   it("splits messages wherever the chunks end, whatever the whitespace, braces inside strings included", () => {
@@ -72,12 +90,19 @@ describe("JSON framing", () => {
       { event: "X", data: { nested: [{ a: [] }, {}], s: "é ü 😀" } },
       { return: [], id: 2 },
     ];
-    const text = JSON.stringify(messages[0]) + "\r\n" + JSON.stringify(messages[1], null, 2) + "\n\r\n" + JSON.stringify(messages[2]) + "\r\n";
+    const text =
+      JSON.stringify(messages[0]) +
+      "\r\n" +
+      JSON.stringify(messages[1], null, 2) +
+      "\n\r\n" +
+      JSON.stringify(messages[2]) +
+      "\r\n";
     const bytes = Buffer.from(text, "utf8");
     for (const size of [1, 2, 3, 7, 64, bytes.length]) {
       const framer = new JsonFramer();
       const out: unknown[] = [];
-      for (let i = 0; i < bytes.length; i += size) for (const t of framer.push(bytes.subarray(i, i + size))) out.push(JSON.parse(t));
+      for (let i = 0; i < bytes.length; i += size)
+        for (const t of framer.push(bytes.subarray(i, i + size))) out.push(JSON.parse(t));
       expect(out, `chunks of ${size}`).toEqual(messages);
       expect(framer.pendingBytes()).toBe(0);
     }
@@ -85,17 +110,31 @@ describe("JSON framing", () => {
 
   it("passes stray text between messages on as one text per line, and goes on framing", () => {
     const framer = new JsonFramer();
-    const out = framer.push(Buffer.from('qemu: some warning\n{"return": {}, "id": 1}\r\noops{"id": 2, "return": []}\r\n'));
-    expect(out).toEqual(["qemu: some warning", '{"return": {}, "id": 1}', "oops", '{"id": 2, "return": []}']);
+    const out = framer.push(
+      Buffer.from('qemu: some warning\n{"return": {}, "id": 1}\r\noops{"id": 2, "return": []}\r\n'),
+    );
+    expect(out).toEqual([
+      "qemu: some warning",
+      '{"return": {}, "id": 1}',
+      "oops",
+      '{"id": 2, "return": []}',
+    ]);
   });
 
   it("has no message length limit", () => {
-    const big = { return: Array.from({ length: 50_000 }, (_, i) => ({ name: `entry-${i}`, "meta-type": "object" })), id: 9 };
+    const big = {
+      return: Array.from({ length: 50_000 }, (_, i) => ({
+        name: `entry-${i}`,
+        "meta-type": "object",
+      })),
+      id: 9,
+    };
     const bytes = Buffer.from(JSON.stringify(big) + "\r\n");
     expect(bytes.length).toBeGreaterThan(2_000_000);
     const framer = new JsonFramer();
     const out: string[] = [];
-    for (let i = 0; i < bytes.length; i += 65536) out.push(...framer.push(bytes.subarray(i, i + 65536)));
+    for (let i = 0; i < bytes.length; i += 65536)
+      out.push(...framer.push(bytes.subarray(i, i + 65536)));
     expect(out).toHaveLength(1);
     expect(out[0]).toBe(JSON.stringify(big));
   });
@@ -166,7 +205,10 @@ describe("QMP protocol handling", () => {
 
   it("gives an id-less error reply to the oldest in-band command, and drops replies with unknown ids", async () => {
     const fake = await fakeServer((cmd, conn) => {
-      if (cmd.execute === "first") conn.write('{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n');
+      if (cmd.execute === "first")
+        conn.write(
+          '{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n',
+        );
       else {
         conn.write(JSON.stringify({ return: "stray", id: 12345 }) + "\r\n");
         conn.write(JSON.stringify({ return: "mine", id: cmd.id }) + "\r\n");
@@ -178,14 +220,22 @@ describe("QMP protocol handling", () => {
     expect(first.status).toBe("rejected");
     const err = (first as PromiseRejectedResult).reason as QmpError;
     expect(err).toBeInstanceOf(QmpError);
-    expect([err.class, err.desc, err.command]).toEqual(["GenericError", "JSON parse error, expecting value", "first"]);
+    expect([err.class, err.desc, err.command]).toEqual([
+      "GenericError",
+      "JSON parse error, expecting value",
+      "first",
+    ]);
     expect(second).toEqual({ status: "fulfilled", value: "mine" });
     expect(warnings).toEqual(["reply with unknown id 12345 dropped"]);
   });
 
   it("runs the validators: bad arguments are never sent, bad results reject, bad events are reported and delivered", async () => {
     const fake = await fakeServer((cmd, conn) => {
-      conn.write(event("ODD", { surprise: 1 }) + JSON.stringify({ return: cmd.execute === "bad-result" ? 42 : {}, id: cmd.id }) + "\r\n");
+      conn.write(
+        event("ODD", { surprise: 1 }) +
+          JSON.stringify({ return: cmd.execute === "bad-result" ? 42 : {}, id: cmd.id }) +
+          "\r\n",
+      );
     });
     const warnings: string[] = [];
     const seenOptions: unknown[] = [];
@@ -195,21 +245,33 @@ describe("QMP protocol handling", () => {
       eventNames: ["ODD"],
       validateCommandArguments: (_name, args, options) => {
         seenOptions.push(options);
-        return (args as { x?: unknown } | undefined)?.x === "no" ? { message: "Parameter 'x' does not accept value 'no'" } : null;
+        return (args as { x?: unknown } | undefined)?.x === "no"
+          ? { message: "Parameter 'x' does not accept value 'no'" }
+          : null;
       },
       validateCommandReturns: (_name, value, options) => {
         seenOptions.push(options);
-        return typeof value === "object" ? null : { message: "Invalid parameter type for '<anonymous>', expected: object" };
+        return typeof value === "object"
+          ? null
+          : { message: "Invalid parameter type for '<anonymous>', expected: object" };
       },
-      validateEvent: (_name, data) => ({ message: `Parameter '${Object.keys(data as object)[0]}' is unexpected` }),
+      validateEvent: (_name, data) => ({
+        message: `Parameter '${Object.keys(data as object)[0]}' is unexpected`,
+      }),
     };
-    const c = await client(fake.socket, { onWarning: (w) => warnings.push(w), compat: { deprecatedInput: "reject" }, validate: validators });
+    const c = await client(fake.socket, {
+      onWarning: (w) => warnings.push(w),
+      compat: { deprecatedInput: "reject" },
+      validate: validators,
+    });
     const seen: string[] = [];
     c.onAny((e) => seen.push(e.event));
     const refused = await c.execute("anything", { x: "no" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(QmpClientError);
     expect((refused as QmpClientError).code).toBe("invalid-arguments");
-    expect((refused as QmpClientError).message).toBe("anything: Parameter 'x' does not accept value 'no'");
+    expect((refused as QmpClientError).message).toBe(
+      "anything: Parameter 'x' does not accept value 'no'",
+    );
     expect(fake.received.some((m) => m.execute === "anything")).toBe(false);
 
     const badResult = await c.execute("bad-result").catch((e: unknown) => e);
@@ -234,10 +296,14 @@ describe("QMP protocol handling", () => {
     const sock = path.join(dir, "s");
     const rude = createServer((conn) => conn.end('{"QMP": {"version": '));
     await new Promise<void>((r) => rude.listen(sock, r));
-    cleanups.push(() => new Promise<void>((r) => rude.close(() => (rmSync(dir, { recursive: true }), r()))));
+    cleanups.push(
+      () => new Promise<void>((r) => rude.close(() => (rmSync(dir, { recursive: true }), r()))),
+    );
     const e2 = await QmpClient.connect({ socket: sock }).catch((e: unknown) => e);
     expect((e2 as QmpClientError).code).toBe("greeting");
-    expect((e2 as QmpClientError).message).toMatch(/closed before negotiation completed; 20 bytes of an unfinished message$/);
+    expect((e2 as QmpClientError).message).toMatch(
+      /closed before negotiation completed; 20 bytes of an unfinished message$/,
+    );
   });
 
   it("leaves no handle that keeps Node alive once the server goes away", async () => {

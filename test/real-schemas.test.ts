@@ -41,7 +41,9 @@ describe.skipIf(!exists)("QEMU 10.2 schemas lint clean", () => {
     // A union: common members come from its implicit base, branches cover the driver enum.
     expect(opts.base?.name).toBe("q_obj_BlockdevOptions-base");
     expect(opts.members.map((m) => m.name)).toContain("driver");
-    expect(opts.members.find((m) => m.name === "driver")?.definedIn).toBe("q_obj_BlockdevOptions-base");
+    expect(opts.members.find((m) => m.name === "driver")?.definedIn).toBe(
+      "q_obj_BlockdevOptions-base",
+    );
     expect(opts.branches?.tagMember.name).toBe("driver");
     const driver = model.lookupType("BlockdevDriver");
     expect(driver?.meta).toBe("enum");
@@ -70,7 +72,14 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
   });
 
   test("gcc format: file:line:col: error: message", () => {
-    const r = lintIn(casesDir, "--format", "gcc", "union-clash-member.json", "duplicate-key.json", "missing-schema.json");
+    const r = lintIn(
+      casesDir,
+      "--format",
+      "gcc",
+      "union-clash-member.json",
+      "duplicate-key.json",
+      "missing-schema.json",
+    );
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n")).toEqual([
       "union-clash-member.json:11:1: error: member 'name' of type 'Branch1' collides with member 'name' of type 'Base'",

@@ -12,7 +12,13 @@ import {
 } from "../runtime/introspection.ts";
 
 const reply = [
-  { name: "do-it", "meta-type": "command", "arg-type": "Args", "ret-type": "Empty", features: ["deprecated"] },
+  {
+    name: "do-it",
+    "meta-type": "command",
+    "arg-type": "Args",
+    "ret-type": "Empty",
+    features: ["deprecated"],
+  },
   { name: "HAPPENED", "meta-type": "event", "arg-type": "Args" },
   {
     name: "Args",
@@ -29,7 +35,11 @@ const reply = [
     variants: [{ case: "one", type: "One" }],
     features: ["args-feature"],
   },
-  { name: "One", "meta-type": "object", members: [{ name: "only-in-one", type: "str", default: null }] },
+  {
+    name: "One",
+    "meta-type": "object",
+    members: [{ name: "only-in-one", type: "str", default: null }],
+  },
   { name: "Empty", "meta-type": "object", members: [] },
   {
     name: "Kind",
@@ -168,7 +178,11 @@ describe("member-level features (the extension)", () => {
       feature: "c",
       optional: false,
     });
-    expect(parseQuery("a/*b$c").steps[0]).toMatchObject({ kind: "member-feature", member: "b", optional: true });
+    expect(parseQuery("a/*b$c").steps[0]).toMatchObject({
+      kind: "member-feature",
+      member: "b",
+      optional: true,
+    });
     expect(parseQuery("a/$b$c").steps[0]).toMatchObject({ kind: "feature", feature: "b$c" });
     expect(parseQuery("a/^b$c").steps[0]).toMatchObject({ kind: "enum-value", value: "b$c" });
     expect(parseQuery("a/+b$c").steps[0]).toMatchObject({ kind: "variant", case: "b$c" });
@@ -256,7 +270,11 @@ describe("explain", () => {
   it("explains typed questions and errors too", () => {
     const e = index.explain(SchemaPath.of("do-it").arg().memberFeature("opt", "unstable"));
     expect(e.query).toBe("do-it/arg-type/opt$unstable");
-    expect(e.walk.at(-1)).toMatchObject({ entry: "Args", action: "found", detail: "member 'opt' features: unstable" });
+    expect(e.walk.at(-1)).toMatchObject({
+      entry: "Args",
+      action: "found",
+      detail: "member 'opt' features: unstable",
+    });
     const err = index.explain("dangling/arg-type");
     expect(err.result).toBe("error");
     expect(err.walk.at(-1)).toMatchObject({ entry: "Nowhere", action: "error" });
@@ -266,12 +284,16 @@ describe("explain", () => {
 
 describe("loading a reply", () => {
   it("accepts the QMP response object as well as the bare array", () => {
-    expect(new SchemaIndex({ return: reply }).probe("do-it/arg-type/kind/^one").result).toBe("found");
+    expect(new SchemaIndex({ return: reply }).probe("do-it/arg-type/kind/^one").result).toBe(
+      "found",
+    );
   });
 
   it("rejects what is not a reply", () => {
     expect(() => new SchemaIndex({})).toThrow(SchemaReplyError);
-    expect(() => new SchemaIndex([{ "meta-type": "enum" }])).toThrow(/entry 0 has no string 'name'/);
+    expect(() => new SchemaIndex([{ "meta-type": "enum" }])).toThrow(
+      /entry 0 has no string 'name'/,
+    );
     expect(() => new SchemaIndex([{ name: "a" }, { name: "a" }])).toThrow(/duplicate name 'a'/);
   });
 });
@@ -280,10 +302,15 @@ describe("robustness", () => {
   // Replies with garbage where the language expects names, arrays, strings; loops included.
   const names = ["a", "b", "c", "0", "int"];
   const scalar = fc.oneof(fc.constantFrom(...names), fc.integer(), fc.constant(null), fc.boolean());
-  const features = fc.option(fc.oneof(fc.array(fc.constantFrom("f", "g")), scalar), { nil: undefined });
+  const features = fc.option(fc.oneof(fc.array(fc.constantFrom("f", "g")), scalar), {
+    nil: undefined,
+  });
   const member = fc.oneof(
     scalar,
-    fc.record({ name: scalar, type: scalar, default: fc.constant(null), features, case: scalar }, { requiredKeys: [] }),
+    fc.record(
+      { name: scalar, type: scalar, default: fc.constant(null), features, case: scalar },
+      { requiredKeys: [] },
+    ),
   );
   const entry = fc.record(
     {
@@ -332,7 +359,9 @@ describe("robustness", () => {
           expect(a.error !== null).toBe(a.result === "error");
           const e = idx.explain(q);
           expect(e.result).toBe(a.result);
-          expect(e.text.endsWith(`result: ${a.result}${a.error ? ` (${a.error})` : ""}`)).toBe(true);
+          expect(e.text.endsWith(`result: ${a.result}${a.error ? ` (${a.error})` : ""}`)).toBe(
+            true,
+          );
         }
       }),
       { numRuns: 400 },

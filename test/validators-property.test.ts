@@ -16,7 +16,10 @@ import { loadValidators } from "../generator/commands/validate.ts";
 import { parseJsonLossless, stringifyJson, type Validators } from "../runtime/validate/index.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const qemuSchema = path.join(path.resolve(projectRoot, "../shared"), "qemu-10.2/qapi/qapi-schema.json");
+const qemuSchema = path.join(
+  path.resolve(projectRoot, "../shared"),
+  "qemu-10.2/qapi/qapi-schema.json",
+);
 const haveQemu = existsSync(qemuSchema);
 if (!haveQemu) console.log(`validators-property: QEMU 10.2 part skipped, ${qemuSchema} is absent`);
 
@@ -55,7 +58,9 @@ class Arbitraries {
         return el ? fc.array(el, { maxLength: 3 }) : fc.constant([]);
       }
       case "alternate": {
-        const branches = t.branches.variants.map((b) => this.of(b.type, depth + 1)).filter((a) => a !== null);
+        const branches = t.branches.variants
+          .map((b) => this.of(b.type, depth + 1))
+          .filter((a) => a !== null);
         return branches.length ? fc.oneof(...branches) : null;
       }
       case "object":
@@ -86,7 +91,8 @@ class Arbitraries {
     const choices: fc.Arbitrary<Obj>[] = [];
     for (const value of tagType.members) {
       const branch = t.branches.variants.find((b) => b.name === value.name);
-      const extra = branch && branch.type.meta === "object" ? this.object(branch.type, depth) : fc.constant({});
+      const extra =
+        branch && branch.type.meta === "object" ? this.object(branch.type, depth) : fc.constant({});
       if (!extra) continue;
       choices.push(fc.tuple(members, extra).map(([a, b]) => ({ ...a, [tag!]: value.name, ...b })));
     }
@@ -105,7 +111,10 @@ function builtinArbitrary(name: string): fc.Arbitrary<unknown> {
     case "str":
       return fc.string({ maxLength: 8 });
     case "number":
-      return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)), fc.integer());
+      return fc.oneof(
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)),
+        fc.integer(),
+      );
     case "bool":
       return fc.boolean();
     case "null":
@@ -135,15 +144,22 @@ interface Mutation {
 
 /** QEMU's name of a path, written independently of the generated formatPath. */
 function qemuName(path: Path): string {
-  const name = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  const name = path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join("");
   return name === "" ? "<anonymous>" : name;
 }
 
-const invalidType = (expected: string) => (n: string) => `Invalid parameter type for '${n}', expected: ${expected}`;
+const invalidType = (expected: string) => (n: string) =>
+  `Invalid parameter type for '${n}', expected: ${expected}`;
 const expectsType = (what: string) => (n: string) => `Parameter '${n}' expects ${what}`;
 
 const SIGNED_C: Record<string, string> = { int8: "int8_t", int16: "int16_t", int32: "int32_t" };
-const UNSIGNED_C: Record<string, string> = { uint8: "uint8_t", uint16: "uint16_t", uint32: "uint32_t" };
+const UNSIGNED_C: Record<string, string> = {
+  uint8: "uint8_t",
+  uint16: "uint16_t",
+  uint32: "uint32_t",
+};
 
 function jsonTypeOf(v: unknown): string {
   if (v === null) return "null";
@@ -194,7 +210,11 @@ function mutations(t: Type, v: unknown, path: Path, out: Mutation[]): void {
     }
     case "enum":
       at("break type", 1, invalidType("string"));
-      at("unknown enum value", "x-no-such-value", (n) => `Parameter '${n}' does not accept value 'x-no-such-value'`);
+      at(
+        "unknown enum value",
+        "x-no-such-value",
+        (n) => `Parameter '${n}' does not accept value 'x-no-such-value'`,
+      );
       return;
     case "array":
       at("break type", "x", invalidType("array"));
@@ -211,7 +231,9 @@ function mutations(t: Type, v: unknown, path: Path, out: Mutation[]): void {
       const inner: Mutation[] = [];
       mutations(branch.type, v, path, inner);
       const here = path.length;
-      out.push(...inner.filter((m) => m.path.length > here || jsonTypeOf(m.replacement) === jsonTypeOf(v)));
+      out.push(
+        ...inner.filter((m) => m.path.length > here || jsonTypeOf(m.replacement) === jsonTypeOf(v)),
+      );
       return;
     }
     case "object": {
@@ -235,7 +257,13 @@ function objectMutations(t: ObjectType, obj: Obj, path: Path, out: Mutation[]): 
     if (!(m.name in obj)) continue;
     const p = [...path, m.name];
     if (!m.optional) {
-      out.push({ what: "drop mandatory member", path: p, drop: true, reportedAt: p, message: (n) => `Parameter '${n}' is missing` });
+      out.push({
+        what: "drop mandatory member",
+        path: p,
+        drop: true,
+        reportedAt: p,
+        message: (n) => `Parameter '${n}' is missing`,
+      });
     }
     mutations(m.type, obj[m.name], p, out);
   }
@@ -267,7 +295,11 @@ function subjects(model: SchemaModel, validators: Validators): Subject[] {
   const out: Subject[] = [];
   for (const e of model.entities) {
     if ((e.meta === "object" || e.meta === "alternate" || e.meta === "enum") && !e.isImplicit) {
-      out.push({ label: `type ${e.name}`, type: e, validate: (v) => validators.validateType(e.name, v) });
+      out.push({
+        label: `type ${e.name}`,
+        type: e,
+        validate: (v) => validators.validateType(e.name, v),
+      });
     } else if (e.meta === "command" && e.argType) {
       const argType = e.argType;
       out.push({
@@ -310,7 +342,9 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
       );
       checked++;
     }
-    console.log(`${label}: ${checked} of ${all.length} types and commands, ${runs} values each, accepted`);
+    console.log(
+      `${label}: ${checked} of ${all.length} types and commands, ${runs} values each, accepted`,
+    );
     expect(checked).toBeGreaterThan(all.length * 0.9);
   });
 
@@ -325,7 +359,9 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
           const sites: Mutation[] = [];
           mutations(s.type, value, [], sites);
           // Top-level non-objects are not command arguments (QMP rejects those earlier).
-          const usable = s.label.startsWith("command") ? sites.filter((m) => m.path.length > 0) : sites;
+          const usable = s.label.startsWith("command")
+            ? sites.filter((m) => m.path.length > 0)
+            : sites;
           if (usable.length === 0) return;
           const m = usable[pick % usable.length]!;
           const error = s.validate(applyMutation(value, m));
@@ -340,7 +376,13 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
       );
     }
     console.log(`${label}: ${tried} mutations rejected:`, Object.fromEntries(kinds));
-    for (const k of ["drop mandatory member", "add unknown member", "break type", "leave range", "unknown enum value"]) {
+    for (const k of [
+      "drop mandatory member",
+      "add unknown member",
+      "break type",
+      "leave range",
+      "unknown enum value",
+    ]) {
       expect(kinds.get(k) ?? 0, k).toBeGreaterThan(0);
     }
   });

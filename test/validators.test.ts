@@ -12,7 +12,11 @@ import * as prettier from "prettier";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { loadSchema } from "../generator/frontend.ts";
 import type { SchemaModel } from "../generator/model.ts";
-import { validatorsBackend, VALIDATORS_DTS, VALIDATORS_JS } from "../generator/backends/validators.ts";
+import {
+  validatorsBackend,
+  VALIDATORS_DTS,
+  VALIDATORS_JS,
+} from "../generator/backends/validators.ts";
 import { JSON_SCHEMA_FILE, jsonSchemaBackend } from "../generator/backends/json-schema.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
 import {
@@ -94,11 +98,15 @@ describe("QEMU's input rules on a test schema", () => {
     expect(msg(v.validateCommandArguments("make", { what: { kind: "plain" }, x: 1 }))).toBe(
       "Parameter 'x' is unexpected",
     );
-    expect(msg(v.validateCommandArguments("make", { what: {} }))).toBe("Parameter 'what.kind' is missing");
+    expect(msg(v.validateCommandArguments("make", { what: {} }))).toBe(
+      "Parameter 'what.kind' is missing",
+    );
     expect(msg(v.validateCommandArguments("make", { what: "plain" }))).toBe(
       "Invalid parameter type for 'what', expected: object",
     );
-    expect(v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["red", 3] })).toEqual({
+    expect(
+      v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["red", 3] }),
+    ).toEqual({
       message: "Invalid parameter type for 'colors[1]', expected: string",
       path: ["colors", 1],
     });
@@ -106,21 +114,29 @@ describe("QEMU's input rules on a test schema", () => {
       "Parameter 'what.kind' does not accept value 'pink'",
     );
     // undefined is absent (JSON cannot carry it); an inherited name is only an own member.
-    expect(v.validateCommandArguments("make", { what: { kind: "plain" }, ref: undefined })).toBeNull();
-    expect(v.validateCommandArguments("make", { what: { kind: "plain", constructor: "x" } })).toBeNull();
-    expect(msg(v.validateCommandArguments("make", { what: { kind: "plain", constructor: 1 } }))).toBe(
-      "Invalid parameter type for 'what.constructor', expected: string",
-    );
-    expect(msg(v.validateCommandArguments("make", { what: { kind: "plain", toString: "x" } }))).toBe(
-      "Parameter 'what.toString' is unexpected",
-    );
+    expect(
+      v.validateCommandArguments("make", { what: { kind: "plain" }, ref: undefined }),
+    ).toBeNull();
+    expect(
+      v.validateCommandArguments("make", { what: { kind: "plain", constructor: "x" } }),
+    ).toBeNull();
+    expect(
+      msg(v.validateCommandArguments("make", { what: { kind: "plain", constructor: 1 } })),
+    ).toBe("Invalid parameter type for 'what.constructor', expected: string");
+    expect(
+      msg(v.validateCommandArguments("make", { what: { kind: "plain", toString: "x" } })),
+    ).toBe("Parameter 'what.toString' is unexpected");
   });
 
   test("unions: base, then the branch of the discriminator; members of other branches unexpected", () => {
     const extra = { kind: "extra", count: 1, posix: "p" };
     expect(v.validateType("Thing", extra)).toBeNull();
-    expect(msg(v.validateType("Thing", { kind: "extra", posix: "p" }))).toBe("Parameter 'count' is missing");
-    expect(msg(v.validateType("Thing", { kind: "plain", count: 1 }))).toBe("Parameter 'count' is unexpected");
+    expect(msg(v.validateType("Thing", { kind: "extra", posix: "p" }))).toBe(
+      "Parameter 'count' is missing",
+    );
+    expect(msg(v.validateType("Thing", { kind: "plain", count: 1 }))).toBe(
+      "Parameter 'count' is unexpected",
+    );
     expect(v.validateType("Thing", { kind: "nested", shape: "round", radius: 3 })).toBeNull();
     expect(v.validateType("Thing", { kind: "nested", shape: "square" })).toBeNull();
     expect(msg(v.validateType("Thing", { kind: "nested", shape: "square", radius: 3 }))).toBe(
@@ -132,20 +148,31 @@ describe("QEMU's input rules on a test schema", () => {
   });
 
   test("alternates: the branch is chosen by JSON type, as QEMU's QType", () => {
-    for (const ok of ["node0", null, { kind: "plain" }]) expect(v.validateType("Ref", ok)).toBeNull();
+    for (const ok of ["node0", null, { kind: "plain" }])
+      expect(v.validateType("Ref", ok)).toBeNull();
     for (const ok of [42, true, ["a"]]) expect(v.validateType("Count", ok)).toBeNull();
-    expect(msg(v.validateType("Count", 1.5))).toBe("Invalid parameter type for '<anonymous>', expected: integer");
-    expect(msg(v.validateType("Count", ["a", 2]))).toBe("Invalid parameter type for '[1]', expected: string");
-    expect(msg(v.validateType("Ref", [1]))).toBe("Invalid parameter type for '<anonymous>', expected: Ref");
-    expect(msg(v.validateType("Ref", 42))).toBe("Invalid parameter type for '<anonymous>', expected: Ref");
-    expect(msg(v.validateCommandArguments("make", { what: { kind: "plain" }, ref: { kind: 1 } }))).toBe(
-      "Invalid parameter type for 'ref.kind', expected: string",
+    expect(msg(v.validateType("Count", 1.5))).toBe(
+      "Invalid parameter type for '<anonymous>', expected: integer",
     );
+    expect(msg(v.validateType("Count", ["a", 2]))).toBe(
+      "Invalid parameter type for '[1]', expected: string",
+    );
+    expect(msg(v.validateType("Ref", [1]))).toBe(
+      "Invalid parameter type for '<anonymous>', expected: Ref",
+    );
+    expect(msg(v.validateType("Ref", 42))).toBe(
+      "Invalid parameter type for '<anonymous>', expected: Ref",
+    );
+    expect(
+      msg(v.validateCommandArguments("make", { what: { kind: "plain" }, ref: { kind: 1 } })),
+    ).toBe("Invalid parameter type for 'ref.kind', expected: string");
   });
 
   test("integers: every type's range, decided exactly beyond 2^53", () => {
     const ints = (m: Record<string, unknown>) => msg(v.validateType("Ints", m));
-    expect(ints({ i8: -128, i16: 32767, i32: -2147483648, u8: 255, u16: 65535, u32: 4294967295 })).toBeNull();
+    expect(
+      ints({ i8: -128, i16: 32767, i32: -2147483648, u8: 255, u16: 65535, u32: 4294967295 }),
+    ).toBeNull();
     expect(ints({ i8: 128 })).toBe("Parameter 'i8' expects int8_t");
     expect(ints({ i16: -32769 })).toBe("Parameter 'i16' expects int16_t");
     expect(ints({ i32: 2147483648 })).toBe("Parameter 'i32' expects int32_t");
@@ -165,9 +192,13 @@ describe("QEMU's input rules on a test schema", () => {
     const fromText = (text: string) => msg(v.validateType("Ints", parseJsonLossless(text)));
     expect(fromText('{"i64": 9223372036854775807, "u64": 18446744073709551615}')).toBeNull();
     expect(fromText('{"i64": -9223372036854775808, "sz": 18446744073709551615}')).toBeNull();
-    expect(fromText('{"i64": 9223372036854775808}')).toBe("Invalid parameter type for 'i64', expected: integer");
+    expect(fromText('{"i64": 9223372036854775808}')).toBe(
+      "Invalid parameter type for 'i64', expected: integer",
+    );
     expect(fromText('{"u64": 18446744073709551616}')).toBe("Parameter 'u64' expects uint64");
-    expect(fromText('{"sz": 18446744073709551616}')).toBe("Invalid parameter type for 'sz', expected: size");
+    expect(fromText('{"sz": 18446744073709551616}')).toBe(
+      "Invalid parameter type for 'sz', expected: size",
+    );
     // QEMU takes a negative int64 for a uint64 (backward compatibility), not beyond.
     expect(fromText('{"u64": -9223372036854775808}')).toBeNull();
     expect(fromText('{"u64": -9223372036854775809}')).toBe("Parameter 'u64' expects uint64");
@@ -185,11 +216,15 @@ describe("QEMU's input rules on a test schema", () => {
     expect(msg(v.validateCommandArguments("make", unstable, reject))).toBe(
       "Unstable parameter what.exp disabled by policy",
     );
-    expect(msg(v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["blue"] }, reject))).toBe(
-      "Deprecated value blue disabled by policy",
-    );
+    expect(
+      msg(
+        v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["blue"] }, reject),
+      ),
+    ).toBe("Deprecated value blue disabled by policy");
     expect(v.validateCommandArguments("old-cmd", {})).toBeNull();
-    expect(msg(v.validateCommandArguments("old-cmd", {}, reject))).toBe("Deprecated command old-cmd disabled by policy");
+    expect(msg(v.validateCommandArguments("old-cmd", {}, reject))).toBe(
+      "Deprecated command old-cmd disabled by policy",
+    );
     expect(msg(v.validateCommandArguments("new-cmd", undefined, reject))).toBe(
       "Unstable command new-cmd disabled by policy",
     );
@@ -200,18 +235,25 @@ describe("QEMU's input rules on a test schema", () => {
   test("conditions: all accepted by default; with defines, what the build lacks is absent", () => {
     const none = { defines: [] as string[] };
     const posix = { defines: ["CONFIG_POSIX"] };
-    expect(v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["green"] })).toBeNull();
-    expect(msg(v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["green"] }, none))).toBe(
-      "Parameter 'colors[0]' does not accept value 'green'",
-    );
+    expect(
+      v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["green"] }),
+    ).toBeNull();
+    expect(
+      msg(v.validateCommandArguments("make", { what: { kind: "plain" }, colors: ["green"] }, none)),
+    ).toBe("Parameter 'colors[0]' does not accept value 'green'");
     expect(v.validateType("Extra", { count: 1 }, none)).toBeNull();
-    expect(msg(v.validateType("Extra", { count: 1, posix: "x" }, none))).toBe("Parameter 'posix' is unexpected");
+    expect(msg(v.validateType("Extra", { count: 1, posix: "x" }, none))).toBe(
+      "Parameter 'posix' is unexpected",
+    );
     expect(msg(v.validateType("Extra", { count: 1 }, posix))).toBe("Parameter 'posix' is missing");
     expect(v.validateCommandArguments("posix-cmd", {}, posix)).toBeNull();
-    expect(msg(v.validateCommandArguments("posix-cmd", {}, none))).toBe("The command posix-cmd has not been found");
+    expect(msg(v.validateCommandArguments("posix-cmd", {}, none))).toBe(
+      "The command posix-cmd has not been found",
+    );
 
     // Conditions evaluated at generation time instead leave nothing to decide at run time.
-    const js = validatorsBackend(model, { defines: new Set(), schemaFile: "test.json" })[0]!.content;
+    const js = validatorsBackend(model, { defines: new Set(), schemaFile: "test.json" })[0]!
+      .content;
     expect(js).not.toContain('"green"');
     expect(js).not.toContain("posix-cmd");
   });
@@ -225,14 +267,20 @@ describe("QEMU's input rules on a test schema", () => {
 
   test("tolerating unknown members in replies from a newer QEMU", () => {
     const reply = { count: 1, posix: "p", "new-member": true };
-    expect(msg(v.validateCommandReturns("make", reply))).toBe("Parameter 'new-member' is unexpected");
+    expect(msg(v.validateCommandReturns("make", reply))).toBe(
+      "Parameter 'new-member' is unexpected",
+    );
     expect(v.validateCommandReturns("make", reply, { unknownMembers: "ignore" })).toBeNull();
   });
 
   test("commands and events without data; unknown names", () => {
     expect(v.validateCommandArguments("old-cmd", undefined)).toBeNull();
-    expect(msg(v.validateCommandArguments("old-cmd", { a: 1 }))).toBe("Parameter 'a' is unexpected");
-    expect(msg(v.validateCommandArguments("old-cmd", [1]))).toBe("QMP input member 'arguments' must be an object");
+    expect(msg(v.validateCommandArguments("old-cmd", { a: 1 }))).toBe(
+      "Parameter 'a' is unexpected",
+    );
+    expect(msg(v.validateCommandArguments("old-cmd", [1]))).toBe(
+      "QMP input member 'arguments' must be an object",
+    );
     expect(v.validateCommandReturns("old-cmd", {})).toBeNull();
     expect(v.validateEvent("PING", undefined)).toBeNull();
     expect(v.validateEvent("PING", {})).toBeNull();
@@ -250,12 +298,17 @@ describe("QEMU's input rules on a test schema", () => {
       ...validatorsBackend(model, { defines: null, schemaFile: "test.json" }),
       ...jsonSchemaBackend(model, { defines: null, schemaFile: "test.json" }),
     ];
-    expect(files.map((f) => f.path).sort()).toEqual([VALIDATORS_DTS, VALIDATORS_JS, JSON_SCHEMA_FILE].sort());
-    for (const f of files) expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);
+    expect(files.map((f) => f.path).sort()).toEqual(
+      [VALIDATORS_DTS, VALIDATORS_JS, JSON_SCHEMA_FILE].sort(),
+    );
+    for (const f of files)
+      expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);
   });
 
   test("the JSON Schema, compiled by ajv, agrees on the same values", () => {
-    const doc = JSON.parse(jsonSchemaBackend(model, { defines: null, schemaFile: "test.json" })[0]!.content);
+    const doc = JSON.parse(
+      jsonSchemaBackend(model, { defines: null, schemaFile: "test.json" })[0]!.content,
+    );
     // ownProperties: else ajv reads Object.prototype.constructor as a member named `constructor`.
     const ajv = new Ajv2020({ strict: true, ownProperties: true });
     ajv.addSchema(doc);
@@ -289,9 +342,13 @@ describe("QEMU's input rules on a test schema", () => {
 describe("the declarations with the generated types", () => {
   test("type guards narrow to the generated types under tsc --strict", async () => {
     const out = path.join(tmp, "own");
-    const gen = spawnSync(process.execPath, [bin, "generate", path.join(projectRoot, "qapi/qapi-schema.json"), "-o", out, "-q"], {
-      encoding: "utf8",
-    });
+    const gen = spawnSync(
+      process.execPath,
+      [bin, "generate", path.join(projectRoot, "qapi/qapi-schema.json"), "-o", out, "-q"],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(gen.status, gen.stderr).toBe(0);
     writeFileSync(
       path.join(out, "use.ts"),
@@ -314,23 +371,30 @@ describe("the declarations with the generated types", () => {
       target: ts.ScriptTarget.ES2022,
       types: [],
     });
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     expect(diagnostics).toEqual([]);
   });
 });
 
 describe("lossless JSON", () => {
   test("integers beyond 2^53 are exact bigints; the rest is JSON.parse's", () => {
-    expect(parseJsonLossless('{"a": [1, -2.5e3, "x\\n", true, null], "b": 12345678901234567890}')).toEqual({
+    expect(
+      parseJsonLossless('{"a": [1, -2.5e3, "x\\n", true, null], "b": 12345678901234567890}'),
+    ).toEqual({
       a: [1, -2500, "x\n", true, null],
       b: 12345678901234567890n,
     });
     expect(parseJsonLossless("9007199254740993")).toBe(9007199254740993n);
     expect(parseJsonLossless("9007199254740991")).toBe(9007199254740991);
-    expect(parseJsonLossless("[9007199254740992, 18446744073709551616]")).toEqual([2 ** 53, 2 ** 64]);
-    expect(stringifyJson({ a: 18446744073709551615n, b: [-1n, "bigint:0"], c: -(2 ** 63), d: 1e300 })).toBe(
-      '{"a":18446744073709551615,"b":[-1,"bigint:0"],"c":-9223372036854775808,"d":1e+300}',
-    );
+    expect(parseJsonLossless("[9007199254740992, 18446744073709551616]")).toEqual([
+      2 ** 53,
+      2 ** 64,
+    ]);
+    expect(
+      stringifyJson({ a: 18446744073709551615n, b: [-1n, "bigint:0"], c: -(2 ** 63), d: 1e300 }),
+    ).toBe('{"a":18446744073709551615,"b":[-1,"bigint:0"],"c":-9223372036854775808,"d":1e+300}');
     const proto = parseJsonLossless('{"__proto__": {"x": 1}, "n": 12345678901234567890}') as object;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(Object.keys(proto)).toEqual(["__proto__", "n"]);
@@ -349,7 +413,10 @@ describe("lossless JSON", () => {
     expect(ints('{"u8": 1e2}')).toBe("Parameter 'u8' expects uint64");
     expect(ints('{"n": 1.0, "i": 1, "u64": 18446744073709551615}')).toBeNull();
     const cli = runValidate([path.join(tmp, "test.json"), "-t", "Ints", "-"], '{"i": 1.0}');
-    expect([cli.code, cli.stderr]).toEqual([1, "<stdin>: Invalid parameter type for 'i', expected: integer (at /i)\n"]);
+    expect([cli.code, cli.stderr]).toEqual([
+      1,
+      "<stdin>: Invalid parameter type for 'i', expected: integer (at /i)\n",
+    ]);
   });
 
   test("syntax errors say where", () => {
@@ -363,7 +430,10 @@ describe("lossless JSON", () => {
         expect.unreachable(text);
       } catch (err) {
         expect(err).toBeInstanceOf(JsonSyntaxError);
-        expect([(err as JsonSyntaxError).line, (err as JsonSyntaxError).column], text).toEqual([line, column]);
+        expect([(err as JsonSyntaxError).line, (err as JsonSyntaxError).column], text).toEqual([
+          line,
+          column,
+        ]);
       }
     }
     expect(() => parseJsonLossless("[".repeat(100_000))).toThrow(JsonSyntaxError);
@@ -382,11 +452,14 @@ function runValidate(args: string[], input?: string): Run {
 }
 
 describe.skipIf(!haveShared)("qapi-ts validate with QEMU 10.2's schema", () => {
-  test.each(replies.map((f) => [path.basename(f), f]))("accepts %s as query-qmp-schema's result", (_name, file) => {
-    const r = runValidate([qemuSchema, "--command", "query-qmp-schema", "--returns", file]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-  });
+  test.each(replies.map((f) => [path.basename(f), f]))(
+    "accepts %s as query-qmp-schema's result",
+    (_name, file) => {
+      const r = runValidate([qemuSchema, "--command", "query-qmp-schema", "--returns", file]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    },
+  );
 
   test("rejects mutations of a reply with QEMU's message and the path (CLI)", () => {
     const reply = JSON.parse(readFileSync(replies[0]!, "utf8")) as Record<string, unknown>[];
@@ -394,14 +467,25 @@ describe.skipIf(!haveShared)("qapi-ts validate with QEMU 10.2's schema", () => {
     const mutations: [string, (r: Record<string, unknown>[]) => void, string][] = [
       ["drop", (r) => delete r[at]!.members, `Parameter '[${at}].members' is missing`],
       ["add", (r) => (r[at]!.colour = "red"), `Parameter '[${at}].colour' is unexpected`],
-      ["type", (r) => (r[at]!.name = 7), `Invalid parameter type for '[${at}].name', expected: string`],
-      ["enum", (r) => (r[at]!["meta-type"] = "blob"), `Parameter '[${at}].meta-type' does not accept value 'blob'`],
+      [
+        "type",
+        (r) => (r[at]!.name = 7),
+        `Invalid parameter type for '[${at}].name', expected: string`,
+      ],
+      [
+        "enum",
+        (r) => (r[at]!["meta-type"] = "blob"),
+        `Parameter '[${at}].meta-type' does not accept value 'blob'`,
+      ],
       ["root", (r) => r.splice(0, r.length), ""],
     ];
     for (const [what, mutate, message] of mutations) {
       const copy = structuredClone(reply);
       mutate(copy);
-      const r = runValidate([qemuSchema, "-c", "query-qmp-schema", "--returns", "-"], JSON.stringify(copy));
+      const r = runValidate(
+        [qemuSchema, "-c", "query-qmp-schema", "--returns", "-"],
+        JSON.stringify(copy),
+      );
       if (message === "") {
         expect(r.code, what).toBe(0); // an empty list is a list
         continue;
@@ -410,30 +494,50 @@ describe.skipIf(!haveShared)("qapi-ts validate with QEMU 10.2's schema", () => {
       expect(r.stderr, what).toContain(`<stdin>: ${message} (at /${at}/`);
     }
     const notList = runValidate([qemuSchema, "-c", "query-qmp-schema", "--returns", "-"], "{}");
-    expect(notList.stderr).toBe("<stdin>: Invalid parameter type for '<anonymous>', expected: array\n");
+    expect(notList.stderr).toBe(
+      "<stdin>: Invalid parameter type for '<anonymous>', expected: array\n",
+    );
   });
 
   test("arguments, events, types, bad JSON and usage errors", () => {
-    const blockdev = { driver: "qcow2", "node-name": "disk", file: { driver: "file", filename: "/x" } };
-    expect(runValidate([qemuSchema, "-c", "blockdev-add", "-"], JSON.stringify(blockdev)).code).toBe(0);
+    const blockdev = {
+      driver: "qcow2",
+      "node-name": "disk",
+      file: { driver: "file", filename: "/x" },
+    };
+    expect(
+      runValidate([qemuSchema, "-c", "blockdev-add", "-"], JSON.stringify(blockdev)).code,
+    ).toBe(0);
     const bad = { ...blockdev, file: { driver: "file", filename: "/x", aio: "fast" } };
     expect(runValidate([qemuSchema, "-c", "blockdev-add", "-"], JSON.stringify(bad)).stderr).toBe(
       "<stdin>: Parameter 'file.aio' does not accept value 'fast' (at /file/aio)\n",
     );
-    expect(runValidate([qemuSchema, "-e", "SHUTDOWN", "-"], '{"guest": true, "reason": "host-qmp-quit"}').code).toBe(0);
+    expect(
+      runValidate([qemuSchema, "-e", "SHUTDOWN", "-"], '{"guest": true, "reason": "host-qmp-quit"}')
+        .code,
+    ).toBe(0);
     expect(runValidate([qemuSchema, "-t", "BlockdevDriver", "-"], '"vvfat"').code).toBe(0);
     const syntax = runValidate([qemuSchema, "-t", "BlockdevDriver", "-"], '{"a":\n');
     expect([syntax.code, syntax.stderr]).toEqual([1, "<stdin>:2:1: Unexpected end of JSON\n"]);
     const unknown = runValidate([qemuSchema, "-c", "no-such-command", "-"], "{}");
-    expect([unknown.code, unknown.stderr]).toEqual([1, "<stdin>: The command no-such-command has not been found\n"]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      1,
+      "<stdin>: The command no-such-command has not been found\n",
+    ]);
     expect(runValidate([qemuSchema, "-c", "x", "-e", "y"], "{}").code).toBe(2);
     expect(runValidate([qemuSchema, "-e", "SHUTDOWN", "--returns"], "{}").code).toBe(2);
     expect(runValidate([qemuSchema, "-t", "x", path.join(tmp, "absent.json")]).code).toBe(2);
     // The legacy dialect (QEMU 4.1): a simple union's implicit wrapper is an ordinary member.
     const legacy = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
     const inet = { type: "inet", data: { host: "localhost" } };
-    const r41 = runValidate([legacy, "--compat", "-t", "SocketAddressLegacy", "-"], JSON.stringify(inet));
-    expect([r41.code, r41.stderr]).toEqual([1, "<stdin>: Parameter 'data.port' is missing (at /data/port)\n"]);
+    const r41 = runValidate(
+      [legacy, "--compat", "-t", "SocketAddressLegacy", "-"],
+      JSON.stringify(inet),
+    );
+    expect([r41.code, r41.stderr]).toEqual([
+      1,
+      "<stdin>: Parameter 'data.port' is missing (at /data/port)\n",
+    ]);
     const schemaError = runValidate([path.join(tmp, "absent.json"), "-t", "x"], "{}");
     expect(schemaError.code).toBe(1);
     expect(schemaError.stderr).toContain("absent.json");
@@ -467,7 +571,9 @@ describe.skipIf(!haveShared)("QEMU 10.2's schema in-process", () => {
       expect(qemu.validateCommandReturns("query-qmp-schema", reply)?.message).toBe(
         `Parameter '[${i}].x-unknown' is unexpected`,
       );
-      expect(qemu.validateCommandReturns("query-qmp-schema", reply, { unknownMembers: "ignore" })).toBeNull();
+      expect(
+        qemu.validateCommandReturns("query-qmp-schema", reply, { unknownMembers: "ignore" }),
+      ).toBeNull();
       delete entry["x-unknown"];
     });
     expect(mutations).toBeGreaterThan(reply.length * 2);
@@ -476,8 +582,12 @@ describe.skipIf(!haveShared)("QEMU 10.2's schema in-process", () => {
 
   test("the generated files for the whole schema are in prettier's style and ajv compiles the schema", async () => {
     const options = { defines: null, schemaFile: "qapi-schema.json" };
-    const files = [...validatorsBackend(qemuModel, options), ...jsonSchemaBackend(qemuModel, options)];
-    for (const f of files) expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);
+    const files = [
+      ...validatorsBackend(qemuModel, options),
+      ...jsonSchemaBackend(qemuModel, options),
+    ];
+    for (const f of files)
+      expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);
     const doc = JSON.parse(files.find((f) => f.path === JSON_SCHEMA_FILE)!.content);
     const ajv = new Ajv2020({ strict: true });
     ajv.addSchema(doc);
@@ -490,7 +600,8 @@ describe.skipIf(!haveShared)("QEMU 10.2's schema in-process", () => {
     }
     // Every command, event and type of the schema has its definition.
     for (const e of qemuModel.entities) {
-      if (e.meta === "command") expect(doc.$defs[`${e.name}:arguments`] && doc.$defs[`${e.name}:returns`]).toBeTruthy();
+      if (e.meta === "command")
+        expect(doc.$defs[`${e.name}:arguments`] && doc.$defs[`${e.name}:returns`]).toBeTruthy();
       if (e.meta === "event") expect(doc.$defs[`${e.name}:data`]).toBeTruthy();
     }
   });

@@ -31,14 +31,22 @@ type Path = (string | number)[];
 let template: HandlebarsTemplateDelegate | undefined;
 
 /** A Backend: the module as one generated file, `introspection.ts`. */
-export function introspectionModule(model: SchemaModel, options: IntrospectionModuleOptions): GeneratedFile[] {
+export function introspectionModule(
+  model: SchemaModel,
+  options: IntrospectionModuleOptions,
+): GeneratedFile[] {
   const tree = buildIntrospectionTree(model, { unmask: options.unmask ?? false });
   const conditional: [Condition, ...Path][] = [];
-  const payload = options.defines ? resolveConditions(tree, options.defines) : splitConditions(tree, [], conditional);
+  const payload = options.defines
+    ? resolveConditions(tree, options.defines)
+    : splitConditions(tree, [], conditional);
   const configurationNote = options.defines
     ? [
         "Generated for one configuration: no condition is left to evaluate at run time.",
-        ...wrapWords(`Defined: ${[...options.defines].sort().join(" ") || "nothing"}`, PRINT_WIDTH - 3),
+        ...wrapWords(
+          `Defined: ${[...options.defines].sort().join(" ") || "nothing"}`,
+          PRINT_WIDTH - 3,
+        ),
       ]
     : [
         "Items that exist only in some builds are listed in CONDITIONAL and removed at run",

@@ -43,7 +43,13 @@ export interface TreeObject {
 }
 
 /** Plain JSON, as the payload is once conditions are resolved. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 /** One SchemaInfo object of the payload. */
 export type SchemaInfo = { [key: string]: JsonValue };
 
@@ -55,19 +61,26 @@ export interface IntrospectionOptions {
 }
 
 /** The payload for one configuration (deep-equal to what that QEMU build returns). */
-export function buildIntrospection(model: SchemaModel, options: IntrospectionOptions): SchemaInfo[] {
+export function buildIntrospection(
+  model: SchemaModel,
+  options: IntrospectionOptions,
+): SchemaInfo[] {
   const tree = buildIntrospectionTree(model, { unmask: options.unmask });
   return resolveConditions(tree, options.defines) as SchemaInfo[];
 }
 
 /** Drops the conditional items that do not hold; null keeps them all. */
-export function resolveConditions(value: TreeValue, defines: ReadonlySet<string> | null): JsonValue {
+export function resolveConditions(
+  value: TreeValue,
+  defines: ReadonlySet<string> | null,
+): JsonValue {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
     for (const item of value) {
       if (item instanceof Conditional) {
-        if (defines === null || evalIfCond(item.ifcond, defines)) out.push(resolveConditions(item.value, defines));
+        if (defines === null || evalIfCond(item.ifcond, defines))
+          out.push(resolveConditions(item.value, defines));
       } else out.push(resolveConditions(item, defines));
     }
     return out;
@@ -127,7 +140,8 @@ class IntrospectionBuilder {
   private useType(t: Type): string {
     // Integer types differ only in C: introspection shows them all as 'int'.
     if (jsonTypeOf(t) === "int") t = this.lookupBuiltin("int");
-    else if (t.meta === "array" && jsonTypeOf(t.elementType) === "int") t = this.lookupBuiltin("intList");
+    else if (t.meta === "array" && jsonTypeOf(t.elementType) === "int")
+      t = this.lookupBuiltin("intList");
     if (!this.used.has(t)) {
       this.used.add(t);
       this.usedTypes.push(t);
@@ -141,7 +155,13 @@ class IntrospectionBuilder {
     return this.lookupBuiltin("q_empty");
   }
 
-  private entry(name: string, metaType: string, obj: TreeObject, ifcond: IfCond | null, features: Feature[]): void {
+  private entry(
+    name: string,
+    metaType: string,
+    obj: TreeObject,
+    ifcond: IfCond | null,
+    features: Feature[],
+  ): void {
     obj["name"] = name;
     obj["meta-type"] = metaType;
     if (features.length) obj["features"] = this.features(features);
@@ -162,7 +182,13 @@ class IntrospectionBuilder {
   }
 
   private event(e: Event): void {
-    this.entry(e.name, "event", { "arg-type": this.useType(e.argType ?? this.emptyObject()) }, e.ifcond, e.features);
+    this.entry(
+      e.name,
+      "event",
+      { "arg-type": this.useType(e.argType ?? this.emptyObject()) },
+      e.ifcond,
+      e.features,
+    );
   }
 
   private type(t: Type): void {
@@ -198,11 +224,19 @@ class IntrospectionBuilder {
   private arrayType(t: ArrayType): void {
     const element = this.useType(t.elementType);
     // An array exists exactly when its element type does.
-    this.entry(`[${element}]`, "array", { "element-type": element }, t.ifcond ?? t.elementType.ifcond, []);
+    this.entry(
+      `[${element}]`,
+      "array",
+      { "element-type": element },
+      t.ifcond ?? t.elementType.ifcond,
+      [],
+    );
   }
 
   private objectType(t: ObjectType): void {
-    const obj: TreeObject = { members: t.members.map((m) => conditional(m.ifcond, this.objectMember(m))) };
+    const obj: TreeObject = {
+      members: t.members.map((m) => conditional(m.ifcond, this.objectMember(m))),
+    };
     if (t.branches) {
       obj["tag"] = t.branches.tagMember.name;
       obj["variants"] = t.branches.variants.map((v) =>
@@ -220,7 +254,9 @@ class IntrospectionBuilder {
   }
 
   private alternateType(t: AlternateType): void {
-    const members = t.branches.variants.map((v) => conditional(v.ifcond, { type: this.useType(v.type) }));
+    const members = t.branches.variants.map((v) =>
+      conditional(v.ifcond, { type: this.useType(v.type) }),
+    );
     this.entry(this.typeName(t.name), "alternate", { members }, t.ifcond, t.features);
   }
 }

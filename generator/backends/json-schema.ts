@@ -28,7 +28,9 @@ function integerSchema(name: string): Schema {
 
 /** Small integers as numbers, large ones as bigints (printed exactly, not rounded). */
 function jsonInteger(n: bigint): number | bigint {
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n;
 }
 
 const BUILTIN_SCHEMAS: Record<string, () => Schema> = {
@@ -39,7 +41,10 @@ const BUILTIN_SCHEMAS: Record<string, () => Schema> = {
   any: () => ({}),
 };
 
-export const jsonSchemaBackend: Backend = (model: SchemaModel, options: BackendOptions): GeneratedFile[] => {
+export const jsonSchemaBackend: Backend = (
+  model: SchemaModel,
+  options: BackendOptions,
+): GeneratedFile[] => {
   const builder = new JsonSchemaBuilder(options.defines);
   const defs: Schema = {};
   for (const e of model.entities) {
@@ -48,7 +53,12 @@ export const jsonSchemaBackend: Backend = (model: SchemaModel, options: BackendO
       case "enum":
       case "object":
       case "alternate":
-        defs[e.name] = builder.annotate(builder.definition(e), e.ifcond, e.features, e.doc?.body?.text);
+        defs[e.name] = builder.annotate(
+          builder.definition(e),
+          e.ifcond,
+          e.features,
+          e.doc?.body?.text,
+        );
         break;
       case "command":
         defs[`${e.name}:arguments`] = builder.annotate(
@@ -91,10 +101,14 @@ class JsonSchemaBuilder {
   /** Conditions (when left open), deprecation and the documentation's first paragraph. */
   annotate(s: Schema, ifcond: IfCond | null, features: Feature[], text?: string): Schema {
     const out: Schema = {};
-    const summary = text?.trim().split(/\n\s*\n/)[0]?.replace(/\s*\n\s*/g, " ");
+    const summary = text
+      ?.trim()
+      .split(/\n\s*\n/)[0]
+      ?.replace(/\s*\n\s*/g, " ");
     if (summary) out.description = summary;
     if (ifcond && this.defines === null) out.$comment = `if ${formatIfCond(ifcond)}`;
-    if (features.some((f) => f.name === "deprecated" && f.isSpecial && this.exists(f.ifcond))) out.deprecated = true;
+    if (features.some((f) => f.name === "deprecated" && f.isSpecial && this.exists(f.ifcond)))
+      out.deprecated = true;
     return Object.keys(out).length ? { ...out, ...s } : s;
   }
 
@@ -122,11 +136,15 @@ class JsonSchemaBuilder {
         return { enum: t.members.filter((m) => this.exists(m.ifcond)).map((m) => m.name) };
       case "alternate":
         return {
-          anyOf: t.branches.variants.filter((b) => this.exists(b.ifcond)).map((b) => this.ref(b.type)),
+          anyOf: t.branches.variants
+            .filter((b) => this.exists(b.ifcond))
+            .map((b) => this.ref(b.type)),
         };
       case "object": {
         const body = this.objectBody(t);
-        const closed: Schema = body.allOf ? { unevaluatedProperties: false } : { additionalProperties: false };
+        const closed: Schema = body.allOf
+          ? { unevaluatedProperties: false }
+          : { additionalProperties: false };
         return { type: "object", ...body, ...closed };
       }
       default:

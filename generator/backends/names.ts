@@ -139,7 +139,10 @@ export function isDeclared(t: Type): boolean {
  * A type as a TypeScript type expression. `ref` spells a declared type (e.g. qualified with a
  * module namespace); by default its bare identifier.
  */
-export function typeExpr(t: Type, ref: (declared: Type) => string = (d) => typeIdent(d.name)): string {
+export function typeExpr(
+  t: Type,
+  ref: (declared: Type) => string = (d) => typeIdent(d.name),
+): string {
   if (t.meta === "array") {
     const el = typeExpr(t.elementType, ref);
     // `A | B` elements never occur (elements are named types), but keep the expression sound.

@@ -7,7 +7,14 @@
 // goes on one line, `{ a: 1 }`, when it fits, else expanded; JS keys are quoted only when they
 // are not identifiers.
 
-export type Literal = string | number | bigint | boolean | null | Literal[] | { [key: string]: Literal };
+export type Literal =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Literal[]
+  | { [key: string]: Literal };
 
 const WIDTH = 80;
 
@@ -39,7 +46,10 @@ export function printJson(value: Literal): string {
 
 /** An expanded array whose items each fit on their line (scalars, `{}`, one-line arrays). */
 const ONE_LINE_ITEM = String.raw`(?:"(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*|true|false|null|\{\}|\[[^\n]*\])`;
-const EXPANDED_ARRAY = new RegExp(String.raw`\[\n( +)${ONE_LINE_ITEM}(?:,\n\1${ONE_LINE_ITEM})*\n *\]`, "g");
+const EXPANDED_ARRAY = new RegExp(
+  String.raw`\[\n( +)${ONE_LINE_ITEM}(?:,\n\1${ONE_LINE_ITEM})*\n *\]`,
+  "g",
+);
 
 function isObject(v: Literal): v is { [key: string]: Literal } {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -76,7 +86,9 @@ function flatJs(value: Literal): string {
   if (Array.isArray(value)) return `[${value.map(flatJs).join(", ")}]`;
   if (isObject(value)) {
     const keys = Object.keys(value);
-    return keys.length === 0 ? "{}" : `{ ${keys.map((k) => `${jsKey(k)}: ${flatJs(value[k]!)}`).join(", ")} }`;
+    return keys.length === 0
+      ? "{}"
+      : `{ ${keys.map((k) => `${jsKey(k)}: ${flatJs(value[k]!)}`).join(", ")} }`;
   }
   return typeof value === "bigint" ? `${value}n` : JSON.stringify(value);
 }

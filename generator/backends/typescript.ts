@@ -126,7 +126,10 @@ function docText(text: string, argument = false): string {
   // Most descriptions are one line: skip the general path.
   if (!text.includes("\n")) {
     const line = text.trim();
-    return line.includes("@") || line.includes("``") || line.includes("*/") || line.startsWith(".. ")
+    return line.includes("@") ||
+      line.includes("``") ||
+      line.includes("*/") ||
+      line.startsWith(".. ")
       ? docText(line + "\n", argument)
       : line;
   }
@@ -181,7 +184,11 @@ function rstToMarkdown(lines: string[]): { code: boolean; line: string }[] {
       const indent = ex[1]!.length;
       let title = "";
       let j = i + 1;
-      for (let opt: RegExpExecArray | null; j < lines.length && (opt = /^\s+:(\w+):\s*(.*)$/.exec(lines[j]!)); j++)
+      for (
+        let opt: RegExpExecArray | null;
+        j < lines.length && (opt = /^\s+:(\w+):\s*(.*)$/.exec(lines[j]!));
+        j++
+      )
         if (opt[1] === "title") title = opt[2]!;
       const { body, next } = block(j, indent);
       while (body.length && body[0] === "") body.shift();
@@ -268,7 +275,8 @@ function renderDoc(content: DocContent, indent: string): string {
 // ---------------------------------------------------------------------------------------------
 // The back end
 
-export const typescriptBackend: Backend = (model, options) => new TypesGenerator(model, options).run();
+export const typescriptBackend: Backend = (model, options) =>
+  new TypesGenerator(model, options).run();
 
 class TypesGenerator {
   private readonly files: Map<string, string>;
@@ -321,7 +329,10 @@ class TypesGenerator {
           // QAPI names are unique, but union variants add names of their own.
           const other = declared.get(d.name);
           if (other)
-            throw new QAPIError(e.info, `TypeScript name '${d.name}' of ${e.name} collides with ${other.name}'s`);
+            throw new QAPIError(
+              e.info,
+              `TypeScript name '${d.name}' of ${e.name} collides with ${other.name}'s`,
+            );
           declared.set(d.name, e);
           decls.push(d);
         }
@@ -350,13 +361,17 @@ class TypesGenerator {
       }
       return ident;
     };
-    return Object.assign((d: Type) => byIdent(typeIdent(d.name), fileOf(this.files, d)), { ident: byIdent });
+    return Object.assign((d: Type) => byIdent(typeIdent(d.name), fileOf(this.files, d)), {
+      ident: byIdent,
+    });
   }
 
   private importLines(file: string, imports: Map<string, Set<string>>): string[] {
     return [...imports.keys()]
       .sort()
-      .map((target) => layoutImport([...imports.get(target)!].sort(), importSpecifier(file, target)));
+      .map((target) =>
+        layoutImport([...imports.get(target)!].sort(), importSpecifier(file, target)),
+      );
   }
 
   private declare(e: Definition, ref: Ref): Decl[] {
@@ -365,7 +380,8 @@ class TypesGenerator {
         const range = INTEGER_TYPES[e.name];
         if (!range) return [];
         const notes = [`QAPI built-in \`${e.name}\`: an integer in [${range.min}, ${range.max}].`];
-        if (range.max > 2n ** 53n) notes.push("JavaScript numbers hold integers exactly only up to 2^53 in magnitude.");
+        if (range.max > 2n ** 53n)
+          notes.push("JavaScript numbers hold integers exactly only up to 2^53 in magnitude.");
         return [
           {
             kind: "alias",
@@ -425,7 +441,8 @@ class TypesGenerator {
       if (!this.kept(f)) continue;
       const desc = doc?.features.get(f.name);
       const cond = this.defines === null && f.ifcond ? ` (only if \`${condText(f.ifcond)}\`)` : "";
-      if (f.name === "unstable") out.push(`**Unstable**${cond}${desc ? `: ${docText(desc.text, true)}` : "."}`);
+      if (f.name === "unstable")
+        out.push(`**Unstable**${cond}${desc ? `: ${docText(desc.text, true)}` : "."}`);
       else if (f.name !== "deprecated")
         out.push(`Feature \`${f.name}\`${cond}${desc ? `: ${docText(desc.text, true)}` : "."}`);
     }
@@ -437,7 +454,8 @@ class TypesGenerator {
     for (const f of features) {
       if (!this.kept(f)) continue;
       const desc = doc?.features.get(f.name);
-      if (f.name === "deprecated") out.push(desc ? `@deprecated ${docText(desc.text, true)}` : "@deprecated");
+      if (f.name === "deprecated")
+        out.push(desc ? `@deprecated ${docText(desc.text, true)}` : "@deprecated");
       else if (f.name === "unstable") out.push("@experimental");
     }
     return out;
@@ -459,7 +477,9 @@ class TypesGenerator {
     const unstable = m.features.some((f) => f.name === "unstable" && this.kept(f));
     if (unstable) paras.push("**Unstable**.");
     if (this.defines === null && m.ifcond) paras.push(`Only if \`${condText(m.ifcond)}\`.`);
-    const tags = m.features.some((f) => f.name === "deprecated" && this.kept(f)) ? ["@deprecated"] : [];
+    const tags = m.features.some((f) => f.name === "deprecated" && this.kept(f))
+      ? ["@deprecated"]
+      : [];
     if (unstable) tags.push("@experimental");
     return renderDoc({ paras, tags }, indent);
   }
@@ -476,7 +496,8 @@ class TypesGenerator {
       const desc = doc?.args.get(it.name);
       const notes: string[] = [];
       if (this.defines === null && it.ifcond) notes.push(`only if \`${condText(it.ifcond)}\``);
-      for (const f of it.features ?? []) if (this.kept(f)) notes.push(f.name === "unstable" ? "**unstable**" : f.name);
+      for (const f of it.features ?? [])
+        if (this.kept(f)) notes.push(f.name === "unstable" ? "**unstable**" : f.name);
       if (desc || notes.length) described = true;
       const text = desc ? docText(desc.text, true).replace(/\n(?=.)/g, "\n  ") : "";
       const suffix = notes.length ? ` (${notes.join("; ")})` : "";
@@ -495,7 +516,10 @@ class TypesGenerator {
       kind: "enum",
       name: ident,
       doc: renderDoc(doc, ""),
-      valuesDoc: renderDoc({ paras: [`Every value of {@link ${ident}}, in schema order.`], tags: [] }, ""),
+      valuesDoc: renderDoc(
+        { paras: [`Every value of {@link ${ident}}, in schema order.`], tags: [] },
+        "",
+      ),
       alias: layoutAlias(
         ident,
         members.map((m) => stringLiteral(m.name)),
@@ -513,7 +537,12 @@ class TypesGenerator {
     return members
       .filter((m) => this.kept(m))
       .map((m) =>
-        memberLine(this.memberDoc(m, doc?.args.get(m.name), "  "), m.name, m.optional, typeExpr(m.type, ref)),
+        memberLine(
+          this.memberDoc(m, doc?.args.get(m.name), "  "),
+          m.name,
+          m.optional,
+          typeExpr(m.type, ref),
+        ),
       );
   }
 
@@ -569,13 +598,21 @@ class TypesGenerator {
         });
         for (const l of leaves) {
           const leafIdent = `${vIdent}_${l.suffix}`;
-          const head = layoutInterfaceHead(leafIdent, [...bases, ref.ident(l.ident, l.file)], false);
+          const head = layoutInterfaceHead(
+            leafIdent,
+            [...bases, ref.ident(l.ident, l.file)],
+            false,
+          );
           decls.push({ kind: "interface", name: leafIdent, doc: "", head, members });
         }
         continue;
       }
       const branchIsEmpty = v.type.meta === "object" && v.type.members.length === 0;
-      const head = layoutInterfaceHead(vIdent, branchIsEmpty ? bases : [...bases, ref(v.type)], false);
+      const head = layoutInterfaceHead(
+        vIdent,
+        branchIsEmpty ? bases : [...bases, ref(v.type)],
+        false,
+      );
       decls.push({ kind: "interface", name: vIdent, doc, head, members });
     }
     decls.unshift({
@@ -612,7 +649,12 @@ class TypesGenerator {
       const p = typeExpr(v.type, ref);
       if (!parts.includes(p)) parts.push(p);
     }
-    return { kind: "alias", name: ident, doc: renderDoc(doc, ""), alias: layoutAlias(ident, parts) };
+    return {
+      kind: "alias",
+      name: ident,
+      doc: renderDoc(doc, ""),
+      alias: layoutAlias(ident, parts),
+    };
   }
 
   // -- index.ts ---------------------------------------------------------------------------------
@@ -639,7 +681,8 @@ class TypesGenerator {
 
   private argsExpr(argType: ObjectType | null, ref: Ref): string {
     if (!argType || !this.kept(argType)) return EMPTY_OBJECT;
-    if (argType.isImplicit && argType.members.length === 0 && !argType.branches) return EMPTY_OBJECT;
+    if (argType.isImplicit && argType.members.length === 0 && !argType.branches)
+      return EMPTY_OBJECT;
     return typeExpr(argType, ref);
   }
 

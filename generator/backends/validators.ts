@@ -84,7 +84,10 @@ function alternateJsonType(t: Type): string {
 let jsTemplate: HandlebarsTemplateDelegate | undefined;
 let dtsTemplate: HandlebarsTemplateDelegate | undefined;
 
-export const validatorsBackend: Backend = (model: SchemaModel, options: BackendOptions): GeneratedFile[] => {
+export const validatorsBackend: Backend = (
+  model: SchemaModel,
+  options: BackendOptions,
+): GeneratedFile[] => {
   jsTemplate ??= Handlebars.compile(jsTemplateSource, { noEscape: true, strict: true });
   dtsTemplate ??= Handlebars.compile(dtsTemplateSource, { noEscape: true, strict: true });
   const header = generatedHeader(options.schemaFile);
@@ -284,8 +287,10 @@ class ValidatorEmitter {
       const feats = specialFeatures(m.features, this.defines);
       const lines: string[] = [];
       if (cond !== null) lines.push(`      if (off(o, ${cond})) return badValue(v);\n`);
-      if (feats.has("deprecated")) lines.push(`      if (o.dep) return policy("Deprecated", "value", [], v);\n`);
-      if (feats.has("unstable")) lines.push(`      if (o.uns) return policy("Unstable", "value", [], v);\n`);
+      if (feats.has("deprecated"))
+        lines.push(`      if (o.dep) return policy("Deprecated", "value", [], v);\n`);
+      if (feats.has("unstable"))
+        lines.push(`      if (o.uns) return policy("Unstable", "value", [], v);\n`);
       const label = `    case ${JSON.stringify(m.name)}:\n`;
       if (lines.length === 0) plain.push(label);
       else special.push(label + lines.join("") + `      return undefined;\n`);
@@ -326,7 +331,9 @@ class ValidatorEmitter {
       let s = `\nfunction ${m}(v, o) {\n`;
       if (members.length) s += `  let f;\n`;
       members.forEach((mem, i) => (s += this.memberCheck(mem, `m${i}`)));
-      const dispatched = variants.filter((b) => b.type.meta === "object" && this.hasMemberCheck(b.type));
+      const dispatched = variants.filter(
+        (b) => b.type.meta === "object" && this.hasMemberCheck(b.type),
+      );
       if (dispatched.length) {
         s += `  switch (${this.read(t.branches!.tagMember.name)}) {\n`;
         for (const b of dispatched) {
@@ -385,11 +392,19 @@ class ValidatorEmitter {
       if (cond !== null) s += ifLine(ind, `off(o, ${cond})`, `return unexpected(${name});`);
       if (feats.has("deprecated")) s += ifLine(ind, `(f = depMember(o, ${name}))`, "return f;");
       if (feats.has("unstable")) s += ifLine(ind, `(f = unsMember(o, ${name}))`, "return f;");
-      return s + ifLine(ind, `(f = ${this.check(mem.type)}(${local}, o)) !== undefined`, `return at(f, ${name});`);
+      return (
+        s +
+        ifLine(
+          ind,
+          `(f = ${this.check(mem.type)}(${local}, o)) !== undefined`,
+          `return at(f, ${name});`,
+        )
+      );
     };
     const s = `  const ${local} = ${this.read(mem.name)};\n`;
     if (mem.optional) return s + `  if (${local} !== undefined) {\n` + present("    ") + `  }\n`;
-    if (cond === null) return s + ifLine("  ", `${local} === undefined`, `return missing(${name});`) + present("  ");
+    if (cond === null)
+      return s + ifLine("  ", `${local} === undefined`, `return missing(${name});`) + present("  ");
     // Mandatory where the condition holds; absent (so unexpected) elsewhere.
     return (
       s +

@@ -12,7 +12,11 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
   command: "dump <schema>",
   describe: "Print the checked schema model (QEMU's test dump format)",
   builder: (y) =>
-    compatOption(y).positional("schema", { type: "string", demandOption: true, describe: "the main schema file" }) as never,
+    compatOption(y).positional("schema", {
+      type: "string",
+      demandOption: true,
+      describe: "the main schema file",
+    }) as never,
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { dumpModel } = await import("../dump.ts");

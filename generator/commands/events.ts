@@ -14,14 +14,19 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
   describe: "Stream a running QEMU's QMP events as JSON lines",
   builder: (y) =>
     targetOptions(y)
-      .positional("name", { type: "string", array: true, describe: "only these events (e.g. STOP RESUME)" })
+      .positional("name", {
+        type: "string",
+        array: true,
+        describe: "only these events (e.g. STOP RESUME)",
+      })
       .option("count", { type: "number", describe: "exit after this many events" })
       .example("$0 events --socket /tmp/qmp.sock", "")
       .example("$0 events --socket /tmp/qmp.sock --count 1 SHUTDOWN", "") as Argv<EventsArgs>,
   handler: async (argv) => {
     const target = await targetFrom(argv);
     if (typeof target === "string") usageExit("events", target);
-    if (argv.count !== undefined && !(Number.isInteger(argv.count) && argv.count > 0)) usageExit("events", "--count wants a positive integer");
+    if (argv.count !== undefined && !(Number.isInteger(argv.count) && argv.count > 0))
+      usageExit("events", "--count wants a positive integer");
 
     const { QmpClient } = await import("../../runtime/qmp/index.ts");
     // Unbounded command timeout is irrelevant here; the stream's own end is the disconnect.

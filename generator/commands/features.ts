@@ -3,7 +3,13 @@
 // build (`--defines /dev/null` asks for a build with nothing defined).
 import type { Argv, CommandModule } from "yargs";
 import { writeOutput } from "./introspect.ts";
-import { compatOption, configurationOptions, loadModelOrExit, readConfiguration, type ConfigurationArgs } from "./options.ts";
+import {
+  compatOption,
+  configurationOptions,
+  loadModelOrExit,
+  readConfiguration,
+  type ConfigurationArgs,
+} from "./options.ts";
 
 interface FeaturesArgs extends ConfigurationArgs {
   schema: string;
@@ -16,14 +22,29 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
   describe: "List the features and marker members of a schema",
   builder: (y) =>
     compatOption(configurationOptions(y))
-      .positional("schema", { type: "string", demandOption: true, describe: "The main schema file" })
-      .option("json", { type: "boolean", default: false, describe: "One JSON array instead of text" }) as Argv<FeaturesArgs>,
+      .positional("schema", {
+        type: "string",
+        demandOption: true,
+        describe: "The main schema file",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "One JSON array instead of text",
+      }) as Argv<FeaturesArgs>,
   handler: async (args) => {
     const defines = await readConfiguration(args);
     const model = await loadModelOrExit(args.schema, { compat: args.compat });
-    const { findProbeItems, formatProbeItems, isPresent, probeItemJson } = await import("../features.ts");
+    const { findProbeItems, formatProbeItems, isPresent, probeItemJson } = await import(
+      "../features.ts"
+    );
     let items = findProbeItems(model);
     if (defines) items = items.filter((i) => isPresent(i, defines));
-    await writeOutput(args.json ? JSON.stringify(items.map(probeItemJson), null, 2) + "\n" : formatProbeItems(items), undefined);
+    await writeOutput(
+      args.json
+        ? JSON.stringify(items.map(probeItemJson), null, 2) + "\n"
+        : formatProbeItems(items),
+      undefined,
+    );
   },
 };

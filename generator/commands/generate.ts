@@ -2,21 +2,33 @@
 // Front end, then every back end (types, introspection payload, ...), then the writer. The
 // defaults are the project's own: qapi/qapi-schema.json into generated/.
 import type { CommandModule } from "yargs";
-import { compatOption, configurationOptions, readConfiguration, type ConfigurationArgs } from "./options.ts";
+import {
+  compatOption,
+  configurationOptions,
+  readConfiguration,
+  type ConfigurationArgs,
+} from "./options.ts";
 import type { BackendOptions, GeneratedFile } from "../backend.ts";
 import type { SchemaModel } from "../model.ts";
 
 /** Every back end's files for one model, in a fixed order (loaded lazily: start-up matters). */
-export async function generateFiles(model: SchemaModel, options: BackendOptions): Promise<GeneratedFile[]> {
-  const [{ typescriptBackend }, { validatorsBackend }, { jsonSchemaBackend }, { introspectionModule }] =
-    await Promise.all([
-      import("../backends/typescript.ts"),
-      import("../backends/validators.ts"),
-      import("../backends/json-schema.ts"),
-      import("../backends/introspect-module.ts"),
-    ]);
-  return [typescriptBackend, validatorsBackend, jsonSchemaBackend, introspectionModule].flatMap((backend) =>
-    backend(model, options),
+export async function generateFiles(
+  model: SchemaModel,
+  options: BackendOptions,
+): Promise<GeneratedFile[]> {
+  const [
+    { typescriptBackend },
+    { validatorsBackend },
+    { jsonSchemaBackend },
+    { introspectionModule },
+  ] = await Promise.all([
+    import("../backends/typescript.ts"),
+    import("../backends/validators.ts"),
+    import("../backends/json-schema.ts"),
+    import("../backends/introspect-module.ts"),
+  ]);
+  return [typescriptBackend, validatorsBackend, jsonSchemaBackend, introspectionModule].flatMap(
+    (backend) => backend(model, options),
   );
 }
 
@@ -37,8 +49,18 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         default: "qapi/qapi-schema.json",
         describe: "the main schema file",
       })
-      .option("output", { alias: "o", type: "string", default: "generated", describe: "output directory" })
-      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "no summary line" }) as never,
+      .option("output", {
+        alias: "o",
+        type: "string",
+        default: "generated",
+        describe: "output directory",
+      })
+      .option("quiet", {
+        alias: "q",
+        type: "boolean",
+        default: false,
+        describe: "no summary line",
+      }) as never,
   handler: async (argv) => {
     // With -D or --defines, conditions are evaluated now; without, kept in the output.
     const defines = await readConfiguration(argv);

@@ -12,4 +12,14 @@ import { qmpCommand } from "./qmp.ts";
 import { eventsCommand } from "./events.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [dumpCommand, lintCommand, probeCommand, introspectCommand, featuresCommand, generateCommand, validateCommand, qmpCommand, eventsCommand];
+export const commands: CommandModule<any, any>[] = [
+  dumpCommand,
+  lintCommand,
+  probeCommand,
+  introspectCommand,
+  featuresCommand,
+  generateCommand,
+  validateCommand,
+  qmpCommand,
+  eventsCommand,
+];

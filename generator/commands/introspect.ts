@@ -37,10 +37,26 @@ export const introspectCommand: CommandModule<object, IntrospectArgs> = {
   describe: "Print the query-qmp-schema payload for a build configuration",
   builder: (y) =>
     compatOption(configurationOptions(y))
-      .positional("schema", { type: "string", demandOption: true, describe: "The main schema file" })
-      .option("unmask", { type: "boolean", default: false, describe: "Real type names instead of numbers" })
-      .option("output", { alias: "o", type: "string", requiresArg: true, describe: "Write to FILE, not stdout" })
-      .example("$0 introspect qapi-schema.json --defines linux.defines", "") as Argv<IntrospectArgs>,
+      .positional("schema", {
+        type: "string",
+        demandOption: true,
+        describe: "The main schema file",
+      })
+      .option("unmask", {
+        type: "boolean",
+        default: false,
+        describe: "Real type names instead of numbers",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        requiresArg: true,
+        describe: "Write to FILE, not stdout",
+      })
+      .example(
+        "$0 introspect qapi-schema.json --defines linux.defines",
+        "",
+      ) as Argv<IntrospectArgs>,
   handler: async (args) => {
     const defines = (await readConfiguration(args)) ?? new Set<string>();
     const model = await loadModelOrExit(args.schema, { compat: args.compat });

@@ -16,8 +16,17 @@ export const lintCommand: CommandModule<object, LintArgs> = {
   describe: "Check QAPI schemas as QEMU's generator does",
   builder: (y) =>
     compatOption(y)
-      .positional("schema", { type: "string", array: true, demandOption: true, describe: "main schema files" })
-      .option("strict", { type: "boolean", default: false, describe: "fail (exit 1) on warnings too" })
+      .positional("schema", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "main schema files",
+      })
+      .option("strict", {
+        type: "boolean",
+        default: false,
+        describe: "fail (exit 1) on warnings too",
+      })
       .option("format", {
         choices: ["qemu", "gcc", "json"] as const,
         default: "qemu" as const,
@@ -31,7 +40,8 @@ export const lintCommand: CommandModule<object, LintArgs> = {
       const r = loadSchema(s, { compat: argv.compat });
       return r.model ? [...r.diagnostics, ...markerWarnings(r.model)] : r.diagnostics;
     });
-    if (argv.format === "json") process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");
+    if (argv.format === "json")
+      process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");
     else {
       const fmt = argv.format === "gcc" ? formatGcc : formatQemu;
       const text = all.map((d) => fmt(d) + "\n").join("");

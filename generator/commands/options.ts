@@ -13,7 +13,10 @@ export interface CompatArgs {
 }
 
 /** --compat: the legacy dialect of QEMU releases before 6.2. */
-export function compatOption<T>(y: Argv<T>, describe = "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once"): Argv<T & CompatArgs> {
+export function compatOption<T>(
+  y: Argv<T>,
+  describe = "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once",
+): Argv<T & CompatArgs> {
   return y.option("compat", { type: "boolean", default: false, describe }) as Argv<T & CompatArgs>;
 }
 
@@ -61,7 +64,8 @@ export async function readConfiguration(args: ConfigurationArgs): Promise<Set<st
     text.split("\n").forEach((raw, i) => {
       const line = raw.replace(/#.*/, "").trim();
       if (!line) return;
-      if (!SYMBOL.test(line)) fail(1, `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`, true);
+      if (!SYMBOL.test(line))
+        fail(1, `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`, true);
       defined.add(line);
     });
   }
@@ -78,8 +82,14 @@ export function fail(code: number, message: string, located = false): never {
  * Loads and checks a schema; on errors prints the diagnostics as QEMU does and exits 1. Warnings
  * (legacy uses under --compat) go to stderr too.
  */
-export async function loadModelOrExit(schema: string, options: FrontEndOptions): Promise<SchemaModel> {
-  const [{ loadSchema }, { formatQemu }] = await Promise.all([import("../frontend.ts"), import("../source.ts")]);
+export async function loadModelOrExit(
+  schema: string,
+  options: FrontEndOptions,
+): Promise<SchemaModel> {
+  const [{ loadSchema }, { formatQemu }] = await Promise.all([
+    import("../frontend.ts"),
+    import("../source.ts"),
+  ]);
   const result = loadSchema(schema, options);
   for (const d of result.diagnostics) process.stderr.write(formatQemu(d) + "\n");
   if (!result.model) process.exit(1);

@@ -42,12 +42,23 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .option("reply", { type: "string", describe: "a query-qmp-schema reply (JSON file)" })
       .option("schema", { type: "string", describe: "build the reply from this QAPI schema" })
       .option("socket", { type: "string", describe: "ask a running QEMU (its QMP Unix socket)" })
-      .option("unmask", { type: "boolean", default: false, describe: "with --schema: real type names in the reply" })
-      .option("explain", { type: "boolean", default: false, describe: "print the path walked for each query" })
+      .option("unmask", {
+        type: "boolean",
+        default: false,
+        describe: "with --schema: real type names in the reply",
+      })
+      .option("explain", {
+        type: "boolean",
+        default: false,
+        describe: "print the path walked for each query",
+      })
       .option("json", { type: "boolean", default: false, describe: "structured output" })
       .conflicts("reply", ["schema", "socket"])
       .conflicts("schema", "socket")
-      .example("$0 probe --reply reply.json 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'", "")
+      .example(
+        "$0 probe --reply reply.json 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
+        "",
+      )
       .example(
         "$0 probe --schema qapi/qapi-schema.json -D CONFIG_POSIX --explain 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
         "",
@@ -58,7 +69,9 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       process.stderr.write(`qapi-ts probe: ${usage}\nRun 'qapi-ts probe --help' for usage.\n`);
       process.exit(2);
     }
-    const { SchemaIndex, SchemaReplyError, QueryError } = await import("../../runtime/introspection.ts");
+    const { SchemaIndex, SchemaReplyError, QueryError } = await import(
+      "../../runtime/introspection.ts"
+    );
     let index: InstanceType<typeof SchemaIndex>;
     try {
       index = new SchemaIndex(await obtainReply(argv));
@@ -85,21 +98,31 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     } else {
       const out: string[] = [];
       for (const a of answers) {
-        out.push(`${a.query}\t${a.result === "found" ? 1 : a.result === "not-found" ? 0 : "error"}`);
+        out.push(
+          `${a.query}\t${a.result === "found" ? 1 : a.result === "not-found" ? 0 : "error"}`,
+        );
         if ("text" in a) out.push(a.text.replace(/^/gm, "# "));
         else if (a.error) process.stderr.write(`qapi-ts probe: ${a.query}: ${a.error}\n`);
       }
       process.stdout.write(out.join("\n") + "\n");
     }
-    const code = answers.some((a) => a.result === "error") ? 2 : answers.some((a) => a.result === "not-found") ? 1 : 0;
+    const code = answers.some((a) => a.result === "error")
+      ? 2
+      : answers.some((a) => a.result === "not-found")
+        ? 1
+        : 0;
     process.exitCode = code;
   },
 };
 
 /** Option combinations yargs cannot express (checked here: the CLI's fail handler takes messages only). */
 function usageError(argv: ProbeArgs): string | null {
-  if (!argv.reply && !argv.schema && !argv.socket) return "give --reply FILE, --schema SCHEMA or --socket PATH";
-  if (!argv.schema && (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)) {
+  if (!argv.reply && !argv.schema && !argv.socket)
+    return "give --reply FILE, --schema SCHEMA or --socket PATH";
+  if (
+    !argv.schema &&
+    (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)
+  ) {
     return "-D, --defines, --compat and --unmask apply only to --schema";
   }
   return null;

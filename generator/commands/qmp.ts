@@ -19,8 +19,14 @@ interface QmpArgs extends TargetArgs {
 /** --socket / --tcp, shared with `events`. */
 export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
   return y
-    .option("socket", { type: "string", describe: "QEMU's QMP Unix socket (-qmp unix:PATH,server=on)" })
-    .option("tcp", { type: "string", describe: "QEMU's QMP TCP address HOST:PORT (-qmp tcp:HOST:PORT,server=on)" })
+    .option("socket", {
+      type: "string",
+      describe: "QEMU's QMP Unix socket (-qmp unix:PATH,server=on)",
+    })
+    .option("tcp", {
+      type: "string",
+      describe: "QEMU's QMP TCP address HOST:PORT (-qmp tcp:HOST:PORT,server=on)",
+    })
     .conflicts("socket", "tcp") as Argv<T & TargetArgs>;
 }
 
@@ -35,7 +41,9 @@ export async function targetFrom(argv: TargetArgs): Promise<QmpTarget | string> 
 }
 
 export function usageExit(command: string, message: string): never {
-  process.stderr.write(`qapi-ts ${command}: ${message}\nRun 'qapi-ts ${command} --help' for usage.\n`);
+  process.stderr.write(
+    `qapi-ts ${command}: ${message}\nRun 'qapi-ts ${command} --help' for usage.\n`,
+  );
   process.exit(2);
 }
 
@@ -44,13 +52,28 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
   describe: "Run one QMP command on a running QEMU and print its reply as JSON",
   builder: (y) =>
     targetOptions(y)
-      .positional("command", { type: "string", demandOption: true, describe: "the command, e.g. query-status" })
+      .positional("command", {
+        type: "string",
+        demandOption: true,
+        describe: "the command, e.g. query-status",
+      })
       .positional("args", { type: "string", describe: "its arguments as a JSON object" })
-      .option("timeout", { type: "number", default: 60_000, describe: "milliseconds to wait for the reply (0: forever)" })
-      .option("oob", { type: "boolean", default: false, describe: "execute out-of-band (exec-oob)" })
+      .option("timeout", {
+        type: "number",
+        default: 60_000,
+        describe: "milliseconds to wait for the reply (0: forever)",
+      })
+      .option("oob", {
+        type: "boolean",
+        default: false,
+        describe: "execute out-of-band (exec-oob)",
+      })
       .example("$0 qmp --socket /tmp/qmp.sock query-status", "")
       .example(`$0 qmp --tcp localhost:4444 query-cpus-fast`, "")
-      .example(`$0 qmp --socket /tmp/qmp.sock human-monitor-command '{"command-line": "info mtree"}'`, "") as Argv<QmpArgs>,
+      .example(
+        `$0 qmp --socket /tmp/qmp.sock human-monitor-command '{"command-line": "info mtree"}'`,
+        "",
+      ) as Argv<QmpArgs>,
   handler: async (argv) => {
     const target = await targetFrom(argv);
     if (typeof target === "string") usageExit("qmp", target);
@@ -61,7 +84,8 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
       } catch (err) {
         usageExit("qmp", `ARGS is not JSON: ${(err as Error).message}`);
       }
-      if (typeof args !== "object" || args === null || Array.isArray(args)) usageExit("qmp", "ARGS must be a JSON object");
+      if (typeof args !== "object" || args === null || Array.isArray(args))
+        usageExit("qmp", "ARGS must be a JSON object");
     }
 
     const { QmpClient, QmpError } = await import("../../runtime/qmp/index.ts");
@@ -69,7 +93,9 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
     let code = 0;
     try {
       await client.connect();
-      const result = argv.oob ? await client.executeOob(argv.command, args) : await client.execute(argv.command, args);
+      const result = argv.oob
+        ? await client.executeOob(argv.command, args)
+        : await client.execute(argv.command, args);
       process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     } catch (err) {
       if (!(err instanceof Error)) throw err;

@@ -3,7 +3,12 @@
 // in a temporary directory and imported). Exit 0 valid; 1 invalid (QEMU's message and the path
 // on stderr), unknown name, bad JSON or schema errors; 2 usage or I/O errors.
 import type { CommandModule } from "yargs";
-import { compatOption, configurationOptions, readConfiguration, type ConfigurationArgs } from "./options.ts";
+import {
+  compatOption,
+  configurationOptions,
+  readConfiguration,
+  type ConfigurationArgs,
+} from "./options.ts";
 import type { SchemaModel } from "../model.ts";
 import type { Validators } from "../../runtime/validate/index.ts";
 
@@ -21,7 +26,9 @@ export async function loadValidators(
   const { join } = await import("node:path");
   const { createRequire } = await import("node:module");
   const { validatorsBackend, VALIDATORS_JS } = await import("../backends/validators.ts");
-  const file = validatorsBackend(model, { defines, schemaFile }).find((f) => f.path === VALIDATORS_JS)!;
+  const file = validatorsBackend(model, { defines, schemaFile }).find(
+    (f) => f.path === VALIDATORS_JS,
+  )!;
   const dir = mkdtempSync(join(tmpdir(), "qapi-ts-validate-"));
   try {
     const path = join(dir, "validators.mjs");
@@ -52,14 +59,38 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   describe: "Check a JSON value (command arguments or result, event data, a type) against a schema",
   builder: (y) =>
     compatOption(configurationOptions(y))
-      .positional("schema", { type: "string", demandOption: true, describe: "the main schema file" })
-      .positional("file", { type: "string", default: "-", describe: "the JSON value to check (- for stdin)" })
-      .option("command", { alias: "c", type: "string", describe: "the value is this command's arguments" })
-      .option("returns", { type: "boolean", default: false, describe: "with --command: its result instead" })
+      .positional("schema", {
+        type: "string",
+        demandOption: true,
+        describe: "the main schema file",
+      })
+      .positional("file", {
+        type: "string",
+        default: "-",
+        describe: "the JSON value to check (- for stdin)",
+      })
+      .option("command", {
+        alias: "c",
+        type: "string",
+        describe: "the value is this command's arguments",
+      })
+      .option("returns", {
+        type: "boolean",
+        default: false,
+        describe: "with --command: its result instead",
+      })
       .option("event", { alias: "e", type: "string", describe: "the value is this event's data" })
       .option("type", { alias: "t", type: "string", describe: "the value is of this type" })
-      .option("reject-deprecated", { type: "boolean", default: false, describe: "compat policy: reject deprecated input" })
-      .option("reject-unstable", { type: "boolean", default: false, describe: "compat policy: reject unstable input" })
+      .option("reject-deprecated", {
+        type: "boolean",
+        default: false,
+        describe: "compat policy: reject deprecated input",
+      })
+      .option("reject-unstable", {
+        type: "boolean",
+        default: false,
+        describe: "compat policy: reject unstable input",
+      })
       .option("allow-unknown", {
         type: "boolean",
         default: false,
@@ -77,7 +108,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const { readFileSync } = await import("node:fs");
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu } = await import("../source.ts");
-    const { parseJsonForValidation, JsonSyntaxError, jsonPointer } = await import("../../runtime/validate/index.ts");
+    const { parseJsonForValidation, JsonSyntaxError, jsonPointer } = await import(
+      "../../runtime/validate/index.ts"
+    );
 
     const loaded = loadSchema(argv.schema, { compat: argv.compat });
     // Only errors: warnings about the schema are `lint`'s business, not the value's.
@@ -106,7 +139,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       value = parseJsonForValidation(text);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
-      process.stderr.write(`${source}:${err.line}:${err.column}: ${err.message.replace(/ at line .*$/, "")}\n`);
+      process.stderr.write(
+        `${source}:${err.line}:${err.column}: ${err.message.replace(/ at line .*$/, "")}\n`,
+      );
       process.exitCode = 1;
       return;
     }

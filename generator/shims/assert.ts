@@ -2,9 +2,11 @@
 // `assert` module, which is not preloaded and costs several milliseconds of every start to load.
 
 export function strictEqual(actual: unknown, expected: unknown, message?: string): void {
-  if (actual !== expected) throw new Error(message ?? `assertion failed: ${String(actual)} !== ${String(expected)}`);
+  if (actual !== expected)
+    throw new Error(message ?? `assertion failed: ${String(actual)} !== ${String(expected)}`);
 }
 
 export function notStrictEqual(actual: unknown, expected: unknown, message?: string): void {
-  if (actual === expected) throw new Error(message ?? `assertion failed: ${String(actual)} === ${String(expected)}`);
+  if (actual === expected)
+    throw new Error(message ?? `assertion failed: ${String(actual)} === ${String(expected)}`);
 }

@@ -31,7 +31,10 @@ export interface CommandSpec {
 export type EventMapOf<E> = { [K in keyof E]: unknown };
 
 /** What any QEMU accepts when no map is given: any name, object arguments, unknown results. */
-export type AnyCommands = Record<string, { args: Record<string, unknown> | undefined; returns: unknown }>;
+export type AnyCommands = Record<
+  string,
+  { args: Record<string, unknown> | undefined; returns: unknown }
+>;
 export type AnyEvents = Record<string, unknown>;
 
 export type ArgsOf<S> = S extends { args: infer A } ? A : undefined;
@@ -73,9 +76,21 @@ export interface ValidatorOptions extends CompatPolicy {
 export interface Validators {
   readonly commandNames: readonly string[];
   readonly eventNames: readonly string[];
-  validateCommandArguments(name: string, args: unknown, options?: ValidatorOptions): { message: string } | null;
-  validateCommandReturns(name: string, value: unknown, options?: ValidatorOptions): { message: string } | null;
-  validateEvent(name: string, data: unknown, options?: ValidatorOptions): { message: string } | null;
+  validateCommandArguments(
+    name: string,
+    args: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
+  validateCommandReturns(
+    name: string,
+    value: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
+  validateEvent(
+    name: string,
+    data: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
 }
 
 export interface ReconnectOptions {
@@ -135,7 +150,10 @@ const NEGOTIATION_ID = "qapi-ts:qmp_capabilities";
 
 // ---------------------------------------------------------------------------------------------
 
-export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, E extends EventMapOf<E> = AnyEvents> {
+export class QmpClient<
+  C extends { [K in keyof C]: CommandSpec } = AnyCommands,
+  E extends EventMapOf<E> = AnyEvents,
+> {
   /** The server's greeting (version and capabilities offered); set by connect(). */
   greeting: QmpGreeting | null = null;
   /** Capabilities enabled by negotiation (["oob"] or []). */
@@ -144,14 +162,21 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
   private readonly target: QmpTarget;
   private readonly options: QmpClientOptions;
   private readonly compat: CompatPolicy;
-  private readonly validated: { commands: Set<string>; events: Set<string>; replies: ValidatorOptions } | null;
+  private readonly validated: {
+    commands: Set<string>;
+    events: Set<string>;
+    replies: ValidatorOptions;
+  } | null;
   private state: State = "idle";
   private stream: QmpStream | null = null;
   private nextId = 1;
   private readonly pending = new Map<number | string, Pending>();
   private readonly listeners = new Map<string, Set<(e: QmpEvent) => void>>();
   private readonly anyListeners = new Set<(e: QmpEvent) => void>();
-  private readonly iterators = new Set<{ names: Set<string> | null; queue: EventQueue<QmpEvent> }>();
+  private readonly iterators = new Set<{
+    names: Set<string> | null;
+    queue: EventQueue<QmpEvent>;
+  }>();
   private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private schemaPromise: Promise<SchemaIndex> | null = null;
@@ -167,15 +192,19 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     this.compat = options.compat ?? {};
     const v = options.validate;
     this.validated = v
-      ? { commands: new Set(v.commandNames), events: new Set(v.eventNames), replies: { unknownMembers: options.strictReplies ? "reject" : "ignore" } }
+      ? {
+          commands: new Set(v.commandNames),
+          events: new Set(v.eventNames),
+          replies: { unknownMembers: options.strictReplies ? "reject" : "ignore" },
+        }
       : null;
   }
 
   /** new QmpClient(target, options) followed by connect(). */
-  static async connect<C extends { [K in keyof C]: CommandSpec } = AnyCommands, E extends EventMapOf<E> = AnyEvents>(
-    target: QmpTarget,
-    options?: QmpClientOptions,
-  ): Promise<QmpClient<C, E>> {
+  static async connect<
+    C extends { [K in keyof C]: CommandSpec } = AnyCommands,
+    E extends EventMapOf<E> = AnyEvents,
+  >(target: QmpTarget, options?: QmpClientOptions): Promise<QmpClient<C, E>> {
     const client = new QmpClient<C, E>(target, options);
     await client.connect();
     return client;
@@ -187,7 +216,11 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
 
   /** Opens the transport, waits for the greeting, negotiates capabilities. */
   async connect(): Promise<void> {
-    if (this.state !== "idle") throw new QmpClientError("connect", `connect() called twice on ${describeTarget(this.target)}`);
+    if (this.state !== "idle")
+      throw new QmpClientError(
+        "connect",
+        `connect() called twice on ${describeTarget(this.target)}`,
+      );
     this.state = "connecting";
     try {
       await this.open();
@@ -211,16 +244,27 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
   // Commands
 
   /** Runs a command; resolves with its `return` value, rejects with QmpError or QmpClientError. */
-  execute<K extends keyof C & string>(command: K, ...params: ExecuteParams<C[K]>): Promise<ReturnsOf<C[K]>> {
+  execute<K extends keyof C & string>(
+    command: K,
+    ...params: ExecuteParams<C[K]>
+  ): Promise<ReturnsOf<C[K]>> {
     return this.send(command, params[0], params[1], false) as Promise<ReturnsOf<C[K]>>;
   }
 
   /** Runs a command out-of-band (exec-oob): it may overtake in-band commands still queued. */
-  executeOob<K extends keyof C & string>(command: K, ...params: ExecuteParams<C[K]>): Promise<ReturnsOf<C[K]>> {
+  executeOob<K extends keyof C & string>(
+    command: K,
+    ...params: ExecuteParams<C[K]>
+  ): Promise<ReturnsOf<C[K]>> {
     return this.send(command, params[0], params[1], true) as Promise<ReturnsOf<C[K]>>;
   }
 
-  private send(command: string, args: unknown, options: ExecuteOptions | undefined, oob: boolean): Promise<unknown> {
+  private send(
+    command: string,
+    args: unknown,
+    options: ExecuteOptions | undefined,
+    oob: boolean,
+  ): Promise<unknown> {
     const early = this.refuse(command, args, oob);
     if (early) return Promise.reject(early);
     const signal = options?.signal;
@@ -234,7 +278,13 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     try {
       text = JSON.stringify(msg) + "\n";
     } catch (err) {
-      return Promise.reject(new QmpClientError("invalid-arguments", `${command}: arguments are not JSON: ${(err as Error).message}`, command));
+      return Promise.reject(
+        new QmpClientError(
+          "invalid-arguments",
+          `${command}: arguments are not JSON: ${(err as Error).message}`,
+          command,
+        ),
+      );
     }
 
     return new Promise((resolve, reject) => {
@@ -255,7 +305,13 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
       };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => {
-          this.settle(id)?.reject(new QmpClientError("timeout", `${command}: no reply from QEMU in ${timeoutMs} ms`, command));
+          this.settle(id)?.reject(
+            new QmpClientError(
+              "timeout",
+              `${command}: no reply from QEMU in ${timeoutMs} ms`,
+              command,
+            ),
+          );
         }, timeoutMs);
       }
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -267,29 +323,56 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
   /** Reasons to fail before sending anything, or null. */
   private refuse(command: string, args: unknown, oob: boolean): QmpClientError | null {
     if (this.state !== "ready") {
-      if (this.state === "closed" && !this.lostReason) return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
+      if (this.state === "closed" && !this.lostReason)
+        return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
       const why =
-        this.state === "closed" ? this.lostReason : this.state === "reconnecting" ? "the connection is lost (reconnecting)" : "connect() has not completed";
+        this.state === "closed"
+          ? this.lostReason
+          : this.state === "reconnecting"
+            ? "the connection is lost (reconnecting)"
+            : "connect() has not completed";
       return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
     }
     if (oob && !this.enabled.includes("oob")) {
-      return new QmpClientError("not-in-schema", `${command}: out-of-band execution is not enabled on this connection (server offered: ${this.greeting?.capabilities.join(", ") || "nothing"})`, command);
+      return new QmpClientError(
+        "not-in-schema",
+        `${command}: out-of-band execution is not enabled on this connection (server offered: ${this.greeting?.capabilities.join(", ") || "nothing"})`,
+        command,
+      );
     }
     if (this.liveSchema) {
       const found = this.liveSchema.get(command);
       const entry = found?.["meta-type"] === "command" ? (found as SchemaInfoCommand) : null;
-      if (!entry) return new QmpClientError("not-in-schema", `${command}: this QEMU (${versionText(this.greeting)}) has no such command`, command);
-      if (oob && entry["allow-oob"] !== true) return new QmpClientError("not-in-schema", `${command}: this QEMU does not allow it out-of-band`, command);
+      if (!entry)
+        return new QmpClientError(
+          "not-in-schema",
+          `${command}: this QEMU (${versionText(this.greeting)}) has no such command`,
+          command,
+        );
+      if (oob && entry["allow-oob"] !== true)
+        return new QmpClientError(
+          "not-in-schema",
+          `${command}: this QEMU does not allow it out-of-band`,
+          command,
+        );
       const features = entry.features ?? [];
-      for (const [feature, policy] of [["deprecated", this.compat.deprecatedInput], ["unstable", this.compat.unstableInput]] as const) {
+      for (const [feature, policy] of [
+        ["deprecated", this.compat.deprecatedInput],
+        ["unstable", this.compat.unstableInput],
+      ] as const) {
         if (policy === "reject" && features.includes(feature)) {
-          return new QmpClientError("compat", `${command}: the command is ${feature} and the compat policy rejects ${feature} input`, command);
+          return new QmpClientError(
+            "compat",
+            `${command}: the command is ${feature} and the compat policy rejects ${feature} input`,
+            command,
+          );
         }
       }
     }
     if (this.validated?.commands.has(command)) {
       const problem = this.options.validate!.validateCommandArguments(command, args, this.compat);
-      if (problem) return new QmpClientError("invalid-arguments", `${command}: ${problem.message}`, command);
+      if (problem)
+        return new QmpClientError("invalid-arguments", `${command}: ${problem.message}`, command);
     }
     return null;
   }
@@ -307,7 +390,10 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
   // Events
 
   /** Calls `listener` for each `name` event; returns the function that unsubscribes it. */
-  on<K extends keyof E & string>(name: K, listener: (event: QmpEvent<K, E[K]>) => void): () => void {
+  on<K extends keyof E & string>(
+    name: K,
+    listener: (event: QmpEvent<K, E[K]>) => void,
+  ): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     const l = listener as (e: QmpEvent) => void;
@@ -326,8 +412,12 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
    * Events as an async iterator (all of them, or only the given names), buffered per iterator
    * as events.ts describes. It ends when the connection is lost for good or close() is called.
    */
-  events<K extends keyof E & string>(names?: K | K[], options: EventIteratorOptions = {}): EventQueue<QmpEvent<K, E[K]>> {
-    const filter = names === undefined ? null : new Set<string>(Array.isArray(names) ? names : [names]);
+  events<K extends keyof E & string>(
+    names?: K | K[],
+    options: EventIteratorOptions = {},
+  ): EventQueue<QmpEvent<K, E[K]>> {
+    const filter =
+      names === undefined ? null : new Set<string>(Array.isArray(names) ? names : [names]);
     const sub = { names: filter, queue: null as unknown as EventQueue<QmpEvent> };
     sub.queue = new EventQueue<QmpEvent>(options, () => this.iterators.delete(sub));
     if (this.state === "closed") sub.queue.end();
@@ -353,12 +443,17 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     if (msg.data === undefined) msg.data = {};
     const event = msg as unknown as QmpEvent;
     if (this.validated?.events.has(event.event)) {
-      const problem = this.options.validate!.validateEvent(event.event, event.data, this.validated.replies);
+      const problem = this.options.validate!.validateEvent(
+        event.event,
+        event.data,
+        this.validated.replies,
+      );
       if (problem) this.warn(`event ${event.event}: ${problem.message}`);
     }
     for (const l of this.listeners.get(event.event) ?? []) this.callListener(l, event);
     for (const l of this.anyListeners) this.callListener(l, event);
-    for (const sub of this.iterators) if (!sub.names || sub.names.has(event.event)) sub.queue.push(event);
+    for (const sub of this.iterators)
+      if (!sub.names || sub.names.has(event.event)) sub.queue.push(event);
   }
 
   private callListener(l: (e: QmpEvent) => void, event: QmpEvent): void {
@@ -380,7 +475,9 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
    */
   schema(): Promise<SchemaIndex> {
     if (!this.schemaPromise) {
-      this.schemaPromise = (this.execute as (c: string, a?: undefined, o?: ExecuteOptions) => Promise<unknown>)("query-qmp-schema").then(
+      this.schemaPromise = (
+        this.execute as (c: string, a?: undefined, o?: ExecuteOptions) => Promise<unknown>
+      )("query-qmp-schema").then(
         (reply) => (this.liveSchema = new SchemaIndex(reply)),
         (err: unknown) => {
           this.schemaPromise = null; // a failed fetch is retried by the next call
@@ -401,7 +498,14 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     const wasOpen = this.state !== "closed";
     this.state = "closed";
     this.lostReason = null;
-    this.failPending((p) => new QmpClientError("closed", `${p.command}: the client was closed before QEMU replied`, p.command));
+    this.failPending(
+      (p) =>
+        new QmpClientError(
+          "closed",
+          `${p.command}: the client was closed before QEMU replied`,
+          p.command,
+        ),
+    );
     this.endIterators();
     const stream = this.stream;
     this.stream = null;
@@ -424,19 +528,36 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
         if (greetingTimer) clearTimeout(greetingTimer);
         if (this.stream === stream) this.stream = null;
         this.onGreeting = null;
-        this.failPending((p) => new QmpClientError("disconnected", `${p.command}: connection lost during negotiation`, p.command));
+        this.failPending(
+          (p) =>
+            new QmpClientError(
+              "disconnected",
+              `${p.command}: connection lost during negotiation`,
+              p.command,
+            ),
+        );
         void stream.destroy();
         reject(err);
       };
       greetingTimer = setTimeout(() => {
-        fail(new QmpClientError("greeting", `${stream.description}: no QMP greeting in ${greetingTimeoutMs} ms (is QEMU stopped, or is this not a QMP monitor?)`));
+        fail(
+          new QmpClientError(
+            "greeting",
+            `${stream.description}: no QMP greeting in ${greetingTimeoutMs} ms (is QEMU stopped, or is this not a QMP monitor?)`,
+          ),
+        );
       }, greetingTimeoutMs);
 
       this.onGreeting = (msg) => {
         this.onGreeting = null;
         const g = msg.QMP as QmpGreeting;
         if (!g || typeof g !== "object" || !Array.isArray(g.capabilities)) {
-          fail(new QmpClientError("greeting", `${stream.description}: malformed greeting ${JSON.stringify(msg).slice(0, 200)}`));
+          fail(
+            new QmpClientError(
+              "greeting",
+              `${stream.description}: malformed greeting ${JSON.stringify(msg).slice(0, 200)}`,
+            ),
+          );
           return;
         }
         this.greeting = g;
@@ -453,7 +574,14 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
           },
           reject: (err) => {
             const detail = err instanceof QmpError ? err.desc : err.message;
-            fail(new QmpClientError("negotiation", `${stream.description}: qmp_capabilities failed: ${detail}`, undefined, { cause: err }));
+            fail(
+              new QmpClientError(
+                "negotiation",
+                `${stream.description}: qmp_capabilities failed: ${detail}`,
+                undefined,
+                { cause: err },
+              ),
+            );
           },
         });
         const neg: Record<string, unknown> = { execute: "qmp_capabilities" };
@@ -470,7 +598,12 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
           if (this.stream !== stream) return; // a stream we already replaced or closed
           if (this.onGreeting || this.pending.has(NEGOTIATION_ID)) {
             const pendingBytes = framer.pendingBytes();
-            fail(new QmpClientError("greeting", `${stream.description} closed before negotiation completed${reason ? ` (${reason})` : ""}${pendingBytes ? `; ${pendingBytes} bytes of an unfinished message` : ""}`));
+            fail(
+              new QmpClientError(
+                "greeting",
+                `${stream.description} closed before negotiation completed${reason ? ` (${reason})` : ""}${pendingBytes ? `; ${pendingBytes} bytes of an unfinished message` : ""}`,
+              ),
+            );
             return;
           }
           this.lost(reason);
@@ -509,7 +642,11 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     if (id === undefined) {
       // QEMU omits the id only when it could not read the request (spec: "Commands Responses");
       // in-band replies come in issue order, so it answers the oldest in-band command.
-      for (const [k, p] of this.pending) if (!p.oob) { id = k; break; }
+      for (const [k, p] of this.pending)
+        if (!p.oob) {
+          id = k;
+          break;
+        }
     }
     const p = id === undefined ? null : this.settle(id);
     if (!p) {
@@ -525,7 +662,14 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
       this.validated?.commands.has(p.command) && p.command !== "qmp_capabilities"
         ? this.options.validate!.validateCommandReturns(p.command, m.return, this.validated.replies)
         : null;
-    if (problem) p.reject(new QmpClientError("invalid-result", `${p.command}: unexpected reply: ${problem.message}`, p.command));
+    if (problem)
+      p.reject(
+        new QmpClientError(
+          "invalid-result",
+          `${p.command}: unexpected reply: ${problem.message}`,
+          p.command,
+        ),
+      );
     else p.resolve(m.return);
   }
 
@@ -535,7 +679,14 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     void this.stream?.destroy(); // what is left of it: a dead QEMU's pipes, a half-closed socket
     this.stream = null;
     const detail = reason ? ` (${reason})` : "";
-    this.failPending((p) => new QmpClientError("disconnected", `${p.command}: connection to ${where} lost before QEMU replied${detail}`, p.command));
+    this.failPending(
+      (p) =>
+        new QmpClientError(
+          "disconnected",
+          `${p.command}: connection to ${where} lost before QEMU replied${detail}`,
+          p.command,
+        ),
+    );
     this.schemaPromise = null; // the next QEMU behind the socket may be another build
     this.liveSchema = null;
     const err = new QmpClientError("disconnected", `connection to ${where} lost${detail}`);
@@ -551,7 +702,11 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
     const r = this.options.reconnect;
     if (!r || "spawn" in this.target) return null;
     const o = r === true ? {} : r;
-    return { retries: o.retries ?? 10, delayMs: o.delayMs ?? 100, maxDelayMs: o.maxDelayMs ?? 5000 };
+    return {
+      retries: o.retries ?? 10,
+      delayMs: o.delayMs ?? 100,
+      maxDelayMs: o.maxDelayMs ?? 5000,
+    };
   }
 
   private scheduleReconnect(r: Required<ReconnectOptions>, attempt: number): void {
@@ -597,7 +752,9 @@ export class QmpClient<C extends { [K in keyof C]: CommandSpec } = AnyCommands, 
 }
 
 function aborted(command: string, signal: AbortSignal): QmpClientError {
-  return new QmpClientError("aborted", `${command}: aborted before QEMU replied`, command, { cause: signal.reason });
+  return new QmpClientError("aborted", `${command}: aborted before QEMU replied`, command, {
+    cause: signal.reason,
+  });
 }
 
 function versionText(g: QmpGreeting | null): string {

@@ -34,7 +34,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   // A ring would avoid shift()'s cost on huge backlogs; head-index slicing keeps it O(1) amortised.
   private items: T[] = [];
   private head = 0;
-  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null =
+    null;
   private ended = false;
   private failure: unknown = null;
   private readonly maxBuffered: number;

@@ -5,7 +5,10 @@
 import { QmpClient, type QmpClientOptions } from "./client.ts";
 import type { QmpTarget } from "./transport.ts";
 
-export async function fetchQmpSchema(target: QmpTarget, options: QmpClientOptions = {}): Promise<unknown> {
+export async function fetchQmpSchema(
+  target: QmpTarget,
+  options: QmpClientOptions = {},
+): Promise<unknown> {
   const client = new QmpClient(target, options);
   await client.connect();
   try {

@@ -45,7 +45,8 @@ export class JsonFramer {
         } else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) {
           // Not JSON: pass the rest of the line (up to a newline or a brace) as one text.
           let j = i + 1;
-          while (j < n && chunk[j] !== 0x0a && chunk[j] !== OPEN_BRACE && chunk[j] !== OPEN_BRACKET) j++;
+          while (j < n && chunk[j] !== 0x0a && chunk[j] !== OPEN_BRACE && chunk[j] !== OPEN_BRACKET)
+            j++;
           out.push(chunk.toString("utf8", i, j));
           i = j - 1;
         }

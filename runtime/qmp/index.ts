@@ -17,6 +17,11 @@ export type {
   Validators,
 } from "./client.ts";
 export { QmpError, QmpClientError, type QmpClientErrorCode } from "./errors.ts";
-export { EventQueue, type EventIteratorOptions, type OverflowPolicy, type QmpEvent } from "./events.ts";
+export {
+  EventQueue,
+  type EventIteratorOptions,
+  type OverflowPolicy,
+  type QmpEvent,
+} from "./events.ts";
 export { parseHostPort, type QmpTarget } from "./transport.ts";
 export { fetchQmpSchema } from "./fetch-schema.ts";

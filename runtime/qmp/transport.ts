@@ -47,12 +47,14 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
 }
 
 export async function openStream(target: QmpTarget, connectTimeoutMs: number): Promise<QmpStream> {
-  if ("spawn" in target) return spawnQemu(target.spawn.binary ?? "qemu-system-x86_64", target.spawn.args);
+  if ("spawn" in target)
+    return spawnQemu(target.spawn.binary ?? "qemu-system-x86_64", target.spawn.args);
   let options: { path: string } | { host: string; port: number };
   if ("socket" in target) options = { path: target.socket };
   else {
     const hp = typeof target.tcp === "string" ? parseHostPort(target.tcp) : target.tcp;
-    if (!hp) throw new QmpClientError("connect", `not a HOST:PORT address: '${String(target.tcp)}'`);
+    if (!hp)
+      throw new QmpClientError("connect", `not a HOST:PORT address: '${String(target.tcp)}'`);
     options = hp;
   }
   const description = describeTarget(target);
@@ -69,7 +71,12 @@ function connectSocket(
     const socket = createConnection(options);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new QmpClientError("connect", `cannot connect to ${description}: no answer in ${timeoutMs} ms`));
+      reject(
+        new QmpClientError(
+          "connect",
+          `cannot connect to ${description}: no answer in ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -79,7 +86,14 @@ function connectSocket(
     socket.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new QmpClientError("connect", `cannot connect to ${description}: ${err.code ?? err.message}`, undefined, { cause: err }));
+      reject(
+        new QmpClientError(
+          "connect",
+          `cannot connect to ${description}: ${err.code ?? err.message}`,
+          undefined,
+          { cause: err },
+        ),
+      );
     });
   });
 }
@@ -121,7 +135,14 @@ function spawnQemu(binary: string, args: string[]): Promise<QmpStream> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, [...args, "-qmp", "stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     child.once("error", (err: NodeJS.ErrnoException) => {
-      reject(new QmpClientError("connect", `cannot start ${binary}: ${err.code ?? err.message}`, undefined, { cause: err }));
+      reject(
+        new QmpClientError(
+          "connect",
+          `cannot start ${binary}: ${err.code ?? err.message}`,
+          undefined,
+          { cause: err },
+        ),
+      );
     });
     child.once("spawn", () => resolve(new ChildStream(child, `${binary} (pid ${child.pid})`)));
   });
@@ -156,7 +177,9 @@ class ChildStream implements QmpStream {
     // stdout closes when QEMU exits; wait for the exit status to say why.
     this.child.stdout!.once("close", () => {
       void this.exited.then(() => {
-        const how = this.child.signalCode ? `killed by ${this.child.signalCode}` : `exited with status ${this.child.exitCode}`;
+        const how = this.child.signalCode
+          ? `killed by ${this.child.signalCode}`
+          : `exited with status ${this.child.exitCode}`;
         const said = this.stderrTail.trim();
         onClose(`QEMU ${how}${said ? `: ${said}` : ""}`);
       });

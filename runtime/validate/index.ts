@@ -4,7 +4,12 @@
 //
 // The generated module itself imports nothing: it must work wherever it is generated to.
 
-export { JsonSyntaxError, parseJsonForValidation, parseJsonLossless, stringifyJson } from "./json.ts";
+export {
+  JsonSyntaxError,
+  parseJsonForValidation,
+  parseJsonLossless,
+  stringifyJson,
+} from "./json.ts";
 
 /** How strictly to validate (what the generated validators accept); defaults are QEMU's. */
 export interface ValidateOptions {
@@ -30,8 +35,16 @@ export interface Validators {
   readonly eventNames: readonly string[];
   readonly typeNames: readonly string[];
   formatPath(path: readonly (string | number)[]): string;
-  validateCommandArguments(name: string, args: unknown, options?: ValidateOptions): ValidationError | null;
-  validateCommandReturns(name: string, value: unknown, options?: ValidateOptions): ValidationError | null;
+  validateCommandArguments(
+    name: string,
+    args: unknown,
+    options?: ValidateOptions,
+  ): ValidationError | null;
+  validateCommandReturns(
+    name: string,
+    value: unknown,
+    options?: ValidateOptions,
+  ): ValidationError | null;
   validateEvent(name: string, data: unknown, options?: ValidateOptions): ValidationError | null;
   validateType(name: string, value: unknown, options?: ValidateOptions): ValidationError | null;
 }

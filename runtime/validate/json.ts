@@ -61,7 +61,12 @@ export function stringifyJson(value: unknown, indent?: number): string {
     value,
     (_key, v: unknown) => {
       if (typeof v === "bigint") digits.push(v.toString());
-      else if (typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v) && Math.abs(v) < 1e21) {
+      else if (
+        typeof v === "number" &&
+        Number.isInteger(v) &&
+        !Number.isSafeInteger(v) &&
+        Math.abs(v) < 1e21
+      ) {
         digits.push(BigInt(v).toString());
       } else return v;
       return `bigint:${nonce}:${digits.length - 1}`;
@@ -69,7 +74,10 @@ export function stringifyJson(value: unknown, indent?: number): string {
     indent,
   );
   if (digits.length === 0) return text;
-  return text.replace(new RegExp(`"bigint:${nonce}:(\\d+)"`, "g"), (_m, i: string) => digits[Number(i)]!);
+  return text.replace(
+    new RegExp(`"bigint:${nonce}:(\\d+)"`, "g"),
+    (_m, i: string) => digits[Number(i)]!,
+  );
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
@@ -123,7 +131,9 @@ class Parser {
         return this.literal("null", null);
       default:
         if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number();
-        return this.fail(c === undefined ? "Unexpected end of JSON" : `Unexpected character '${c}'`);
+        return this.fail(
+          c === undefined ? "Unexpected end of JSON" : `Unexpected character '${c}'`,
+        );
     }
   }
 
@@ -228,7 +238,13 @@ class Parser {
       this.skip();
       const v = this.value();
       // An own property even for "__proto__", as JSON.parse makes it.
-      if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else out[key] = v;
       this.skip();
       const c = this.text[this.pos];
