@@ -1,15 +1,15 @@
 // The model dump: the text QEMU's front-end tests print (tests/qapi-schema/*.out), one line per
 // entity in visiting order with indented details, then every documentation comment.
 
-import type { Branches, Feature, IfCond, SchemaModel } from "./model.ts";
-import { formatIfCond } from "./ifcond.ts";
+import type { Branches, Condition, Feature, SchemaModel } from "./model.ts";
+import { conditionPython } from "../runtime/conditions.ts";
 
 const pyBool = (b: boolean): string => (b ? "True" : "False");
 
 export function dumpModel(model: SchemaModel): string {
   const out: string[] = [];
-  const ifLine = (c: IfCond | null, indent = 4): void => {
-    if (c) out.push(`${" ".repeat(indent)}if ${formatIfCond(c)}`);
+  const ifLine = (c: Condition | null, indent = 4): void => {
+    if (c) out.push(`${" ".repeat(indent)}if ${conditionPython(c)}`);
   };
   const featureLines = (features: Feature[], indent = 4): void => {
     for (const f of features) {

@@ -8,13 +8,17 @@ import type {
   Definition,
   EnumMember,
   Feature,
-  IfCond,
   ObjectMember,
   ObjectType,
   SchemaModel,
 } from "./model.ts";
 import type { Diagnostic, SourceInfo } from "./source.ts";
-import { evalIfCond, formatIfCond } from "./ifcond.ts";
+import {
+  conditionHolds,
+  conditionText,
+  conjunction,
+  type Condition,
+} from "../runtime/conditions.ts";
 
 /** What a feature or marker is attached to. */
 export type Attachment = "definition" | "member" | "enum-value" | "branch";
@@ -35,7 +39,7 @@ export interface ProbeItem {
   /** Unions and branch names through which the definition is also reached ("Union.case"). */
   branchOf: string[];
   /** Everything that must hold for the item to exist (definition, member, feature), or null. */
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   /** The description from the definition's doc comment, if any. */
   doc: string | null;
   info: SourceInfo | null;
@@ -67,7 +71,7 @@ export function markerWarnings(model: SchemaModel): Diagnostic[] {
 
 /** True when the item exists in a build with exactly `defines` defined. */
 export function isPresent(item: ProbeItem, defines: ReadonlySet<string>): boolean {
-  return evalIfCond(item.ifcond, defines);
+  return conditionHolds(item.ifcond, defines);
 }
 
 /** The item's place, as `features` prints it: `Def`, `Def.member`. */
@@ -157,7 +161,7 @@ class ProbeItemFinder {
     owner: Definition,
     attachesTo: Attachment,
     member: string | null,
-    conds: (IfCond | null)[],
+    conds: (Condition | null)[],
     doc: { text: string } | undefined,
     container: Definition = owner,
   ): void {
@@ -187,25 +191,6 @@ function metaName(e: Definition): string {
   return e.meta;
 }
 
-/** All of the given conditions (duplicates and nulls dropped); null when none. */
-function conjunction(conds: (IfCond | null)[]): IfCond | null {
-  const args: IfCond[] = [];
-  const seen = new Set<string>();
-  for (const c of conds) {
-    if (!c) continue;
-    const parts = c.kind === "all" ? c.args : [c];
-    for (const p of parts) {
-      const key = JSON.stringify(p);
-      if (!seen.has(key)) {
-        seen.add(key);
-        args.push(p);
-      }
-    }
-  }
-  if (args.length === 0) return null;
-  return args.length === 1 ? args[0]! : { kind: "all", args };
-}
-
 /** The listing `qapi-ts features` prints: one line per item, its documentation indented below. */
 export function formatProbeItems(items: ProbeItem[]): string {
   let out = "";
@@ -213,7 +198,7 @@ export function formatProbeItems(items: ProbeItem[]): string {
     const kind = i.kind === "marker" ? "marker" : i.special ? "feature (special)" : "feature";
     let line = `${kind} ${i.name}: ${i.attachesTo} ${itemPath(i)} (${i.definitionMeta})`;
     if (i.branchOf.length) line += `, branch ${i.branchOf.join(", ")}`;
-    if (i.ifcond) line += `, if ${formatIfCond(i.ifcond)}`;
+    if (i.ifcond) line += `, if ${conditionText(i.ifcond)}`;
     out += line + "\n";
     if (i.doc)
       for (const l of i.doc.trim().split("\n")) out += l.trim() ? `    ${l.trim()}\n` : "\n";
@@ -232,7 +217,7 @@ export function probeItemJson(i: ProbeItem): Record<string, unknown> {
     definitionMeta: i.definitionMeta,
     member: i.member,
     branchOf: i.branchOf,
-    if: i.ifcond ? formatIfCond(i.ifcond) : null,
+    if: i.ifcond,
     doc: i.doc,
     file: i.info?.fname ?? null,
     line: i.info?.line ?? null,

@@ -9,13 +9,10 @@ import type { SourceInfo } from "./source.ts";
 import type { QAPIDoc } from "./doc.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Conditions ('if'): a small AST. Evaluate against a set of defined symbols (undefined = false).
+// Conditions ('if'): the schema's own syntax, shared with the runtime (runtime/conditions.ts).
 
-export type IfCond =
-  | { kind: "name"; name: string }
-  | { kind: "all"; args: IfCond[] }
-  | { kind: "any"; args: IfCond[] }
-  | { kind: "not"; arg: IfCond };
+export type { Condition } from "../runtime/conditions.ts";
+import type { Condition } from "../runtime/conditions.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Features
@@ -23,7 +20,7 @@ export type IfCond =
 export interface Feature {
   name: string;
   info: SourceInfo | null;
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   /** "deprecated" and "unstable" are special (introspection & compat policy treat them so). */
   isSpecial: boolean;
 }
@@ -34,14 +31,14 @@ export interface Feature {
 export interface EnumMember {
   name: string;
   info: SourceInfo | null;
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   features: Feature[];
 }
 
 export interface ObjectMember {
   name: string;
   info: SourceInfo | null;
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   features: Feature[];
   /** Resolved type (after schema.check()). */
   type: Type;
@@ -54,7 +51,7 @@ export interface ObjectMember {
 export interface Branch {
   name: string;
   info: SourceInfo | null;
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   type: Type;
 }
 
@@ -72,7 +69,7 @@ interface EntityBase {
   /** null for built-in entities. */
   info: SourceInfo | null;
   doc: QAPIDoc | null;
-  ifcond: IfCond | null;
+  ifcond: Condition | null;
   features: Feature[];
   /** The module (file) the entity belongs to; "./builtin" for built-ins. */
   module: string;

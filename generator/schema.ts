@@ -19,7 +19,7 @@ import type {
   EnumType,
   Event,
   Feature,
-  IfCond,
+  Condition,
   JsonType,
   Module,
   ObjectMember,
@@ -34,14 +34,14 @@ export const BUILTIN_MODULE = "./builtin";
 const SPECIAL_FEATURES = ["deprecated", "unstable"];
 const MAX_FEATURES = 64;
 
-/** The 'if' value as checked by expr.ts, turned into the condition AST. */
-export function toIfCond(p: Plain | undefined): IfCond | null {
+/** The 'if' value as checked by expr.ts (a symbol, or a one-key object of operands). */
+export function toCondition(p: Plain | undefined): Condition | null {
   if (p === undefined) return null;
-  if (typeof p === "string") return { kind: "name", name: p };
+  if (typeof p === "string") return p;
   const d = p as PlainDict;
-  if (d.has("not")) return { kind: "not", arg: toIfCond(d.get("not"))! };
-  const op = d.has("all") ? "all" : "any";
-  return { kind: op, args: (d.get(op) as Plain[]).map((a) => toIfCond(a)!) };
+  if (d.has("not")) return { not: toCondition(d.get("not"))! };
+  const args = (d.get(d.has("all") ? "all" : "any") as Plain[]).map((a) => toCondition(a)!);
+  return d.has("all") ? { all: args } : { any: args };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ abstract class MemberBase implements DocMember {
   constructor(
     readonly name: string,
     readonly info: SourceInfo | null,
-    readonly ifcond: IfCond | null,
+    readonly ifcond: Condition | null,
   ) {}
 
   /** How QEMU's messages name the member, relative to the definition being reported. */
@@ -94,7 +94,7 @@ abstract class MemberBase implements DocMember {
 class FeatureImpl extends MemberBase implements Feature {
   readonly role = "feature";
   readonly isSpecial: boolean;
-  constructor(name: string, info: SourceInfo | null, ifcond: IfCond | null) {
+  constructor(name: string, info: SourceInfo | null, ifcond: Condition | null) {
     super(name, info, ifcond);
     this.isSpecial = SPECIAL_FEATURES.includes(name);
   }
@@ -142,7 +142,7 @@ class EnumMemberImpl extends MemberBase implements EnumMember {
   constructor(
     name: string,
     info: SourceInfo | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     readonly features: FeatureImpl[],
   ) {
     super(name, info, ifcond);
@@ -157,7 +157,7 @@ class ObjectMemberImpl extends MemberBase implements ObjectMember {
     info: SourceInfo | null,
     readonly typeName: string,
     readonly optional: boolean,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     readonly features: FeatureImpl[],
   ) {
     super(name, info, ifcond);
@@ -176,7 +176,7 @@ class BranchImpl extends MemberBase implements Branch {
     name: string,
     info: SourceInfo | null,
     readonly typeName: string,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
   ) {
     super(name, info, ifcond);
   }
@@ -197,13 +197,13 @@ abstract class EntityImpl {
     readonly name: string,
     readonly info: SourceInfo | null,
     readonly doc: QAPIDoc | null,
-    readonly ifcondValue: IfCond | null,
+    readonly ifcondValue: Condition | null,
     readonly features: FeatureImpl[],
   ) {
     for (let i = 0; i < features.length; i++) features[i]!.definedIn = name;
   }
 
-  get ifcond(): IfCond | null {
+  get ifcond(): Condition | null {
     return this.ifcondValue;
   }
 
@@ -261,7 +261,7 @@ class EnumTypeImpl extends EntityImpl implements EnumType {
     name: string,
     info: SourceInfo | null,
     doc: QAPIDoc | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     readonly members: EnumMemberImpl[],
     readonly prefix: string | null,
@@ -299,7 +299,7 @@ class ArrayTypeImpl extends EntityImpl implements ArrayType {
   override get isImplicit(): boolean {
     return true;
   }
-  override get ifcond(): IfCond | null {
+  override get ifcond(): Condition | null {
     return this.elementType ? this.elementType.ifcond : null;
   }
   override describe(): string {
@@ -397,7 +397,7 @@ class ObjectTypeImpl extends EntityImpl implements ObjectType {
     name: string,
     info: SourceInfo | null,
     doc: QAPIDoc | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     readonly baseName: string | null,
     readonly localMembers: ObjectMemberImpl[],
@@ -496,7 +496,7 @@ class AlternateTypeImpl extends EntityImpl implements AlternateType {
     name: string,
     info: SourceInfo,
     doc: QAPIDoc | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     readonly branches: BranchesImpl,
   ) {
@@ -554,7 +554,7 @@ class CommandOrEventBase extends EntityImpl {
     name: string,
     info: SourceInfo,
     doc: QAPIDoc | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     readonly argTypeName: string | null,
     readonly boxed: boolean,
@@ -593,7 +593,7 @@ class CommandImpl extends CommandOrEventBase implements Command {
     name: string,
     info: SourceInfo,
     doc: QAPIDoc | null,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     argTypeName: string | null,
     readonly retTypeName: string | null,
@@ -813,7 +813,7 @@ export class SchemaBuilder {
       const f = (features as PlainDict[])[i]!;
       const name = f.get("name") as string;
       if (!this.featureInfo.has(name)) this.featureInfo.set(name, info);
-      out.push(new FeatureImpl(name, info, toIfCond(f.get("if"))));
+      out.push(new FeatureImpl(name, info, toCondition(f.get("if"))));
     }
     return out;
   }
@@ -824,7 +824,7 @@ export class SchemaBuilder {
         new EnumMemberImpl(
           v.get("name") as string,
           info,
-          toIfCond(v.get("if")),
+          toCondition(v.get("if")),
           this.makeFeatures(v.get("features"), info),
         ),
     );
@@ -840,7 +840,7 @@ export class SchemaBuilder {
   private makeImplicitObjectType(
     name: string,
     info: SourceInfo,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     role: string,
     members: ObjectMemberImpl[],
   ): string | null {
@@ -857,7 +857,7 @@ export class SchemaBuilder {
   private makeMember(
     name: string,
     type: Plain,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
     info: SourceInfo,
   ) {
@@ -880,7 +880,7 @@ export class SchemaBuilder {
         this.makeMember(
           key,
           v.get("type")!,
-          toIfCond(v.get("if")),
+          toCondition(v.get("if")),
           this.makeFeatures(v.get("features"), info),
           info,
         ),
@@ -897,7 +897,7 @@ export class SchemaBuilder {
       const typeName = Array.isArray(type)
         ? this.makeArrayType(type[0] as string, info)
         : (type as string);
-      out.push(new BranchImpl(key, info, typeName, toIfCond(v.get("if"))));
+      out.push(new BranchImpl(key, info, typeName, toCondition(v.get("if"))));
     });
     return out;
   }
@@ -908,7 +908,7 @@ export class SchemaBuilder {
     const info = e.info;
     const doc = e.doc;
     const name = expr.get(meta) as string;
-    const ifcond = toIfCond(expr.get("if"));
+    const ifcond = toCondition(expr.get("if"));
     const features = this.makeFeatures(expr.get("features"), info);
     switch (meta) {
       case "enum": {
@@ -1034,7 +1034,7 @@ export class SchemaBuilder {
   private defLegacySimpleUnion(
     e: TopLevelExpr,
     name: string,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: FeatureImpl[],
   ): void {
     const info = e.info;
@@ -1059,7 +1059,7 @@ export class SchemaBuilder {
             null,
           ) as EntityLike,
         );
-      branches.push(new BranchImpl(key, info, wrapper, toIfCond(v.get("if"))));
+      branches.push(new BranchImpl(key, info, wrapper, toCondition(v.get("if"))));
     }
     const kindName = name + "Kind";
     this.defEntity(

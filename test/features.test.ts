@@ -17,7 +17,6 @@ import {
   type ProbeItem,
 } from "../generator/features.ts";
 import { buildIntrospection, type JsonValue } from "../generator/backends/introspect.ts";
-import { formatIfCond } from "../generator/ifcond.ts";
 import type { SchemaModel } from "../generator/model.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -142,7 +141,7 @@ function summary(i: ProbeItem) {
     special: i.special,
     at: `${i.attachesTo} ${itemPath(i)} (${i.definitionMeta})`,
     branchOf: i.branchOf,
-    if: i.ifcond ? formatIfCond(i.ifcond) : null,
+    if: i.ifcond,
     doc: i.doc,
   };
 }

@@ -16,7 +16,7 @@ import type {
   EnumType,
   Event,
   Feature,
-  IfCond,
+  Condition,
   JsonType,
   ObjectMember,
   ObjectType,
@@ -44,7 +44,7 @@ if (!hasShared) console.log("note: ../shared is absent; QEMU 10.2 introspection 
 // ---------------------------------------------------------------------------------------------
 // A hand-built model, shaped as the front end builds it.
 
-const name = (n: string): IfCond => ({ kind: "name", name: n });
+const name = (n: string): Condition => n;
 const base = {
   info: null,
   doc: null,
@@ -57,7 +57,7 @@ const base = {
 function builtin(n: string, jsonType: JsonType): BuiltinType {
   return { ...base, module: "./builtin", name: n, meta: "builtin", jsonType };
 }
-function feature(n: string, ifcond: IfCond | null = null): Feature {
+function feature(n: string, ifcond: Condition | null = null): Feature {
   return { name: n, info: null, ifcond, isSpecial: n === "deprecated" || n === "unstable" };
 }
 function member(n: string, type: Type, more: Partial<ObjectMember> = {}): ObjectMember {
@@ -138,7 +138,7 @@ function demoModel(): SchemaModel {
         { name: "green", info: null, ifcond: name("CONFIG_GREEN"), type: secret },
       ],
     },
-    features: [feature("custom", { kind: "not", arg: name("CONFIG_U") })],
+    features: [feature("custom", { not: name("CONFIG_U") })],
   });
   const alt: AlternateType = {
     ...base,

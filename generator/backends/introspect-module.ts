@@ -8,7 +8,7 @@
 
 import Handlebars from "handlebars";
 import type { BackendOptions, GeneratedFile } from "../backend.ts";
-import type { IfCond, SchemaModel } from "../model.ts";
+import type { Condition, SchemaModel } from "../model.ts";
 import {
   buildIntrospectionTree,
   Conditional,
@@ -24,8 +24,6 @@ export interface IntrospectionModuleOptions extends BackendOptions {
   unmask?: boolean;
 }
 
-/** The schema's 'if' syntax, which the generated module evaluates. */
-type Condition = string | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 type Path = (string | number)[];
 
 let template: HandlebarsTemplateDelegate | undefined;
@@ -102,7 +100,7 @@ function splitConditions(value: TreeValue, path: Path, out: [Condition, ...Path]
     value.forEach((item, i) => {
       path.push(i);
       if (item instanceof Conditional) {
-        out.push([toCondition(item.ifcond), ...path]);
+        out.push([item.ifcond, ...path]);
         list.push(splitConditions(item.value, path, out));
       } else list.push(splitConditions(item, path, out));
       path.pop();
@@ -116,19 +114,6 @@ function splitConditions(value: TreeValue, path: Path, out: [Condition, ...Path]
     path.pop();
   }
   return obj;
-}
-
-function toCondition(c: IfCond): Condition {
-  switch (c.kind) {
-    case "name":
-      return c.name;
-    case "all":
-      return { all: c.args.map(toCondition) };
-    case "any":
-      return { any: c.args.map(toCondition) };
-    case "not":
-      return { not: toCondition(c.arg) };
-  }
 }
 
 /**

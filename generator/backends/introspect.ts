@@ -20,18 +20,17 @@ import type {
   EnumType,
   Event,
   Feature,
-  IfCond,
   ObjectMember,
   ObjectType,
   SchemaModel,
   Type,
 } from "../model.ts";
-import { evalIfCond } from "../ifcond.ts";
+import { conditionHolds, type Condition } from "../../runtime/conditions.ts";
 
 /** A list element present only when its condition holds. */
 export class Conditional {
   constructor(
-    readonly ifcond: IfCond,
+    readonly ifcond: Condition,
     readonly value: TreeValue,
   ) {}
 }
@@ -79,7 +78,7 @@ export function resolveConditions(
     const out: JsonValue[] = [];
     for (const item of value) {
       if (item instanceof Conditional) {
-        if (defines === null || evalIfCond(item.ifcond, defines))
+        if (defines === null || conditionHolds(item.ifcond, defines))
           out.push(resolveConditions(item.value, defines));
       } else out.push(resolveConditions(item, defines));
     }
@@ -159,7 +158,7 @@ class IntrospectionBuilder {
     name: string,
     metaType: string,
     obj: TreeObject,
-    ifcond: IfCond | null,
+    ifcond: Condition | null,
     features: Feature[],
   ): void {
     obj["name"] = name;
@@ -261,7 +260,7 @@ class IntrospectionBuilder {
   }
 }
 
-function conditional(ifcond: IfCond | null, value: TreeValue): TreeValue | Conditional {
+function conditional(ifcond: Condition | null, value: TreeValue): TreeValue | Conditional {
   return ifcond ? new Conditional(ifcond, value) : value;
 }
 

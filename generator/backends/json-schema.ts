@@ -10,8 +10,8 @@
 // forbids the base members) and `unevaluatedProperties: false`.
 
 import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
-import { evalIfCond, formatIfCond } from "../ifcond.ts";
-import type { Feature, IfCond, ObjectMember, ObjectType, SchemaModel, Type } from "../model.ts";
+import { conditionHolds, conditionText, type Condition } from "../../runtime/conditions.ts";
+import type { Feature, ObjectMember, ObjectType, SchemaModel, Type } from "../model.ts";
 import { INTEGER_TYPES, JSON_SCHEMA_DIR } from "./names.ts";
 import { printJson, type Literal } from "./pretty-literal.ts";
 
@@ -94,19 +94,19 @@ export const jsonSchemaBackend: Backend = (
 class JsonSchemaBuilder {
   constructor(private readonly defines: ReadonlySet<string> | null) {}
 
-  exists(c: IfCond | null): boolean {
-    return this.defines === null || evalIfCond(c, this.defines);
+  exists(c: Condition | null): boolean {
+    return this.defines === null || conditionHolds(c, this.defines);
   }
 
   /** Conditions (when left open), deprecation and the documentation's first paragraph. */
-  annotate(s: Schema, ifcond: IfCond | null, features: Feature[], text?: string): Schema {
+  annotate(s: Schema, ifcond: Condition | null, features: Feature[], text?: string): Schema {
     const out: Schema = {};
     const summary = text
       ?.trim()
       .split(/\n\s*\n/)[0]
       ?.replace(/\s*\n\s*/g, " ");
     if (summary) out.description = summary;
-    if (ifcond && this.defines === null) out.$comment = `if ${formatIfCond(ifcond)}`;
+    if (ifcond && this.defines === null) out.$comment = `if ${conditionText(ifcond)}`;
     if (features.some((f) => f.name === "deprecated" && f.isSpecial && this.exists(f.ifcond)))
       out.deprecated = true;
     return Object.keys(out).length ? { ...out, ...s } : s;

@@ -8,7 +8,7 @@
 import Handlebars from "handlebars";
 import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
 import type { ArgSection, QAPIDoc } from "../doc.ts";
-import { evalIfCond } from "../ifcond.ts";
+import { conditionHolds, conditionText, type Condition } from "../../runtime/conditions.ts";
 import { QAPIError } from "../source.ts";
 import type {
   AlternateType,
@@ -17,7 +17,6 @@ import type {
   EnumType,
   Event,
   Feature,
-  IfCond,
   ObjectMember,
   ObjectType,
   SchemaModel,
@@ -238,22 +237,6 @@ function rstToMarkdown(lines: string[]): { code: boolean; line: string }[] {
   return out.filter((l, k) => !(l.line === "" && !l.code && k > 0 && out[k - 1]!.line === ""));
 }
 
-/** A condition as an expression: `CONFIG_A && !CONFIG_B`. */
-function condText(c: IfCond, inAll = false): string {
-  switch (c.kind) {
-    case "name":
-      return c.name;
-    case "not":
-      return c.arg.kind === "name" ? `!${c.arg.name}` : `!(${condText(c.arg)})`;
-    case "all":
-      return c.args.map((a) => condText(a, true)).join(" && ");
-    case "any": {
-      const s = c.args.map((a) => condText(a)).join(" || ");
-      return inAll ? `(${s})` : s;
-    }
-  }
-}
-
 function renderDoc(content: DocContent, indent: string): string {
   const lines: string[] = [];
   for (const p of content.paras) {
@@ -308,8 +291,8 @@ class TypesGenerator {
   }
 
   /** Kept in this output: always when conditions are annotated, else when it holds. */
-  private kept(x: { ifcond: IfCond | null }): boolean {
-    return this.defines === null || evalIfCond(x.ifcond, this.defines);
+  private kept(x: { ifcond: Condition | null }): boolean {
+    return this.defines === null || conditionHolds(x.ifcond, this.defines);
   }
 
   run(): GeneratedFile[] {
@@ -429,7 +412,7 @@ class TypesGenerator {
     }
     paras.push(...extra);
     paras.push(...this.featureParas(e.features, doc));
-    if (this.defines === null && e.ifcond) paras.push(`Only if \`${condText(e.ifcond)}\`.`);
+    if (this.defines === null && e.ifcond) paras.push(`Only if \`${conditionText(e.ifcond)}\`.`);
     tags.push(...this.featureTags(e.features, doc));
     if (since !== null) tags.push(`@since ${since}`);
     return { paras, tags };
@@ -440,7 +423,8 @@ class TypesGenerator {
     for (const f of features) {
       if (!this.kept(f)) continue;
       const desc = doc?.features.get(f.name);
-      const cond = this.defines === null && f.ifcond ? ` (only if \`${condText(f.ifcond)}\`)` : "";
+      const cond =
+        this.defines === null && f.ifcond ? ` (only if \`${conditionText(f.ifcond)}\`)` : "";
       if (f.name === "unstable")
         out.push(`**Unstable**${cond}${desc ? `: ${docText(desc.text, true)}` : "."}`);
       else if (f.name !== "deprecated")
@@ -476,7 +460,7 @@ class TypesGenerator {
     if (section) paras.push(docText(section.text, true));
     const unstable = m.features.some((f) => f.name === "unstable" && this.kept(f));
     if (unstable) paras.push("**Unstable**.");
-    if (this.defines === null && m.ifcond) paras.push(`Only if \`${condText(m.ifcond)}\`.`);
+    if (this.defines === null && m.ifcond) paras.push(`Only if \`${conditionText(m.ifcond)}\`.`);
     const tags = m.features.some((f) => f.name === "deprecated" && this.kept(f))
       ? ["@deprecated"]
       : [];
@@ -487,7 +471,7 @@ class TypesGenerator {
   /** A bulleted list of values or branches with their descriptions, conditions and features. */
   private itemList(
     title: string,
-    items: { name: string; ifcond: IfCond | null; features?: Feature[] }[],
+    items: { name: string; ifcond: Condition | null; features?: Feature[] }[],
     doc: QAPIDoc | null,
   ): string[] {
     const lines: string[] = [];
@@ -495,7 +479,7 @@ class TypesGenerator {
     for (const it of items) {
       const desc = doc?.args.get(it.name);
       const notes: string[] = [];
-      if (this.defines === null && it.ifcond) notes.push(`only if \`${condText(it.ifcond)}\``);
+      if (this.defines === null && it.ifcond) notes.push(`only if \`${conditionText(it.ifcond)}\``);
       for (const f of it.features ?? [])
         if (this.kept(f)) notes.push(f.name === "unstable" ? "**unstable**" : f.name);
       if (desc || notes.length) described = true;
@@ -582,7 +566,7 @@ class TypesGenerator {
       const vIdent = unionVariantIdent(t.name, v.name);
       variantIdents.push(vIdent);
       const paras = [`{@link ${ident}} with \`${tag.name}\` = \`${stringLiteral(v.name)}\`.`];
-      if (this.defines === null && v.ifcond) paras.push(`Only if \`${condText(v.ifcond)}\`.`);
+      if (this.defines === null && v.ifcond) paras.push(`Only if \`${conditionText(v.ifcond)}\`.`);
       const doc = renderDoc({ paras, tags: [] }, "");
       const members = [...ownMembers, tagMember(v.name)];
       if (v.type.meta === "object" && v.type.branches) {

@@ -11,14 +11,13 @@
 
 import Handlebars from "handlebars";
 import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
-import { evalIfCond } from "../ifcond.ts";
+import { conditionHolds, type Condition } from "../../runtime/conditions.ts";
 import type {
   AlternateType,
   ArrayType,
   Branch,
   EnumType,
   Feature,
-  IfCond,
   ObjectMember,
   ObjectType,
   SchemaModel,
@@ -138,7 +137,7 @@ function ifLine(indent: string, cond: string, stmt: string): string {
 function specialFeatures(features: Feature[], defines: ReadonlySet<string> | null): Set<string> {
   const out = new Set<string>();
   for (const f of features) {
-    if (f.isSpecial && (defines === null || evalIfCond(f.ifcond, defines))) out.add(f.name);
+    if (f.isSpecial && (defines === null || conditionHolds(f.ifcond, defines))) out.add(f.name);
   }
   return out;
 }
@@ -171,14 +170,14 @@ class ValidatorEmitter {
   ) {}
 
   /** Present in this configuration (always, when conditions are left to run time). */
-  private exists(c: IfCond | null): boolean {
-    return this.defines === null || evalIfCond(c, this.defines);
+  private exists(c: Condition | null): boolean {
+    return this.defines === null || conditionHolds(c, this.defines);
   }
 
   /** Index of a run-time condition, or null when there is nothing to check at run time. */
-  private runtimeCond(c: IfCond | null): number | null {
+  private runtimeCond(c: Condition | null): number | null {
     if (c === null || this.defines !== null) return null;
-    const lit = condLiteral(c);
+    const lit = c as Literal;
     const key = JSON.stringify(lit);
     let i = this.condIndex.get(key);
     if (i === undefined) {
@@ -427,19 +426,5 @@ class ValidatorEmitter {
     }
     s += `  }\n  return typeErr(${JSON.stringify(t.name)});\n}\n`;
     this.body.push(s);
-  }
-}
-
-/** A condition in the schema's 'if' syntax (what the generated module evaluates). */
-function condLiteral(c: IfCond): Literal {
-  switch (c.kind) {
-    case "name":
-      return c.name;
-    case "all":
-      return { all: c.args.map(condLiteral) };
-    case "any":
-      return { any: c.args.map(condLiteral) };
-    case "not":
-      return { not: condLiteral(c.arg) };
   }
 }
