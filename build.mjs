@@ -1,23 +1,42 @@
-// Bundles the CLI into dist/: one CommonJS script, dist/qapi-ts.cjs, which bin/qapi-ts compiles
-// with the V8 code cache written next to it (dist/qapi-ts.cjs.cache). Start-up is most of a
-// command's cost: with the cache, V8 skips parsing and compiling the functions a run needs.
-// Subcommands still load their stages lazily (esbuild turns `await import()` of a bundled module
-// into a deferred initialization), and templates (.hbs) are inlined as text.
+// Builds what the package ships, into dist/ (`npm run build`; npm's prepare and prepack run it):
 //
-// The cache comes from a training run: bin/qapi-ts lints the project's own schema from the new
-// build and writes the code it compiled. Built into a fresh directory and swapped in, so dist/
-// never pairs a script with another build's cache.
+//   dist/cli/qapi-ts.cjs       the CLI: one CommonJS script with every dependency inlined, which
+//   dist/cli/qapi-ts.cjs.cache bin/qapi-ts compiles with this V8 code cache (start-up is most of
+//                              a small command's cost: with the cache, V8 skips compiling)
+//   dist/lib/*.js              the library, one ES module per subpath of package.json's
+//                              "exports" (index, qmp, introspection, validate, conditions) plus
+//                              shared chunks; dependencies inlined, so installing needs none
+//   dist/types/**.d.ts         declarations (and declaration maps to the shipped sources)
+//
+// `node build.mjs --cli` builds the CLI only (what the tests run). Everything is built into a
+// fresh directory and swapped in, so dist/ never pairs a script with another build's cache.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, "dist");
-const tmp = path.join(root, `dist.tmp-${process.pid}`);
-const old = path.join(root, `dist.old-${process.pid}`);
+const cliOnly = process.argv.includes("--cli");
+
+/** The library's entry points: the subpaths of package.json's "exports". */
+const LIBRARY_ENTRIES = {
+  index: "generator/api.ts",
+  qmp: "runtime/qmp/index.ts",
+  introspection: "runtime/introspection.ts",
+  validate: "runtime/validate/index.ts",
+  conditions: "runtime/conditions.ts",
+};
 
 /**
  * Start-up costs in dependencies, avoided by bundling less of them: chevrotain's lexer without its
@@ -52,8 +71,8 @@ const lighterDependencies = {
 };
 
 /**
- * `await import("node:fs")` in the sources becomes a require: import() does not work in a script
- * compiled from a code cache (Node 20 loses its loader settings; see bin/qapi-ts).
+ * `await import("node:fs")` in the sources becomes a require in the CLI: import() does not work in
+ * a script compiled from a code cache (Node 20 loses its loader settings; see bin/qapi-ts).
  */
 const builtinImportsAsRequires = {
   name: "builtin-imports-as-requires",
@@ -69,52 +88,113 @@ const builtinImportsAsRequires = {
   },
 };
 
-try {
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  loader: { ".hbs": "text" },
+  plugins: [lighterDependencies],
+  logLevel: "warning",
+  legalComments: "none",
+};
+
+async function buildCli(out) {
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: ["generator/cli.ts"],
-    outfile: path.join(tmp, "qapi-ts.cjs"),
-    bundle: true,
-    platform: "node",
+    outfile: path.join(out, "cli/qapi-ts.cjs"),
     format: "cjs",
-    target: "node20",
     minifySyntax: true,
     minifyWhitespace: true,
     charset: "ascii", // bin/qapi-ts reads the script as latin1, which is faster than UTF-8
-    loader: { ".hbs": "text" },
     // ESM dependencies (yargs) read import.meta.url; in the script it is the bundle's own URL.
     define: { "import.meta.url": "__qapiModuleUrl" },
     banner: { js: 'const __qapiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [lighterDependencies, builtinImportsAsRequires],
-    logLevel: "warning",
   });
-  train(tmp);
-  try {
-    renameSync(dist, old);
-  } catch {
-    // no previous build
-  }
-  renameSync(tmp, dist);
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
+  train(out);
 }
 
-/** Writes the code cache: a lint of the project's schema, run from the build in `dir`. */
-function train(dir) {
+async function buildLibrary(out) {
+  await build({
+    ...common,
+    entryPoints: LIBRARY_ENTRIES,
+    outdir: path.join(out, "lib"),
+    format: "esm",
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    // Readable output: users step through it in a debugger.
+    minify: false,
+    // Dependencies written for CommonJS (handlebars) call require() for Node's built-ins.
+    banner: {
+      js: 'import { createRequire as __qapiCreateRequire } from "node:module";\nconst require = __qapiCreateRequire(import.meta.url);',
+    },
+  });
+  declarations(out);
+}
+
+/**
+ * Declarations of the library's entry points (tsc), with `.ts` import specifiers rewritten to
+ * `.js`: the layout is the sources', and the declaration maps point at the shipped sources.
+ */
+function declarations(out) {
+  const types = path.join(out, "types");
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", types],
+    { cwd: root, encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`tsc (declarations) failed:\n${r.stdout}${r.stderr}`);
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith(".d.ts")) {
+        const text = readFileSync(p, "utf8");
+        const fixed = text.replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*)\.ts(["'])/g, "$1.js$2");
+        if (fixed !== text) writeFileSync(p, fixed);
+      }
+    }
+  };
+  walk(types);
+}
+
+/** Writes the CLI's code cache: a lint of the project's schema, run from the build in `out`. */
+function train(out) {
   const r = spawnSync(
     process.execPath,
     [path.join(root, "bin/qapi-ts"), "lint", "qapi/qapi-schema.json"],
     {
       cwd: root,
-      env: { ...process.env, QAPI_TS_TRAIN_CACHE: dir },
+      env: { ...process.env, QAPI_TS_TRAIN_CACHE: path.join(out, "cli") },
       encoding: "utf8",
     },
   );
-  if (!existsSync(path.join(dir, "qapi-ts.cjs.cache"))) {
+  if (!existsSync(path.join(out, "cli/qapi-ts.cjs.cache"))) {
     // Not fatal: without a cache the CLI compiles from source, only slower.
     process.stderr.write(
       `build.mjs: warning: no code cache written (training run exited ${r.status})\n${r.stderr ?? ""}`,
     );
   }
+}
+
+const tmp = path.join(root, `dist.tmp-${process.pid}`);
+const old = path.join(root, `dist.old-${process.pid}`);
+try {
+  mkdirSync(tmp);
+  await buildCli(tmp);
+  if (cliOnly) {
+    // Keep the library of the previous full build (if any): only the CLI is replaced.
+    for (const keep of ["lib", "types"]) {
+      if (existsSync(path.join(dist, keep))) renameSync(path.join(dist, keep), path.join(tmp, keep));
+    }
+  } else {
+    await buildLibrary(tmp);
+  }
+  if (existsSync(dist)) renameSync(dist, old);
+  renameSync(tmp, dist);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
 }

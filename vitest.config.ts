@@ -12,6 +12,8 @@ export default defineConfig({
       },
     },
   ],
+  // Generated code imports qapi-ts by name: in this repository, resolve it to the sources.
+  resolve: { conditions: ["qapi-ts-source"] },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],

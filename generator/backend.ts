@@ -1,5 +1,6 @@
-// What a back end is: a pure function of (model, options) to files. The output writer
-// (generator/writer.ts) is the only code that touches the disk.
+// What a back end is: a pure function of (model, options) to files, with a name, the back ends
+// its files import, and options of its own. The registry (backends/index.ts) lists them; the
+// writer (writer.ts) is the only code that touches the disk.
 import type { SchemaModel } from "./model.ts";
 
 export interface GeneratedFile {
@@ -8,11 +9,42 @@ export interface GeneratedFile {
   content: string;
 }
 
+/** Options every back end receives. */
 export interface BackendOptions {
   /** Symbols defined for this build; null keeps every condition (evaluated at run time). */
   defines: ReadonlySet<string> | null;
-  /** The schema file as named on the command line (for the generated files' header). */
-  schemaFile: string;
+  /**
+   * The schema as generated files name it: the main file's base name, so that the output does
+   * not depend on the current directory or on how the path was typed.
+   */
+  schemaName: string;
+  /** The package generated code imports its run-time support from: `qapi-ts` by default. */
+  runtimePackage: string;
+  /** Every path some back end of the registry always writes (see Backend.paths). */
+  reservedPaths: ReadonlySet<string>;
 }
 
-export type Backend = (model: SchemaModel, options: BackendOptions) => GeneratedFile[];
+/** An option of a back end's own, for the config file and `generate --option NAME=VALUE`. */
+export interface BackendOption<T extends boolean | string = boolean | string> {
+  description: string;
+  default: T;
+}
+
+export interface Backend<O extends Record<string, boolean | string> = Record<never, never>> {
+  /** How `generate --only` and the manifest name it. */
+  readonly name: string;
+  readonly description: string;
+  /** Back ends whose files this one's files import: generated with it. */
+  readonly requires: readonly string[];
+  /**
+   * The paths it always writes (its other files' names depend on the schema): no other back
+   * end's file takes them, whichever back ends run.
+   */
+  readonly paths: readonly string[];
+  readonly options: { readonly [K in keyof O]: BackendOption<O[K]> };
+  generate(model: SchemaModel, options: BackendOptions & O): GeneratedFile[];
+}
+
+/** A back end of the registry, whatever its own options. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyBackend = Backend<any>;

@@ -35,12 +35,14 @@ import type {
   SchemaInfoObjectVariant,
 } from "./schema-info.ts";
 
-export type {
-  SchemaInfo,
-  SchemaInfoEnumMember,
-  SchemaInfoObjectMember,
-  SchemaInfoObjectVariant,
-} from "./schema-info.ts";
+export type * from "./schema-info.ts";
+export {
+  conditionalPayload,
+  type ConditionalItem,
+  type ConditionalPayload,
+  type PayloadPath,
+} from "./schema-payload.ts";
+export { conditionHolds, conditionSymbols, conditionText, type Condition } from "./conditions.ts";
 
 /**
  * A walk that visits more entries than this (all alternate branches counted) is taken as a loop

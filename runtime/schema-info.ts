@@ -13,7 +13,7 @@ export type SchemaMetaType = Generated.SchemaMetaType;
 /** How a built-in type's values are encoded on the wire. */
 export type JSONType = Generated.JSONType;
 /** What every entry has. Type names may be masked (`"58"`); command and event names never are. */
-export type SchemaInfoBase = Generated.q_obj_SchemaInfo_base;
+export type SchemaInfoBase = Generated.SchemaInfoBase;
 
 /** One entry of the reply, discriminated by `meta-type`. */
 export type SchemaInfo = Generated.SchemaInfo;

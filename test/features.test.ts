@@ -16,7 +16,7 @@ import {
   itemPath,
   type ProbeItem,
 } from "../generator/features.ts";
-import { buildIntrospection, type JsonValue } from "../generator/backends/introspect.ts";
+import { buildIntrospection, type JsonValue } from "../generator/introspect.ts";
 import type { SchemaModel } from "../generator/model.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

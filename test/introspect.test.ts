@@ -1,13 +1,13 @@
 // The query-qmp-schema payload: buildIntrospection on a small hand-built model (order, masking,
 // conditions), the generated module (same payload at run time, prettier-clean), and on QEMU
 // 10.2's schema exact equality with QEMU's expected payloads, through the CLI.
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type {
   ArrayType,
   BuiltinType,
@@ -24,15 +24,26 @@ import type {
   Type,
   AlternateType,
 } from "../generator/model.ts";
-import { buildIntrospection } from "../generator/backends/introspect.ts";
-import { introspectionModule } from "../generator/backends/introspect-module.ts";
+import { buildIntrospection } from "../generator/introspect.ts";
+import { introspectionBackend } from "../generator/backends/introspection.ts";
+import { backendOptions, importGenerated } from "./helpers/generated.ts";
 
-// vitest cannot import .hbs; the bundle inlines it as text (build.mjs), so the test does too.
-vi.mock("../generator/backends/templates/introspect-module.ts.hbs", async () => {
-  const fs = await import("node:fs");
-  const url = new URL("../generator/backends/templates/introspect-module.ts.hbs", import.meta.url);
-  return { default: fs.readFileSync(url, "utf8") };
-});
+type IntrospectionModule = {
+  qmpSchemaInfo(defines: Iterable<string>): readonly Record<string, unknown>[];
+  conditionSymbols(): ReadonlySet<string>;
+};
+
+/** The introspection back end's module for a model, imported. */
+async function introspectionModule(
+  model: SchemaModel,
+  defines: ReadonlySet<string> | null,
+): Promise<IntrospectionModule> {
+  const files = introspectionBackend.generate(model, {
+    ...backendOptions({ defines }),
+    unmask: false,
+  });
+  return importGenerated<IntrospectionModule>(files, "introspection.ts");
+}
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const shared = path.resolve(projectRoot, "../shared");
@@ -372,31 +383,6 @@ describe("buildIntrospection on a hand-built model", () => {
 // ---------------------------------------------------------------------------------------------
 // The generated module
 
-/** Writes the generated module to a temporary directory and imports it (node strips no types: bundle). */
-async function importGenerated(content: string): Promise<{
-  qmpSchemaInfo(defines: Iterable<string>): readonly Record<string, unknown>[];
-  conditionSymbols(): ReadonlySet<string>;
-}> {
-  const { build } = await import("esbuild");
-  const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-introspect-"));
-  try {
-    const src = path.join(dir, "introspection.ts");
-    writeFileSync(src, content);
-    const out = path.join(dir, "introspection.mjs");
-    await build({
-      entryPoints: [src],
-      outfile: out,
-      format: "esm",
-      platform: "node",
-      logLevel: "warning",
-    });
-    return await import(pathToFileURL(out).href);
-  } finally {
-    // The module is loaded; its files are no longer needed.
-    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0);
-  }
-}
-
 function prettierCheck(content: string): { status: number | null; output: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-prettier-"));
   try {
@@ -414,9 +400,7 @@ function prettierCheck(content: string): { status: number | null; output: string
 describe("introspectionModule", () => {
   test("one generated module gives each configuration's payload", async () => {
     const model = demoModel();
-    const [file] = introspectionModule(model, { defines: null, schemaFile: "demo.json" });
-    expect(file!.path).toBe("introspection.ts");
-    const mod = await importGenerated(file!.content);
+    const mod = await introspectionModule(model, null);
     expect(mod.conditionSymbols()).toEqual(
       new Set(["CONFIG_DRAW", "CONFIG_U", "CONFIG_GREEN", "CONFIG_POSIX", "CONFIG_SECRET"]),
     );
@@ -438,8 +422,7 @@ describe("introspectionModule", () => {
 
   test("with defines given, conditions are resolved at generation", async () => {
     const defines = new Set(["CONFIG_GREEN"]);
-    const [file] = introspectionModule(demoModel(), { defines, schemaFile: "demo.json" });
-    const mod = await importGenerated(file!.content);
+    const mod = await introspectionModule(demoModel(), defines);
     expect(mod.conditionSymbols().size).toBe(0);
     expect(mod.qmpSchemaInfo([])).toEqual(
       buildIntrospection(demoModel(), { defines, unmask: false }),
@@ -448,7 +431,10 @@ describe("introspectionModule", () => {
 
   test("the output is in prettier's style", () => {
     for (const defines of [null, new Set<string>(["CONFIG_U"])]) {
-      const [file] = introspectionModule(demoModel(), { defines, schemaFile: "demo.json" });
+      const [file] = introspectionBackend.generate(demoModel(), {
+        ...backendOptions({ defines }),
+        unmask: false,
+      });
       const r = prettierCheck(file!.content);
       expect(r.status, r.output).toBe(0);
     }
@@ -501,8 +487,7 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
   test("the generated module's payload for the linux-x86_64 defines equals the expected file", async () => {
     const { loadSchema } = await import("../generator/frontend.ts");
     const model = loadSchema(schema, { compat: false }).model!;
-    const [file] = introspectionModule(model, { defines: null, schemaFile: "qapi-schema.json" });
-    const mod = await importGenerated(file!.content);
+    const mod = await introspectionModule(model, null);
     const defines = readFileSync(definesFile, "utf8").split("\n").filter(Boolean);
     expect(JSON.stringify(mod.qmpSchemaInfo(defines), null, 1)).toBe(expectedMasked);
     // Random builds: the run-time removal by path gives what buildIntrospection resolves.
@@ -522,6 +507,7 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
     expect(none.length).toBeLessThan(full.length);
     const numberOf = (p: readonly Record<string, unknown>[]) => new Set(p.map((e) => e["name"]));
     for (const n of numberOf(none)) expect(numberOf(full).has(n), String(n)).toBe(true);
+    const [file] = introspectionBackend.generate(model, { ...backendOptions(), unmask: false });
     expect(prettierCheck(file!.content).status).toBe(0);
   });
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import type { ObjectType, SchemaModel, Type } from "../generator/model.ts";
-import { INTEGER_TYPES } from "../generator/backends/names.ts";
+import { INTEGER_RANGES } from "../runtime/validate/scalars.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
 import { parseJsonLossless, stringifyJson, type Validators } from "../runtime/validate/index.ts";
 
@@ -101,7 +101,7 @@ class Arbitraries {
 }
 
 function builtinArbitrary(name: string): fc.Arbitrary<unknown> {
-  const range = INTEGER_TYPES[name];
+  const range = INTEGER_RANGES[name as keyof typeof INTEGER_RANGES];
   if (range) {
     // Bias to the edges of the range, where off-by-one and precision errors live.
     const edge = fc.constantFrom(range.min, range.max, range.min + 1n, range.max - 1n, 0n);
@@ -194,11 +194,23 @@ function mutations(t: Type, v: unknown, path: Path, out: Mutation[]): void {
         at("leave range", 2n ** 64n, expectsType("uint64"));
       } else if (n in UNSIGNED_C) {
         at("break type", "1", expectsType("uint64"));
-        at("leave range", jsInt(INTEGER_TYPES[n]!.max + 1n), expectsType(UNSIGNED_C[n]!));
+        at(
+          "leave range",
+          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].max + 1n),
+          expectsType(UNSIGNED_C[n]!),
+        );
       } else if (n in SIGNED_C) {
         at("break type", "1", invalidType("integer"));
-        at("leave range", jsInt(INTEGER_TYPES[n]!.max + 1n), expectsType(SIGNED_C[n]!));
-        at("leave range", jsInt(INTEGER_TYPES[n]!.min - 1n), expectsType(SIGNED_C[n]!));
+        at(
+          "leave range",
+          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].max + 1n),
+          expectsType(SIGNED_C[n]!),
+        );
+        at(
+          "leave range",
+          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].min - 1n),
+          expectsType(SIGNED_C[n]!),
+        );
         at("break type", 0.5, invalidType("integer"));
       } else {
         // int, int64
@@ -322,7 +334,7 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
     const loaded = loadSchema(schemaFile(), { compat: false });
     if (!loaded.model) throw new Error(`${label} does not load`);
     model = loaded.model;
-    validators = await loadValidators(model, schemaFile());
+    validators = await loadValidators(model);
     all = subjects(model, validators);
   });
 

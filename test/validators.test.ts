@@ -12,11 +12,8 @@ import * as prettier from "prettier";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { loadSchema } from "../generator/frontend.ts";
 import type { SchemaModel } from "../generator/model.ts";
-import {
-  validatorsBackend,
-  VALIDATORS_DTS,
-  VALIDATORS_JS,
-} from "../generator/backends/validators.ts";
+import { validatorsBackend, VALIDATORS_FILE } from "../generator/backends/validators.ts";
+import { backendOptions, linkPackage, typeCheck } from "./helpers/generated.ts";
 import { JSON_SCHEMA_FILE, jsonSchemaBackend } from "../generator/backends/json-schema.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
 import {
@@ -84,7 +81,7 @@ beforeAll(async () => {
   const loaded = loadSchema(path.join(tmp, "test.json"), { compat: false });
   if (!loaded.model) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
   model = loaded.model;
-  v = await loadValidators(model, "test.json");
+  v = await loadValidators(model);
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -252,7 +249,7 @@ describe("QEMU's input rules on a test schema", () => {
     );
 
     // Conditions evaluated at generation time instead leave nothing to decide at run time.
-    const js = validatorsBackend(model, { defines: new Set(), schemaFile: "test.json" })[0]!
+    const js = validatorsBackend.generate(model, backendOptions({ defines: new Set() }))[0]!
       .content;
     expect(js).not.toContain('"green"');
     expect(js).not.toContain("posix-cmd");
@@ -295,20 +292,16 @@ describe("QEMU's input rules on a test schema", () => {
 
   test("generated files are in prettier's style", async () => {
     const files = [
-      ...validatorsBackend(model, { defines: null, schemaFile: "test.json" }),
-      ...jsonSchemaBackend(model, { defines: null, schemaFile: "test.json" }),
+      ...validatorsBackend.generate(model, backendOptions()),
+      ...jsonSchemaBackend.generate(model, backendOptions()),
     ];
-    expect(files.map((f) => f.path).sort()).toEqual(
-      [VALIDATORS_DTS, VALIDATORS_JS, JSON_SCHEMA_FILE].sort(),
-    );
+    expect(files.map((f) => f.path).sort()).toEqual([VALIDATORS_FILE, JSON_SCHEMA_FILE].sort());
     for (const f of files)
       expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);
   });
 
   test("the JSON Schema, compiled by ajv, agrees on the same values", () => {
-    const doc = JSON.parse(
-      jsonSchemaBackend(model, { defines: null, schemaFile: "test.json" })[0]!.content,
-    );
+    const doc = JSON.parse(jsonSchemaBackend.generate(model, backendOptions())[0]!.content);
     // ownProperties: else ajv reads Object.prototype.constructor as a member named `constructor`.
     const ajv = new Ajv2020({ strict: true, ownProperties: true });
     ajv.addSchema(doc);
@@ -362,19 +355,8 @@ describe("the declarations with the generated types", () => {
         "",
       ].join("\n"),
     );
-    const ts = await import("typescript");
-    const program = ts.createProgram([path.join(out, "use.ts")], {
-      strict: true,
-      noEmit: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      types: [],
-    });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-    expect(diagnostics).toEqual([]);
+    linkPackage(out);
+    expect(await typeCheck([path.join(out, "use.ts")])).toEqual([]);
   });
 });
 
@@ -551,7 +533,7 @@ describe.skipIf(!haveShared)("QEMU 10.2's schema in-process", () => {
     const loaded = loadSchema(qemuSchema, { compat: false });
     if (!loaded.model) throw new Error("QEMU 10.2's schema does not load");
     qemuModel = loaded.model;
-    qemu = await loadValidators(qemuModel, qemuSchema);
+    qemu = await loadValidators(qemuModel);
   });
 
   test("every single-member mutation of every entry of a reply is rejected, with its path", () => {
@@ -581,10 +563,10 @@ describe.skipIf(!haveShared)("QEMU 10.2's schema in-process", () => {
   });
 
   test("the generated files for the whole schema are in prettier's style and ajv compiles the schema", async () => {
-    const options = { defines: null, schemaFile: "qapi-schema.json" };
+    const options = backendOptions({ schemaName: "qapi-schema.json" });
     const files = [
-      ...validatorsBackend(qemuModel, options),
-      ...jsonSchemaBackend(qemuModel, options),
+      ...validatorsBackend.generate(qemuModel, options),
+      ...jsonSchemaBackend.generate(qemuModel, options),
     ];
     for (const f of files)
       expect(await prettier.check(f.content, { filepath: f.path }), f.path).toBe(true);

@@ -1,103 +1,84 @@
-// `qapi-ts generate [SCHEMA] [-o DIR] [-D SYMBOL]... [--defines FILE] [--compat]`: the main job.
-// Front end, then every back end (types, introspection payload, ...), then the writer. The
-// defaults are the project's own: qapi/qapi-schema.json into generated/.
-import type { CommandModule } from "yargs";
-import {
-  compatOption,
-  configurationOptions,
-  readConfiguration,
-  type ConfigurationArgs,
-} from "./options.ts";
-import type { BackendOptions, GeneratedFile } from "../backend.ts";
-import type { SchemaModel } from "../model.ts";
-
-/** Every back end's files for one model, in a fixed order (loaded lazily: start-up matters). */
-export async function generateFiles(
-  model: SchemaModel,
-  options: BackendOptions,
-): Promise<GeneratedFile[]> {
-  const [
-    { typescriptBackend },
-    { validatorsBackend },
-    { jsonSchemaBackend },
-    { introspectionModule },
-  ] = await Promise.all([
-    import("../backends/typescript.ts"),
-    import("../backends/validators.ts"),
-    import("../backends/json-schema.ts"),
-    import("../backends/introspect-module.ts"),
-  ]);
-  return [typescriptBackend, validatorsBackend, jsonSchemaBackend, introspectionModule].flatMap(
-    (backend) => backend(model, options),
-  );
-}
+// `qapi-ts generate [SCHEMA] [-o DIR] [-D SYM]... [--defines FILE] [--compat] [--only NAME...]
+// [--option BACKEND.NAME=VALUE]... [--check] [--watch]`: the codegen step. Settings come from the
+// command line, else from the configuration file (config.ts), else the project's own defaults
+// (qapi/qapi-schema.json into generated/). Front end, the back ends of the registry, the writer.
+//
+// Exit codes: 0 done (with --check: up to date), 1 schema errors (with --check: stale, missing
+// or extra files), 2 usage errors and unwritable output.
+import type { Argv, CommandModule } from "yargs";
+import { configurationOptions, type ConfigurationArgs } from "./options.ts";
 
 interface GenerateArgs extends ConfigurationArgs {
-  schema: string;
-  output: string;
-  compat: boolean;
+  schema?: string;
+  output?: string;
+  compat?: boolean;
+  only?: string[];
+  option?: string[];
+  runtimePackage?: string;
+  config?: string;
+  check?: boolean;
+  watch?: boolean;
   quiet: boolean;
 }
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: "generate [schema]",
-  describe: "Generate TypeScript (types, introspection payload, ...) from a QAPI schema",
+  describe: "Generate TypeScript types, validators, JSON Schema and the introspection payload",
   builder: (y) =>
-    compatOption(configurationOptions(y))
+    configurationOptions(y)
+      .option("compat", {
+        type: "boolean",
+        describe: "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once",
+      })
       .positional("schema", {
         type: "string",
-        default: "qapi/qapi-schema.json",
-        describe: "the main schema file",
+        describe: "the main schema file (default: the config's, else qapi/qapi-schema.json)",
       })
       .option("output", {
         alias: "o",
         type: "string",
-        default: "generated",
-        describe: "output directory",
+        requiresArg: true,
+        describe: "output directory (default: the config's, else generated)",
       })
-      .option("quiet", {
-        alias: "q",
+      .option("only", {
+        type: "string",
+        array: true,
+        requiresArg: true,
+        describe: "back ends to run: types, validators, json-schema, introspection (default: all)",
+      })
+      .option("option", {
+        type: "string",
+        array: true,
+        requiresArg: true,
+        describe: "a back end's option, BACKEND.NAME=VALUE (e.g. introspection.unmask=true)",
+      })
+      .option("runtime-package", {
+        type: "string",
+        requiresArg: true,
+        describe: "where generated code imports its run-time support from (default: qapi-ts)",
+      })
+      .option("config", {
+        type: "string",
+        requiresArg: true,
+        describe: 'configuration file (default: qapi-ts.config.json, or package.json\'s "qapi-ts")',
+      })
+      .option("check", {
         type: "boolean",
-        default: false,
-        describe: "no summary line",
-      }) as never,
+        describe: "write nothing; list stale, missing and extra files and exit 1 if any",
+      })
+      .option("watch", {
+        alias: "w",
+        type: "boolean",
+        describe: "regenerate whenever an included file changes",
+      })
+      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "no summary line" })
+      .conflicts("check", "watch") as unknown as Argv<GenerateArgs>,
   handler: async (argv) => {
-    // With -D or --defines, conditions are evaluated now; without, kept in the output.
-    const defines = await readConfiguration(argv);
-
-    const { loadSchema } = await import("../frontend.ts");
-    const { formatQemu } = await import("../source.ts");
-    const result = loadSchema(argv.schema, { compat: argv.compat });
-    const messages = result.diagnostics.map((d) => formatQemu(d) + "\n").join("");
-    if (messages) process.stderr.write(messages);
-    if (!result.model) {
-      process.exitCode = 1;
-      return;
-    }
-
-    const { writeGenerated, WriteError } = await import("../writer.ts");
-    const { QAPIError } = await import("../source.ts");
-    let files: GeneratedFile[];
-    try {
-      files = await generateFiles(result.model, { defines, schemaFile: argv.schema });
-    } catch (err) {
-      // What a back end cannot express (e.g. two definitions with one TypeScript name).
-      if (!(err instanceof QAPIError)) throw err;
-      process.stderr.write(formatQemu(err.diagnostic) + "\n");
-      process.exitCode = 1;
-      return;
-    }
-    try {
-      const r = writeGenerated(argv.output, files);
-      if (!argv.quiet)
-        process.stdout.write(
-          `${argv.output}: ${files.length} files, ${r.written.length} written, ` +
-            `${r.unchanged.length} unchanged, ${r.removed.length} removed\n`,
-        );
-    } catch (err) {
-      if (!(err instanceof WriteError)) throw err;
-      process.stderr.write(`qapi-ts: ${err.message}\n`);
-      process.exitCode = 2;
-    }
+    const { resolveGenerateSettings, runGenerate, watchGenerate } = await import(
+      "../generate-step.ts"
+    );
+    const settings = await resolveGenerateSettings(argv);
+    if (argv.watch) await watchGenerate(settings);
+    else process.exitCode = await runGenerate(settings);
   },
 };

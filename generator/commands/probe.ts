@@ -159,6 +159,6 @@ async function replyFromSchema(schema: string, argv: ProbeArgs): Promise<unknown
   const { readConfiguration, loadModelOrExit } = await import("./options.ts");
   const defines = (await readConfiguration(argv)) ?? new Set<string>();
   const model = await loadModelOrExit(schema, { compat: argv.compat });
-  const { buildIntrospection } = await import("../backends/introspect.ts");
+  const { buildIntrospection } = await import("../introspect.ts");
   return buildIntrospection(model, { defines, unmask: argv.unmask });
 }

@@ -13,32 +13,18 @@ import type { SchemaModel } from "../model.ts";
 import type { Validators } from "../../runtime/validate/index.ts";
 
 /**
- * The validators module `generate` would write for this model, loaded from a temporary
- * directory (removed again): the very code users get, run in-process.
+ * The validators of a model: the table the validators back end writes into `validators.ts`,
+ * built in memory and compiled by the same run-time code that generated modules use.
  */
 export async function loadValidators(
   model: SchemaModel,
-  schemaFile: string,
   defines: ReadonlySet<string> | null = null,
 ): Promise<Validators> {
-  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { createRequire } = await import("node:module");
-  const { validatorsBackend, VALIDATORS_JS } = await import("../backends/validators.ts");
-  const file = validatorsBackend(model, { defines, schemaFile }).find(
-    (f) => f.path === VALIDATORS_JS,
-  )!;
-  const dir = mkdtempSync(join(tmpdir(), "qapi-ts-validate-"));
-  try {
-    const path = join(dir, "validators.mjs");
-    writeFileSync(path, file.content);
-    // require() of an ES module (Node >= 20.19): unlike import(), it also works in the CLI's
-    // bundle, which bin/qapi-ts compiles from a V8 code cache.
-    return createRequire(path)(path) as Validators;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const [{ validatorTable }, { createValidators }] = await Promise.all([
+    import("../backends/validators.ts"),
+    import("../../runtime/validate/validators.ts"),
+  ]);
+  return createValidators(validatorTable(model, defines));
 }
 
 interface ValidateArgs extends ConfigurationArgs {
@@ -146,7 +132,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       return;
     }
 
-    const validators = await loadValidators(loaded.model, argv.schema);
+    const validators = await loadValidators(loaded.model);
     const options = {
       deprecatedInput: argv["reject-deprecated"] ? ("reject" as const) : ("accept" as const),
       unstableInput: argv["reject-unstable"] ? ("reject" as const) : ("accept" as const),

@@ -1,0 +1,160 @@
+/**
+ * qapi-ts: the QAPI schema compiler as a library. Everything the CLI does, for a build tool to
+ * call in-process (a Vite or esbuild plugin, a Makefile step, a test): load and check a schema,
+ * lint it, build its `query-qmp-schema` payload, generate the output files in memory and write
+ * them. Nothing here prints or exits: problems come back as diagnostics (data) or as errors of
+ * the classes exported here.
+ *
+ * @example
+ * ```ts
+ * import { loadSchema, generate, writeGeneratedFiles, formatDiagnostic } from "qapi-ts";
+ *
+ * const { model, diagnostics } = loadSchema("qapi/qapi-schema.json");
+ * for (const d of diagnostics) console.error(formatDiagnostic(d));
+ * if (model) writeGeneratedFiles("src/generated", generate(model));
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { BACKENDS } from "./backends/index.ts";
+import { generateFiles, type GenerateOptions, type OwnedFile } from "./generate.ts";
+import { buildIntrospection } from "./introspect.ts";
+import type { SchemaInfo } from "../runtime/schema-info.ts";
+import { loadSchema as loadSchemaFile } from "./frontend.ts";
+import { markerWarnings } from "./features.ts";
+import type { SchemaModel } from "./model.ts";
+import { formatGcc, formatQemu, toJson, type Diagnostic } from "./source.ts";
+import { checkGenerated, writeGenerated, type CheckResult, type WriteResult } from "./writer.ts";
+
+export { VERSION } from "./version.ts";
+export { UnknownBackendError } from "./backends/index.ts";
+export { BackendOptionError, type GenerateOptions } from "./generate.ts";
+export { WriteError, type CheckResult, type WriteResult } from "./writer.ts";
+export type {
+  Diagnostic,
+  JsonDiagnostic,
+  RelatedLocation,
+  Severity,
+  SourceInfo,
+} from "./source.ts";
+export type { GeneratedFile } from "./backend.ts";
+export type { SchemaInfo } from "../runtime/schema-info.ts";
+export type * from "./model.ts";
+
+/** How to read a schema. */
+export interface LoadOptions {
+  /**
+   * Accept the legacy dialect of older QEMU releases (C-preprocessor conditions, simple unions,
+   * older doc-comment conventions), with one warning per kind of use.
+   */
+  compat?: boolean;
+}
+
+/** A checked schema, or the diagnostics that stopped it. */
+export interface LoadResult {
+  /** The schema's model; null when it has errors. */
+  model: SchemaModel | null;
+  /** Errors (when `model` is null) and warnings, in the order QEMU reports them. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Reads and checks a schema file and everything it includes, as QEMU's generator does.
+ * Never throws for bad input: a missing file or a syntax error is a diagnostic.
+ */
+export function loadSchema(file: string, options: LoadOptions = {}): LoadResult {
+  return loadSchemaFile(file, { compat: options.compat ?? false });
+}
+
+/**
+ * `qapi-ts lint`: the schema's diagnostics, then the lint rules' warnings (such as a marker
+ * member that should be a feature) when the schema is valid.
+ */
+export function lint(file: string, options: LoadOptions = {}): Diagnostic[] {
+  const r = loadSchema(file, options);
+  return r.model ? [...r.diagnostics, ...markerWarnings(r.model)] : r.diagnostics;
+}
+
+/** How a diagnostic is printed: QEMU's text, a compiler-style line, or JSON. */
+export type DiagnosticFormat = "qemu" | "gcc" | "json";
+
+/** A diagnostic as text (without a final newline). */
+export function formatDiagnostic(d: Diagnostic, format: DiagnosticFormat = "qemu"): string {
+  if (format === "json") return JSON.stringify(toJson(d));
+  return format === "gcc" ? formatGcc(d) : formatQemu(d);
+}
+
+/** Options of {@link introspect}. */
+export interface IntrospectOptions {
+  /** The build's condition symbols (every other symbol is false); default: none defined. */
+  defines?: Iterable<string>;
+  /** Real type names instead of the numbers QEMU reports (QEMU's `-u`). */
+  unmask?: boolean;
+}
+
+/** The `query-qmp-schema` reply of a QEMU built from the schema with the given symbols. */
+export function introspect(model: SchemaModel, options: IntrospectOptions = {}): SchemaInfo[] {
+  // The builder writes plain JSON in SchemaInfo's shape (tested against QEMU's own payloads).
+  return buildIntrospection(model, {
+    defines: new Set(options.defines ?? []),
+    unmask: options.unmask ?? false,
+  }) as unknown as SchemaInfo[];
+}
+
+/** A back end of `generate`: its name, what it writes, and its own options. */
+export interface BackendInfo {
+  name: string;
+  description: string;
+  /** Back ends generated with it (its files import theirs). */
+  requires: readonly string[];
+  /** Its own options (for {@link GenerateOptions.backendOptions}): name -> description, default. */
+  options: Readonly<Record<string, { description: string; default: boolean | string }>>;
+}
+
+/** The back ends {@link generate} can run, in the order their files are listed. */
+export const backends: readonly BackendInfo[] = BACKENDS.map((b) => ({
+  name: b.name,
+  description: b.description,
+  requires: b.requires,
+  options: b.options,
+}));
+
+/** A generated file, with the back end that owns it. */
+export type { OwnedFile };
+
+/**
+ * The output files of the schema, in memory: TypeScript types, validators, JSON Schema and the
+ * introspection module (or the back ends `options.only` names). Throws UnknownBackendError or
+ * BackendOptionError for options that name what does not exist.
+ */
+export function generate(model: SchemaModel, options: GenerateOptions = {}): OwnedFile[] {
+  return generateFiles(model, options);
+}
+
+/** Which back ends produced the files (their earlier files are replaced; others' are kept). */
+function backendsOf(files: readonly OwnedFile[], only: readonly string[] | undefined): string[] {
+  return only?.length ? [...new Set(files.map((f) => f.backend))] : BACKENDS.map((b) => b.name);
+}
+
+/**
+ * Makes `dir` hold the files: writes only what changed, replaces the output as a whole (a
+ * reader never sees a mix of old and new files), removes files an earlier run generated that
+ * are no longer generated. Throws WriteError.
+ */
+export function writeGeneratedFiles(
+  dir: string,
+  files: readonly OwnedFile[],
+  options: { only?: readonly string[] } = {},
+): WriteResult {
+  return writeGenerated(dir, files, { backends: backendsOf(files, options.only) });
+}
+
+/** Compares `dir` with the files, writing nothing: stale, missing and extra files. */
+export function checkGeneratedFiles(
+  dir: string,
+  files: readonly OwnedFile[],
+  options: { only?: readonly string[] } = {},
+): CheckResult {
+  return checkGenerated(dir, files, { backends: backendsOf(files, options.only) });
+}

@@ -1,0 +1,263 @@
+// The types back end: one TypeScript module per QAPI module, plus `index.ts`, which re-exports
+// them and declares the maps a QMP client is generic over:
+//
+//   export interface Commands { "query-status": { args: NoArguments; returns: StatusInfo } }
+//   export interface Events { SHUTDOWN: ShutdownData; STOP: undefined }
+//   export type Qmp = DeprecatedUses & QmpClient<Commands, Events>;
+//
+// Names are allocated by names.ts, declarations written by declarations.ts, files laid out by the
+// printer; the templates hold the files' fixed text. Imports between generated files use `.js`
+// (what tsc, bundlers and Node resolve).
+
+import type { Backend, BackendOptions, GeneratedFile } from "../../backend.ts";
+import type { Command, Event, ObjectType, SchemaModel, Type } from "../../model.ts";
+import {
+  group,
+  hardline,
+  ifBreak,
+  importDeclaration,
+  indent,
+  join,
+  line,
+  print,
+  softline,
+  type Doc,
+} from "../printer.ts";
+import { lazyTemplate } from "../templates.ts";
+import { alias, Declarations, interfaceDeclaration, type Ref } from "./declarations.ts";
+import {
+  fileOf,
+  importSpecifier,
+  INDEX_FILE,
+  INDEX_NAMES,
+  moduleFiles,
+  propertyKey,
+  typeExpression,
+  TypeNames,
+  type IndexName,
+} from "./names.ts";
+import { docComment, docText } from "./tsdoc.ts";
+import moduleSource from "./module.ts.hbs";
+import indexSource from "./index.ts.hbs";
+
+const moduleTemplate = lazyTemplate(moduleSource);
+const indexTemplate = lazyTemplate(indexSource);
+
+export const typesBackend: Backend = {
+  name: "types",
+  description: "<module>.ts and index.ts: TypeScript types, with TSDoc, and the command/event maps",
+  requires: [],
+  paths: [INDEX_FILE],
+  options: {},
+  generate(model: SchemaModel, options: BackendOptions) {
+    return new TypesOutput(model, options).files();
+  },
+};
+
+/** Imports a file needs: target file -> identifiers. */
+type Imports = Map<string, Set<string>>;
+
+class TypesOutput {
+  private readonly fileNames: Map<string, string>;
+  private readonly names: TypeNames;
+  private readonly declarations: Declarations;
+
+  constructor(
+    private readonly model: SchemaModel,
+    private readonly options: BackendOptions,
+  ) {
+    this.fileNames = moduleFiles(model, options.reservedPaths);
+    this.names = new TypeNames(model);
+    this.declarations = new Declarations(model, this.names, options.defines);
+  }
+
+  files(): GeneratedFile[] {
+    const out: GeneratedFile[] = [];
+    const emitted: string[] = [];
+    for (const m of this.model.modules) {
+      const file = this.fileNames.get(m.name)!;
+      const imports: Imports = new Map();
+      const ref = this.ref(file, imports);
+      const declarations: string[] = [];
+      for (const e of m.entities) {
+        if (!this.declarations.kept(e)) continue;
+        for (const d of this.declarations.declare(e, ref)) declarations.push(print(d.doc));
+      }
+      if (declarations.length === 0) continue;
+      emitted.push(file);
+      out.push({
+        path: file,
+        content: moduleTemplate({
+          schemaName: this.options.schemaName,
+          imports: this.importLines(file, imports, []),
+          declarations,
+        }),
+      });
+    }
+    out.push(this.index(emitted));
+    return out;
+  }
+
+  /** References from `file`, recording the imports they need. */
+  private ref(file: string, imports: Imports): Ref {
+    const byIdent = (ident: string, target: string): string => {
+      if (target !== file) {
+        if (!imports.has(target)) imports.set(target, new Set());
+        imports.get(target)!.add(ident);
+      }
+      return ident;
+    };
+    const fileOfType = (t: Type): string => fileOf(this.fileNames, t);
+    return Object.assign((t: Type) => byIdent(this.names.type(t.name), fileOfType(t)), {
+      ident: byIdent,
+      fileOf: fileOfType,
+    });
+  }
+
+  /** The import declarations of a file, by target file, then those of the run-time package. */
+  private importLines(file: string, imports: Imports, runtime: readonly string[]): string {
+    const docs: Doc[] = [...imports.keys()]
+      .sort()
+      .map((target) =>
+        importDeclaration([...imports.get(target)!].sort(), importSpecifier(file, target), true),
+      );
+    if (runtime.length) {
+      const names = runtime.map((r) => {
+        const local = this.names.ofIndex(r as IndexName);
+        return local === r ? r : `${r} as ${local}`;
+      });
+      docs.push(importDeclaration(names, `${this.options.runtimePackage}/qmp`, true));
+    }
+    return docs.length ? print(join(hardline, docs)) : "";
+  }
+
+  // -- index.ts -----------------------------------------------------------------------------
+
+  private index(moduleFileNames: readonly string[]): GeneratedFile {
+    const imports: Imports = new Map();
+    const ref = this.ref(INDEX_FILE, imports);
+    const n = Object.fromEntries(INDEX_NAMES.map((k) => [k, this.names.ofIndex(k)])) as Record<
+      IndexName,
+      string
+    >;
+    const commands: Command[] = [];
+    const events: Event[] = [];
+    for (const e of this.model.entities) {
+      if (!this.declarations.kept(e)) continue;
+      if (e.meta === "command") commands.push(e);
+      else if (e.meta === "event") events.push(e);
+    }
+    const commandEntries = commands.map((c) => this.commandEntry(c, ref, n));
+    const eventEntries = events.map((e) => this.eventEntry(e, ref));
+    const helpers: Doc[] = [
+      alias(`${n.CommandName}`, [`keyof ${n.Commands}`]),
+      alias(`${n.CommandArgs}<K extends ${n.CommandName}>`, [`${n.Commands}[K]["args"]`]),
+      alias(`${n.CommandReturns}<K extends ${n.CommandName}>`, [`${n.Commands}[K]["returns"]`]),
+      alias(`${n.EventName}`, [`keyof ${n.Events}`]),
+      alias(`${n.EventData}<K extends ${n.EventName}>`, [`${n.Events}[K]`]),
+    ];
+    const content = indexTemplate({
+      schemaName: this.options.schemaName,
+      imports: this.importLines(INDEX_FILE, imports, ["ExecuteParams", "QmpClient", "QmpEvent"]),
+      reexports: moduleFileNames.map((f) => importSpecifier(INDEX_FILE, f)),
+      n,
+      noArguments: print(
+        interfaceDeclaration(n.NoArguments, [], ["readonly __noArguments?: never;"]),
+      ),
+      commands: print(interfaceDeclaration(n.Commands, [], commandEntries)),
+      events: print(interfaceDeclaration(n.Events, [], eventEntries)),
+      helpers: print(join(hardline, helpers)),
+      deprecatedUses: print(
+        interfaceDeclaration(n.DeprecatedUses, [], this.deprecatedUses(commands, events, n)),
+      ),
+      qmp: print(
+        alias(n.Qmp, [`${n.DeprecatedUses} & ${n.QmpClient}<${n.Commands}, ${n.Events}>`]),
+      ),
+    });
+    return { path: INDEX_FILE, content };
+  }
+
+  private argsType(argType: ObjectType | null, ref: Ref): string | null {
+    if (!argType || !this.declarations.kept(argType)) return null;
+    if (argType.isImplicit && argType.members.length === 0 && !argType.branches) return null;
+    return typeExpression(argType, ref);
+  }
+
+  private commandEntry(c: Command, ref: Ref, n: Record<IndexName, string>): Doc {
+    const extra: string[] = [];
+    if (c.allowOob) extra.push("Can run out of band (`exec-oob`).");
+    if (!c.successResponse) extra.push("QEMU sends no success response to this command.");
+    const args = this.argsType(c.argType, ref) ?? n.NoArguments;
+    const returns = c.retType ? typeExpression(c.retType, ref) : "{}";
+    return [
+      docComment(this.declarations.entityDoc(c, extra), 2),
+      `${propertyKey(c.name)}: {`,
+      indent(hardline, `args: ${args};`, hardline, `returns: ${returns};`),
+      hardline,
+      "};",
+    ];
+  }
+
+  private eventEntry(e: Event, ref: Ref): Doc {
+    const data = this.argsType(e.argType, ref) ?? "undefined";
+    return [docComment(this.declarations.entityDoc(e), 2), `${propertyKey(e.name)}: ${data};`];
+  }
+
+  /** One signature per deprecated command (execute, and executeOob where allowed) and event. */
+  private deprecatedUses(
+    commands: readonly Command[],
+    events: readonly Event[],
+    n: Record<IndexName, string>,
+  ): Doc[] {
+    const deprecation = (e: Command | Event): Doc | null => {
+      const f = e.features.find((x) => x.name === "deprecated" && this.declarations.kept(x));
+      if (!f) return null;
+      const text = e.doc?.features.get("deprecated")?.text;
+      const tag = text ? `@deprecated ${docText(text, true)}` : "@deprecated";
+      return docComment({ paras: [], tags: [tag] }, 2);
+    };
+    const out: Doc[] = [];
+    for (const c of commands) {
+      const doc = deprecation(c);
+      if (!doc) continue;
+      const key = JSON.stringify(c.name);
+      for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
+        out.push([
+          doc,
+          group(
+            `${method}(`,
+            indent(
+              softline,
+              `command: ${key},`,
+              line,
+              `...params: ${n.ExecuteParams}<${n.Commands}[${key}]>`,
+            ),
+            softline,
+            `): globalThis.Promise<${n.Commands}[${key}]["returns"]>;`,
+          ),
+        ]);
+      }
+    }
+    for (const e of events) {
+      const doc = deprecation(e);
+      if (!doc) continue;
+      const key = JSON.stringify(e.name);
+      out.push([
+        doc,
+        group(
+          "on(",
+          indent(
+            softline,
+            `name: ${key},`,
+            line,
+            `listener: (event: ${n.QmpEvent}<${key}, ${n.Events}[${key}]>) => void`,
+            ifBreak(","),
+          ),
+          softline,
+          "): () => void;",
+        ),
+      ]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,15 @@
+// Where things are, for every test: the project, its CLI, and QEMU's reference material in
+// ../shared (absent on a fresh machine: the tests that need it skip and say so).
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const bin = path.join(projectRoot, "bin/qapi-ts");
+export const shared = path.resolve(projectRoot, "../shared");
+export const hasShared = existsSync(path.join(shared, "README.md"));
+
+/** A path under ../shared. */
+export function sharedPath(...parts: string[]): string {
+  return path.join(shared, ...parts);
+}
