@@ -142,7 +142,13 @@ function declarations(out) {
   const types = path.join(out, "types");
   const r = spawnSync(
     process.execPath,
-    [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", types],
+    [
+      path.join(root, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--outDir",
+      types,
+    ],
     { cwd: root, encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`tsc (declarations) failed:\n${r.stdout}${r.stderr}`);
@@ -152,7 +158,10 @@ function declarations(out) {
       if (e.isDirectory()) walk(p);
       else if (p.endsWith(".d.ts")) {
         const text = readFileSync(p, "utf8");
-        const fixed = text.replace(/((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*)\.ts(["'])/g, "$1.js$2");
+        const fixed = text.replace(
+          /((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*)\.ts(["'])/g,
+          "$1.js$2",
+        );
         if (fixed !== text) writeFileSync(p, fixed);
       }
     }
@@ -187,7 +196,8 @@ try {
   if (cliOnly) {
     // Keep the library of the previous full build (if any): only the CLI is replaced.
     for (const keep of ["lib", "types"]) {
-      if (existsSync(path.join(dist, keep))) renameSync(path.join(dist, keep), path.join(tmp, keep));
+      if (existsSync(path.join(dist, keep)))
+        renameSync(path.join(dist, keep), path.join(tmp, keep));
     }
   } else {
     await buildLibrary(tmp);

@@ -31,9 +31,7 @@ report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole proc
 ]);
 
 const { loadSchema } = await importTs("generator/frontend.ts");
-const { buildIntrospection, formatIntrospection } = await importTs(
-  "generator/introspect.ts",
-);
+const { buildIntrospection, formatIntrospection } = await importTs("generator/introspect.ts");
 const { introspectionModule } = await importTs("generator/backends/introspect-module.ts");
 const model = loadSchema(schema, { compat: false }).model;
 if (!model) throw new Error("the front end rejected QEMU's schema");
