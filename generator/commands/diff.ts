@@ -66,8 +66,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       })
       .epilogue(
         "A schema without build symbols (-D, --defines, --old-*, --new-*) is compared whole, " +
-          "conditions included; -D and --defines apply to both sides. Exit 0: nothing breaks; " +
-          "1: something breaks; 2: usage or input error.",
+          "conditions included (compared when both sides carry them); -D and --defines apply " +
+          "to whichever sides are schemas. Exit 0: nothing breaks; 1: something breaks; 2: " +
+          "usage or input error.",
       )
       .example("$0 diff old/qapi-schema.json qapi/qapi-schema.json", "")
       .example(
@@ -87,8 +88,18 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       definesFiles: [argv.defines, defines].filter((f): f is string => f !== undefined),
       compat: argv.compat,
     });
-    const old = await readInputOrExit(argv.old, side(argv.oldDefine, argv.oldDefines));
-    const neu = await readInputOrExit(argv.new, side(argv.newDefine, argv.newDefines));
+    const own = (define: string[] | undefined, defines: string | undefined): boolean =>
+      !!define?.length || defines !== undefined;
+    const old = await readInputOrExit(
+      argv.old,
+      side(argv.oldDefine, argv.oldDefines),
+      own(argv.oldDefine, argv.oldDefines),
+    );
+    const neu = await readInputOrExit(
+      argv.new,
+      side(argv.newDefine, argv.newDefines),
+      own(argv.newDefine, argv.newDefines),
+    );
     const changes = judge(diffWire(old, neu));
     process.stdout.write(formatChanges(changes, argv.format));
     const breaks = changes.some((c) => c.breaking && !isExcused(c, argv.allowDeprecated));

@@ -10,7 +10,7 @@ import { newPragma, SourceInfo, type Diagnostic } from "../source.ts";
 import { wireFromEntries, wireFromModel, WireInputError, type WireSchema } from "./wire.ts";
 
 export interface InputOptions {
-  /** Build symbols (schemas only); null reads a schema whole, conditions kept. */
+  /** Build symbols for a schema (a reply is one build already); null reads a schema whole. */
   defines: ReadonlySet<string> | null;
   /** Accept the legacy dialect of QEMU before 6.2 (schemas only). */
   compat: boolean;
@@ -30,7 +30,7 @@ export function readWireInput(file: string, options: InputOptions): InputResult 
   } catch (e) {
     return { wire: null, kind: null, diagnostics: [error(`can't read ${file}: ${message(e)}`)] };
   }
-  return isReply(text) ? readReply(file, text, options) : readSchema(file, options);
+  return isReply(text) ? readReply(file, text) : readSchema(file, options);
 }
 
 /**
@@ -49,10 +49,8 @@ function readSchema(file: string, options: InputOptions): InputResult {
   return { wire, kind: "schema", diagnostics: loaded.diagnostics };
 }
 
-function readReply(file: string, text: string, options: InputOptions): InputResult {
+function readReply(file: string, text: string): InputResult {
   const fail = (d: Diagnostic): InputResult => ({ wire: null, kind: "reply", diagnostics: [d] });
-  if (options.defines !== null)
-    return fail(error(`${file}: build symbols (-D, --defines) apply to schemas, not to replies`));
   let json: unknown;
   try {
     json = JSON.parse(text);
