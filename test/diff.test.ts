@@ -39,7 +39,10 @@ const rows = (changes: JudgedChange[]): Row[] =>
   changes.map((c) => [c.path, c.change, c.direction, c.breaking]);
 const sorted = (r: Row[]): Row[] => [...r].sort((a, b) => (a.join() < b.join() ? -1 : 1));
 
-function run(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  input?: string,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(bin, args, { encoding: "utf8", input, cwd: projectRoot });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -346,7 +349,13 @@ describe("qapi-ts diff on the command line", () => {
         ]);
       writeFileSync(path.join(dir, "a.json"), entries('["x", "y"]'));
       writeFileSync(path.join(dir, "b.json"), entries('["x"]'));
-      const r = run(["diff", path.join(dir, "a.json"), path.join(dir, "b.json"), "--format", "json"]);
+      const r = run([
+        "diff",
+        path.join(dir, "a.json"),
+        path.join(dir, "b.json"),
+        "--format",
+        "json",
+      ]);
       expect(JSON.parse(r.stdout)).toMatchObject([
         { path: "q/ret-type/^y", change: "enum value removed", breaking: false },
       ]);
