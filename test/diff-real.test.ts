@@ -195,7 +195,7 @@ describe.skipIf(!have)("diff on real QEMU material", () => {
     // Each addition one way is the removal the other way, at the same path.
     const flip = (k: string): string =>
       k.replace(/added|removed/, (w) => (w === "added" ? "removed" : "added"));
-    const key = (c: JudgedChange, k = c.change): string => `${c.path} ${k}`;
+    const key = (c: JudgedChange, k: string = c.change): string => `${c.path} ${k}`;
     expect(new Set(backward.map((c) => key(c)))).toEqual(
       new Set(forward.map((c) => key(c, flip(c.change)))),
     );

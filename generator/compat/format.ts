@@ -25,7 +25,7 @@ function sections(changes: readonly JudgedChange[]): Section[] {
   ].filter((s) => s.changes.length);
 }
 
-/** Changes of one kind together, kinds in order of first appearance (changes are path-sorted). */
+/** Changes of one kind together (kinds alphabetically; changes stay in path order). */
 function byKind(changes: readonly JudgedChange[]): [string, JudgedChange[]][] {
   const groups = new Map<string, JudgedChange[]>();
   for (const c of changes) {
