@@ -10,6 +10,8 @@ import { generateCommand } from "./generate.ts";
 import { validateCommand } from "./validate.ts";
 import { qmpCommand } from "./qmp.ts";
 import { eventsCommand } from "./events.ts";
+import { diffCommand } from "./diff.ts";
+import { historyCommand } from "./history.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -18,6 +20,8 @@ export const commands: CommandModule<any, any>[] = [
   probeCommand,
   introspectCommand,
   featuresCommand,
+  diffCommand,
+  historyCommand,
   generateCommand,
   validateCommand,
   qmpCommand,

@@ -9,6 +9,7 @@ interface LintArgs {
   compat: boolean;
   strict: boolean;
   format: "qemu" | "gcc" | "json";
+  history?: string;
 }
 
 export const lintCommand: CommandModule<object, LintArgs> = {
@@ -31,14 +32,26 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         choices: ["qemu", "gcc", "json"] as const,
         default: "qemu" as const,
         describe: "how to print diagnostics",
+      })
+      .option("history", {
+        type: "string",
+        requiresArg: true,
+        describe:
+          "warn on Since claims that contradict this history (qapi-ts history --format json)",
       }) as never,
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu, formatGcc, toJson } = await import("../source.ts");
     const { markerWarnings } = await import("../features.ts");
+    const since =
+      argv.history === undefined
+        ? () => []
+        : await (await import("../compat/cli-input.ts")).sinceCheckOrExit(argv.history);
     const all = argv.schema.flatMap((s) => {
       const r = loadSchema(s, { compat: argv.compat });
-      return r.model ? [...r.diagnostics, ...markerWarnings(r.model)] : r.diagnostics;
+      return r.model
+        ? [...r.diagnostics, ...markerWarnings(r.model), ...since(r.model)]
+        : r.diagnostics;
     });
     if (argv.format === "json")
       process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");

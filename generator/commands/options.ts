@@ -43,10 +43,14 @@ const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The configuration the options name: -D symbols plus those of --defines. Returns null when
- * neither option is given. Reports bad input and exits (2 for a bad -D, 1 for a defines file
- * that cannot be read or names a bad symbol, as for an unreadable schema file).
+ * neither option is given. Reports bad input and exits (2 for a bad -D, `inputErrorCode` for a
+ * defines file that cannot be read or names a bad symbol: 1, as for an unreadable schema file,
+ * unless the command gives exit 1 another meaning).
  */
-export async function readConfiguration(args: ConfigurationArgs): Promise<Set<string> | null> {
+export async function readConfiguration(
+  args: ConfigurationArgs,
+  inputErrorCode: 1 | 2 = 1,
+): Promise<Set<string> | null> {
   if (!args.define?.length && args.defines === undefined) return null;
   const defined = new Set<string>();
   for (const s of args.define ?? []) {
@@ -59,13 +63,17 @@ export async function readConfiguration(args: ConfigurationArgs): Promise<Set<st
     try {
       text = readFileSync(args.defines, "utf8");
     } catch (e) {
-      fail(1, `can't read defines file ${args.defines}: ${(e as Error).message}`);
+      fail(inputErrorCode, `can't read defines file ${args.defines}: ${(e as Error).message}`);
     }
     text.split("\n").forEach((raw, i) => {
       const line = raw.replace(/#.*/, "").trim();
       if (!line) return;
       if (!SYMBOL.test(line))
-        fail(1, `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`, true);
+        fail(
+          inputErrorCode,
+          `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`,
+          true,
+        );
       defined.add(line);
     });
   }

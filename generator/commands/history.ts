@@ -1,0 +1,112 @@
+// `qapi-ts history NAME=INPUT...`: for every wire path over a series of releases (oldest first),
+// the release it appears in, the one it disappears in, and those in which it is deprecated or
+// unstable. Inputs as for `diff` (schemas or query-qmp-schema replies). Exit 0; 1 when --path
+// names something no release has; 2 on usage or input errors.
+import type { Argv, CommandModule } from "yargs";
+import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
+
+interface HistoryArgs extends ConfigurationArgs {
+  release: string[];
+  compat: boolean;
+  path?: string;
+  format: "text" | "json";
+  output?: string;
+}
+
+export const historyCommand: CommandModule<object, HistoryArgs> = {
+  command: "history <release..>",
+  describe: "When each part of the wire protocol appeared, went, or was deprecated",
+  builder: (y) =>
+    compatOption(configurationOptions(y), "accept the legacy dialect of QEMU before 6.2")
+      .positional("release", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe:
+          "NAME=FILE, oldest first: a release name and its schema or query-qmp-schema reply",
+      })
+      .option("path", {
+        type: "string",
+        requiresArg: true,
+        describe: "the history of one path only, e.g. blockdev-add/arg-type/+file/aio",
+      })
+      .option("format", {
+        choices: ["text", "json"] as const,
+        default: "text" as const,
+        describe: "text, or the JSON that lint --history reads",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        requiresArg: true,
+        describe: "Write to FILE, not stdout",
+      })
+      .epilogue("-D and --defines apply to every schema given; replies take none.")
+      .example(
+        "$0 history 9.2=qemu-9.2.json 10.0=qemu-10.0.json 10.2=qapi/qapi-schema.json --format json -o history.json",
+        "",
+      ) as Argv<HistoryArgs>,
+  handler: async (argv) => {
+    const releases = argv.release.map((r) => {
+      const eq = r.indexOf("=");
+      if (eq <= 0 || eq === r.length - 1) {
+        process.stderr.write(
+          `qapi-ts history: '${r}': expected NAME=FILE\nRun 'qapi-ts history --help' for usage.\n`,
+        );
+        process.exit(2);
+      }
+      return { name: r.slice(0, eq), file: r.slice(eq + 1) };
+    });
+    const names = new Set(releases.map((r) => r.name));
+    if (names.size !== releases.length) {
+      process.stderr.write(`qapi-ts history: release names must differ\n`);
+      process.exit(2);
+    }
+    const [
+      { readInputOrExit },
+      { buildHistory, canonicalPath },
+      { formatHistory },
+      { writeOutput },
+    ] = await Promise.all([
+      import("../compat/cli-input.ts"),
+      import("../compat/history.ts"),
+      import("../compat/format.ts"),
+      import("./introspect.ts"),
+    ]);
+    const config = {
+      define: argv.define ?? [],
+      definesFiles: argv.defines !== undefined ? [argv.defines] : [],
+      compat: argv.compat,
+    };
+    const wires = [];
+    for (const r of releases)
+      wires.push({ name: r.name, wire: await readInputOrExit(r.file, config) });
+    const { TooManyPaths } = await import("../compat/paths.ts");
+    let history;
+    try {
+      history = buildHistory(wires);
+    } catch (e) {
+      if (!(e instanceof TooManyPaths)) throw e;
+      process.stderr.write(`qapi-ts history: ${e.message}\n`);
+      process.exit(2);
+    }
+    if (argv.path !== undefined) {
+      const { QueryError } = await import("../../runtime/introspection.ts");
+      let path: string;
+      try {
+        path = canonicalPath(argv.path);
+      } catch (e) {
+        if (!(e instanceof QueryError)) throw e;
+        process.stderr.write(`qapi-ts history: --path: ${e.message}\n`);
+        process.exit(2);
+      }
+      const entry = history.paths[path];
+      history = { releases: history.releases, paths: entry ? { [path]: entry } : {} };
+      if (!entry) {
+        process.stderr.write(`qapi-ts history: ${path}: in none of the releases\n`);
+        process.exitCode = 1;
+      }
+    }
+    await writeOutput(formatHistory(history, argv.format), argv.output);
+  },
+};

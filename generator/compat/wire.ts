@@ -1,0 +1,377 @@
+// The wire model: what a QMP client can see of a schema, without the names of types. Commands and
+// events by name; their argument and return types as a graph of structural nodes (types are
+// recursive, so nodes are shared and may form cycles; each has an `id` unique within its schema
+// for memoising comparisons). Built from a list of introspection entries: a recorded
+// `query-qmp-schema` reply, or the configuration-independent introspection tree of a schema,
+// whose list items may be `Conditional` (then every element keeps its condition).
+//
+// Integer widths are not on the wire (introspection shows them all as 'int'); neither are
+// 'boxed', 'coroutine' or 'gen'. Command flags are those the source carries: a reply carries
+// 'allow-oob' only; a schema also 'allow-preconfig' (added by the caller from the model).
+
+import { buildIntrospectionTree, Conditional, resolveConditions } from "../introspect.ts";
+import type { Condition } from "../../runtime/conditions.ts";
+import type { SchemaModel } from "../model.ts";
+
+export interface WireFeature {
+  name: string;
+  ifcond: Condition | null;
+}
+
+interface NodeBase {
+  /** Unique within one WireSchema. */
+  id: number;
+  /** The type's name when the source shows it (schemas, unmasked replies); null when masked. */
+  name: string | null;
+  features: WireFeature[];
+}
+
+export interface WireBuiltin extends NodeBase {
+  kind: "builtin";
+  /** string, int, number, boolean, null, value */
+  jsonType: string;
+}
+
+export interface WireEnumValue {
+  name: string;
+  features: WireFeature[];
+  ifcond: Condition | null;
+}
+
+export interface WireEnum extends NodeBase {
+  kind: "enum";
+  values: WireEnumValue[];
+}
+
+export interface WireArray extends NodeBase {
+  kind: "array";
+  element: WireType;
+}
+
+export interface WireMember {
+  name: string;
+  type: WireType;
+  optional: boolean;
+  features: WireFeature[];
+  ifcond: Condition | null;
+}
+
+export interface WireVariant {
+  case: string;
+  type: WireType;
+  ifcond: Condition | null;
+}
+
+export interface WireObject extends NodeBase {
+  kind: "object";
+  /** Common members, base members included (flattened, as on the wire). */
+  members: WireMember[];
+  /** Unions: the tag member's name and the variants. */
+  tag: string | null;
+  variants: WireVariant[];
+}
+
+export interface WireAlternative {
+  type: WireType;
+  ifcond: Condition | null;
+}
+
+export interface WireAlternate extends NodeBase {
+  kind: "alternate";
+  alternatives: WireAlternative[];
+}
+
+export type WireType = WireBuiltin | WireEnum | WireArray | WireObject | WireAlternate;
+
+export interface WireCommand {
+  name: string;
+  arg: WireType;
+  ret: WireType;
+  /** Flag name ('allow-oob', 'allow-preconfig') to value, for the flags the source carries. */
+  flags: Map<string, boolean>;
+  features: WireFeature[];
+  ifcond: Condition | null;
+}
+
+export interface WireEvent {
+  name: string;
+  arg: WireType;
+  features: WireFeature[];
+  ifcond: Condition | null;
+}
+
+export interface WireSchema {
+  commands: Map<string, WireCommand>;
+  events: Map<string, WireEvent>;
+  /** Conditions are kept (a schema read without build symbols). */
+  conditional: boolean;
+}
+
+/**
+ * Where a malformed entry list went wrong: a message, and the JSON path of the offending value
+ * (indices and keys from the top-level array) so that the caller can point into the file.
+ */
+export class WireInputError extends Error {
+  constructor(
+    message: string,
+    readonly jsonPath: (string | number)[],
+  ) {
+    super(message);
+  }
+}
+
+type Json = unknown;
+type Item = Json | Conditional;
+
+/** The flags of a command entry, in introspection's spelling (booleans defaulting to false). */
+const REPLY_FLAGS = ["allow-oob"] as const;
+
+/**
+ * The wire model of a list of introspection entries. `conditional` says whether the list is a
+ * conditional tree (conditions are then kept on every element). Throws WireInputError on
+ * anything malformed: a reply comes from a process we do not control.
+ */
+export function wireFromEntries(list: readonly Item[], conditional: boolean): WireSchema {
+  return new WireBuilder(list, conditional).build();
+}
+
+/**
+ * The wire model of a schema: for one build configuration, or (defines null) whole, every element
+ * keeping its condition. Type names are known.
+ */
+export function wireFromModel(model: SchemaModel, defines: ReadonlySet<string> | null): WireSchema {
+  const tree = buildIntrospectionTree(model, { unmask: true });
+  const list = defines ? (resolveConditions(tree, defines) as unknown[]) : tree;
+  const wire = wireFromEntries(list, defines === null);
+  // Introspection does not show 'allow-preconfig'; a schema does.
+  for (const c of wire.commands.values()) {
+    const def = model.lookup(c.name);
+    if (def?.meta === "command") c.flags.set("allow-preconfig", def.allowPreconfig);
+  }
+  return wire;
+}
+
+class WireBuilder {
+  private readonly entries = new Map<string, { entry: Record<string, Json>; index: number }>();
+  private readonly nodes = new Map<string, WireType>();
+  private nextId = 0;
+
+  constructor(
+    private readonly list: readonly Item[],
+    private readonly conditional: boolean,
+  ) {}
+
+  build(): WireSchema {
+    const schema: WireSchema = {
+      commands: new Map(),
+      events: new Map(),
+      conditional: this.conditional,
+    };
+    const definitions: { entry: Record<string, Json>; index: number; ifcond: Condition | null }[] =
+      [];
+    this.list.forEach((item, index) => {
+      const { value, ifcond } = unwrap(item);
+      const entry = this.object(value, [index], "an entry");
+      const name = entry["name"];
+      if (typeof name !== "string") throw new WireInputError("entry has no string 'name'", [index]);
+      if (this.entries.has(name))
+        throw new WireInputError(`duplicate entry name '${name}'`, [index, "name"]);
+      this.entries.set(name, { entry, index });
+      const meta = entry["meta-type"];
+      if (typeof meta !== "string")
+        throw new WireInputError(`entry '${name}' has no string 'meta-type'`, [index]);
+      // A type's own condition is implied by the conditions of whatever reaches it.
+      if (meta === "command" || meta === "event") definitions.push({ entry, index, ifcond });
+    });
+    for (const { entry, index, ifcond } of definitions) {
+      const name = entry["name"] as string;
+      const features = this.features(entry, [index]);
+      const arg = this.reference(entry, "arg-type", [index]);
+      if (entry["meta-type"] === "event") {
+        schema.events.set(name, { name, arg, features, ifcond });
+        continue;
+      }
+      const ret = this.reference(entry, "ret-type", [index]);
+      const flags = new Map<string, boolean>();
+      for (const flag of REPLY_FLAGS) {
+        const v = entry[flag];
+        if (v !== undefined && typeof v !== "boolean")
+          throw new WireInputError(`'${flag}' of '${name}' is not a boolean`, [index, flag]);
+        flags.set(flag, v === true);
+      }
+      schema.commands.set(name, { name, arg, ret, flags, features, ifcond });
+    }
+    return schema;
+  }
+
+  private object(v: Json, at: (string | number)[], what: string): Record<string, Json> {
+    if (!v || typeof v !== "object" || Array.isArray(v))
+      throw new WireInputError(`${what} is not a JSON object`, at);
+    return v as Record<string, Json>;
+  }
+
+  private array(
+    owner: Record<string, Json>,
+    key: string,
+    at: (string | number)[],
+  ): { value: Json; ifcond: Condition | null; at: (string | number)[] }[] {
+    const v = owner[key];
+    if (!Array.isArray(v)) throw new WireInputError(`'${key}' is not an array`, [...at, key]);
+    return (v as Item[]).map((item, i) => ({ ...unwrap(item), at: [...at, key, i] }));
+  }
+
+  private string(owner: Record<string, Json>, key: string, at: (string | number)[]): string {
+    const v = owner[key];
+    if (typeof v !== "string") throw new WireInputError(`'${key}' is not a string`, [...at, key]);
+    return v;
+  }
+
+  private features(owner: Record<string, Json>, at: (string | number)[]): WireFeature[] {
+    if (owner["features"] === undefined) return [];
+    return this.array(owner, "features", at).map(({ value, ifcond, at }) => {
+      if (typeof value !== "string") throw new WireInputError("a feature is not a string", at);
+      return { name: value, ifcond };
+    });
+  }
+
+  /** The node of the type that `owner[key]` names. */
+  private reference(owner: Record<string, Json>, key: string, at: (string | number)[]): WireType {
+    return this.node(this.string(owner, key, at), [...at, key]);
+  }
+
+  /** The node of a named type, built on first use (registered before its parts, for cycles). */
+  private node(name: string, at: (string | number)[]): WireType {
+    const known = this.nodes.get(name);
+    if (known) return known;
+    const found = this.entries.get(name);
+    if (!found) throw new WireInputError(`no entry '${name}'`, at);
+    const { entry, index } = found;
+    const here = [index];
+    const base = {
+      id: this.nextId++,
+      // Masked names are numbers, array names brackets: neither says anything to a reader.
+      name: /^[A-Za-z_]/.test(name) ? name : null,
+      features: [] as WireFeature[],
+    };
+    const meta = entry["meta-type"];
+    switch (meta) {
+      case "builtin": {
+        const node: WireBuiltin = {
+          ...base,
+          kind: "builtin",
+          jsonType: this.string(entry, "json-type", here),
+        };
+        this.nodes.set(name, node);
+        return node;
+      }
+      case "enum": {
+        const node: WireEnum = { ...base, kind: "enum", values: [] };
+        this.nodes.set(name, node);
+        // Replies before QEMU 6.2 list bare 'values' only.
+        const key = entry["members"] !== undefined ? "members" : "values";
+        for (const { value, ifcond, at } of this.array(entry, key, here)) {
+          if (key === "values") {
+            if (typeof value !== "string")
+              throw new WireInputError("an enum value is not a string", at);
+            node.values.push({ name: value, features: [], ifcond });
+            continue;
+          }
+          const m = this.object(value, at, "an enum member");
+          node.values.push({
+            name: this.string(m, "name", at),
+            features: this.features(m, at),
+            ifcond,
+          });
+        }
+        node.features = this.features(entry, here);
+        return node;
+      }
+      case "array": {
+        const node = { ...base, kind: "array" } as WireArray;
+        this.nodes.set(name, node);
+        node.element = this.reference(entry, "element-type", here);
+        return node;
+      }
+      case "object": {
+        const node: WireObject = { ...base, kind: "object", members: [], tag: null, variants: [] };
+        this.nodes.set(name, node);
+        for (const { value, ifcond, at } of this.array(entry, "members", here)) {
+          const m = this.object(value, at, "an object member");
+          node.members.push({
+            name: this.string(m, "name", at),
+            type: this.reference(m, "type", at),
+            optional: "default" in m,
+            features: this.features(m, at),
+            ifcond,
+          });
+        }
+        if (entry["tag"] !== undefined) {
+          node.tag = this.string(entry, "tag", here);
+          for (const { value, ifcond, at } of this.array(entry, "variants", here)) {
+            const v = this.object(value, at, "a variant");
+            node.variants.push({
+              case: this.string(v, "case", at),
+              type: this.reference(v, "type", at),
+              ifcond,
+            });
+          }
+        }
+        node.features = this.features(entry, here);
+        return node;
+      }
+      case "alternate": {
+        const node: WireAlternate = { ...base, kind: "alternate", alternatives: [] };
+        this.nodes.set(name, node);
+        for (const { value, ifcond, at } of this.array(entry, "members", here)) {
+          const m = this.object(value, at, "an alternate member");
+          node.alternatives.push({ type: this.reference(m, "type", at), ifcond });
+        }
+        node.features = this.features(entry, here);
+        return node;
+      }
+      default:
+        throw new WireInputError(
+          `'${name}' is a ${String(meta)}, not a type`,
+          meta === "command" || meta === "event" ? at : [index, "meta-type"],
+        );
+    }
+  }
+}
+
+function unwrap(item: Item): { value: Json; ifcond: Condition | null } {
+  return item instanceof Conditional
+    ? { value: item.value, ifcond: item.ifcond }
+    : { value: item, ifcond: null };
+}
+
+/**
+ * Which of an alternate's alternatives a value of type `t` is: the JSON type it arrives as
+ * (QEMU tells alternatives apart by it: a string is a 'str' or an enum, a number an 'int' or a
+ * 'number'). null for types that cannot be alternatives ('any', alternates).
+ */
+export function alternativeKey(t: WireType): string | null {
+  switch (t.kind) {
+    case "builtin":
+      return t.jsonType === "int" ? "number" : t.jsonType === "value" ? null : t.jsonType;
+    case "enum":
+      return "string";
+    case "array":
+      return "array";
+    case "object":
+      return "object";
+    case "alternate":
+      return null;
+  }
+}
+
+/** A short description of a type for messages: `string`, `enum BlockdevDriver`, `array of int`. */
+export function describeType(t: WireType): string {
+  switch (t.kind) {
+    case "builtin":
+      return t.jsonType === "value" ? "any" : t.jsonType;
+    case "array":
+      return `array of ${describeType(t.element)}`;
+    default:
+      return t.name ? `${t.kind} ${t.name}` : t.kind;
+  }
+}
