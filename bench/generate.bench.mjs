@@ -55,7 +55,7 @@ try {
       else {
         const rel = path.relative(out, p);
         const group =
-          /^(validators\.|json-schema\/|introspection\.ts|index\.ts|\.qapi-ts-manifest)/.exec(
+          /^(validators\.ts|json-schema\/|introspection\.ts|index\.ts|\.qapi-ts-manifest)/.exec(
             rel,
           )?.[1] ?? "module files (types)";
         const size = statSync(p).size;
@@ -75,24 +75,22 @@ try {
   ]);
 
   const { loadSchema } = await importTs("generator/frontend.ts");
-  const { typescriptBackend } = await importTs("generator/backends/typescript.ts");
-  const { generateFiles } = await importTs("generator/commands/generate.ts");
+  const { generateFiles } = await importTs("generator/generate.ts");
   const model = loadSchema(schema, { compat: false }).model;
   if (!model) throw new Error("the front end rejected QEMU's schema");
-  const opts = { defines: null, schemaFile: "qapi-schema.json" };
-  const all = await generateFiles(model, opts);
+  const all = generateFiles(model);
   const t0 = performance.now();
-  for (let i = 0; i < 5; i++) await generateFiles(model, opts);
+  for (let i = 0; i < 5; i++) generateFiles(model);
   const allMs = (performance.now() - t0) / 5;
   report("generate: in process, warm (median ms)", [
     [
       "loadSchema (front end)",
       timeInProcess(() => loadSchema(schema, { compat: false }), { runs: 9 }).toFixed(2),
     ],
-    [
-      "types back end (typescript.ts)",
-      timeInProcess(() => typescriptBackend(model, opts), { runs: 9 }).toFixed(2),
-    ],
+    ...["types", "validators", "json-schema", "introspection"].map((name) => [
+      `${name} back end`,
+      timeInProcess(() => generateFiles(model, { only: [name] }), { runs: 9 }).toFixed(2),
+    ]),
     ["every back end (mean of 5)", allMs.toFixed(2)],
     ["files from every back end", String(all.length)],
   ]);

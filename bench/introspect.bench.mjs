@@ -32,22 +32,17 @@ report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole proc
 
 const { loadSchema } = await importTs("generator/frontend.ts");
 const { buildIntrospection, formatIntrospection } = await importTs("generator/introspect.ts");
-const { introspectionModule } = await importTs("generator/backends/introspect-module.ts");
+const { introspectionBackend } = await importTs("generator/backends/introspection.ts");
+const { backendOptions, bundleGenerated } = await importTs("test/helpers/generated.ts");
 const model = loadSchema(schema, { compat: false }).model;
 if (!model) throw new Error("the front end rejected QEMU's schema");
 
 const payload = buildIntrospection(model, { defines, unmask: false });
-const [file] = introspectionModule(model, { defines: null, schemaFile: "qapi-schema.json" });
+const moduleOptions = { ...backendOptions({ schemaName: "qapi-schema.json" }), unmask: false };
+const [file] = introspectionBackend.generate(model, moduleOptions);
 const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-"));
 try {
-  writeFileSync(path.join(dir, "introspection.ts"), file.content);
-  await build({
-    entryPoints: [path.join(dir, "introspection.ts")],
-    outfile: path.join(dir, "introspection.mjs"),
-    format: "esm",
-    logLevel: "warning",
-  });
-  const source = readFileSync(path.join(dir, "introspection.mjs"), "utf8");
+  const source = await bundleGenerated([file], "introspection.ts");
   // A fresh copy of the module per run: its per-configuration cache would hide the parse.
   let n = 0;
   const runtimeMs = [];
@@ -75,9 +70,7 @@ try {
     ],
     [
       "introspectionModule (generate the module)",
-      timeInProcess(() => introspectionModule(model, { defines: null, schemaFile: "x" })).toFixed(
-        2,
-      ),
+      timeInProcess(() => introspectionBackend.generate(model, moduleOptions)).toFixed(2),
     ],
     ["generated module: first qmpSchemaInfo(defines)", runtimeMs[runtimeMs.length >> 1].toFixed(2)],
     ["generated module size (KiB)", (file.content.length / 1024).toFixed(0)],

@@ -1,7 +1,6 @@
 // Validators from a validator table (table.ts): QEMU's QMP input rules and its messages for every
-// type, command and event of a schema. Each type's check is compiled to a closure the first time
-// it is needed, so that loading the validators of a large schema costs little and a check runs as
-// straight-line code. A check returns undefined for a valid value and allocates nothing then; a
+// type, command and event of a schema. The table is compiled into straight-line checks once
+// (compile.ts); a check returns undefined for a valid value and allocates nothing then, and a
 // failure collects its path on the way out.
 //
 // Values are JSON as a lossless parse yields it (json.ts): objects, arrays, strings, booleans,
@@ -9,16 +8,9 @@
 // Object.prototype in the host process changes nothing, and a member may be named `constructor`.
 
 import { conditionHolds, type Condition } from "../conditions.ts";
-import { SCALAR_CHECKS, scalarMessage, type ScalarFailure } from "./scalars.ts";
-import {
-  DEPRECATED,
-  OPTIONAL,
-  UNSTABLE,
-  type AlternateJsonType,
-  type TypeEntry,
-  type TypeRef,
-  type ValidatorTable,
-} from "./table.ts";
+import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
+import { SCALAR_CHECKS, scalarMessage, type BuiltinTypeName } from "./scalars.ts";
+import { DEPRECATED, UNSTABLE, type AlternateJsonType, type ValidatorTable } from "./table.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
 export interface ValidateOptions {
@@ -112,47 +104,37 @@ export function createValidators<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Failures: a message template and the path, filled in innermost first.
-
-interface Failure {
-  path: (string | number)[];
-  text(path: string): string;
-}
-
-type Check = (v: unknown, o: Settings) => Failure | undefined;
+// Failures: a message template and the path, filled in innermost first (compile.ts's checks
+// create them; nothing is allocated for a valid value).
 
 function fail(path: (string | number)[], text: (path: string) => string): Failure {
   return { path, text };
 }
 
-function scalarFailure(f: ScalarFailure): Failure {
-  return fail([], (n) => scalarMessage(f, n));
-}
-
-const typeError = (expected: string): Failure =>
-  fail([], (n) => `Invalid parameter type for '${n}', expected: ${expected}`);
-const missing = (member: string): Failure => fail([member], (n) => `Parameter '${n}' is missing`);
-const unexpected = (member: string): Failure =>
-  fail([member], (n) => `Parameter '${n}' is unexpected`);
-const badValue = (value: string): Failure =>
-  fail([], (n) => `Parameter '${n}' does not accept value '${value}'`);
-/** QEMU's compat policy: a member is named by its path, a value by itself. */
-const refusedMember = (adjective: string, member: string): Failure =>
-  fail([member], (n) => `${adjective} parameter ${n} disabled by policy`);
-const refusedValue = (adjective: string, value: string): Failure =>
-  fail([], () => `${adjective} value ${value} disabled by policy`);
-
-function at(f: Failure, segment: string | number): Failure {
-  f.path.unshift(segment);
-  return f;
-}
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/** A member's value: own properties only (inherited ones are not part of the JSON). */
-function own(v: Record<string, unknown>, key: string): unknown {
-  return hasOwn.call(v, key) ? v[key] : undefined;
-}
+const SUPPORT: Support = {
+  typeError: (expected) =>
+    fail([], (n) => `Invalid parameter type for '${n}', expected: ${expected}`),
+  missing: (member) => fail([member], (n) => `Parameter '${n}' is missing`),
+  unexpected: (member) => fail([member], (n) => `Parameter '${n}' is unexpected`),
+  badValue: (value) => fail([], (n) => `Parameter '${n}' does not accept value '${value}'`),
+  // QEMU's compat policy: a member is named by its path, a value by itself.
+  refusedMember: (adjective, member) =>
+    fail([member], (n) => `${adjective} parameter ${n} disabled by policy`),
+  refusedValue: (adjective, value) =>
+    fail([], () => `${adjective} value ${value} disabled by policy`),
+  at(f, segment) {
+    f.path.unshift(segment);
+    return f;
+  },
+  scalar(type: BuiltinTypeName): Check {
+    const check = SCALAR_CHECKS[type];
+    return (v) => {
+      const f = check(v);
+      return f === undefined ? undefined : fail([], (n) => scalarMessage(f, n));
+    };
+  },
+  jsonType,
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -174,16 +156,14 @@ function jsonType(v: unknown): AlternateJsonType | "other" {
   return "other";
 }
 
-// ---------------------------------------------------------------------------------------------
-// Options, as the checks read them: computed once per options object.
-
-interface Settings {
-  lax: boolean;
-  deprecated: boolean;
-  unstable: boolean;
-  /** Per condition of the table: true when absent from this build (only with `defines`). */
-  absent: boolean[] | null;
-}
+/** A command without arguments or result, an event without data: an empty object. */
+const emptyObject: Check = (v, o) => {
+  if (!isObject(v)) return SUPPORT.typeError("object");
+  if (o.lax) return undefined;
+  for (const k in v) if (Object.hasOwn(v, k) && v[k] !== undefined) return SUPPORT.unexpected(k);
+  return undefined;
+};
+const noData: Check = (v, o) => (v === undefined ? undefined : emptyObject(v, o));
 
 const NO_CONDITION = -1;
 
@@ -201,7 +181,6 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   >();
   private readonly events = new Map<string, { check: Check; cond: number }>();
   private readonly named = new Map<string, { check: Check; cond: number }>();
-  private readonly compiled: (Check | undefined)[] = [];
   private readonly inputSettings = new WeakMap<ValidateOptions, Settings>();
   private readonly outputSettings = new WeakMap<ValidateOptions, Settings>();
   private readonly defaults: Settings = {
@@ -210,25 +189,23 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     unstable: false,
     absent: null,
   };
-  private readonly emptyObject: Check;
-  private readonly noData: Check;
 
   constructor(private readonly table: ValidatorTable) {
-    this.emptyObject = this.objectCheck([], null);
-    this.noData = (v, o) => (v === undefined ? undefined : this.emptyObject(v, o));
+    const checks = compileChecks(table, SUPPORT);
+    const check = (ref: number): Check => checks[ref]!;
     for (const [name, args, returns, flags, cond] of table.commands) {
       this.commands.set(name, {
-        args: args < 0 ? this.emptyObject : this.check(args),
-        returns: returns < 0 ? this.emptyObject : this.check(returns),
+        args: args < 0 ? emptyObject : check(args),
+        returns: returns < 0 ? emptyObject : check(returns),
         flags,
         cond,
       });
     }
     for (const [name, data, cond] of table.events) {
-      this.events.set(name, { check: data < 0 ? this.noData : this.check(data), cond });
+      this.events.set(name, { check: data < 0 ? noData : check(data), cond });
     }
     for (const [name, type, cond] of table.named)
-      this.named.set(name, { check: this.check(type), cond });
+      this.named.set(name, { check: check(type), cond });
     this.commandNames = Object.freeze([...this.commands.keys()]);
     this.eventNames = Object.freeze([...this.events.keys()]);
     this.typeNames = Object.freeze([...this.named.keys()]);
@@ -323,173 +300,6 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
       cache.set(options, o);
     }
     return o;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Compiling checks
-
-  /** The check of a type; compiled on its first call, so that recursive types need no care. */
-  private check(ref: TypeRef): Check {
-    const ready = this.compiled[ref];
-    if (ready) return ready;
-    return (v, o) => (this.compiled[ref] ??= this.compile(this.table.types[ref]!))(v, o);
-  }
-
-  private compile(t: TypeEntry): Check {
-    if ("builtin" in t) {
-      const check = SCALAR_CHECKS[t.builtin];
-      return (v) => {
-        const f = check(v);
-        return f === undefined ? undefined : scalarFailure(f);
-      };
-    }
-    if ("enum" in t) return this.enumCheck(t.values);
-    if ("array" in t) return this.arrayCheck(this.check(t.array));
-    if ("object" in t) return this.objectCheck(t.members, t);
-    return this.alternateCheck(t.alternate, t.branches);
-  }
-
-  private enumCheck(values: readonly (readonly [string, number, number])[]): Check {
-    const byName = new Map(values.map(([name, cond, flags]) => [name, { cond, flags }]));
-    return (v, o) => {
-      if (typeof v !== "string") return typeError("string");
-      const value = byName.get(v);
-      if (value === undefined || isAbsent(o, value.cond)) return badValue(v);
-      if (value.flags & DEPRECATED && o.deprecated) return refusedValue("Deprecated", v);
-      if (value.flags & UNSTABLE && o.unstable) return refusedValue("Unstable", v);
-      return undefined;
-    };
-  }
-
-  private arrayCheck(element: Check): Check {
-    return (v, o) => {
-      if (!Array.isArray(v)) return typeError("array");
-      for (let i = 0; i < v.length; i++) {
-        const f = element(v[i], o);
-        if (f !== undefined) return at(f, i);
-      }
-      return undefined;
-    };
-  }
-
-  /**
-   * An object: its members in order, then the chosen variant's (QEMU's visiting order), then any
-   * member it does not know is unexpected (unless `unknownMembers: "ignore"`).
-   */
-  private objectCheck(
-    entries: readonly (readonly [string, number, number, number])[],
-    union: { tag?: string; variants?: readonly (readonly [string, number, number])[] } | null,
-  ): Check {
-    const members = this.memberChecks(entries, union);
-    const known = this.knownMembers(entries, union);
-    return (v, o) => {
-      if (!isObject(v)) return typeError("object");
-      const f = members(v, o);
-      if (f !== undefined || o.lax) return f;
-      for (const k of Object.keys(v)) {
-        if (v[k] !== undefined && !known(v, k)) return unexpected(k);
-      }
-      return undefined;
-    };
-  }
-
-  /** Checks the members of an object value known to be an object (a variant's, too). */
-  private memberChecks(
-    entries: readonly (readonly [string, number, number, number])[],
-    union: { tag?: string; variants?: readonly (readonly [string, number, number])[] } | null,
-  ): (v: Record<string, unknown>, o: Settings) => Failure | undefined {
-    const names = entries.map((m) => m[0]);
-    const checks = entries.map((m) => this.check(m[1]));
-    const flags = entries.map((m) => m[2]);
-    const conds = entries.map((m) => m[3]);
-    const tag = union?.tag;
-    const variants = new Map<
-      string,
-      { members: (v: Record<string, unknown>, o: Settings) => Failure | undefined; cond: number }
-    >();
-    for (const [value, type, cond] of union?.variants ?? []) {
-      variants.set(value, { members: this.variantMembers(type), cond });
-    }
-    return (v, o) => {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i]!;
-        const value = own(v, name);
-        const absent = isAbsent(o, conds[i]!);
-        if (value === undefined) {
-          if (flags[i]! & OPTIONAL || absent) continue;
-          return missing(name);
-        }
-        if (absent) return unexpected(name);
-        if (flags[i]! & DEPRECATED && o.deprecated) return refusedMember("Deprecated", name);
-        if (flags[i]! & UNSTABLE && o.unstable) return refusedMember("Unstable", name);
-        const f = checks[i]!(value, o);
-        if (f !== undefined) return at(f, name);
-      }
-      if (tag === undefined) return undefined;
-      const variant = variants.get(own(v, tag) as string);
-      if (variant === undefined || isAbsent(o, variant.cond)) return undefined;
-      return variant.members(v, o);
-    };
-  }
-
-  /** The member checks of a variant's type (an object type), compiled on first use. */
-  private variantMembers(
-    ref: TypeRef,
-  ): (v: Record<string, unknown>, o: Settings) => Failure | undefined {
-    let members: ((v: Record<string, unknown>, o: Settings) => Failure | undefined) | undefined;
-    return (v, o) => {
-      if (members === undefined) {
-        const t = this.table.types[ref]!;
-        if (!("object" in t))
-          throw new Error(`validator table: variant type ${ref} is not an object`);
-        members = this.memberChecks(t.members, t);
-      }
-      return members(v, o);
-    };
-  }
-
-  /** Whether `key` is a member of the object value `v` (its variant's members included). */
-  private knownMembers(
-    entries: readonly (readonly [string, number, number, number])[],
-    union: { tag?: string; variants?: readonly (readonly [string, number, number])[] } | null,
-  ): (v: Record<string, unknown>, key: string) => boolean {
-    const names = new Set(entries.map((m) => m[0]));
-    const tag = union?.tag;
-    const variants = new Map<string, (v: Record<string, unknown>, key: string) => boolean>();
-    for (const [value, type] of union?.variants ?? []) {
-      let known: ((v: Record<string, unknown>, key: string) => boolean) | undefined;
-      variants.set(value, (v, key) => {
-        if (known === undefined) {
-          const t = this.table.types[type]!;
-          if (!("object" in t))
-            throw new Error(`validator table: variant type ${type} is not an object`);
-          known = this.knownMembers(t.members, t);
-        }
-        return known(v, key);
-      });
-    }
-    return (v, key) => {
-      if (names.has(key)) return true;
-      if (tag === undefined) return false;
-      const variant = variants.get(own(v, tag) as string);
-      return variant !== undefined && variant(v, key);
-    };
-  }
-
-  private alternateCheck(
-    name: string,
-    branches: readonly (readonly [AlternateJsonType, number, number])[],
-  ): Check {
-    const byJson = new Map<string, { check: Check; cond: number }[]>();
-    for (const [json, type, cond] of branches) {
-      const list = byJson.get(json) ?? [];
-      list.push({ check: this.check(type), cond });
-      byJson.set(json, list);
-    }
-    return (v, o) => {
-      for (const b of byJson.get(jsonType(v)) ?? []) if (!isAbsent(o, b.cond)) return b.check(v, o);
-      return typeError(name);
-    };
   }
 }
 

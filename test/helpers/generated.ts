@@ -37,21 +37,20 @@ const runtimeFromSources: Plugin = {
   },
 };
 
-/** Writes the files to a temporary directory, bundles `entry` and imports it. */
-export async function importGenerated<T>(
+/** Writes the files to a temporary directory and bundles `entry`: the bundle's source. */
+export async function bundleGenerated(
   files: readonly GeneratedFile[],
   entry: string,
-): Promise<T> {
+): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-generated-"));
   try {
     for (const f of files) {
       mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
       writeFileSync(path.join(dir, f.path), f.content);
     }
-    const out = path.join(dir, "bundle.mjs");
-    await build({
+    const r = await build({
       entryPoints: [path.join(dir, entry)],
-      outfile: out,
+      write: false,
       bundle: true,
       format: "esm",
       platform: "node",
@@ -59,6 +58,22 @@ export async function importGenerated<T>(
       plugins: [runtimeFromSources],
       logLevel: "warning",
     });
+    return r.outputFiles[0]!.text;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bundles `entry` of the generated files (bundleGenerated) and imports it. */
+export async function importGenerated<T>(
+  files: readonly GeneratedFile[],
+  entry: string,
+): Promise<T> {
+  const source = await bundleGenerated(files, entry);
+  const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-generated-"));
+  try {
+    const out = path.join(dir, "bundle.mjs");
+    writeFileSync(out, source);
     return (await import(pathToFileURL(out).href)) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
