@@ -3,16 +3,22 @@
 // and parses the replies (no correlation, no timers, no events). Both negotiate the same
 // capabilities, each on its own monitor of the same QEMU; rounds alternate which goes first.
 //
+// Then the client's memory for one 100 MB reply, from a scripted server (no QEMU sends that
+// much): a child process connects, and reports its peak RSS and heap growth over what it used
+// once connected. Two shapes: one long string (the floor: bytes, then one string) and an array
+// of small objects like query-qmp-schema's entries (what parsing adds).
+//
 //   node bench/qmp.bench.mjs [--rounds N]
 //
 // Needs qemu-system-x86_64 (.ci/ensure-qemu.sh). Prints the figures; asserts nothing.
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { importTs, median } from "./lib.mjs";
+import { pathToFileURL } from "node:url";
+import { importTs, median, root } from "./lib.mjs";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 5;
 const LATENCY_N = 2000;
@@ -166,5 +172,108 @@ try {
   );
 } finally {
   qemu.proc.kill("SIGKILL");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory for one 100 MB reply
+
+const HUGE = 100 * 1000 * 1000;
+
+/** The `return` values, as JSON text of about HUGE bytes. */
+function hugeString() {
+  return Buffer.from(JSON.stringify("a".repeat(HUGE)));
+}
+function hugeObjects() {
+  const entries = [];
+  let size = 0;
+  for (let i = 0; size < HUGE; i++) {
+    const e = `{"name": "entry-${i}", "meta-type": "object", "members": [{"name": "member-${i}", "type": "int"}]}`;
+    entries.push(e);
+    size += e.length + 2;
+  }
+  return Buffer.from(`[${entries.join(", ")}]`);
+}
+
+/** A QMP server that answers each command with the named payload. */
+async function scriptedServer(socket, payloads) {
+  const greeting =
+    '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 10}, "package": ""}, "capabilities": []}}\r\n';
+  const server = createServer((conn) => {
+    conn.on("error", () => {});
+    conn.write(greeting);
+    let buf = "";
+    conn.setEncoding("utf8");
+    conn.on("data", (s) => {
+      buf += s;
+      let nl;
+      while ((nl = buf.indexOf("\n")) !== -1) {
+        const cmd = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        const payload = cmd.execute === "qmp_capabilities" ? "{}" : payloads[cmd.execute];
+        conn.write(`{"id": ${JSON.stringify(cmd.id)}, "return": `);
+        conn.write(payload);
+        conn.write("}\r\n");
+      }
+    });
+  });
+  await new Promise((r) => server.listen(socket, r));
+  return server;
+}
+
+// The client side runs in a child, so that only its own memory is counted.
+const CHILD = `
+const [libUrl, socket, command] = process.argv.slice(2);
+const { importTs } = await import(libUrl);
+const { QmpClient } = await importTs("runtime/qmp/index.ts");
+const c = new QmpClient({ socket }, { maxMessageBytes: 256 << 20, commandTimeoutMs: 0 });
+await c.connect();
+globalThis.gc();
+const base = process.memoryUsage();
+const t0 = performance.now();
+const value = await c.execute(command);
+const ms = performance.now() - t0;
+const peakRss = process.resourceUsage().maxRSS * 1024;
+globalThis.gc();
+const held = process.memoryUsage();
+const MiB = 2 ** 20;
+console.log(JSON.stringify({
+  ms,
+  rssGrowth: (peakRss - base.rss) / MiB,
+  heapGrowth: (held.heapUsed - base.heapUsed) / MiB,
+  length: value.length,
+}));
+await c.close();
+`;
+
+try {
+  const payloads = { "huge-string": hugeString(), "huge-objects": hugeObjects() };
+  const socket = path.join(work, "scripted.sock");
+  const server = await scriptedServer(socket, payloads);
+  const child = path.join(work, "huge-reply.mjs");
+  writeFileSync(child, CHILD);
+  console.log(`one reply of ${HUGE / 1e6} MB from a scripted server (client in its own process):`);
+  for (const command of Object.keys(payloads)) {
+    const out = await new Promise((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [
+          "--expose-gc",
+          child,
+          pathToFileURL(path.join(root, "bench/lib.mjs")).href,
+          socket,
+          command,
+        ],
+        { cwd: root },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+      ),
+    );
+    const r = JSON.parse(out);
+    const mb = (payloads[command].length + 40) / 1e6;
+    console.log(
+      `  ${command} (${mb.toFixed(1)} MB, ${r.length} ${command === "huge-string" ? "characters" : "entries"}): peak RSS +${r.rssGrowth.toFixed(0)} MiB, heap holding the result +${r.heapGrowth.toFixed(0)} MiB, ${(r.ms / 1000).toFixed(2)} s`,
+    );
+  }
+  server.close();
+} finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // The QMP client against a real QEMU (Debian's qemu-system-x86, machine "none").
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,24 +13,16 @@ import {
   type QmpEvent,
   type Validators,
 } from "../runtime/qmp/index.ts";
-import { BASE_ARGS, QEMU, haveQemu, killAll, startQemu } from "./qmp-harness.ts";
-
-/** Resolves with how the promise settled, so a test can assert on a rejection's fields. */
-async function settle<T>(
-  p: Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  try {
-    return { ok: true, value: await p };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function clientError(r: { ok: boolean; error?: unknown }): QmpClientError {
-  expect(r.ok).toBe(false);
-  expect(r.error).toBeInstanceOf(QmpClientError);
-  return r.error as QmpClientError;
-}
+import {
+  BASE_ARGS,
+  QEMU,
+  clientError,
+  haveQemu,
+  killAll,
+  settle,
+  startQemu,
+  waitFor,
+} from "./qmp-harness.ts";
 
 const open: QmpClient[] = [];
 async function connect(
@@ -185,15 +178,14 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const iter = c.events();
     let disconnected: QmpClientError | null = null;
     c.onDisconnect((e) => (disconnected = e));
-    q.proc.kill("SIGSTOP"); // freeze it so the commands are surely in flight
+    await q.freeze(); // so that no command is answered
     const calls = Array.from({ length: 20 }, () => settle(c.execute("query-status")));
-    await new Promise((r) => setTimeout(r, 50));
     q.proc.kill("SIGKILL");
     const results = await Promise.all(calls);
     for (const r of results) {
       const e = clientError(r);
       expect(e.code).toBe("disconnected");
-      expect(e.message).toContain("query-status: connection to unix socket");
+      expect(e.message).toMatch(/^query-status: no reply: connection to unix socket \S+ lost\b/);
     }
     expect(await iter.next()).toEqual({ value: undefined, done: true });
     expect(disconnected).not.toBeNull();
@@ -207,12 +199,13 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
 
   it("times out cleanly on a QEMU that never sends its greeting (SIGSTOP)", async () => {
     const q = await startQemu();
-    q.proc.kill("SIGSTOP");
+    await q.freeze();
     const c = new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 });
     open.push(c);
     const e = clientError(await settle(c.connect()));
     expect(e.code).toBe("greeting");
     expect(e.message).toContain("no QMP greeting in 300 ms");
+    expect(e.message).toContain("is the monitor busy with another client?");
     expect(c.connected).toBe(false);
   });
 
@@ -220,7 +213,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const q = await startQemu();
     const warnings: string[] = [];
     const c = await connect(q.socket, { onWarning: (w) => warnings.push(w) });
-    q.proc.kill("SIGSTOP");
+    await q.freeze();
     const timedOut = settle(c.execute("query-status", undefined, { timeoutMs: 200 }));
     const ac = new AbortController();
     const aborted = settle(c.execute("query-version", undefined, { signal: ac.signal }));
@@ -264,8 +257,9 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     await quitting.connect();
     await quitting.execute("quit");
     expect((await lost).message).toMatch(/lost \(QEMU exited with status 0/);
-    await new Promise((r) => setTimeout(r, 50)); // let the pipes' close callbacks run
-    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
+    await waitFor(() => process.getActiveResourcesInfo().length <= before, {
+      what: "the pipes to the QEMU that quit to close",
+    });
 
     const broken = new QmpClient({
       spawn: { binary: QEMU, args: ["-machine", "no-such-machine"] },
@@ -273,7 +267,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     const e = clientError(await settle(broken.connect()));
     expect(e.code).toBe("greeting");
     expect(e.message).toMatch(
-      /closed before negotiation completed \(QEMU exited with status 1: .*unsupported machine type/,
+      /closed before sending a QMP greeting \(QEMU exited with status 1: .*unsupported machine type/,
     );
   });
 
@@ -296,6 +290,64 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("names a busy monitor as the likely cause when a second client gets no greeting", async () => {
+    const q = await startQemu();
+    const first = await connect(q.socket);
+    const second = new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 });
+    open.push(second);
+    const e = clientError(await settle(second.connect()));
+    expect(e.code).toBe("greeting");
+    expect(e.message).toMatch(
+      /^unix socket \S+: no QMP greeting in 300 ms \(is the monitor busy with another client\? QEMU serves one client per monitor/,
+    );
+    expect(await first.execute("query-status")).toMatchObject({ running: true });
+  });
+
+  it("names a busy monitor when its queue of waiting clients is full (EAGAIN)", async () => {
+    const q = await startQemu();
+    await connect(q.socket);
+    // Clients that wait for a busy monitor sit in the socket's queue until it is full.
+    const waiting: Socket[] = [];
+    try {
+      let refused: NodeJS.ErrnoException | null = null;
+      while (!refused && waiting.length < 1000) {
+        refused = await new Promise((resolve) => {
+          const s = createConnection(q.socket);
+          s.once("connect", () => (waiting.push(s), resolve(null)));
+          s.once("error", (err) => resolve(err));
+        });
+      }
+      expect(refused?.code).toBe("EAGAIN");
+      const e = clientError(await settle(QmpClient.connect({ socket: q.socket })));
+      expect(e.code).toBe("connect");
+      expect(e.message).toMatch(
+        /^cannot connect to unix socket \S+: EAGAIN \(its queue of waiting clients is full: is the monitor busy with another client\? QEMU serves one client per monitor\)$/,
+      );
+    } finally {
+      for (const s of waiting) s.destroy();
+    }
+  });
+
+  it("round-trips integers beyond 2^53 exactly (an iothread's int64 poll-max-ns)", async () => {
+    const q = await startQemu();
+    const c = await connect(q.socket);
+    const get = () => c.execute("qom-get", { path: "/objects/io0", property: "poll-max-ns" });
+    await c.execute("object-add", {
+      "qom-type": "iothread",
+      id: "io0",
+      "poll-max-ns": 9223372036854775807n, // 2^63 - 1: no double is this integer
+    });
+    expect(await get()).toBe(9223372036854775807n);
+    await c.execute("qom-set", {
+      path: "/objects/io0",
+      property: "poll-max-ns",
+      value: 9007199254740993n, // 2^53 + 1
+    });
+    expect(await get()).toBe(9007199254740993n);
+    await c.execute("qom-set", { path: "/objects/io0", property: "poll-max-ns", value: 1000 });
+    expect(await get()).toBe(1000); // a safe integer stays a number
   });
 
   it("fails to connect with a clear error when nothing listens", async () => {

@@ -2,10 +2,12 @@
 // test that started it (killAll in afterEach/afterAll), so no process outlives the run.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
+import { QmpClientError } from "../runtime/qmp/index.ts";
 
 export const QEMU = "qemu-system-x86_64";
 
@@ -30,6 +32,8 @@ export interface Qemu {
   dir: string;
   stderr: () => string;
   exited: Promise<void>;
+  /** SIGSTOP, resolving once every thread of QEMU has stopped (signals take effect later). */
+  freeze(): Promise<void>;
   kill(): Promise<void>;
 }
 
@@ -73,6 +77,17 @@ export async function startQemu(
     dir,
     stderr: () => err,
     exited,
+    async freeze() {
+      proc.kill("SIGSTOP");
+      const tasks = `/proc/${proc.pid}/task`;
+      await waitFor(
+        () =>
+          readdirSync(tasks).every(
+            (t) => /^\d+ \(.*\) T /.exec(readFileSync(`${tasks}/${t}/stat`, "utf8")) !== null,
+          ),
+        { what: "QEMU to stop" },
+      );
+    },
     async kill() {
       running.delete(q);
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -86,15 +101,18 @@ export async function startQemu(
   // QEMU creates the socket before it listens, and a connection accepted before its monitor is
   // attached never gets a greeting. So wait for a real greeting on a throwaway connection;
   // QEMU then listens again for the test's own client.
-  for (let i = 0; ; i++) {
-    if (proc.exitCode !== null) throw new Error(`QEMU exited at start: ${err}`);
-    if (opts.waitForGreeting === false && existsSync(address)) break;
-    if ((opts.tcp || existsSync(address)) && (await greets(address, !!opts.tcp))) break;
-    if (i > 200) {
-      await q.kill();
-      throw new Error(`QEMU did not open its monitor in time: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`QEMU exited at start: ${err}`);
+        if (opts.waitForGreeting === false) return existsSync(address);
+        return (opts.tcp || existsSync(address)) && (await greets(address, !!opts.tcp));
+      },
+      { what: "QEMU to open its monitor", timeoutMs: 10_000 },
+    );
+  } catch (e) {
+    await q.kill();
+    throw new Error(`${(e as Error).message}: ${err}`);
   }
   return q;
 }
@@ -135,4 +153,69 @@ function greets(address: string, tcp: boolean): Promise<boolean> {
     });
     c.once("error", () => done(false));
   });
+}
+
+/**
+ * Resolves once `condition` holds, checking it every few milliseconds; rejects after
+ * `timeoutMs` (default 10 s) naming `what` was awaited. For conditions no event announces.
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  { what = "a condition", timeoutMs = 10_000 }: { what?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Collects a child's output; `until` resolves when the text so far satisfies a predicate. */
+export function collect(stream: NodeJS.ReadableStream): {
+  text: () => string;
+  until: (predicate: (text: string) => boolean, timeoutMs?: number) => Promise<boolean>;
+} {
+  let text = "";
+  const waiters = new Set<() => void>();
+  stream.setEncoding("utf8");
+  stream.on("data", (s: string) => {
+    text += s;
+    for (const w of [...waiters]) w();
+  });
+  return {
+    text: () => text,
+    /** True once `predicate(text)` holds, false if `timeoutMs` passes first. */
+    until: (predicate, timeoutMs = 10_000) =>
+      new Promise((resolve) => {
+        const done = (ok: boolean): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(ok);
+        };
+        const check = (): void => {
+          if (predicate(text)) done(true);
+        };
+        const timer = setTimeout(() => done(false), timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+/** Resolves with how the promise settled, so a test can assert on a rejection's fields. */
+export async function settle<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** The QmpClientError a settled promise was rejected with (fails the test otherwise). */
+export function clientError(r: { ok: boolean; error?: unknown }): QmpClientError {
+  expect(r.ok).toBe(false);
+  expect(r.error).toBeInstanceOf(QmpClientError);
+  return r.error as QmpClientError;
 }

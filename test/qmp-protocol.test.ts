@@ -1,11 +1,8 @@
 // The QMP client against scripted servers: the protocol corners a real QEMU will not produce
 // on demand (bursts of events, messages split at every byte, id-less errors, bad JSON).
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { JsonFramer } from "../runtime/qmp/framing.ts";
+import { constants } from "node:buffer";
+import { DEFAULT_MAX_MESSAGE_BYTES, JsonFramer, MAX_JSON_DEPTH } from "../runtime/qmp/framing.ts";
 import {
   QmpClient,
   QmpClientError,
@@ -13,75 +10,30 @@ import {
   type QmpEvent,
   type Validators,
 } from "../runtime/qmp/index.ts";
+import {
+  GREETING,
+  eventText as event,
+  startFakeServer,
+  stopFakeServers,
+} from "./qmp-fake-server.ts";
+import { waitFor } from "./qmp-harness.ts";
 
-const GREETING =
-  '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 10}, "package": ""}, "capabilities": ["oob"]}}\r\n';
+afterEach(stopFakeServers);
 
-interface Fake {
-  socket: string;
-  server: Server;
-  /** Every command line the server received, parsed. */
-  received: Record<string, unknown>[];
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
+const open: QmpClient[] = [];
 afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
+  await Promise.all(open.splice(0).map((c) => c.close()));
 });
-
-/**
- * A QMP server: greets, accepts qmp_capabilities, then hands each command to `onCommand`
- * together with the connection (to write whatever the test wants).
- */
-async function fakeServer(
-  onCommand: (cmd: Record<string, unknown>, conn: Socket) => void,
-  greeting = GREETING,
-): Promise<Fake> {
-  const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-fake-"));
-  const socket = path.join(dir, "qmp.sock");
-  const received: Record<string, unknown>[] = [];
-  const conns = new Set<Socket>();
-  const server = createServer((conn) => {
-    conns.add(conn);
-    conn.on("close", () => conns.delete(conn));
-    conn.write(greeting);
-    const framer = new JsonFramer();
-    conn.on("data", (chunk) => {
-      for (const text of framer.push(chunk)) {
-        const cmd = JSON.parse(text) as Record<string, unknown>;
-        received.push(cmd);
-        if (cmd.execute === "qmp_capabilities")
-          conn.write(JSON.stringify({ return: {}, id: cmd.id }) + "\r\n");
-        else onCommand(cmd, conn);
-      }
-    });
-    conn.on("error", () => {});
-  });
-  await new Promise<void>((r) => server.listen(socket, r));
-  cleanups.push(async () => {
-    for (const c of conns) c.destroy();
-    await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { socket, server, received };
-}
 
 async function client(
   socket: string,
   options: ConstructorParameters<typeof QmpClient>[1] = {},
 ): Promise<QmpClient> {
   const c = new QmpClient({ socket }, options);
-  cleanups.push(() => c.close());
+  open.push(c);
   await c.connect();
   return c;
 }
-
-const event = (name: string, data?: unknown): string =>
-  JSON.stringify({
-    timestamp: { seconds: 1, microseconds: 2 },
-    event: name,
-    ...(data === undefined ? {} : { data }),
-  }) + "\r\n";
 
 describe("JSON framing", () => {
   it("splits messages wherever the chunks end, whatever the whitespace, braces inside strings included", () => {
@@ -121,7 +73,7 @@ describe("JSON framing", () => {
     ]);
   });
 
-  it("has no message length limit", () => {
+  it("reassembles a message of many chunks, up to the byte bound exactly", () => {
     const big = {
       return: Array.from({ length: 50_000 }, (_, i) => ({
         name: `entry-${i}`,
@@ -129,30 +81,81 @@ describe("JSON framing", () => {
       })),
       id: 9,
     };
-    const bytes = Buffer.from(JSON.stringify(big) + "\r\n");
+    const text = JSON.stringify(big);
+    const bytes = Buffer.from(text + "\r\n");
     expect(bytes.length).toBeGreaterThan(2_000_000);
+    for (const [max, whole] of [
+      [text.length, true],
+      [text.length - 1, false],
+    ] as const) {
+      const framer = new JsonFramer({ maxMessageBytes: max });
+      const out: string[] = [];
+      for (let i = 0; i < bytes.length; i += 65536)
+        out.push(...framer.push(bytes.subarray(i, i + 65536)));
+      expect(out, `bound ${max}`).toEqual(whole ? [text] : []);
+      expect(framer.failure?.code ?? null).toBe(whole ? null : "message-too-large");
+    }
+  });
+
+  it("stops an endless message at the bound, keeping no more than the bound plus one chunk", () => {
+    const framer = new JsonFramer({ maxMessageBytes: 1 << 20 });
+    const before = Buffer.from('{"return": {}}\r\n{"return": "');
+    expect(framer.push(before)).toEqual(['{"return": {}}']);
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    let pushed = 0;
+    while (!framer.failure) {
+      expect(framer.push(chunk)).toEqual([]);
+      pushed++;
+      expect(framer.pendingBytes()).toBeLessThanOrEqual(1 << 20);
+    }
+    expect(pushed).toBe(16); // 1 MiB of them, then the one that crosses the bound
+    expect(framer.failure).toEqual({
+      code: "message-too-large",
+      message: "a message is longer than 1048576 bytes (maxMessageBytes)",
+    });
+    expect(framer.pendingBytes()).toBe(0); // let go at once
+    expect(framer.push(Buffer.from('{"return": {}}'))).toEqual([]); // and nothing more is read
+  });
+
+  it("refuses nesting deeper than QEMU's 1024 levels, before buffering the rest", () => {
+    const nested = (depth: number): string => "[".repeat(depth) + "]".repeat(depth);
     const framer = new JsonFramer();
-    const out: string[] = [];
-    for (let i = 0; i < bytes.length; i += 65536)
-      out.push(...framer.push(bytes.subarray(i, i + 65536)));
-    expect(out).toHaveLength(1);
-    expect(out[0]).toBe(JSON.stringify(big));
+    const ok = `{"return": ${nested(MAX_JSON_DEPTH - 1)}}`;
+    expect(framer.push(Buffer.from(ok))).toEqual([ok]);
+    // A deeper one after a complete message: the complete one still comes out.
+    const deep = Buffer.from(`{"id": 1, "return": {}}{"return": ${nested(5_000_000)}}`);
+    expect(framer.push(deep)).toEqual(['{"id": 1, "return": {}}']);
+    expect(framer.failure).toEqual({
+      code: "message-too-deep",
+      message: "a message nests deeper than 1024 levels (QEMU's own limit)",
+    });
+    expect(framer.pendingBytes()).toBe(0);
+  });
+
+  it("bounds a message by the longest string the engine can hold, whatever maxMessageBytes says", () => {
+    expect(new JsonFramer({ maxMessageBytes: Infinity }).maxMessageBytes).toBe(
+      constants.MAX_STRING_LENGTH,
+    );
+    expect(new JsonFramer().maxMessageBytes).toBe(DEFAULT_MAX_MESSAGE_BYTES);
+    expect(DEFAULT_MAX_MESSAGE_BYTES).toBe(64 * 1024 * 1024);
   });
 });
 
 describe("QMP protocol handling", () => {
   it("delivers a burst of 50 000 events interleaved with replies: none lost, none taken for a reply", async () => {
     const N = 50_000;
-    const fake = await fakeServer((cmd, conn) => {
-      // Events before, between and after the reply, all in one write.
-      let out = "";
-      for (let i = 0; i < N / 2; i++) out += event("TICK", { i });
-      out += JSON.stringify({ return: { ok: cmd.execute }, id: cmd.id }) + "\r\n";
-      for (let i = N / 2; i < N; i++) out += event("TICK", { i });
-      conn.write(out);
+    const fake = await startFakeServer({
+      onCommand: (cmd, conn) => {
+        // Events before, between and after the reply, all in one write.
+        let out = "";
+        for (let i = 0; i < N / 2; i++) out += event("TICK", { i });
+        out += JSON.stringify({ return: { ok: cmd.execute }, id: cmd.id }) + "\r\n";
+        for (let i = N / 2; i < N; i++) out += event("TICK", { i });
+        conn.write(out);
+      },
     });
     const c = new QmpClient({ socket: fake.socket });
-    cleanups.push(() => c.close());
+    open.push(c);
     const fromListener: number[] = [];
     c.on("TICK", (e) => fromListener.push((e.data as { i: number }).i));
     const iter = c.events("TICK", { maxBuffered: N }); // the burst must fit the documented bound
@@ -169,9 +172,9 @@ describe("QMP protocol handling", () => {
   });
 
   it("accepts events sent before negotiation completes, when subscribed before connect()", async () => {
-    const fake = await fakeServer(() => {}, GREETING + event("EARLY"));
+    const fake = await startFakeServer({ greeting: GREETING + event("EARLY") });
     const c = new QmpClient({ socket: fake.socket });
-    cleanups.push(() => c.close());
+    open.push(c);
     const seen: string[] = [];
     c.onAny((e) => seen.push(e.event));
     await c.connect();
@@ -179,10 +182,12 @@ describe("QMP protocol handling", () => {
   });
 
   it("bounds iterator buffers: 'error' ends the iterator with event-overflow, 'drop-oldest' keeps the newest", async () => {
-    const fake = await fakeServer((cmd, conn) => {
-      let out = "";
-      for (let i = 0; i < 100; i++) out += event("E", { i });
-      conn.write(out + JSON.stringify({ return: {}, id: cmd.id }) + "\r\n");
+    const fake = await startFakeServer({
+      onCommand: (cmd, conn) => {
+        let out = "";
+        for (let i = 0; i < 100; i++) out += event("E", { i });
+        conn.write(out + JSON.stringify({ return: {}, id: cmd.id }) + "\r\n");
+      },
     });
     const c = await client(fake.socket);
     const strict = c.events("E", { maxBuffered: 10 });
@@ -204,15 +209,17 @@ describe("QMP protocol handling", () => {
   });
 
   it("gives an id-less error reply to the oldest in-band command, and drops replies with unknown ids", async () => {
-    const fake = await fakeServer((cmd, conn) => {
-      if (cmd.execute === "first")
-        conn.write(
-          '{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n',
-        );
-      else {
-        conn.write(JSON.stringify({ return: "stray", id: 12345 }) + "\r\n");
-        conn.write(JSON.stringify({ return: "mine", id: cmd.id }) + "\r\n");
-      }
+    const fake = await startFakeServer({
+      onCommand: (cmd, conn) => {
+        if (cmd.execute === "first")
+          conn.write(
+            '{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n',
+          );
+        else {
+          conn.write(JSON.stringify({ return: "stray", id: 12345 }) + "\r\n");
+          conn.write(JSON.stringify({ return: "mine", id: cmd.id }) + "\r\n");
+        }
+      },
     });
     const warnings: string[] = [];
     const c = await client(fake.socket, { onWarning: (w) => warnings.push(w) });
@@ -230,12 +237,14 @@ describe("QMP protocol handling", () => {
   });
 
   it("runs the validators: bad arguments are never sent, bad results reject, bad events are reported and delivered", async () => {
-    const fake = await fakeServer((cmd, conn) => {
-      conn.write(
-        event("ODD", { surprise: 1 }) +
-          JSON.stringify({ return: cmd.execute === "bad-result" ? 42 : {}, id: cmd.id }) +
-          "\r\n",
-      );
+    const fake = await startFakeServer({
+      onCommand: (cmd, conn) => {
+        conn.write(
+          event("ODD", { surprise: 1 }) +
+            JSON.stringify({ return: cmd.execute === "bad-result" ? 42 : {}, id: cmd.id }) +
+            "\r\n",
+        );
+      },
     });
     const warnings: string[] = [];
     const seenOptions: unknown[] = [];
@@ -286,40 +295,20 @@ describe("QMP protocol handling", () => {
     expect(seenOptions).toContainEqual({ unknownMembers: "ignore" });
   });
 
-  it("fails the connection on a malformed greeting and on a server that closes before negotiating", async () => {
-    const odd = await fakeServer(() => {}, '{"QMP": {"version": 1}}\r\n');
-    const e1 = await QmpClient.connect({ socket: odd.socket }).catch((e: unknown) => e);
-    expect((e1 as QmpClientError).code).toBe("greeting");
-    expect((e1 as QmpClientError).message).toContain("malformed greeting");
-
-    const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-fake-"));
-    const sock = path.join(dir, "s");
-    const rude = createServer((conn) => conn.end('{"QMP": {"version": '));
-    await new Promise<void>((r) => rude.listen(sock, r));
-    cleanups.push(
-      () => new Promise<void>((r) => rude.close(() => (rmSync(dir, { recursive: true }), r()))),
-    );
-    const e2 = await QmpClient.connect({ socket: sock }).catch((e: unknown) => e);
-    expect((e2 as QmpClientError).code).toBe("greeting");
-    expect((e2 as QmpClientError).message).toMatch(
-      /closed before negotiation completed; 20 bytes of an unfinished message$/,
-    );
-  });
-
   it("leaves no handle that keeps Node alive once the server goes away", async () => {
-    const fake = await fakeServer(() => {}); // never replies
+    const fake = await startFakeServer(); // never replies
     const before = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
     const c = new QmpClient({ socket: fake.socket }, { commandTimeoutMs: 60_000 });
     await c.connect();
     const iter = c.events();
     const pending = c.execute("hang").catch((e: unknown) => e);
     const ended = iter.next();
-    fake.server.close();
-    for (const f of cleanups.splice(0)) await f(); // destroys the server side of the connection
+    await fake.stop(); // destroys the server side of the connection
     expect(((await pending) as QmpClientError).code).toBe("disconnected");
     expect(await ended).toEqual({ value: undefined, done: true });
-    await new Promise((r) => setImmediate(r));
-    const after = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
-    expect(after).toBeLessThanOrEqual(before);
+    await waitFor(
+      () => process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length <= before,
+      { what: "the client's handles to go" },
+    );
   });
 });

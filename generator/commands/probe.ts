@@ -1,19 +1,27 @@
-// `qapi-ts probe`: answers feature-detection queries over a query-qmp-schema reply, read from a
-// file or built from a schema for one configuration. One line per query, in the order given:
-// QUERY<TAB>1 (found), QUERY<TAB>0 (not found), QUERY<TAB>error. Exit 0 when all are found, 1
-// when any is not (or the input is bad: schema, --defines file, reply file contents, as for every
-// command), 2 when a query is an error, on usage errors and when the reply file cannot be read.
+// `qapi-ts probe`: answers feature-detection queries over a query-qmp-schema reply: read from a
+// file, built from a schema for one configuration, or asked of a live QEMU (--socket, --tcp).
+// One line per query, in the order given: QUERY<TAB>1 (found), QUERY<TAB>0 (not found),
+// QUERY<TAB>error. Exit 0 when all are found, 1 when any is not (or the input is bad: schema,
+// --defines file, reply file contents, as for every command; or QEMU answers with an error), 2
+// when a query is an error, on usage errors and when the reply file or QEMU cannot be reached.
 import type { Argv, CommandModule } from "yargs";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
+import {
+  connectionFrom,
+  hasTarget,
+  targetOptions,
+  terminalText,
+  usageExit,
+  type TargetArgs,
+} from "./qmp.ts";
 
-interface ProbeArgs extends ConfigurationArgs {
+interface ProbeArgs extends ConfigurationArgs, TargetArgs {
   query: string[];
   reply?: string;
   schema?: string;
   compat: boolean;
   unmask: boolean;
-  socket?: string;
   explain: boolean;
   json: boolean;
 }
@@ -32,7 +40,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: "probe <query..>",
   describe: "Answer schema path queries (feature detection) over a query-qmp-schema reply",
   builder: (y) =>
-    compatOption(configurationOptions(y), "with --schema: accept the legacy dialect")
+    targetOptions(compatOption(configurationOptions(y), "with --schema: accept the legacy dialect"))
       .positional("query", {
         type: "string",
         array: true,
@@ -41,7 +49,6 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       })
       .option("reply", { type: "string", describe: "a query-qmp-schema reply (JSON file)" })
       .option("schema", { type: "string", describe: "build the reply from this QAPI schema" })
-      .option("socket", { type: "string", describe: "ask a running QEMU (its QMP Unix socket)" })
       .option("unmask", {
         type: "boolean",
         default: false,
@@ -53,10 +60,14 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         describe: "print the path walked for each query",
       })
       .option("json", { type: "boolean", default: false, describe: "structured output" })
-      .conflicts("reply", ["schema", "socket"])
-      .conflicts("schema", "socket")
+      .conflicts("reply", ["schema", "socket", "tcp"])
+      .conflicts("schema", ["socket", "tcp"])
       .example(
         "$0 probe --reply reply.json 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
+        "",
+      )
+      .example(
+        "$0 probe --socket /tmp/qmp.sock 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
         "",
       )
       .example(
@@ -117,8 +128,8 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
 
 /** Option combinations yargs cannot express (checked here: the CLI's fail handler takes messages only). */
 function usageError(argv: ProbeArgs): string | null {
-  if (!argv.reply && !argv.schema && !argv.socket)
-    return "give --reply FILE, --schema SCHEMA or --socket PATH";
+  if (!argv.reply && !argv.schema && !hasTarget(argv))
+    return "give --reply FILE, --schema SCHEMA, --socket PATH or --tcp HOST:PORT";
   if (
     !argv.schema &&
     (argv.define?.length || argv.defines !== undefined || argv.compat || argv.unmask)
@@ -134,10 +145,16 @@ function usageError(argv: ProbeArgs): string | null {
  */
 async function obtainReply(argv: ProbeArgs): Promise<unknown> {
   if (argv.schema !== undefined) return replyFromSchema(argv.schema, argv);
-  if (argv.socket !== undefined) {
-    const { fetchQmpSchema } = await import("../../runtime/qmp/fetch-schema.ts");
-    return fetchQmpSchema({ socket: argv.socket }).catch((err: Error) => {
-      throw new ReplyUnavailable(`can't query ${argv.socket}: ${err.message}`, 2);
+  if (hasTarget(argv)) {
+    const connection = await connectionFrom(argv);
+    if (typeof connection === "string") usageExit("probe", connection);
+    const [{ fetchQmpSchema }, { QmpError }] = await Promise.all([
+      import("../../runtime/qmp/fetch-schema.ts"),
+      import("../../runtime/qmp/errors.ts"),
+    ]);
+    return fetchQmpSchema(connection.target, connection.options).catch((err: Error) => {
+      // QEMU's own error reply is 1, as for `qmp`; not reaching QEMU is 2.
+      throw new ReplyUnavailable(terminalText(err.message), err instanceof QmpError ? 1 : 2);
     });
   }
   const { readFileSync } = await import("node:fs");

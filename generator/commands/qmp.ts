@@ -1,22 +1,26 @@
 // `qapi-ts qmp (--socket PATH | --tcp HOST:PORT) COMMAND [JSON-ARGS]`: runs one command on a
 // running QEMU and prints its `return` value as JSON. Exit 0 on success, 1 when QEMU answers
 // with an error (printed as CLASS: desc), 2 on usage errors and when QEMU cannot be reached.
+//
+// Also the options and output helpers the commands that talk to a live QEMU share (`events`,
+// `probe --socket/--tcp`): one definition of the target and its timeout, and of how text that
+// came from QEMU is made safe for a terminal.
 import type { Argv, CommandModule } from "yargs";
-import type { QmpTarget } from "../../runtime/qmp/transport.ts";
+import type { QmpClientOptions, QmpTarget } from "../../runtime/qmp/index.ts";
 
 export interface TargetArgs {
   socket?: string;
   tcp?: string;
+  timeout: number;
 }
 
 interface QmpArgs extends TargetArgs {
   command: string;
   args?: string;
-  timeout: number;
   oob: boolean;
 }
 
-/** --socket / --tcp, shared with `events`. */
+/** --socket / --tcp / --timeout: where QEMU's monitor is, and how long to wait for it. */
 export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
   return y
     .option("socket", {
@@ -27,15 +31,33 @@ export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
       type: "string",
       describe: "QEMU's QMP TCP address HOST:PORT (-qmp tcp:HOST:PORT,server=on)",
     })
+    .option("timeout", {
+      type: "number",
+      default: 60_000,
+      describe:
+        "milliseconds to wait for each step: the connection, QEMU's greeting, a reply (0: forever)",
+    })
     .conflicts("socket", "tcp") as Argv<T & TargetArgs>;
 }
 
-/** The target the options name, or a usage message. */
-export async function targetFrom(argv: TargetArgs): Promise<QmpTarget | string> {
-  if (argv.socket !== undefined) return { socket: argv.socket };
+/** Whether the options name a live QEMU at all. */
+export function hasTarget(argv: TargetArgs): boolean {
+  return argv.socket !== undefined || argv.tcp !== undefined;
+}
+
+/** The target and client options the options name, or a usage message. */
+export async function connectionFrom(
+  argv: TargetArgs,
+): Promise<{ target: QmpTarget; options: QmpClientOptions } | string> {
+  const t = argv.timeout;
+  if (!(typeof t === "number" && t >= 0)) return "--timeout wants milliseconds (0: no limit)";
+  const options = { connectTimeoutMs: t, greetingTimeoutMs: t, commandTimeoutMs: t };
+  if (argv.socket !== undefined) return { target: { socket: argv.socket }, options };
   if (argv.tcp !== undefined) {
     const { parseHostPort } = await import("../../runtime/qmp/transport.ts");
-    return parseHostPort(argv.tcp) ? { tcp: argv.tcp } : `--tcp wants HOST:PORT, got '${argv.tcp}'`;
+    return parseHostPort(argv.tcp)
+      ? { target: { tcp: argv.tcp }, options }
+      : `--tcp wants HOST:PORT, got '${argv.tcp}'`;
   }
   return "give --socket PATH or --tcp HOST:PORT";
 }
@@ -45,6 +67,33 @@ export function usageExit(command: string, message: string): never {
     `qapi-ts ${command}: ${message}\nRun 'qapi-ts ${command} --help' for usage.\n`,
   );
   process.exit(2);
+}
+
+/** C0 controls (newline included), DEL and C1 controls: what a terminal may act on. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from QEMU (an error's desc, a greeting) made safe for one terminal line: control
+ * characters written as JavaScript escapes (`\x1b`, `\r`), so that none reaches the terminal.
+ */
+export function terminalText(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const named = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }[c];
+    return named ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+
+/**
+ * Writes values as JSON for the terminal: integers exact (bigints as digits), and DEL and C1
+ * controls, which JSON leaves raw, escaped as well (they can only occur inside strings).
+ */
+export async function terminalJson(): Promise<(value: unknown, indent?: number) => string> {
+  const { stringifyJson } = await import("../../runtime/validate/index.ts");
+  return (value, indent) =>
+    stringifyJson(value, indent).replace(
+      /[\u007f-\u009f]/g,
+      (c) => `\\u00${c.charCodeAt(0).toString(16)}`,
+    );
 }
 
 export const qmpCommand: CommandModule<object, QmpArgs> = {
@@ -57,11 +106,9 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
         demandOption: true,
         describe: "the command, e.g. query-status",
       })
-      .positional("args", { type: "string", describe: "its arguments as a JSON object" })
-      .option("timeout", {
-        type: "number",
-        default: 60_000,
-        describe: "milliseconds to wait for the reply (0: forever)",
+      .positional("args", {
+        type: "string",
+        describe: "its arguments as a JSON object (integers of any size are sent exactly)",
       })
       .option("oob", {
         type: "boolean",
@@ -75,12 +122,13 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
         "",
       ) as Argv<QmpArgs>,
   handler: async (argv) => {
-    const target = await targetFrom(argv);
-    if (typeof target === "string") usageExit("qmp", target);
+    const connection = await connectionFrom(argv);
+    if (typeof connection === "string") usageExit("qmp", connection);
     let args: Record<string, unknown> | undefined;
     if (argv.args !== undefined) {
+      const { parseJsonLossless } = await import("../../runtime/validate/index.ts");
       try {
-        args = JSON.parse(argv.args) as Record<string, unknown>;
+        args = parseJsonLossless(argv.args) as Record<string, unknown>;
       } catch (err) {
         usageExit("qmp", `ARGS is not JSON: ${(err as Error).message}`);
       }
@@ -89,19 +137,19 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
     }
 
     const { QmpClient, QmpError } = await import("../../runtime/qmp/index.ts");
-    const client = new QmpClient(target, { commandTimeoutMs: argv.timeout });
+    const client = new QmpClient(connection.target, connection.options);
     let code = 0;
     try {
       await client.connect();
       const result = argv.oob
         ? await client.executeOob(argv.command, args)
         : await client.execute(argv.command, args);
-      process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      process.stdout.write((await terminalJson())(result, 2) + "\n");
     } catch (err) {
       if (!(err instanceof Error)) throw err;
       // QEMU's own refusal is the input's fault (1); not reaching QEMU is the environment's (2).
       code = err instanceof QmpError ? 1 : 2;
-      process.stderr.write(`qapi-ts qmp: ${err.message}\n`);
+      process.stderr.write(`qapi-ts qmp: ${terminalText(err.message)}\n`);
     } finally {
       await client.close();
     }

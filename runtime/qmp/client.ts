@@ -5,150 +5,38 @@
 //   await qmp.connect();               // greeting, then qmp_capabilities
 //   const status = await qmp.execute("query-status");
 //
+// A façade over four parts: the connection (connection.ts: transport, framing, greeting and
+// negotiation), the pending commands (pending.ts: ids, timeouts, abort) and the event hub
+// (events.ts), and the checks made on either side of the wire (checks.ts). What is left here
+// ties them together: the client's state, the live schema, and reconnection.
+//
 // Every command carries an id and replies are matched by it, so any number may be in flight;
 // anything with an "event" key is an event whenever it comes, so events never pass for replies.
+// Integers are exact both ways: replies are parsed with parseJsonLossless (an integer beyond
+// 2^53 arrives as a bigint) and commands are written with stringifyJson (a bigint is sent as
+// the integer it is).
 
-import { QmpClientError, QmpError } from "./errors.ts";
-import { EventQueue, type EventIteratorOptions, type QmpEvent } from "./events.ts";
-import { JsonFramer } from "./framing.ts";
 import { SchemaIndex } from "../introspection.ts";
-import type { SchemaInfoCommand } from "../schema-info.ts";
-import { describeTarget, openStream, type QmpStream, type QmpTarget } from "./transport.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Types a generated command/event map plugs into
-
-/**
- * A command map has one entry per command name: `{ args: ArgumentsType; returns: ResultType }`.
- * Commands without arguments may use `args: undefined` (or leave `args` out); so that the
- * generated `interface Commands { ... }` fits, the map is any type whose values have this shape.
- */
-export interface CommandSpec {
-  args?: unknown;
-  returns?: unknown;
-}
-/** An event map: event name to the type of its `data` (undefined for events without data). */
-export type EventMapOf<E> = { [K in keyof E]: unknown };
-
-/** What any QEMU accepts when no map is given: any name, object arguments, unknown results. */
-export type AnyCommands = Record<
-  string,
-  { args: Record<string, unknown> | undefined; returns: unknown }
->;
-export type AnyEvents = Record<string, unknown>;
-
-export type ArgsOf<S> = S extends { args: infer A } ? A : undefined;
-export type ReturnsOf<S> = S extends { returns: infer R } ? R : unknown;
-
-/** execute()'s parameters after the name: arguments are optional exactly when none are required. */
-export type ExecuteParams<S> = [ArgsOf<S>] extends [undefined | void | never]
-  ? [args?: Record<string, never> | undefined, options?: ExecuteOptions]
-  : {} extends ArgsOf<S>
-    ? [args?: ArgsOf<S>, options?: ExecuteOptions]
-    : [args: ArgsOf<S>, options?: ExecuteOptions];
-
-export interface ExecuteOptions {
-  /** Give up after this long (default: the client's commandTimeoutMs). 0 waits forever. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Options
-
-/** QEMU's compat policy for input (its -compat option), applied by the client before sending. */
-export interface CompatPolicy {
-  deprecatedInput?: "accept" | "reject";
-  unstableInput?: "accept" | "reject";
-}
-
-/** Options the validators take (the generated validators.js accepts exactly these). */
-export interface ValidatorOptions extends CompatPolicy {
-  unknownMembers?: "reject" | "ignore";
-}
-
-/**
- * A validator set: what `qapi-ts generate` writes to validators.js, so that
- * `import * as validators from "./generated/validators.js"` plugs in as it is. Messages are
- * QEMU's, with the path. Only the commands and events the set knows are checked: a live QEMU
- * may be newer or older than the schema the validators were generated from.
- */
-export interface Validators {
-  readonly commandNames: readonly string[];
-  readonly eventNames: readonly string[];
-  validateCommandArguments(
-    name: string,
-    args: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-  validateCommandReturns(
-    name: string,
-    value: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-  validateEvent(
-    name: string,
-    data: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-}
-
-export interface ReconnectOptions {
-  /** Attempts after a lost connection before giving up (default 10). */
-  retries?: number;
-  /** Delay before the first attempt, doubled after each failure up to maxDelayMs (default 100). */
-  delayMs?: number;
-  maxDelayMs?: number;
-}
-
-export interface QmpClientOptions {
-  /** Time allowed to open the socket (default 5000 ms). */
-  connectTimeoutMs?: number;
-  /** Time allowed between connecting and the end of negotiation (default 5000 ms). */
-  greetingTimeoutMs?: number;
-  /** Default per-command timeout (default 60 000 ms; 0 waits forever). */
-  commandTimeoutMs?: number;
-  /** Enable out-of-band execution when the server offers it (default true). */
-  oob?: boolean;
-  /**
-   * Checks arguments before sending (a failure rejects the call with "invalid-arguments" and
-   * nothing is sent), results after (a failure rejects with "invalid-result") and event data
-   * (a failure goes to onWarning; the event is still delivered).
-   */
-  validate?: Validators;
-  /** Applied by the validators to arguments, and to commands the live schema marks. */
-  compat?: CompatPolicy;
-  /**
-   * Reject results and events with members the validators' schema lacks (default false: a
-   * newer QEMU may add members, and QMP clients must ignore them).
-   */
-  strictReplies?: boolean;
-  /** Fetch query-qmp-schema during connect(), so that unknown commands fail fast from the start. */
-  loadSchema?: boolean;
-  /** Reconnect after the connection is lost (sockets only; a spawned QEMU that exits is gone). */
-  reconnect?: boolean | ReconnectOptions;
-  /** Non-fatal oddities: unmatched replies, events that fail validation, ... */
-  onWarning?: (message: string) => void;
-}
-
-export interface QmpGreeting {
-  version: { qemu: { major: number; minor: number; micro: number }; package: string };
-  capabilities: string[];
-}
+import { stringifyJson } from "../validate/index.ts";
+import { Checks } from "./checks.ts";
+import { QmpConnection, type QmpGreeting } from "./connection.ts";
+import { QmpClientError, QmpError } from "./errors.ts";
+import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
+import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
+import { describeTarget, type QmpTarget } from "./transport.ts";
+import type {
+  AnyCommands,
+  AnyEvents,
+  CommandSpec,
+  EventMapOf,
+  ExecuteOptions,
+  ExecuteParams,
+  QmpClientOptions,
+  ReconnectOptions,
+  ReturnsOf,
+} from "./types.ts";
 
 type State = "idle" | "connecting" | "ready" | "reconnecting" | "closed";
-
-interface Pending {
-  command: string;
-  oob: boolean;
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  cleanup(): void;
-}
-
-const NEGOTIATION_ID = "qapi-ts:qmp_capabilities";
-
-// ---------------------------------------------------------------------------------------------
 
 export class QmpClient<
   C extends { [K in keyof C]: CommandSpec } = AnyCommands,
@@ -161,27 +49,14 @@ export class QmpClient<
 
   private readonly target: QmpTarget;
   private readonly options: QmpClientOptions;
-  private readonly compat: CompatPolicy;
-  private readonly validated: {
-    commands: Set<string>;
-    events: Set<string>;
-    replies: ValidatorOptions;
-  } | null;
+  private readonly checks: Checks;
   private state: State = "idle";
-  private stream: QmpStream | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number | string, Pending>();
-  private readonly listeners = new Map<string, Set<(e: QmpEvent) => void>>();
-  private readonly anyListeners = new Set<(e: QmpEvent) => void>();
-  private readonly iterators = new Set<{
-    names: Set<string> | null;
-    queue: EventQueue<QmpEvent>;
-  }>();
+  private connection: QmpConnection | null = null;
+  private readonly pending: PendingCommands;
+  private readonly hub: EventHub;
   private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private schemaPromise: Promise<SchemaIndex> | null = null;
-  private liveSchema: SchemaIndex | null = null;
-  private onGreeting: ((msg: Record<string, unknown>) => void) | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
@@ -189,15 +64,9 @@ export class QmpClient<
   constructor(target: QmpTarget, options: QmpClientOptions = {}) {
     this.target = target;
     this.options = options;
-    this.compat = options.compat ?? {};
-    const v = options.validate;
-    this.validated = v
-      ? {
-          commands: new Set(v.commandNames),
-          events: new Set(v.eventNames),
-          replies: { unknownMembers: options.strictReplies ? "reject" : "ignore" },
-        }
-      : null;
+    this.checks = new Checks(options);
+    this.pending = new PendingCommands((command, ms) => this.timedOut(command, ms));
+    this.hub = new EventHub((message) => this.warn(message));
   }
 
   /** new QmpClient(target, options) followed by connect(). */
@@ -227,7 +96,7 @@ export class QmpClient<
       this.state = "ready";
     } catch (err) {
       this.state = "closed";
-      this.endIterators();
+      this.hub.end();
       throw err;
     }
     if (this.options.loadSchema) {
@@ -269,121 +138,94 @@ export class QmpClient<
     if (early) return Promise.reject(early);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(aborted(command, signal));
-
-    const id = this.nextId++;
-    const msg: Record<string, unknown> = { [oob ? "exec-oob" : "execute"]: command };
-    if (args !== undefined) msg.arguments = args;
-    msg.id = id;
-    let text: string;
-    try {
-      text = JSON.stringify(msg) + "\n";
-    } catch (err) {
-      return Promise.reject(
-        new QmpClientError(
-          "invalid-arguments",
-          `${command}: arguments are not JSON: ${(err as Error).message}`,
-          command,
-        ),
-      );
-    }
-
-    return new Promise((resolve, reject) => {
-      const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
-      let timer: NodeJS.Timeout | null = null;
-      const onAbort = (): void => {
-        this.settle(id)?.reject(aborted(command, signal!));
-      };
-      const entry: Pending = {
-        command,
-        oob,
-        resolve,
-        reject,
-        cleanup: () => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-        },
-      };
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          this.settle(id)?.reject(
-            new QmpClientError(
-              "timeout",
-              `${command}: no reply from QEMU in ${timeoutMs} ms`,
-              command,
-            ),
-          );
-        }, timeoutMs);
+    // The arguments are written before anything is registered, so that unwritable ones fail
+    // alone; stringifyJson writes bigints (and integral doubles beyond 2^53) digit for digit.
+    let argsText = "";
+    if (args !== undefined) {
+      let json: string | undefined;
+      try {
+        json = stringifyJson(args);
+      } catch (err) {
+        return Promise.reject(notJson(command, (err as Error).message));
       }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.pending.set(id, entry);
-      this.stream!.write(text);
-    });
+      if (json === undefined) return Promise.reject(notJson(command, `${typeof args} is not JSON`));
+      argsText = `,"arguments":${json}`;
+    }
+    const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
+    const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
+    const connection = this.connection!;
+    return this.pending.add(command, oob, timeoutMs, signal, (id) =>
+      connection.write(`${head}${id}}\n`),
+    );
   }
 
   /** Reasons to fail before sending anything, or null. */
   private refuse(command: string, args: unknown, oob: boolean): QmpClientError | null {
-    if (this.state !== "ready") {
-      if (this.state === "closed" && !this.lostReason)
-        return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
-      const why =
-        this.state === "closed"
-          ? this.lostReason
-          : this.state === "reconnecting"
-            ? "the connection is lost (reconnecting)"
-            : "connect() has not completed";
-      return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
-    }
-    if (oob && !this.enabled.includes("oob")) {
-      return new QmpClientError(
-        "not-in-schema",
-        `${command}: out-of-band execution is not enabled on this connection (server offered: ${this.greeting?.capabilities.join(", ") || "nothing"})`,
-        command,
-      );
-    }
-    if (this.liveSchema) {
-      const found = this.liveSchema.get(command);
-      const entry = found?.["meta-type"] === "command" ? (found as SchemaInfoCommand) : null;
-      if (!entry)
-        return new QmpClientError(
-          "not-in-schema",
-          `${command}: this QEMU (${versionText(this.greeting)}) has no such command`,
-          command,
-        );
-      if (oob && entry["allow-oob"] !== true)
-        return new QmpClientError(
-          "not-in-schema",
-          `${command}: this QEMU does not allow it out-of-band`,
-          command,
-        );
-      const features = entry.features ?? [];
-      for (const [feature, policy] of [
-        ["deprecated", this.compat.deprecatedInput],
-        ["unstable", this.compat.unstableInput],
-      ] as const) {
-        if (policy === "reject" && features.includes(feature)) {
-          return new QmpClientError(
-            "compat",
-            `${command}: the command is ${feature} and the compat policy rejects ${feature} input`,
-            command,
-          );
-        }
-      }
-    }
-    if (this.validated?.commands.has(command)) {
-      const problem = this.options.validate!.validateCommandArguments(command, args, this.compat);
-      if (problem)
-        return new QmpClientError("invalid-arguments", `${command}: ${problem.message}`, command);
-    }
-    return null;
+    if (this.state === "ready")
+      return this.checks.beforeSending(command, args, oob, this.greeting, this.enabled);
+    if (this.state === "closed" && !this.lostReason)
+      return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
+    const why =
+      this.state === "closed"
+        ? this.lostReason
+        : this.state === "reconnecting"
+          ? "the connection is lost (reconnecting)"
+          : "connect() has not completed";
+    return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
   }
 
-  /** Removes a pending command and stops its timer; null when it was already settled. */
-  private settle(id: number | string): Pending | null {
-    const p = this.pending.get(id);
-    if (!p) return null;
-    this.pending.delete(id);
-    p.cleanup();
-    return p;
+  /** A reply from QEMU: settles the command it answers. */
+  private reply(m: Record<string, unknown>): void {
+    const p = this.pending.takeForReply(m.id);
+    if (!p) {
+      // e.g. a timed-out or aborted command's
+      this.warn(
+        m.id === undefined
+          ? "reply without an id dropped (no in-band command is pending)"
+          : `reply with unknown id ${stringifyJson(m.id)} dropped`,
+      );
+      return;
+    }
+    if ("error" in m) {
+      p.reject(QmpError.from(m.error, p.command));
+      return;
+    }
+    const problem = this.checks.result(p.command, m.return);
+    if (problem)
+      p.reject(
+        new QmpClientError(
+          "invalid-result",
+          `${p.command}: unexpected reply: ${problem}`,
+          p.command,
+        ),
+      );
+    else p.resolve(m.return);
+  }
+
+  /**
+   * The error for a command whose timer fired. A message still arriving may be its reply; it
+   * cannot be skipped without reading it whole, so the connection is closed, which also stops
+   * buffering it.
+   */
+  private timedOut(command: string, timeoutMs: number): QmpClientError {
+    const arriving = this.connection?.unfinishedBytes() ?? 0;
+    if (arriving === 0)
+      return new QmpClientError(
+        "timeout",
+        `${command}: no reply from QEMU in ${timeoutMs} ms`,
+        command,
+      );
+    this.connection!.fail(
+      new QmpClientError(
+        "disconnected",
+        `connection to ${this.connection!.description} closed: ${command} timed out while a message of ${arriving}+ bytes was still arriving`,
+      ),
+    );
+    return new QmpClientError(
+      "timeout",
+      `${command}: no complete reply from QEMU in ${timeoutMs} ms (${arriving} bytes of a message had arrived; the connection was closed)`,
+      command,
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -394,18 +236,12 @@ export class QmpClient<
     name: K,
     listener: (event: QmpEvent<K, E[K]>) => void,
   ): () => void {
-    let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
-    const l = listener as (e: QmpEvent) => void;
-    set.add(l);
-    return () => set.delete(l);
+    return this.hub.on(name, listener as (e: QmpEvent) => void);
   }
 
   /** Calls `listener` for every event. */
   onAny(listener: (event: QmpEvent<keyof E & string, E[keyof E & string]>) => void): () => void {
-    const l = listener as (e: QmpEvent) => void;
-    this.anyListeners.add(l);
-    return () => this.anyListeners.delete(l);
+    return this.hub.onAny(listener as (e: QmpEvent) => void);
   }
 
   /**
@@ -418,11 +254,7 @@ export class QmpClient<
   ): EventQueue<QmpEvent<K, E[K]>> {
     const filter =
       names === undefined ? null : new Set<string>(Array.isArray(names) ? names : [names]);
-    const sub = { names: filter, queue: null as unknown as EventQueue<QmpEvent> };
-    sub.queue = new EventQueue<QmpEvent>(options, () => this.iterators.delete(sub));
-    if (this.state === "closed") sub.queue.end();
-    else this.iterators.add(sub);
-    return sub.queue as unknown as EventQueue<QmpEvent<K, E[K]>>;
+    return this.hub.iterate(filter, options) as unknown as EventQueue<QmpEvent<K, E[K]>>;
   }
 
   /** Called when the connection is lost (QEMU exited, was killed, the socket broke). */
@@ -437,32 +269,14 @@ export class QmpClient<
     return () => this.reconnectListeners.delete(listener);
   }
 
-  private dispatchEvent(msg: Record<string, unknown>): void {
+  private event(msg: Record<string, unknown>): void {
     // QEMU omits `data` for events without any; typed maps say `Record<string, never>`, so
     // consumers always get an object.
     if (msg.data === undefined) msg.data = {};
     const event = msg as unknown as QmpEvent;
-    if (this.validated?.events.has(event.event)) {
-      const problem = this.options.validate!.validateEvent(
-        event.event,
-        event.data,
-        this.validated.replies,
-      );
-      if (problem) this.warn(`event ${event.event}: ${problem.message}`);
-    }
-    for (const l of this.listeners.get(event.event) ?? []) this.callListener(l, event);
-    for (const l of this.anyListeners) this.callListener(l, event);
-    for (const sub of this.iterators)
-      if (!sub.names || sub.names.has(event.event)) sub.queue.push(event);
-  }
-
-  private callListener(l: (e: QmpEvent) => void, event: QmpEvent): void {
-    try {
-      l(event);
-    } catch (err) {
-      // A throwing listener must not stop the others nor the reading of replies.
-      this.warn(`listener for ${event.event} threw: ${(err as Error)?.message ?? String(err)}`);
-    }
+    const problem = this.checks.event(event.event, event.data);
+    if (problem) this.warn(`event ${event.event}: ${problem}`);
+    this.hub.dispatch(event);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -478,7 +292,7 @@ export class QmpClient<
       this.schemaPromise = (
         this.execute as (c: string, a?: undefined, o?: ExecuteOptions) => Promise<unknown>
       )("query-qmp-schema").then(
-        (reply) => (this.liveSchema = new SchemaIndex(reply)),
+        (reply) => (this.checks.liveSchema = new SchemaIndex(reply)),
         (err: unknown) => {
           this.schemaPromise = null; // a failed fetch is retried by the next call
           throw err;
@@ -495,10 +309,9 @@ export class QmpClient<
   async close(): Promise<void> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    const wasOpen = this.state !== "closed";
     this.state = "closed";
     this.lostReason = null;
-    this.failPending(
+    this.pending.failAll(
       (p) =>
         new QmpClientError(
           "closed",
@@ -506,195 +319,58 @@ export class QmpClient<
           p.command,
         ),
     );
-    this.endIterators();
-    const stream = this.stream;
-    this.stream = null;
-    if (wasOpen && stream) await stream.destroy();
+    this.hub.end();
+    const connection = this.connection;
+    this.connection = null;
+    await connection?.close();
   }
 
+  /** A new connection, negotiated; it becomes the client's only once it is. */
   private async open(): Promise<void> {
-    const connectTimeoutMs = this.options.connectTimeoutMs ?? 5000;
-    const greetingTimeoutMs = this.options.greetingTimeoutMs ?? 5000;
-    const stream = await openStream(this.target, connectTimeoutMs);
-    this.stream = stream;
-    const framer = new JsonFramer();
-
-    let greetingTimer: NodeJS.Timeout | null = null;
-    const negotiated = new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (err: QmpClientError): void => {
-        if (failed) return; // rejecting the pending negotiation below comes back here
-        failed = true;
-        if (greetingTimer) clearTimeout(greetingTimer);
-        if (this.stream === stream) this.stream = null;
-        this.onGreeting = null;
-        this.failPending(
-          (p) =>
-            new QmpClientError(
-              "disconnected",
-              `${p.command}: connection lost during negotiation`,
-              p.command,
-            ),
-        );
-        void stream.destroy();
-        reject(err);
-      };
-      greetingTimer = setTimeout(() => {
-        fail(
-          new QmpClientError(
-            "greeting",
-            `${stream.description}: no QMP greeting in ${greetingTimeoutMs} ms (is QEMU stopped, or is this not a QMP monitor?)`,
-          ),
-        );
-      }, greetingTimeoutMs);
-
-      this.onGreeting = (msg) => {
-        this.onGreeting = null;
-        const g = msg.QMP as QmpGreeting;
-        if (!g || typeof g !== "object" || !Array.isArray(g.capabilities)) {
-          fail(
-            new QmpClientError(
-              "greeting",
-              `${stream.description}: malformed greeting ${JSON.stringify(msg).slice(0, 200)}`,
-            ),
-          );
-          return;
-        }
-        this.greeting = g;
-        const enable = this.options.oob !== false && g.capabilities.includes("oob") ? ["oob"] : [];
-        // Negotiation goes through the ordinary reply matching, under the greeting timer.
-        this.pending.set(NEGOTIATION_ID, {
-          command: "qmp_capabilities",
-          oob: false,
-          cleanup: () => {},
-          resolve: () => {
-            clearTimeout(greetingTimer!);
-            this.enabled = enable;
-            resolve();
-          },
-          reject: (err) => {
-            const detail = err instanceof QmpError ? err.desc : err.message;
-            fail(
-              new QmpClientError(
-                "negotiation",
-                `${stream.description}: qmp_capabilities failed: ${detail}`,
-                undefined,
-                { cause: err },
-              ),
-            );
-          },
-        });
-        const neg: Record<string, unknown> = { execute: "qmp_capabilities" };
-        if (enable.length) neg.arguments = { enable };
-        neg.id = NEGOTIATION_ID;
-        stream.write(JSON.stringify(neg) + "\n");
-      };
-
-      stream.start(
-        (chunk) => {
-          for (const text of framer.push(chunk)) this.receive(text);
+    const connection = new QmpConnection(
+      this.target,
+      {
+        connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
+        greetingTimeoutMs: this.options.greetingTimeoutMs ?? 5000,
+        maxMessageBytes: this.options.maxMessageBytes,
+        oob: this.options.oob !== false,
+      },
+      {
+        reply: (m) => this.reply(m),
+        event: (m) => this.event(m),
+        warning: (w) => this.warn(w),
+        ended: (reason) => {
+          if (this.connection === connection) this.lost(reason);
         },
-        (reason) => {
-          if (this.stream !== stream) return; // a stream we already replaced or closed
-          if (this.onGreeting || this.pending.has(NEGOTIATION_ID)) {
-            const pendingBytes = framer.pendingBytes();
-            fail(
-              new QmpClientError(
-                "greeting",
-                `${stream.description} closed before negotiation completed${reason ? ` (${reason})` : ""}${pendingBytes ? `; ${pendingBytes} bytes of an unfinished message` : ""}`,
-              ),
-            );
-            return;
-          }
-          this.lost(reason);
-        },
-      );
-    });
-    await negotiated;
-  }
-
-  /** One JSON text from QEMU: a greeting, a reply, or an event. */
-  private receive(text: string): void {
-    let msg: unknown;
+      },
+    );
+    this.connection = connection;
     try {
-      msg = JSON.parse(text);
-    } catch {
-      this.warn(`not JSON from QEMU, ignored: ${text.slice(0, 200)}`);
-      return;
+      await connection.open();
+    } catch (err) {
+      if (this.connection === connection) this.connection = null;
+      throw err;
     }
-    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-      this.warn(`not a QMP message, ignored: ${text.slice(0, 200)}`);
-      return;
-    }
-    const m = msg as Record<string, unknown>;
-    if (typeof m.event === "string") return this.dispatchEvent(m);
-    if ("QMP" in m) {
-      if (this.onGreeting) this.onGreeting(m);
-      else this.warn("second greeting ignored");
-      return;
-    }
-    if ("return" in m || "error" in m) return this.reply(m);
-    this.warn(`unrecognised message ignored: ${text.slice(0, 200)}`);
+    this.greeting = connection.greeting;
+    this.enabled = connection.enabled;
   }
 
-  private reply(m: Record<string, unknown>): void {
-    let id = m.id as number | string | undefined;
-    if (id === undefined) {
-      // QEMU omits the id only when it could not read the request (spec: "Commands Responses");
-      // in-band replies come in issue order, so it answers the oldest in-band command.
-      for (const [k, p] of this.pending)
-        if (!p.oob) {
-          id = k;
-          break;
-        }
-    }
-    const p = id === undefined ? null : this.settle(id);
-    if (!p) {
-      this.warn(`reply with unknown id ${JSON.stringify(m.id)} dropped`); // e.g. a timed-out or aborted command
-      return;
-    }
-    if ("error" in m) {
-      const e = (m.error ?? {}) as { class?: unknown; desc?: unknown };
-      p.reject(new QmpError(String(e.class ?? "GenericError"), String(e.desc ?? ""), p.command));
-      return;
-    }
-    const problem =
-      this.validated?.commands.has(p.command) && p.command !== "qmp_capabilities"
-        ? this.options.validate!.validateCommandReturns(p.command, m.return, this.validated.replies)
-        : null;
-    if (problem)
-      p.reject(
-        new QmpClientError(
-          "invalid-result",
-          `${p.command}: unexpected reply: ${problem.message}`,
-          p.command,
-        ),
-      );
-    else p.resolve(m.return);
-  }
-
-  /** The connection dropped while established. */
-  private lost(reason: string | null): void {
-    const where = this.stream?.description ?? describeTarget(this.target);
-    void this.stream?.destroy(); // what is left of it: a dead QEMU's pipes, a half-closed socket
-    this.stream = null;
-    const detail = reason ? ` (${reason})` : "";
-    this.failPending(
-      (p) =>
-        new QmpClientError(
-          "disconnected",
-          `${p.command}: connection to ${where} lost before QEMU replied${detail}`,
-          p.command,
-        ),
+  /** The connection ended while established: pending commands fail with the reason's code. */
+  private lost(reason: QmpClientError): void {
+    this.connection = null;
+    this.pending.failAll(
+      (p: PendingCommand) =>
+        new QmpClientError(reason.code, `${p.command}: no reply: ${reason.message}`, p.command, {
+          cause: reason,
+        }),
     );
     this.schemaPromise = null; // the next QEMU behind the socket may be another build
-    this.liveSchema = null;
-    const err = new QmpClientError("disconnected", `connection to ${where} lost${detail}`);
-    this.lostReason = err.message;
+    this.checks.liveSchema = null;
+    this.lostReason = reason.message;
     const retry = this.reconnectOptions();
     this.state = retry ? "reconnecting" : "closed";
-    if (!retry) this.endIterators();
-    for (const l of this.disconnectListeners) l(err);
+    if (!retry) this.hub.end();
+    for (const l of this.disconnectListeners) this.callListener("onDisconnect", () => l(reason));
     if (retry) this.scheduleReconnect(retry, 0);
   }
 
@@ -713,7 +389,7 @@ export class QmpClient<
     if (this.state !== "reconnecting") return;
     if (attempt >= r.retries) {
       this.state = "closed";
-      this.endIterators();
+      this.hub.end();
       return;
     }
     const delay = Math.min(r.delayMs * 2 ** attempt, r.maxDelayMs);
@@ -721,43 +397,38 @@ export class QmpClient<
       this.reconnectTimer = null;
       this.open().then(
         () => {
-          if (this.state !== "reconnecting") {
-            void this.stream?.destroy(); // close() was called meanwhile
-            return;
-          }
+          if (this.state !== "reconnecting") return; // close() came first
           this.state = "ready";
           this.lostReason = null;
-          for (const l of this.reconnectListeners) l();
+          for (const l of this.reconnectListeners) this.callListener("onReconnect", l);
         },
         () => this.scheduleReconnect(r, attempt + 1),
       );
     }, delay);
   }
 
-  private failPending(make: (p: Pending) => Error): void {
-    const all = [...this.pending.values()];
-    for (const p of all) p.cleanup();
-    this.pending.clear();
-    for (const p of all) p.reject(make(p));
-  }
-
-  private endIterators(): void {
-    for (const sub of [...this.iterators]) sub.queue.end();
-    this.iterators.clear();
+  /** Runs a caller's listener: one that throws must not break the client (nor escape a handler). */
+  private callListener(kind: string, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.warn(`${kind} listener threw: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   private warn(message: string): void {
-    this.options.onWarning?.(message);
+    try {
+      this.options.onWarning?.(message);
+    } catch {
+      // An onWarning that throws has nowhere left to report to, and must not stop the client.
+    }
   }
 }
 
-function aborted(command: string, signal: AbortSignal): QmpClientError {
-  return new QmpClientError("aborted", `${command}: aborted before QEMU replied`, command, {
-    cause: signal.reason,
-  });
-}
-
-function versionText(g: QmpGreeting | null): string {
-  const v = g?.version?.qemu;
-  return v ? `QEMU ${v.major}.${v.minor}.${v.micro}` : "QEMU";
+function notJson(command: string, why: string): QmpClientError {
+  return new QmpClientError(
+    "invalid-arguments",
+    `${command}: arguments are not JSON: ${why}`,
+    command,
+  );
 }

@@ -18,19 +18,35 @@ export class QmpError extends Error {
     this.desc = desc;
     this.command = command;
   }
+
+  /** The error for a reply's "error" member (`{ class, desc }`) to `command`. */
+  static from(error: unknown, command: string): QmpError {
+    const e = (typeof error === "object" && error !== null ? error : {}) as {
+      class?: unknown;
+      desc?: unknown;
+    };
+    return new QmpError(String(e.class ?? "GenericError"), String(e.desc ?? ""), command);
+  }
 }
 
 export type QmpClientErrorCode =
   /** No connection could be made (refused, missing socket, connect timeout). */
   | "connect"
-  /** Connected, but no greeting (or a malformed one) came in time. */
+  /** Connected, but no QMP greeting came in time, or what came is not a well-formed greeting. */
   | "greeting"
-  /** qmp_capabilities failed. */
+  /** qmp_capabilities failed, or got no reply in time. */
   | "negotiation"
   /** The connection closed (QEMU exited or was killed) with the command pending, or before it was sent. */
   | "disconnected"
-  /** The command's timeout elapsed with no reply. */
+  /** The command's timeout elapsed with no (complete) reply. */
   | "timeout"
+  /**
+   * A message from QEMU was longer than the client's maxMessageBytes: the connection was closed
+   * and every pending command fails with this code.
+   */
+  | "message-too-large"
+  /** A message from QEMU nested deeper than QEMU itself allows (1024): as message-too-large. */
+  | "message-too-deep"
   /** The caller's AbortSignal fired. */
   | "aborted"
   /** The live schema (client.schema()) has no such command, or it cannot run out-of-band. */

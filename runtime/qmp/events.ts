@@ -137,3 +137,65 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     this.onDone();
   }
 }
+
+type Listener = (event: QmpEvent) => void;
+
+/**
+ * Who gets each event: listeners by name, listeners of every event, and iterators (with their
+ * name filters). A listener that throws is reported to `warn` and the others still run.
+ */
+export class EventHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly anyListeners = new Set<Listener>();
+  private readonly iterators = new Set<{
+    names: Set<string> | null;
+    queue: EventQueue<QmpEvent>;
+  }>();
+  private ended = false;
+
+  constructor(private readonly warn: (message: string) => void) {}
+
+  on(name: string, listener: Listener): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onAny(listener: Listener): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
+  }
+
+  /** A new iterator over the named events (all when `names` is null); ended if end() was called. */
+  iterate(names: Set<string> | null, options: EventIteratorOptions): EventQueue<QmpEvent> {
+    const sub = { names, queue: null as unknown as EventQueue<QmpEvent> };
+    sub.queue = new EventQueue<QmpEvent>(options, () => this.iterators.delete(sub));
+    if (this.ended) sub.queue.end();
+    else this.iterators.add(sub);
+    return sub.queue;
+  }
+
+  dispatch(event: QmpEvent): void {
+    for (const l of this.listeners.get(event.event) ?? []) this.call(l, event);
+    for (const l of this.anyListeners) this.call(l, event);
+    for (const sub of this.iterators)
+      if (!sub.names || sub.names.has(event.event)) sub.queue.push(event);
+  }
+
+  /** No more events will come: iterators end after what they hold, and later ones at once. */
+  end(): void {
+    this.ended = true;
+    for (const sub of [...this.iterators]) sub.queue.end();
+    this.iterators.clear();
+  }
+
+  private call(l: Listener, event: QmpEvent): void {
+    try {
+      l(event);
+    } catch (err) {
+      // A throwing listener must not stop the others nor the reading of replies.
+      this.warn(`listener for ${event.event} threw: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+}

@@ -2,7 +2,8 @@
 // disconnect. Returns the reply array as QEMU sent it, so callers index it exactly as they
 // index a reply read from a file.
 
-import { QmpClient, type QmpClientOptions } from "./client.ts";
+import { QmpClient } from "./client.ts";
+import type { QmpClientOptions } from "./types.ts";
 import type { QmpTarget } from "./transport.ts";
 
 export async function fetchQmpSchema(

@@ -1,5 +1,7 @@
 // The QMP client's public surface. runtime/ depends on nothing in generator/.
 export { QmpClient } from "./client.ts";
+export type { QmpGreeting } from "./connection.ts";
+export { DEFAULT_MAX_MESSAGE_BYTES, MAX_JSON_DEPTH } from "./framing.ts";
 export type {
   AnyCommands,
   AnyEvents,
@@ -10,12 +12,11 @@ export type {
   ExecuteOptions,
   ExecuteParams,
   QmpClientOptions,
-  QmpGreeting,
   ReconnectOptions,
   ReturnsOf,
   ValidatorOptions,
   Validators,
-} from "./client.ts";
+} from "./types.ts";
 export { QmpError, QmpClientError, type QmpClientErrorCode } from "./errors.ts";
 export {
   EventQueue,

@@ -62,6 +62,10 @@ export async function openStream(target: QmpTarget, connectTimeoutMs: number): P
   return new SocketStream(socket, description);
 }
 
+/** A Unix socket refuses a connection with EAGAIN when its queue of unaccepted ones is full. */
+const BUSY =
+  " (its queue of waiting clients is full: is the monitor busy with another client? QEMU serves one client per monitor)";
+
 function connectSocket(
   options: { path: string } | { host: string; port: number },
   description: string,
@@ -69,15 +73,19 @@ function connectSocket(
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(options);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new QmpClientError(
-          "connect",
-          `cannot connect to ${description}: no answer in ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
+    // 0 (or Infinity) waits as long as the system does.
+    const timer =
+      timeoutMs > 0 && Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            socket.destroy();
+            reject(
+              new QmpClientError(
+                "connect",
+                `cannot connect to ${description}: no answer in ${timeoutMs} ms`,
+              ),
+            );
+          }, timeoutMs)
+        : undefined;
     socket.once("connect", () => {
       clearTimeout(timer);
       socket.removeAllListeners("error");
@@ -89,7 +97,7 @@ function connectSocket(
       reject(
         new QmpClientError(
           "connect",
-          `cannot connect to ${description}: ${err.code ?? err.message}`,
+          `cannot connect to ${description}: ${err.code ?? err.message}${err.code === "EAGAIN" ? BUSY : ""}`,
           undefined,
           { cause: err },
         ),

@@ -1,0 +1,128 @@
+// The client's types: what a generated command/event map plugs into, and the options.
+
+/**
+ * A command map has one entry per command name: `{ args: ArgumentsType; returns: ResultType }`.
+ * Commands without arguments may use `args: undefined` (or leave `args` out); so that the
+ * generated `interface Commands { ... }` fits, the map is any type whose values have this shape.
+ */
+export interface CommandSpec {
+  args?: unknown;
+  returns?: unknown;
+}
+/** An event map: event name to the type of its `data` (undefined for events without data). */
+export type EventMapOf<E> = { [K in keyof E]: unknown };
+
+/** What any QEMU accepts when no map is given: any name, object arguments, unknown results. */
+export type AnyCommands = Record<
+  string,
+  { args: Record<string, unknown> | undefined; returns: unknown }
+>;
+export type AnyEvents = Record<string, unknown>;
+
+export type ArgsOf<S> = S extends { args: infer A } ? A : undefined;
+export type ReturnsOf<S> = S extends { returns: infer R } ? R : unknown;
+
+/** execute()'s parameters after the name: arguments are optional exactly when none are required. */
+export type ExecuteParams<S> = [ArgsOf<S>] extends [undefined | void | never]
+  ? [args?: Record<string, never> | undefined, options?: ExecuteOptions]
+  : {} extends ArgsOf<S>
+    ? [args?: ArgsOf<S>, options?: ExecuteOptions]
+    : [args: ArgsOf<S>, options?: ExecuteOptions];
+
+export interface ExecuteOptions {
+  /** Give up after this long (default: the client's commandTimeoutMs). 0 waits forever. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** QEMU's compat policy for input (its -compat option), applied by the client before sending. */
+export interface CompatPolicy {
+  deprecatedInput?: "accept" | "reject";
+  unstableInput?: "accept" | "reject";
+}
+
+/** Options the validators take (the generated validators.js accepts exactly these). */
+export interface ValidatorOptions extends CompatPolicy {
+  unknownMembers?: "reject" | "ignore";
+}
+
+/**
+ * A validator set: what `qapi-ts generate` writes to validators.js, so that
+ * `import * as validators from "./generated/validators.js"` plugs in as it is. Messages are
+ * QEMU's, with the path. Only the commands and events the set knows are checked: a live QEMU
+ * may be newer or older than the schema the validators were generated from.
+ */
+export interface Validators {
+  readonly commandNames: readonly string[];
+  readonly eventNames: readonly string[];
+  validateCommandArguments(
+    name: string,
+    args: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
+  validateCommandReturns(
+    name: string,
+    value: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
+  validateEvent(
+    name: string,
+    data: unknown,
+    options?: ValidatorOptions,
+  ): { message: string } | null;
+}
+
+export interface ReconnectOptions {
+  /** Attempts after a lost connection before giving up (default 10). */
+  retries?: number;
+  /** Delay before the first attempt, doubled after each failure up to maxDelayMs (default 100). */
+  delayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface QmpClientOptions {
+  /** Time allowed to open the socket (default 5000 ms; 0 waits forever). */
+  connectTimeoutMs?: number;
+  /**
+   * Time allowed between connecting and the end of negotiation: the greeting, then the reply
+   * to qmp_capabilities (default 5000 ms; 0 waits forever).
+   */
+  greetingTimeoutMs?: number;
+  /**
+   * Default per-command timeout (default 60 000 ms; 0 waits forever). It covers the whole
+   * reply: a command that times out while a message is still arriving closes the connection,
+   * since that message cannot be skipped without reading it whole.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Longest message accepted from QEMU, in bytes (default 64 MiB, and at most the longest
+   * string the JavaScript engine holds, about 512 MiB). A longer one, or one nested deeper
+   * than QEMU's limit of 1024, closes the connection: pending commands fail with the code
+   * "message-too-large" or "message-too-deep".
+   */
+  maxMessageBytes?: number;
+  /** Enable out-of-band execution when the server offers it (default true). */
+  oob?: boolean;
+  /**
+   * Checks arguments before sending (a failure rejects the call with "invalid-arguments" and
+   * nothing is sent), results after (a failure rejects with "invalid-result") and event data
+   * (a failure goes to onWarning; the event is still delivered).
+   */
+  validate?: Validators;
+  /** Applied by the validators to arguments, and to commands the live schema marks. */
+  compat?: CompatPolicy;
+  /**
+   * Reject results and events with members the validators' schema lacks (default false: a
+   * newer QEMU may add members, and QMP clients must ignore them).
+   */
+  strictReplies?: boolean;
+  /** Fetch query-qmp-schema during connect(), so that unknown commands fail fast from the start. */
+  loadSchema?: boolean;
+  /** Reconnect after the connection is lost (sockets only; a spawned QEMU that exits is gone). */
+  reconnect?: boolean | ReconnectOptions;
+  /** Non-fatal oddities: unmatched replies, events that fail validation, ... */
+  onWarning?: (message: string) => void;
+}
