@@ -255,17 +255,18 @@ describe("QMP protocol handling", () => {
       validateCommandArguments: (_name, args, options) => {
         seenOptions.push(options);
         return (args as { x?: unknown } | undefined)?.x === "no"
-          ? { message: "Parameter 'x' does not accept value 'no'" }
+          ? { message: "Parameter 'x' does not accept value 'no'", path: ["x"] }
           : null;
       },
       validateCommandReturns: (_name, value, options) => {
         seenOptions.push(options);
         return typeof value === "object"
           ? null
-          : { message: "Invalid parameter type for '<anonymous>', expected: object" };
+          : { message: "Invalid parameter type for '<anonymous>', expected: object", path: [] };
       },
       validateEvent: (_name, data) => ({
         message: `Parameter '${Object.keys(data as object)[0]}' is unexpected`,
+        path: [Object.keys(data as object)[0]!],
       }),
     };
     const c = await client(fake.socket, {

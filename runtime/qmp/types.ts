@@ -5,6 +5,7 @@
  * Commands without arguments may use `args: undefined` (or leave `args` out); so that the
  * generated `interface Commands { ... }` fits, the map is any type whose values have this shape.
  */
+import type { ValidateOptions, Validators as AnyValidators } from "../validate/validators.ts";
 export interface CommandSpec {
   args?: unknown;
   returns?: unknown;
@@ -44,36 +45,22 @@ export interface CompatPolicy {
   unstableInput?: "accept" | "reject";
 }
 
-/** Options the validators take (the generated validators.js accepts exactly these). */
-export interface ValidatorOptions extends CompatPolicy {
-  unknownMembers?: "reject" | "ignore";
-}
+/** Options the validators take: qapi-ts/validate's. */
+export type ValidatorOptions = ValidateOptions;
 
 /**
- * A validator set: what `qapi-ts generate` writes to validators.js, so that
- * `import * as validators from "./generated/validators.js"` plugs in as it is. Messages are
- * QEMU's, with the path. Only the commands and events the set knows are checked: a live QEMU
- * may be newer or older than the schema the validators were generated from.
+ * A validator set, such as the `validators` that `qapi-ts generate` writes to validators.ts.
+ * Messages are QEMU's, with the path. Only the commands and events the set knows are checked:
+ * a live QEMU may be newer or older than the schema the validators were generated from.
  */
-export interface Validators {
-  readonly commandNames: readonly string[];
-  readonly eventNames: readonly string[];
-  validateCommandArguments(
-    name: string,
-    args: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-  validateCommandReturns(
-    name: string,
-    value: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-  validateEvent(
-    name: string,
-    data: unknown,
-    options?: ValidatorOptions,
-  ): { message: string } | null;
-}
+export type Validators = Pick<
+  AnyValidators,
+  | "commandNames"
+  | "eventNames"
+  | "validateCommandArguments"
+  | "validateCommandReturns"
+  | "validateEvent"
+>;
 
 export interface ReconnectOptions {
   /** Attempts after a lost connection before giving up (default 10). */
