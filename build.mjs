@@ -12,6 +12,7 @@
 // fresh directory and swapped in, so dist/ never pairs a script with another build's cache.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -28,6 +29,7 @@ import { fileURLToPath } from "node:url";
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, "dist");
 const cliOnly = process.argv.includes("--cli");
+const BUILD_PLACEHOLDER = "0".repeat(64);
 
 /** The library's entry points: the subpaths of package.json's "exports". */
 const LIBRARY_ENTRIES = {
@@ -109,11 +111,22 @@ async function buildCli(out) {
     minifyWhitespace: true,
     charset: "ascii", // bin/qapi-ts reads the script as latin1, which is faster than UTF-8
     // ESM dependencies (yargs) read import.meta.url; in the script it is the bundle's own URL.
-    define: { "import.meta.url": "__qapiModuleUrl" },
+    define: {
+      "import.meta.url": "__qapiModuleUrl",
+      __QAPI_TS_BUILD__: JSON.stringify(BUILD_PLACEHOLDER),
+    },
     banner: { js: 'const __qapiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [lighterDependencies, builtinImportsAsRequires],
   });
+  stampBuild(path.join(out, "cli/qapi-ts.cjs"));
   train(out);
+}
+
+/** The digest of the bundle (with the placeholder in it), written in place of the placeholder. */
+function stampBuild(file) {
+  const text = readFileSync(file, "latin1");
+  const digest = createHash("sha256").update(text).digest("hex");
+  writeFileSync(file, text.replace(BUILD_PLACEHOLDER, digest), "latin1");
 }
 
 async function buildLibrary(out) {

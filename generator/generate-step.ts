@@ -3,7 +3,7 @@
 // writing) or on every change of an input (`--watch`).
 //
 // A run whose inputs are unchanged costs little more than starting: the manifest keeps a digest
-// of the inputs (qapi-ts's version, the settings, every schema file) and of the outputs; when
+// of the inputs (the build of qapi-ts, the settings, every schema file) and of the outputs; when
 // both match, nothing is parsed.
 
 import { createHash } from "node:crypto";
@@ -15,7 +15,7 @@ import { selectBackends, UnknownBackendError } from "./backends/index.ts";
 import { loadSchema } from "./frontend.ts";
 import type { SchemaModel } from "./model.ts";
 import { formatQemu } from "./source.ts";
-import { VERSION } from "./version.ts";
+import { BUILD } from "./version.ts";
 import {
   checkGenerated,
   readManifest,
@@ -200,7 +200,7 @@ function inputFiles(s: GenerateSettings): string[] {
 /** What the output depends on besides the schema's files. */
 function settingsKey(s: GenerateSettings): string {
   return JSON.stringify([
-    VERSION,
+    BUILD,
     s.defines ? [...s.defines].sort() : null,
     s.compat,
     s.only ?? null,

@@ -469,7 +469,7 @@ describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
     writeFileSync(
       use,
       [
-        'import type { Qmp } from "./a/index.js";',
+        'import type { Qmp } from "./a/client.js";',
         "export async function f(qmp: Qmp) {",
         '  await qmp.execute("query-status");',
         '  await qmp.execute("drive-backup", { device: "d", target: "t", sync: "full" });',

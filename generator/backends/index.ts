@@ -1,6 +1,7 @@
 // The back ends `qapi-ts generate` runs, in the order their files are listed. Each is a pure
 // function of (model, options) to files (backend.ts); adding one is one entry here.
 import type { AnyBackend } from "../backend.ts";
+import { clientBackend } from "./client.ts";
 import { introspectionBackend } from "./introspection.ts";
 import { jsonSchemaBackend } from "./json-schema.ts";
 import { typesBackend } from "./types/index.ts";
@@ -9,6 +10,7 @@ import { validatorsBackend } from "./validators.ts";
 export const BACKENDS: readonly AnyBackend[] = [
   typesBackend,
   validatorsBackend,
+  clientBackend,
   jsonSchemaBackend,
   introspectionBackend,
 ];

@@ -3,7 +3,6 @@
 //
 //   export interface Commands { "query-status": { args: NoArguments; returns: StatusInfo } }
 //   export interface Events { SHUTDOWN: ShutdownData; STOP: undefined }
-//   export type Qmp = DeprecatedUses & QmpClient<Commands, Events>;
 //
 // Names are allocated by names.ts, declarations written by declarations.ts, files laid out by the
 // printer; the templates hold the files' fixed text. Imports between generated files use `.js`
@@ -89,7 +88,7 @@ class TypesOutput {
         path: file,
         content: moduleTemplate({
           schemaName: this.options.schemaName,
-          imports: this.importLines(file, imports, []),
+          imports: this.importLines(file, imports),
           declarations,
         }),
       });
@@ -114,20 +113,13 @@ class TypesOutput {
     });
   }
 
-  /** The import declarations of a file, by target file, then those of the run-time package. */
-  private importLines(file: string, imports: Imports, runtime: readonly string[]): string {
+  /** The import declarations of a file, by target file. */
+  private importLines(file: string, imports: Imports): string {
     const docs: Doc[] = [...imports.keys()]
       .sort()
       .map((target) =>
         importDeclaration([...imports.get(target)!].sort(), importSpecifier(file, target), true),
       );
-    if (runtime.length) {
-      const names = runtime.map((r) => {
-        const local = this.names.ofIndex(r as IndexName);
-        return local === r ? r : `${r} as ${local}`;
-      });
-      docs.push(importDeclaration(names, `${this.options.runtimePackage}/qmp`, true));
-    }
     return docs.length ? print(join(hardline, docs)) : "";
   }
 
@@ -158,7 +150,7 @@ class TypesOutput {
     ];
     const content = indexTemplate({
       schemaName: this.options.schemaName,
-      imports: this.importLines(INDEX_FILE, imports, ["ExecuteParams", "QmpClient", "QmpEvent"]),
+      imports: this.importLines(INDEX_FILE, imports),
       reexports: moduleFileNames.map((f) => importSpecifier(INDEX_FILE, f)),
       n,
       noArguments: print(
@@ -167,12 +159,6 @@ class TypesOutput {
       commands: print(interfaceDeclaration(n.Commands, [], commandEntries)),
       events: print(interfaceDeclaration(n.Events, [], eventEntries)),
       helpers: print(join(hardline, helpers)),
-      deprecatedUses: print(
-        interfaceDeclaration(n.DeprecatedUses, [], this.deprecatedUses(commands, events, n)),
-      ),
-      qmp: print(
-        alias(n.Qmp, [`${n.DeprecatedUses} & ${n.QmpClient}<${n.Commands}, ${n.Events}>`]),
-      ),
     });
     return { path: INDEX_FILE, content };
   }
@@ -201,63 +187,5 @@ class TypesOutput {
   private eventEntry(e: Event, ref: Ref): Doc {
     const data = this.argsType(e.argType, ref) ?? "undefined";
     return [docComment(this.declarations.entityDoc(e), 2), `${propertyKey(e.name)}: ${data};`];
-  }
-
-  /** One signature per deprecated command (execute, and executeOob where allowed) and event. */
-  private deprecatedUses(
-    commands: readonly Command[],
-    events: readonly Event[],
-    n: Record<IndexName, string>,
-  ): Doc[] {
-    const deprecation = (e: Command | Event): Doc | null => {
-      const f = e.features.find((x) => x.name === "deprecated" && this.declarations.kept(x));
-      if (!f) return null;
-      const text = e.doc?.features.get("deprecated")?.text;
-      const tag = text ? `@deprecated ${docText(text, true)}` : "@deprecated";
-      return docComment({ paras: [], tags: [tag] }, 2);
-    };
-    const out: Doc[] = [];
-    for (const c of commands) {
-      const doc = deprecation(c);
-      if (!doc) continue;
-      const key = JSON.stringify(c.name);
-      for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
-        out.push([
-          doc,
-          group(
-            `${method}(`,
-            indent(
-              softline,
-              `command: ${key},`,
-              line,
-              `...params: ${n.ExecuteParams}<${n.Commands}[${key}]>`,
-            ),
-            softline,
-            `): globalThis.Promise<${n.Commands}[${key}]["returns"]>;`,
-          ),
-        ]);
-      }
-    }
-    for (const e of events) {
-      const doc = deprecation(e);
-      if (!doc) continue;
-      const key = JSON.stringify(e.name);
-      out.push([
-        doc,
-        group(
-          "on(",
-          indent(
-            softline,
-            `name: ${key},`,
-            line,
-            `listener: (event: ${n.QmpEvent}<${key}, ${n.Events}[${key}]>) => void`,
-            ifBreak(","),
-          ),
-          softline,
-          "): () => void;",
-        ),
-      ]);
-    }
-    return out;
   }
 }

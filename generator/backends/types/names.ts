@@ -93,12 +93,6 @@ export const INDEX_NAMES = [
   "EventName",
   "EventData",
   "NoArguments",
-  "DeprecatedUses",
-  "Qmp",
-  // imported from the run-time package's client
-  "ExecuteParams",
-  "QmpClient",
-  "QmpEvent",
 ] as const;
 export type IndexName = (typeof INDEX_NAMES)[number];
 

@@ -12,7 +12,6 @@ import type {
   XBlockdevSetReadOnlyArguments,
 } from "./block.js";
 import type { SchemaInfo } from "./introspect.js";
-import type { ExecuteParams, QmpClient, QmpEvent } from "qapi-ts/qmp";
 
 export * from "./builtin.js";
 export * from "./block.js";
@@ -137,24 +136,3 @@ export type CommandArgs<K extends CommandName> = Commands[K]["args"];
 export type CommandReturns<K extends CommandName> = Commands[K]["returns"];
 export type EventName = keyof Events;
 export type EventData<K extends EventName> = Events[K];
-
-/**
- * The deprecated commands and events, one signature each, so that an editor
- * shows their use as deprecated (part of `Qmp`).
- */
-export interface DeprecatedUses {
-  /**
-   * @deprecated This command is deprecated.  Delete the node with
-   * `blockdev-del` and add a new one with `blockdev-add`.
-   */
-  execute(
-    command: "blockdev-change-medium",
-    ...params: ExecuteParams<Commands["blockdev-change-medium"]>
-  ): globalThis.Promise<Commands["blockdev-change-medium"]["returns"]>;
-}
-
-/**
- * The QMP client typed by this schema:
- * `const qmp: Qmp = new QmpClient<Commands, Events>(target, options);`
- */
-export type Qmp = DeprecatedUses & QmpClient<Commands, Events>;

@@ -7,11 +7,6 @@ import type {
   Promise,
   Record,
 } from "./schema.js";
-import type {
-  ExecuteParams as ExecuteParams_,
-  QmpClient as QmpClient_,
-  QmpEvent as QmpEvent_,
-} from "qapi-ts/qmp";
 
 export * from "./builtin.js";
 export * from "./schema.js";
@@ -55,26 +50,3 @@ export type CommandArgs<K extends CommandName_> = Commands_[K]["args"];
 export type CommandReturns<K extends CommandName_> = Commands_[K]["returns"];
 export type EventName = keyof Events_;
 export type EventData_<K extends EventName> = Events_[K];
-
-/**
- * The deprecated commands and events, one signature each, so that an editor
- * shows their use as deprecated (part of `Qmp_`).
- */
-export interface DeprecatedUses_ {
-  /** @deprecated */
-  execute(
-    command: "promise",
-    ...params: ExecuteParams_<Commands_["promise"]>
-  ): globalThis.Promise<Commands_["promise"]["returns"]>;
-  /** @deprecated */
-  on(
-    name: "CONSTRUCTOR",
-    listener: (event: QmpEvent_<"CONSTRUCTOR", Events_["CONSTRUCTOR"]>) => void,
-  ): () => void;
-}
-
-/**
- * The QMP client typed by this schema:
- * `const qmp: Qmp_ = new QmpClient<Commands_, Events_>(target, options);`
- */
-export type Qmp_ = DeprecatedUses_ & QmpClient_<Commands_, Events_>;

@@ -1,0 +1,155 @@
+// The client back end: `client.ts`, a QMP client typed by the schema. `Qmp` is the run-time
+// package's QmpClient over the command and event maps of the types back end, intersected with
+// one signature per deprecated command and event: TypeScript shows a call to a deprecated
+// overload as deprecated, which it cannot do for a name checked against a map. `createQmp`
+// makes one that validates arguments with the validators back end's validators.
+
+import type { Backend, BackendOptions } from "../backend.ts";
+import type { Command, Event, SchemaModel } from "../model.ts";
+import { lazyTemplate } from "./templates.ts";
+import {
+  group,
+  hardline,
+  ifBreak,
+  importDeclaration,
+  indent,
+  join,
+  line,
+  print,
+  softline,
+  type Doc,
+} from "./printer.ts";
+import { alias, Declarations, interfaceDeclaration } from "./types/declarations.ts";
+import { INDEX_NAMES, TypeNames, type IndexName } from "./types/names.ts";
+import { docComment, docText } from "./types/tsdoc.ts";
+import templateSource from "./templates/client.ts.hbs";
+
+export const CLIENT_FILE = "client.ts";
+
+const template = lazyTemplate(templateSource);
+
+export const clientBackend: Backend = {
+  name: "client",
+  description: "client.ts: the QMP client typed by the schema, deprecations shown where used",
+  requires: ["types", "validators"],
+  paths: [CLIENT_FILE],
+  options: {},
+  generate(model: SchemaModel, options: BackendOptions) {
+    const names = new TypeNames(model);
+    const declarations = new Declarations(model, names, options.defines);
+    const n = Object.fromEntries(INDEX_NAMES.map((k) => [k, names.ofIndex(k)])) as Record<
+      IndexName,
+      string
+    >;
+    const kept = model.entities.filter((e) => declarations.kept(e));
+    const commands = kept.filter((e): e is Command => e.meta === "command");
+    const events = kept.filter((e): e is Event => e.meta === "event");
+    // (This file declares and imports nothing else, so these names cannot clash.)
+    const imports = [
+      importDeclaration(
+        [
+          "QmpClient",
+          "type ExecuteParams",
+          "type QmpClientOptions",
+          "type QmpEvent",
+          "type QmpTarget",
+        ],
+        `${options.runtimePackage}/qmp`,
+      ),
+      importDeclaration([n.Commands, n.Events], "./index.js", true),
+      importDeclaration(["validators"], "./validators.js"),
+    ];
+    const content = template({
+      schemaName: options.schemaName,
+      n,
+      imports: print(join(hardline, imports)),
+      deprecatedUses: print(
+        interfaceDeclaration(
+          "DeprecatedUses",
+          [],
+          deprecatedUses(commands, events, n, declarations),
+        ),
+      ),
+      qmp: print(alias("Qmp", [`DeprecatedUses & QmpClient<${n.Commands}, ${n.Events}>`])),
+      factory: print([
+        group(
+          "export function createQmp(",
+          indent(softline, "target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")),
+          softline,
+          "): Qmp {",
+        ),
+        indent(
+          hardline,
+          group(
+            `return new QmpClient<${n.Commands}, ${n.Events}>(target, {`,
+            indent(line, "validate: validators,", line, "...options,"),
+            line,
+            "});",
+          ),
+        ),
+        hardline,
+        "}",
+      ]),
+    });
+    return [{ path: CLIENT_FILE, content }];
+  },
+};
+
+/** One signature per deprecated command (execute, and executeOob where allowed) and event. */
+function deprecatedUses(
+  commands: readonly Command[],
+  events: readonly Event[],
+  n: Record<IndexName, string>,
+  declarations: Declarations,
+): Doc[] {
+  const deprecation = (e: Command | Event): Doc | null => {
+    const f = e.features.find((x) => x.name === "deprecated" && declarations.kept(x));
+    if (!f) return null;
+    const text = e.doc?.features.get("deprecated")?.text;
+    const tag = text ? `@deprecated ${docText(text, true)}` : "@deprecated";
+    return docComment({ paras: [], tags: [tag] }, 2);
+  };
+  const out: Doc[] = [];
+  for (const c of commands) {
+    const doc = deprecation(c);
+    if (!doc) continue;
+    const key = JSON.stringify(c.name);
+    for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
+      out.push([
+        doc,
+        group(
+          `${method}(`,
+          indent(
+            softline,
+            `command: ${key},`,
+            line,
+            `...params: ExecuteParams<${n.Commands}[${key}]>`,
+          ),
+          softline,
+          `): globalThis.Promise<${n.Commands}[${key}]["returns"]>;`,
+        ),
+      ]);
+    }
+  }
+  for (const e of events) {
+    const doc = deprecation(e);
+    if (!doc) continue;
+    const key = JSON.stringify(e.name);
+    out.push([
+      doc,
+      group(
+        "on(",
+        indent(
+          softline,
+          `name: ${key},`,
+          line,
+          `listener: (event: QmpEvent<${key}, ${n.Events}[${key}]>) => void`,
+          ifBreak(","),
+        ),
+        softline,
+        "): () => void;",
+      ),
+    ]);
+  }
+  return out;
+}
