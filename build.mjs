@@ -96,6 +96,9 @@ const common = {
   platform: "node",
   target: "node20",
   loader: { ".hbs": "text" },
+  // The runtime imports code generated from qapi/ (generated/), which imports qapi-ts by name:
+  // resolve that to the sources being built.
+  conditions: ["qapi-ts-source"],
   plugins: [lighterDependencies],
   logLevel: "warning",
   legalComments: "none",

@@ -4,11 +4,12 @@
 //   npx tsc -p examples/tsconfig.json --outDir /tmp/ex && node /tmp/ex/examples/live-block-node.js
 //
 // It starts its own QEMU (no guest: `-machine none`) unless given `--socket PATH` of a running one.
-// The command and event maps come from `generated/`, the project's own schema (qapi/), whose
-// block commands follow QEMU's.
+// The client comes from `generated/` (qapi-ts generate of the project's own schema, qapi/, whose
+// block commands follow QEMU's): typed by its command and event maps, checking arguments with
+// its validators.
 
-import type { Commands, Events } from "../generated/index.ts";
-import { QmpClient, QmpError, type QmpTarget } from "../runtime/qmp/index.ts";
+import { createQmp } from "../generated/client.ts";
+import { QmpError, type QmpTarget } from "qapi-ts/qmp";
 
 const socketFlag = process.argv.indexOf("--socket");
 const target: QmpTarget =
@@ -16,7 +17,7 @@ const target: QmpTarget =
     ? { socket: process.argv[socketFlag + 1] }
     : { spawn: { args: ["-machine", "none", "-display", "none", "-nodefaults"] } };
 
-const qmp = new QmpClient<Commands, Events>(target, { commandTimeoutMs: 10_000 });
+const qmp = createQmp(target, { commandTimeoutMs: 10_000 });
 await qmp.connect();
 try {
   const v = qmp.greeting!.version.qemu;

@@ -30,10 +30,17 @@
 
 import type {
   SchemaInfo,
+  SchemaInfoAlternate,
+  SchemaInfoCommand,
+  SchemaInfoEnum,
   SchemaInfoEnumMember,
+  SchemaInfoEvent,
+  SchemaInfoObject,
   SchemaInfoObjectMember,
-  SchemaInfoObjectVariant,
 } from "./schema-info.ts";
+// The reply's own schema (qapi/introspect.json), compiled by qapi-ts into generated/.
+import { SchemaMetaTypeValues } from "../generated/introspect.ts";
+import { validators as introspectValidators } from "../generated/validators.ts";
 
 export type * from "./schema-info.ts";
 export {
@@ -151,16 +158,6 @@ const NOT_FOUND = 0;
 const ERROR = -1;
 type Outcome = typeof FOUND | typeof NOT_FOUND | typeof ERROR;
 
-interface WalkState {
-  steps: QueryStep[];
-  visits: number;
-  depth: number;
-  trace: WalkStep[] | null;
-  error: string | null;
-  entry: SchemaInfo | null;
-  member: SchemaInfoObjectMember | SchemaInfoEnumMember | null;
-}
-
 type Named = { name?: unknown; features?: unknown };
 
 function hasFeature(holder: Named, feature: string): boolean {
@@ -258,6 +255,7 @@ function toPath(t: Target): SchemaPath {
 export class SchemaIndex {
   readonly entries: readonly SchemaInfo[];
   private readonly byName = new Map<string, SchemaInfo>();
+  private readonly checkedEntries = new Map<string, SchemaInfo | { problem: string }>();
   /** True when type names are masked (numbers), as a QEMU binary reports them. */
   readonly masked: boolean;
 
@@ -285,9 +283,10 @@ export class SchemaIndex {
     this.masked = masked;
   }
 
-  /** The entry of that exact name. */
+  /** The entry of that exact name, checked (undefined when there is none, or it is malformed). */
   get(name: string): SchemaInfo | undefined {
-    return this.byName.get(name);
+    const c = this.checked(name);
+    return c === undefined || "problem" in c ? undefined : c;
   }
 
   /** Evaluates a query: found / not-found / error, with the entry where it ended. */
@@ -353,15 +352,7 @@ export class SchemaIndex {
 
   private run(query: Query, trace: WalkStep[] | null): ProbeAnswer {
     const q = typeof query === "string" ? parseQuery(query) : query.toQuery();
-    const state: WalkState = {
-      steps: q.steps,
-      visits: 0,
-      depth: 0,
-      trace,
-      error: null,
-      entry: null,
-      member: null,
-    };
+    const walk = new Walk(this, q.steps, trace);
     let outcome: Outcome;
     if (!this.byName.has(q.first)) {
       trace?.push({
@@ -374,196 +365,275 @@ export class SchemaIndex {
       });
       outcome = NOT_FOUND;
     } else {
-      outcome = this.visit(q.first, 0, state);
+      outcome = walk.visit(q.first, 0);
     }
     const result: ProbeResult =
       outcome === FOUND ? "found" : outcome === NOT_FOUND ? "not-found" : "error";
     return {
       query: q.text,
       result,
-      entry: outcome === FOUND ? state.entry : null,
-      member: outcome === FOUND ? state.member : null,
-      error: outcome === ERROR ? state.error : null,
+      entry: outcome === FOUND ? walk.entry : null,
+      member: outcome === FOUND ? walk.member : null,
+      error: outcome === ERROR ? walk.error : null,
     };
   }
 
-  private visit(name: string, i: number, st: WalkState): Outcome {
-    const e = this.byName.get(name);
-    const note = (
-      action: WalkStep["action"],
-      component: string | null,
-      detail: string,
-      to?: string,
-    ): void => {
-      st.trace?.push({
-        depth: st.depth,
-        entry: name,
-        metaType: e && typeof e["meta-type"] === "string" ? e["meta-type"] : null,
-        component,
-        action,
-        detail,
-        ...(to !== undefined ? { to } : {}),
-      });
-    };
-    const fail = (component: string | null, message: string): Outcome => {
-      st.error = message;
-      note("error", component, message);
-      return ERROR;
-    };
-    if (++st.visits > MAX_STEPS)
-      return fail(null, `more than ${MAX_STEPS} steps (a loop in the reply?)`);
-    if (!e) return fail(null, `dangling reference: no entry '${name}'`);
-    if (i === st.steps.length) {
-      st.entry = e;
-      note("found", null, "no components left");
+  /** The raw entry of a name (as the reply gave it), for the walk. */
+  raw(name: string): unknown {
+    return this.byName.get(name);
+  }
+
+  /**
+   * The entry checked against the schema of the reply (qapi/introspect.json, with the
+   * validators qapi-ts generates from it), once per entry: the entry, or why it is malformed.
+   * Members a newer QEMU adds are ignored.
+   */
+  checked(name: string): SchemaInfo | { problem: string } | undefined {
+    let c = this.checkedEntries.get(name);
+    if (c === undefined) {
+      const raw = this.byName.get(name);
+      if (raw === undefined) return undefined;
+      const problem = introspectValidators.validateType("SchemaInfo", raw, REPLY_OPTIONS);
+      c = problem ? { problem: problem.message } : raw;
+      this.checkedEntries.set(name, c);
+    }
+    return c;
+  }
+}
+
+const REPLY_OPTIONS = { unknownMembers: "ignore" } as const;
+const META_TYPES: ReadonlySet<string> = new Set(SchemaMetaTypeValues);
+
+/** One evaluation of a query: the components, the steps taken, and how it ended. */
+class Walk {
+  visits = 0;
+  depth = 0;
+  error: string | null = null;
+  entry: SchemaInfo | null = null;
+  member: SchemaInfoObjectMember | SchemaInfoEnumMember | null = null;
+
+  constructor(
+    private readonly index: SchemaIndex,
+    private readonly steps: readonly QueryStep[],
+    private readonly trace: WalkStep[] | null,
+  ) {}
+
+  /** Applies the components from `i` on at the entry `name`. */
+  visit(name: string, i: number): Outcome {
+    const at: At = { name, metaType: null, entry: null, i };
+    if (++this.visits > MAX_STEPS)
+      return this.fail(at, null, `more than ${MAX_STEPS} steps (a loop in the reply?)`);
+    const raw = this.index.raw(name);
+    if (raw === undefined) return this.fail(at, null, `dangling reference: no entry '${name}'`);
+    const meta = (raw as { "meta-type"?: unknown })["meta-type"];
+    at.metaType = typeof meta === "string" ? meta : null;
+    if (i === this.steps.length) {
+      this.entry = raw as SchemaInfo; // the spec: no components left is found, whatever the entry
+      this.note(at, "found", null, "no components left");
       return FOUND;
     }
-    const step = st.steps[i]!;
-    const more = i + 1 < st.steps.length;
-    const terminal = (): Outcome =>
-      fail(step.text, `'${step.text}' is terminal but is followed by '${st.steps[i + 1]!.text}'`);
-    const answer = (
-      ok: boolean,
-      detail: string,
-      member: SchemaInfoObjectMember | SchemaInfoEnumMember | null = null,
-    ): Outcome => {
-      if (ok) {
-        st.entry = e;
-        st.member = member;
-      }
-      note(ok ? "found" : "not-found", step.text, detail);
-      return ok ? FOUND : NOT_FOUND;
-    };
-    const follow = (to: unknown, detail: string): Outcome => {
-      if (typeof to !== "string") return fail(step.text, `${detail} names no type`);
-      note("follow", step.text, detail, to);
-      return this.visit(to, i + 1, st);
-    };
-    const meta = e["meta-type"] as unknown;
-    if (typeof meta !== "string") return fail(step.text, `entry '${name}' has no meta-type`);
-
-    switch (meta) {
-      case "array": {
-        const element = (e as { "element-type"?: unknown })["element-type"];
-        if (typeof element !== "string") return fail(null, `array '${name}' has no element-type`);
+    const step = this.steps[i]!;
+    if (typeof meta !== "string")
+      return this.fail(at, step.text, `entry '${name}' has no meta-type`);
+    if (!META_TYPES.has(meta)) return this.answer(at, step, false, `unknown meta-type '${meta}'`);
+    const e = this.index.checked(name)!;
+    if ("problem" in e)
+      return this.fail(at, step.text, `entry '${name}' is malformed: ${e.problem}`);
+    at.entry = e;
+    switch (e["meta-type"]) {
+      case "array":
         // Arrays are transparent: the component is applied to the element type.
-        note("follow", null, "array: element type", element);
-        return this.visit(element, i, st);
-      }
-      case "alternate": {
-        const members = (e as { members?: unknown }).members;
-        if (!Array.isArray(members)) return fail(null, `alternate '${name}' has no members`);
-        for (const m of members as { type?: unknown }[]) {
-          if (!m || typeof m.type !== "string") continue;
-          note("follow", null, "alternate: try branch", m.type);
-          st.depth++;
-          const r = this.visit(m.type, i, st);
-          st.depth--;
-          if (r !== NOT_FOUND) return r;
-        }
-        note("not-found", step.text, "no branch of the alternate matches");
-        return NOT_FOUND;
-      }
+        this.note(at, "follow", null, "array: element type", e["element-type"]);
+        return this.visit(e["element-type"], i);
+      case "alternate":
+        return this.alternate(at, e);
       case "command":
-      case "event": {
-        if (step.kind === "feature") {
-          if (more) return terminal();
-          return answer(hasFeature(e, step.feature), `${meta} features: ${featureList(e)}`);
-        }
-        if (step.kind !== "name")
-          return answer(false, `'${step.text}' does not apply to a ${meta}`);
-        const key = (e as unknown as Record<string, unknown>)[step.name];
-        if (typeof key !== "string") return answer(false, `${meta} has no key '${step.name}'`);
-        return follow(key, `key '${step.name}'`);
-      }
-      case "object": {
-        switch (step.kind) {
-          case "feature":
-            if (more) return terminal();
-            return answer(hasFeature(e, step.feature), `object features: ${featureList(e)}`);
-          case "variant": {
-            const variants = (e as { variants?: unknown }).variants;
-            const v = Array.isArray(variants)
-              ? (variants as Partial<SchemaInfoObjectVariant>[]).find(
-                  (v) => v && v.case === step.case,
-                )
-              : undefined;
-            if (!v) return answer(false, `no variant '${step.case}'`);
-            return follow(v.type, `variant '${step.case}'`);
-          }
-          case "name":
-          case "optional":
-          case "member-feature": {
-            const memberName = step.kind === "member-feature" ? step.member : step.name;
-            const optional =
-              step.kind === "optional" || (step.kind === "member-feature" && step.optional);
-            if (step.kind === "member-feature" && more) return terminal();
-            const members = (e as { members?: unknown }).members;
-            const m = Array.isArray(members)
-              ? (members as Partial<SchemaInfoObjectMember>[]).find(
-                  (m) => m && m.name === memberName,
-                )
-              : undefined;
-            if (!m) return answer(false, `no member '${memberName}'`);
-            if (optional && !("default" in m))
-              return answer(false, `member '${memberName}' is not optional`);
-            if (step.kind === "member-feature") {
-              return answer(
-                hasFeature(m, step.feature),
-                `member '${memberName}' features: ${featureList(m)}`,
-                m as SchemaInfoObjectMember,
-              );
-            }
-            return follow(m.type, `${optional ? "optional " : ""}member '${memberName}'`);
-          }
-          default:
-            return answer(false, `'${step.text}' does not apply to an object`);
-        }
-      }
-      case "enum": {
-        if (step.kind !== "enum-value") return answer(false, `an enum takes only '^value'`);
-        let feature: string | null = null;
-        if (more) {
-          const next = st.steps[i + 1]!;
-          if (next.kind !== "feature" || i + 2 < st.steps.length) {
-            return fail(step.text, `'${step.text}' may be followed only by one '$feature'`);
-          }
-          feature = next.feature;
-        }
-        const members = (e as { members?: unknown }).members;
-        if (Array.isArray(members)) {
-          for (const m of members as Partial<SchemaInfoEnumMember>[]) {
-            if (!m || typeof m.name !== "string")
-              return fail(step.text, `enum '${name}' has a member without a name`);
-            if (m.name !== step.value) continue;
-            if (feature === null)
-              return answer(true, `value '${step.value}'`, m as SchemaInfoEnumMember);
-            return answer(
-              hasFeature(m, feature),
-              `value '${step.value}' features: ${featureList(m)}`,
-              m as SchemaInfoEnumMember,
-            );
-          }
-          return answer(false, `no value '${step.value}'`);
-        }
-        // Replies before QEMU 6.2 list bare `values`, which carry no features.
-        if (feature !== null) return answer(false, "enum lists only 'values' (no features)");
-        const values = (e as { values?: unknown }).values;
-        if (!Array.isArray(values))
-          return fail(step.text, `enum '${name}' has neither members nor values`);
-        return answer(values.includes(step.value), `values: ${values.join(", ")}`);
-      }
-      case "builtin": {
-        if (step.kind !== "json-type") return answer(false, `a builtin takes only '!json-type'`);
-        if (more) return terminal();
-        const jt = (e as { "json-type"?: unknown })["json-type"];
-        if (typeof jt !== "string") return fail(step.text, `builtin '${name}' has no json-type`);
-        return answer(jt === step.jsonType, `json-type ${jt}`);
-      }
-      default:
-        return answer(false, `unknown meta-type '${meta}'`);
+      case "event":
+        return this.commandOrEvent(at, e, step);
+      case "object":
+        return this.object(at, e, step);
+      case "enum":
+        return this.enumeration(at, e, step);
+      case "builtin":
+        if (step.kind !== "json-type")
+          return this.answer(at, step, false, "a builtin takes only '!json-type'");
+        if (this.more(at)) return this.terminal(at, step);
+        return this.answer(
+          at,
+          step,
+          e["json-type"] === step.jsonType,
+          `json-type ${e["json-type"]}`,
+        );
     }
   }
+
+  private alternate(at: At, e: SchemaInfoAlternate): Outcome {
+    for (const m of e.members) {
+      this.note(at, "follow", null, "alternate: try branch", m.type);
+      this.depth++;
+      const r = this.visit(m.type, at.i);
+      this.depth--;
+      if (r !== NOT_FOUND) return r;
+    }
+    this.note(at, "not-found", this.steps[at.i]!.text, "no branch of the alternate matches");
+    return NOT_FOUND;
+  }
+
+  private commandOrEvent(at: At, e: SchemaInfoCommand | SchemaInfoEvent, step: QueryStep): Outcome {
+    const meta = e["meta-type"];
+    if (step.kind === "feature") {
+      if (this.more(at)) return this.terminal(at, step);
+      return this.answer(
+        at,
+        step,
+        hasFeature(e, step.feature),
+        `${meta} features: ${featureList(e)}`,
+      );
+    }
+    if (step.kind !== "name")
+      return this.answer(at, step, false, `'${step.text}' does not apply to a ${meta}`);
+    // Any string-valued key of the entry, as the language defines it (`arg-type`, `ret-type`,
+    // and keys a newer QEMU may add), read from the entry as the reply gave it.
+    const key: unknown = Object.hasOwn(e, step.name) ? Reflect.get(e, step.name) : undefined;
+    if (typeof key !== "string")
+      return this.answer(at, step, false, `${meta} has no key '${step.name}'`);
+    return this.follow(at, step, key, `key '${step.name}'`);
+  }
+
+  private object(at: At, e: SchemaInfoObject, step: QueryStep): Outcome {
+    switch (step.kind) {
+      case "feature":
+        if (this.more(at)) return this.terminal(at, step);
+        return this.answer(
+          at,
+          step,
+          hasFeature(e, step.feature),
+          `object features: ${featureList(e)}`,
+        );
+      case "variant": {
+        const v = e.variants?.find((x) => x.case === step.case);
+        if (!v) return this.answer(at, step, false, `no variant '${step.case}'`);
+        return this.follow(at, step, v.type, `variant '${step.case}'`);
+      }
+      case "name":
+      case "optional":
+      case "member-feature": {
+        const name = step.kind === "member-feature" ? step.member : step.name;
+        const optional =
+          step.kind === "optional" || (step.kind === "member-feature" && step.optional);
+        if (step.kind === "member-feature" && this.more(at)) return this.terminal(at, step);
+        const m = e.members.find((x) => x.name === name);
+        if (!m) return this.answer(at, step, false, `no member '${name}'`);
+        if (optional && !("default" in m))
+          return this.answer(at, step, false, `member '${name}' is not optional`);
+        if (step.kind === "member-feature") {
+          const detail = `member '${name}' features: ${featureList(m)}`;
+          return this.answer(at, step, hasFeature(m, step.feature), detail, m);
+        }
+        return this.follow(at, step, m.type, `${optional ? "optional " : ""}member '${name}'`);
+      }
+      default:
+        return this.answer(at, step, false, `'${step.text}' does not apply to an object`);
+    }
+  }
+
+  private enumeration(at: At, e: SchemaInfoEnum, step: QueryStep): Outcome {
+    if (step.kind !== "enum-value")
+      return this.answer(at, step, false, "an enum takes only '^value'");
+    let feature: string | null = null;
+    if (this.more(at)) {
+      const next = this.steps[at.i + 1]!;
+      if (next.kind !== "feature" || at.i + 2 < this.steps.length) {
+        return this.fail(at, step.text, `'${step.text}' may be followed only by one '$feature'`);
+      }
+      feature = next.feature;
+    }
+    if (e.members) {
+      const m = e.members.find((x) => x.name === step.value);
+      if (!m) return this.answer(at, step, false, `no value '${step.value}'`);
+      if (feature === null) return this.answer(at, step, true, `value '${step.value}'`, m);
+      return this.answer(
+        at,
+        step,
+        hasFeature(m, feature),
+        `value '${step.value}' features: ${featureList(m)}`,
+        m,
+      );
+    }
+    // Replies before QEMU 6.2 list bare `values`, which carry no features.
+    if (feature !== null)
+      return this.answer(at, step, false, "enum lists only 'values' (no features)");
+    if (!e.values)
+      return this.fail(at, step.text, `enum '${at.name}' has neither members nor values`);
+    return this.answer(at, step, e.values.includes(step.value), `values: ${e.values.join(", ")}`);
+  }
+
+  // -- how a step ends
+
+  private more(at: At): boolean {
+    return at.i + 1 < this.steps.length;
+  }
+
+  private note(
+    at: At,
+    action: WalkStep["action"],
+    component: string | null,
+    detail: string,
+    to?: string,
+  ): void {
+    this.trace?.push({
+      depth: this.depth,
+      entry: at.name,
+      metaType: at.metaType,
+      component,
+      action,
+      detail,
+      ...(to !== undefined ? { to } : {}),
+    });
+  }
+
+  private fail(at: At, component: string | null, message: string): Outcome {
+    this.error = message;
+    this.note(at, "error", component, message);
+    return ERROR;
+  }
+
+  private terminal(at: At, step: QueryStep): Outcome {
+    return this.fail(
+      at,
+      step.text,
+      `'${step.text}' is terminal but is followed by '${this.steps[at.i + 1]!.text}'`,
+    );
+  }
+
+  private answer(
+    at: At,
+    step: QueryStep,
+    ok: boolean,
+    detail: string,
+    member: SchemaInfoObjectMember | SchemaInfoEnumMember | null = null,
+  ): Outcome {
+    if (ok) {
+      this.entry = at.entry;
+      this.member = member;
+    }
+    this.note(at, ok ? "found" : "not-found", step.text, detail);
+    return ok ? FOUND : NOT_FOUND;
+  }
+
+  private follow(at: At, step: QueryStep, to: string, detail: string): Outcome {
+    this.note(at, "follow", step.text, detail, to);
+    return this.visit(to, at.i + 1);
+  }
+}
+
+/** Where a walk stands: the entry, its meta-type as the reply gives it, the component's index. */
+interface At {
+  name: string;
+  metaType: string | null;
+  /** The entry, once checked. */
+  entry: SchemaInfo | null;
+  i: number;
 }
 
 function featureList(holder: Named): string {

@@ -1,6 +1,7 @@
 // The QMP client against a real QEMU (Debian's qemu-system-x86, machine "none").
+import { importGenerated } from "./helpers/generated.ts";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -403,9 +404,12 @@ describe.skipIf(!haveQemu || !existsSync(qemu102))(
       );
       expect(r.err.includes("error"), r.err).toBe(false);
       expect(r.code).toBe(0);
-      validators = (await import(
-        /* @vite-ignore */ path.join(outDir, "validators.js")
-      )) as Validators;
+      const files = ["validators.ts", "index.ts"].map((f) => ({
+        path: f,
+        content: readFileSync(path.join(outDir, f), "utf8"),
+      }));
+      validators = (await importGenerated<{ validators: Validators }>(files, "validators.ts"))
+        .validators;
     }, 180_000);
     afterAll(() => {
       if (outDir) rmSync(outDir, { recursive: true, force: true });

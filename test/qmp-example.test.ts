@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { linkPackage } from "./helpers/generated.ts";
 import { haveQemu } from "./qmp-harness.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,6 +40,8 @@ describe("examples/ and the typed client", { timeout: 180_000 }, () => {
       expect(built.out).toBe("");
       expect(built.code).toBe(0);
       writeFileSync(path.join(outDir, "package.json"), '{ "type": "module" }\n'); // the output is ESM
+      // The example imports qapi-ts by name, as a program that installed it does.
+      linkPackage(outDir);
       const ran = await run(process.execPath, [path.join(outDir, "examples/live-block-node.js")]);
       expect(ran.code).toBe(0);
       expect(ran.out).toMatch(
@@ -52,7 +55,7 @@ describe("examples/ and the typed client", { timeout: 180_000 }, () => {
     const lines = [
       `import type { Commands, Events } from ${JSON.stringify(path.join(root, "generated/index.ts"))};`,
       `import { QmpClient } from ${JSON.stringify(path.join(root, "runtime/qmp/index.ts"))};`,
-      `import * as validators from ${JSON.stringify(path.join(root, "generated/validators.js"))};`,
+      `import { validators } from ${JSON.stringify(path.join(root, "generated/validators.js"))};`,
       `export const plugged = new QmpClient<Commands, Events>({ socket: "x" }, { validate: validators });`,
       `export async function f(qmp: QmpClient<Commands, Events>): Promise<void> {`,
       `  const schema = await qmp.execute("query-qmp-schema");`,

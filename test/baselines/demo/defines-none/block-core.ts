@@ -243,13 +243,16 @@ export type BlockdevRefOrNull = BlockdevOptions | string | null;
 export interface BlockNodeInfo {
   /** the node's name. */
   "node-name": string;
-  /** the node's driver. */
-  driver: BlockdevDriver;
   /**
-   * whether the node is currently open read-only.  With
-   * dynamic `auto-read-only` this changes as writers come and go.
+   * the node's driver (QEMU's wire names: this reply predates
+   * the naming rules).
    */
-  "read-only": boolean;
+  drv: string;
+  /**
+   * whether the node is currently open read-only.  With dynamic
+   * `auto-read-only` this changes as writers come and go.
+   */
+  ro: boolean;
   /** the file name the node was opened with. */
   file: string;
   /**

@@ -22,7 +22,7 @@ const PAYLOAD = String.raw`[
 {"members":[{"name":"node-name","type":"str"}],"name":"2","meta-type":"object"},
 {"members":[{"name":"flat","type":"bool","default":null}],"name":"3","meta-type":"object"},
 {"element-type":"4","name":"[4]","meta-type":"array"},
-{"members":[{"name":"node-name","type":"str"},{"name":"driver","type":"10"},{"name":"read-only","type":"bool"},{"name":"file","type":"str"},{"name":"encrypted","type":"bool","features":["deprecated"]}],"name":"4","meta-type":"object"},
+{"members":[{"name":"node-name","type":"str"},{"name":"drv","type":"str"},{"name":"ro","type":"bool"},{"name":"file","type":"str"},{"name":"encrypted","type":"bool","features":["deprecated"]}],"name":"4","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"read-only","type":"bool"}],"name":"5","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"filename","type":"str"}],"name":"6","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"read-only","type":"bool"}],"name":"7","meta-type":"object"},

@@ -23,7 +23,7 @@ const PAYLOAD = String.raw`[
 {"members":[{"name":"node-name","type":"str"}],"name":"q_obj_blockdev-del-arg","meta-type":"object"},
 {"members":[{"name":"flat","type":"bool","default":null}],"name":"q_obj_query-named-block-nodes-arg","meta-type":"object"},
 {"element-type":"BlockNodeInfo","name":"[BlockNodeInfo]","meta-type":"array"},
-{"members":[{"name":"node-name","type":"str"},{"name":"driver","type":"BlockdevDriver"},{"name":"read-only","type":"bool"},{"name":"file","type":"str"},{"name":"encrypted","type":"bool","features":["deprecated"]}],"name":"BlockNodeInfo","meta-type":"object"},
+{"members":[{"name":"node-name","type":"str"},{"name":"drv","type":"str"},{"name":"ro","type":"bool"},{"name":"file","type":"str"},{"name":"encrypted","type":"bool","features":["deprecated"]}],"name":"BlockNodeInfo","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"read-only","type":"bool"}],"name":"q_obj_x-blockdev-set-read-only-arg","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"filename","type":"str"}],"name":"q_obj_blockdev-change-medium-arg","meta-type":"object"},
 {"members":[{"name":"node-name","type":"str"},{"name":"read-only","type":"bool"}],"name":"q_obj_BLOCK_NODE_READ_ONLY_CHANGED-arg","meta-type":"object"},

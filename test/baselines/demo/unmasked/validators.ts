@@ -39,7 +39,7 @@ const TABLE = String.raw`{
 {"object":"BlockdevDelArguments","members":[["node-name",2,0,-1]]},
 {"object":"QueryNamedBlockNodesArguments","members":[["flat",3,1,-1]]},
 {"array":17},
-{"object":"BlockNodeInfo","members":[["node-name",2,0,-1],["driver",1,0,-1],["read-only",3,0,-1],["file",2,0,-1],["encrypted",3,2,-1]]},
+{"object":"BlockNodeInfo","members":[["node-name",2,0,-1],["drv",2,0,-1],["ro",3,0,-1],["file",2,0,-1],["encrypted",3,2,-1]]},
 {"object":"XBlockdevSetReadOnlyArguments","members":[["node-name",2,0,-1],["read-only",3,0,-1]]},
 {"object":"BlockdevChangeMediumArguments","members":[["node-name",2,0,-1],["filename",2,0,-1]]},
 {"object":"BlockNodeReadOnlyChangedData","members":[["node-name",2,0,-1],["read-only",3,0,-1]]},
