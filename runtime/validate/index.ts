@@ -1,15 +1,21 @@
 // Run-time support around the generated validators (`validators.js` of `qapi-ts generate`):
-// lossless JSON for QMP's 64-bit integers, and the shape of a generated validators module, so
+// lossless JSON for QMP's 64-bit integers, JSON read as QEMU reads it, QEMU's checks of the
+// built-in scalar types, and the shape of a generated validators module, so
 // that code such as the QMP client can take any schema's validators.
 //
 // The generated module itself imports nothing: it must work wherever it is generated to.
 
 export {
+  commandEnvelope,
+  isJsonFloat,
+  JsonFloat,
   JsonSyntaxError,
   parseJsonForValidation,
   parseJsonLossless,
   stringifyJson,
+  type JsonEnvelope,
 } from "./json.ts";
+export { checkScalar, isScalarType, type ScalarFailure, type ScalarType } from "./scalars.ts";
 
 /** How strictly to validate (what the generated validators accept); defaults are QEMU's. */
 export interface ValidateOptions {

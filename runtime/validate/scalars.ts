@@ -1,0 +1,144 @@
+// QEMU's checks of the built-in scalar types on QMP input (its QObject input visitor), on values
+// as parseJsonForValidation yields them. Measured on QEMU 7.2 over QMP (test/qemu-json.test.ts):
+//
+// - str, bool, null: the JSON type, else "Invalid parameter type for 'P', expected: string"
+//   (boolean, null). number: any JSON number, integer or not, however large (1e400 is inf).
+// - int, int64: an integer token within int64, else "... expected: integer" (also for a
+//   float token like `1.0`, and for integers beyond int64, which QEMU holds as doubles).
+// - int8/16/32: as int64, then the range: "Parameter 'P' expects int8_t" (int16_t, int32_t).
+// - uint64 and size (the same visitor on QMP): an integer token within uint64, or a negative
+//   one within int64 taken as its two's complement (backward compatibility), else
+//   "Parameter 'P' expects uint64". uint8/16/32: as uint64, then the range ("expects uint8_t"),
+//   so -1 is refused as 2^64-1 is.
+// - any: every value.
+//
+// The generated validators (validators.js.hbs, "Built-in types") make the same decisions;
+// test/qemu-json-scalars.test.ts holds the two to each other.
+
+import { isJsonFloat } from "./json.ts";
+
+/** The built-in types whose values are JSON scalars (or anything, for `any`). */
+export type ScalarType =
+  | "str"
+  | "number"
+  | "int"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "size"
+  | "bool"
+  | "null"
+  | "any";
+
+/** Why a value is refused: QEMU's message for the parameter QEMU names `name` ("a.b[0]"). */
+export interface ScalarFailure {
+  /** "type": the JSON type is wrong; "value": the value is outside what the type takes. */
+  readonly kind: "type" | "value";
+  /** What QEMU says was expected ("integer", "uint8_t", ...). */
+  readonly expected: string;
+  message(name: string): string;
+}
+
+function failure(kind: "type" | "value", expected: string): ScalarFailure {
+  return Object.freeze({
+    kind,
+    expected,
+    message: (name: string) =>
+      kind === "type"
+        ? `Invalid parameter type for '${name}', expected: ${expected}`
+        : `Parameter '${name}' expects ${expected}`,
+  });
+}
+
+const NOT_STRING = failure("type", "string");
+const NOT_BOOLEAN = failure("type", "boolean");
+const NOT_NULL = failure("type", "null");
+const NOT_NUMBER = failure("type", "number");
+const NOT_INTEGER = failure("type", "integer");
+const NOT_UINT64 = failure("value", "uint64");
+
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+// Numbers stay numbers (no allocation on the common path); doubles compare exactly with the
+// powers of two that bound int64 and uint64.
+
+/** The value as an int64, or undefined when QEMU would not read it as one. */
+function asInt64(v: unknown): number | bigint | undefined {
+  if (typeof v === "number") {
+    return Number.isInteger(v) && v >= -TWO_63 && v < TWO_63 ? v : undefined;
+  }
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? v : undefined;
+  return undefined; // a JsonFloat among them
+}
+
+/** The value as a uint64 (a negative int64 as its two's complement), or undefined. */
+function asUint64(v: unknown): number | bigint | undefined {
+  if (typeof v === "number") {
+    if (!Number.isInteger(v) || v < -TWO_63 || v >= TWO_64) return undefined;
+    return v < 0 ? v + TWO_64 : v; // inexact, but >= 2^63: beyond every smaller type
+  }
+  if (typeof v === "bigint") {
+    if (v < INT64_MIN || v > UINT64_MAX) return undefined;
+    return v < 0n ? v + 2n ** 64n : v;
+  }
+  return undefined;
+}
+
+function signed(bits: number, what: string): (v: unknown) => ScalarFailure | undefined {
+  const max = 2 ** (bits - 1) - 1;
+  const min = -max - 1;
+  const outside = failure("value", what);
+  return (v) => {
+    const n = asInt64(v);
+    if (n === undefined) return NOT_INTEGER;
+    return n < min || n > max ? outside : undefined;
+  };
+}
+
+function unsigned(bits: number, what: string): (v: unknown) => ScalarFailure | undefined {
+  const max = 2 ** bits - 1;
+  const outside = failure("value", what);
+  return (v) => {
+    const n = asUint64(v);
+    if (n === undefined) return NOT_UINT64;
+    return n > max ? outside : undefined;
+  };
+}
+
+const CHECKS: Record<ScalarType, (v: unknown) => ScalarFailure | undefined> = {
+  str: (v) => (typeof v === "string" ? undefined : NOT_STRING),
+  bool: (v) => (typeof v === "boolean" ? undefined : NOT_BOOLEAN),
+  null: (v) => (v === null ? undefined : NOT_NULL),
+  number: (v) =>
+    typeof v === "number" || typeof v === "bigint" || isJsonFloat(v) ? undefined : NOT_NUMBER,
+  int: (v) => (asInt64(v) === undefined ? NOT_INTEGER : undefined),
+  int64: (v) => (asInt64(v) === undefined ? NOT_INTEGER : undefined),
+  int8: signed(8, "int8_t"),
+  int16: signed(16, "int16_t"),
+  int32: signed(32, "int32_t"),
+  uint8: unsigned(8, "uint8_t"),
+  uint16: unsigned(16, "uint16_t"),
+  uint32: unsigned(32, "uint32_t"),
+  uint64: (v) => (asUint64(v) === undefined ? NOT_UINT64 : undefined),
+  size: (v) => (asUint64(v) === undefined ? NOT_UINT64 : undefined),
+  any: () => undefined,
+};
+
+/** Whether `name` is a built-in scalar type. */
+export function isScalarType(name: string): name is ScalarType {
+  return Object.hasOwn(CHECKS, name);
+}
+
+/** QEMU's verdict on a value of a built-in type: undefined when accepted, else why not. */
+export function checkScalar(type: ScalarType, value: unknown): ScalarFailure | undefined {
+  return CHECKS[type](value);
+}
