@@ -231,7 +231,10 @@ export function generateCases(): Case[] {
     for (const t of ['"1"', "true", "null", "[]", "{}", "[1]"]) add(`value ${t}`, vehicle, t);
   }
   // The number grammar (one type suffices: the lexer decides first).
-  for (const t of ["01", "-01", "00", "1.", ".5", "+1", "-", "1e", "1e+", "1.e3", "0x10", "1.5.5"])
+  for (const t of [
+    ...["01", "-01", "00", "1.", ".5", "+1", "-", "1e", "1e+", "1e-", "1.e3", "0x10", "1.5.5"],
+    ...["0e3", "0E3", "-0e1", "0e", "0.0e1", "10e3", "1E-3", "1ee3"],
+  ])
     add(`number syntax ${t}`, "int", t);
   // Numbers for `any`, which takes every JSON value.
   for (const t of ["1.0", "18446744073709551616", "-1e400", '"s"', "null", '{"a": [1, {}]}'])

@@ -50,6 +50,12 @@ describe("parseJsonForValidation", () => {
     // A lexer error quotes the token from its start, up to a NUL byte (C strings).
     expect(where('[1, "ab\x00c"]')).toBe("1:5 JSON parse error, stray '\"ab'");
     expect(where("[-x]")).toBe("1:2 JSON parse error, stray '-x'");
+    // Quoted bytes are decoded as QEMU decodes them: C0 80 is NUL, and each invalid sequence
+    // (as far as its lead byte announces and continuation bytes follow) one U+FFFD.
+    const quoted = [0x22, 0xc0, 0x80, 0xe0, 0x80, 0x80, 0xed, 0xa0, 0x80, 0xc2, 0x41, 0x80, 0x01];
+    expect(where(Buffer.from(quoted))).toBe(
+      "1:1 JSON parse error, stray '\"\0\uFFFD\uFFFD\uFFFDA\uFFFD\x01'",
+    );
   });
 
   test("the lexer's errors come before the parser's, which come in the order of the text", () => {

@@ -5,6 +5,7 @@
 // message when it refuses. A standalone text (the file as a whole: premature end, text after
 // the value) is compared with QEMU's own reading of one, `-object JSON` on its command line.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -23,6 +24,7 @@ import {
   generateCases,
   qemuReplies,
   qemuVerdict,
+  VEHICLES,
   type Case,
   type Verdict,
 } from "./qemu-json-cases.ts";
@@ -108,6 +110,59 @@ describe.skipIf(!haveQemu || !haveSchema)("validate reads QMP input as QEMU does
       .map((c) => ({ case: c.name, qemu: verdicts.get(c)!, ours: ourVerdict(validators, c) }))
       .filter((d) => JSON.stringify(d.qemu) !== JSON.stringify(d.ours));
     expect(differing).toEqual([]);
+  });
+
+  test("random text in an `any` argument: the verdicts and messages of QEMU", async () => {
+    // Byte soup from JSON's pieces, QEMU's extensions, escapes, UTF-8 good and bad, and any
+    // other byte but LF and 0x01: those end qemuReplies' message, so that a stray ending in
+    // one of them says QEMU was still waiting for more (an unfinished value, left out).
+    const piece = fc.oneof(
+      fc.constantFrom(..."{}[]:,\"'\\ \t\r0123456789-+.eEtrufalsnx"),
+      fc.constantFrom(
+        "\\u",
+        "\\ud800",
+        "\\udc00",
+        "\\uDBFF\\uDFFF",
+        '"a"',
+        "true",
+        "null",
+        "1e400",
+      ),
+      fc.constantFrom(
+        "\xc0\x80",
+        "\x00",
+        "\xff",
+        "\xed\xa0\x80",
+        "\xef\xbf\xbe",
+        "\xf0\x9f\x98\x80",
+      ),
+      fc.uint8Array({ minLength: 1, maxLength: 3 }).map((a) => Buffer.from(a).toString("latin1")),
+    );
+    const soups = fc
+      .sample(fc.array(piece, { minLength: 1, maxLength: 25 }), { numRuns: 1000, seed: 9 })
+      .map((parts) => Buffer.from(parts.join(""), "latin1"))
+      .filter((soup) => !soup.includes(0x0a) && !soup.includes(0x01));
+    const [before, after] = VEHICLES.any.template.split("@") as [string, string];
+    let compared = 0;
+    const differing = [];
+    for (const soup of soups) {
+      const c: Case = {
+        name: soup.toString("latin1"),
+        vehicle: "any",
+        command: VEHICLES.any.command,
+        args: Buffer.concat([Buffer.from(before), soup, Buffer.from(after)]),
+        accepted: VEHICLES.any.accepted,
+      };
+      const theirs = qemuVerdict(c, await qemuReplies(qemu.socket, commandMessage(c)));
+      if (!theirs.accepted && /^JSON parse error, stray '.*[\n\x01]'$/s.test(theirs.message!))
+        continue;
+      compared++;
+      const ours = ourVerdict(validators, c);
+      if (JSON.stringify(ours) !== JSON.stringify(theirs))
+        differing.push({ soup: c.name, qemu: theirs, ours });
+    }
+    expect(differing).toEqual([]);
+    expect(compared).toBeGreaterThan(soups.length * 0.8);
   });
 
   test("CLI: a case of every kind of verdict through bin/qapi-ts gives QEMU's", () => {

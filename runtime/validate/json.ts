@@ -14,10 +14,12 @@
 //    the byte that broke it (up to a NUL byte: C strings). Its tokens: the six punctuators,
 //    strings in double or single quotes (any byte 0x20-0xFD, and after a backslash any such
 //    byte, is taken; escapes are judged later), numbers (`-`? then `0` or a digit run, then
-//    optional fraction and exponent; a byte that cannot continue a number ends it, except a
-//    digit after a leading 0), keywords (runs of a-z; `true1` is `true` then `1`), and the
-//    whitespace bytes space, tab, CR and LF only. The streamer refuses a message nested more
-//    than 1024 deep, with more than 2^21 tokens, or with more than 64 MiB of token text.
+//    optional fraction and exponent, but no exponent right after a lone 0; a byte that cannot
+//    continue a number ends it, except a digit after a leading 0), keywords (runs of a-z:
+//    `true1` is `true` then `1`), and the whitespace bytes space, tab, CR and LF only. The
+//    streamer refuses a message nested more than 1024 deep or with more than 2^21 tokens
+//    (both measured), or with more than 64 MiB of token text (the bound QEMU's sources set;
+//    not measured: its monitor takes some 10 s per MiB).
 // 2. A parser over the gathered tokens, with its own messages ("expecting value", "duplicate
 //    key", ...), and string contents checked: escapes (\" \' \\ \/ \b \f \n \r \t \uXXXX);
 //    \u escapes that are lone surrogates or noncharacters (U+FDD0-FDEF, U+xFFFE, U+xFFFF) are
@@ -25,8 +27,9 @@
 //    not a surrogate nor a noncharacter, shortest form, except that C0 80 (modified UTF-8's
 //    NUL) is accepted. Integers that fit int64 or uint64 are integers; other integers and
 //    every number with a fraction or exponent (even `1.0`, `1e3`) are doubles.
-// A standalone text (QEMU's command line) is one message: EOF before it ends is "premature
-// EOI", and anything after it "Expecting at most one JSON value".
+// A standalone text (QEMU's command line) is one message: at its end what was gathered is
+// parsed ("premature EOI" where it stops short), and anything after the value is "Expecting
+// at most one JSON value".
 
 /** Invalid JSON, with QEMU's message (`reason`) and where: byte offset, 1-based line and column. */
 export class JsonSyntaxError extends Error {
@@ -65,9 +68,13 @@ export function isJsonFloat(v: unknown): v is JsonFloat {
   return typeof v === "object" && v !== null && (v as JsonFloat)[FLOAT_TOKEN] === true;
 }
 
-/** The message around a value, whose limits QEMU counts over the whole message. */
+/**
+ * The message a value sits in. QEMU counts its limits over the whole message, and parses the
+ * message only once it is complete: until the objects around the value close, all of the
+ * value's text is lexed first (its lexical errors come before any other).
+ */
 export interface JsonEnvelope {
-  /** Brackets around the value. */
+  /** Objects around the value. */
   depth: number;
   /** Tokens outside the value. */
   tokens: number;
@@ -153,6 +160,7 @@ export function stringifyJson(value: unknown, indent?: number): string {
 }
 
 // Token kinds.
+const END = -1;
 const L_BRACE = 0;
 const R_BRACE = 1;
 const L_BRACKET = 2;
@@ -164,14 +172,14 @@ const INTEGER = 7;
 const FLOAT = 8;
 const KEYWORD = 9;
 
-const PUNCTUATOR: Record<number, number> = {
-  0x7b: L_BRACE,
-  0x7d: R_BRACE,
-  0x5b: L_BRACKET,
-  0x5d: R_BRACKET,
-  0x3a: COLON,
-  0x2c: COMMA,
-};
+/** Each byte's punctuator token kind, -1 for the others. */
+const PUNCTUATOR = new Int8Array(256).fill(-1);
+PUNCTUATOR[0x7b] = L_BRACE;
+PUNCTUATOR[0x7d] = R_BRACE;
+PUNCTUATOR[0x5b] = L_BRACKET;
+PUNCTUATOR[0x5d] = R_BRACKET;
+PUNCTUATOR[0x3a] = COLON;
+PUNCTUATOR[0x2c] = COMMA;
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -183,12 +191,16 @@ const isNoncharacter = (cp: number): boolean =>
 const decoder = new TextDecoder();
 
 class Parser {
-  // The first message's tokens (kind, start, end), gathered before parsing, as QEMU does.
-  private readonly kinds: number[] = [];
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private next = 0;
   private pos = 0;
+  /** Where the first message ends (after its last token), once stage 1 found it. */
+  private messageEnd = 0;
+  // Stage 2's current token (lexed again; stage 1 kept none, to keep memory flat): its kind
+  // (END when the message has no more), start and end.
+  private kind = END;
+  private start = 0;
+  private end = 0;
+  /** The length of the sequence utf8() last read. */
+  private seqLength = 1;
 
   constructor(
     private readonly b: Uint8Array,
@@ -199,8 +211,11 @@ class Parser {
 
   document(): unknown {
     this.gather();
-    if (this.kinds.length === 0) this.fail("JSON parse error, premature EOI", this.b.length);
+    this.pos = 0;
+    this.advance();
     const value = this.value();
+    if (this.kind !== END) this.fail("Expecting at most one JSON value", this.start);
+    this.pos = this.messageEnd;
     this.skipSpace();
     if (this.pos < this.b.length) this.fail("Expecting at most one JSON value", this.pos);
     return value;
@@ -222,10 +237,26 @@ class Parser {
     throw new JsonSyntaxError(reason, offset, line, column);
   }
 
-  /** Bytes as QEMU quotes them in a message: cut at a NUL, invalid UTF-8 as U+FFFD. */
+  /**
+   * Bytes as QEMU quotes them in a message: cut at a NUL byte (C strings), and decoded as QEMU
+   * decodes strings, each invalid sequence (as far as its lead byte announces continuation
+   * bytes and they follow) one U+FFFD.
+   */
   private quote(start: number, end: number): string {
     const nul = this.b.subarray(start, end).indexOf(0);
-    return decoder.decode(this.b.subarray(start, nul < 0 ? end : start + nul));
+    if (nul >= 0) end = start + nul;
+    let out = "";
+    for (let i = start; i < end; i += this.seqLength) {
+      const c = this.b[i]!;
+      if (c < 0x80) {
+        out += String.fromCharCode(c);
+        this.seqLength = 1;
+      } else {
+        const cp = this.utf8(i, end);
+        out += cp < 0 ? "\uFFFD" : String.fromCodePoint(cp);
+      }
+    }
+    return out;
   }
 
   private stray(start: number, end: number): never {
@@ -233,12 +264,18 @@ class Parser {
   }
 
   private skipSpace(): void {
-    while (this.pos < this.b.length && isSpace(this.b[this.pos]!)) this.pos++;
+    const b = this.b;
+    let pos = this.pos;
+    while (pos < b.length && isSpace(b[pos]!)) pos++;
+    this.pos = pos;
   }
 
-  /** Stage 1: the tokens of the first message, with the lexer's and the streamer's errors. */
+  /**
+   * Stage 1: the tokens of the first message, with the lexer's and the streamer's errors. At the
+   * end of the text, what was gathered is parsed, as QEMU does with a standalone text.
+   */
   private gather(): void {
-    const { kinds, starts, ends } = this;
+    let tokens = 0;
     let braces = 0;
     let brackets = 0;
     let textBytes = this.envelope.bytes;
@@ -249,9 +286,8 @@ class Parser {
       if (this.pos >= this.b.length) return;
       const start = this.pos;
       const kind = this.token();
-      kinds.push(kind);
-      starts.push(start);
-      ends.push(this.pos);
+      this.messageEnd = this.pos;
+      tokens++;
       if (kind === L_BRACE) braces++;
       else if (kind === R_BRACE) braces--;
       else if (kind === L_BRACKET) brackets++;
@@ -260,10 +296,11 @@ class Parser {
       // Size limits are QEMU's on its input; nesting is limited for any text (the stack).
       if (this.qemu && textBytes > MAX_TOKEN_BYTES)
         this.fail("JSON token size limit exceeded", start);
-      if (this.qemu && kinds.length > maxTokens)
-        this.fail("JSON token count limit exceeded", start);
+      if (this.qemu && tokens > maxTokens) this.fail("JSON token count limit exceeded", start);
       if (braces + brackets > maxNesting) this.fail("JSON nesting depth limit exceeded", start);
-      if ((braces <= 0 && brackets <= 0) || braces < 0 || brackets < 0) return;
+      // Complete when nothing is open, or when a closer has nothing to close.
+      const open = braces + this.envelope.depth;
+      if ((open <= 0 && brackets <= 0) || open < 0 || brackets < 0) return;
     }
   }
 
@@ -273,8 +310,8 @@ class Parser {
     const n = b.length;
     const start = this.pos;
     const c = b[start]!;
-    const punctuator = PUNCTUATOR[c];
-    if (punctuator !== undefined) {
+    const punctuator = PUNCTUATOR[c]!;
+    if (punctuator >= 0) {
       this.pos++;
       return punctuator;
     }
@@ -296,28 +333,22 @@ class Parser {
       return STRING;
     }
     if (c === 0x2d || isDigit(c)) {
-      let i = start;
-      // One or more digits are required at i.
-      const digits = (): void => {
-        if (i >= n) this.stray(start, n);
-        if (!isDigit(b[i]!)) this.stray(start, i + 1);
-        while (i < n && isDigit(b[i]!)) i++;
-      };
-      if (c === 0x2d) i++;
-      if (i < n && b[i] === 0x30) {
+      let i = c === 0x2d ? start + 1 : start;
+      const zero = i < n && b[i] === 0x30;
+      if (zero) {
         i++;
         if (i < n && isDigit(b[i]!)) this.stray(start, i + 1);
-      } else digits();
+      } else i = this.digits(start, i);
       let kind = INTEGER;
       if (i < n && b[i] === 0x2e) {
-        i++;
-        digits();
+        i = this.digits(start, i + 1);
         kind = FLOAT;
       }
-      if (i < n && (b[i] === 0x65 || b[i] === 0x45)) {
+      // QEMU takes no exponent right after a lone 0: `0e3` is 0, then the keyword `e`, then 3.
+      if ((kind === FLOAT || !zero) && i < n && (b[i] === 0x65 || b[i] === 0x45)) {
         i++;
         if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
-        digits();
+        i = this.digits(start, i);
         kind = FLOAT;
       }
       this.pos = i;
@@ -332,80 +363,102 @@ class Parser {
     return this.stray(start, start + 1);
   }
 
-  // Stage 2: the parser over the gathered tokens.
+  /** The end of the digits a number (from `start`) must have at i. */
+  private digits(start: number, i: number): number {
+    const b = this.b;
+    if (i >= b.length) this.stray(start, b.length);
+    if (!isDigit(b[i]!)) this.stray(start, i + 1);
+    while (i < b.length && isDigit(b[i]!)) i++;
+    return i;
+  }
 
-  private ascii(k: number): string {
+  // Stage 2: the parser over the message's tokens.
+
+  /** The next token of the message into kind, start and end. */
+  private advance(): void {
+    this.skipSpace();
+    this.start = this.pos;
+    this.kind = this.pos < this.messageEnd ? this.token() : END;
+    this.end = this.pos;
+  }
+
+  private ascii(): string {
+    return this.text(this.start, this.end, true);
+  }
+
+  /** Bytes as text: ASCII without a decoder's call for short runs, else UTF-8 decoded. */
+  private text(start: number, end: number, ascii: boolean): string {
+    if (!ascii || end - start > 32) return decoder.decode(this.b.subarray(start, end));
     let s = "";
-    for (let i = this.starts[k]!; i < this.ends[k]!; i++) s += String.fromCharCode(this.b[i]!);
+    for (let i = start; i < end; i++) s += String.fromCharCode(this.b[i]!);
     return s;
   }
 
-  /** The next token's kind; the message ending here is premature. */
-  private peek(): number {
-    if (this.next >= this.kinds.length) this.fail("JSON parse error, premature EOI", this.b.length);
-    return this.kinds[this.next]!;
-  }
-
   private value(): unknown {
-    const kind = this.peek();
-    const k = this.next++;
+    const { kind, start } = this;
     switch (kind) {
       case L_BRACE:
+        this.advance();
         return this.object();
       case L_BRACKET:
+        this.advance();
         return this.array();
-      case STRING:
-        return this.string(k);
-      case INTEGER:
-        return integer(this.ascii(k));
-      case FLOAT: {
-        const n = Number(this.ascii(k));
-        return this.qemu && Number.isInteger(n) ? new JsonFloat(n) : n;
-      }
-      case KEYWORD: {
-        const word = this.ascii(k);
-        if (word === "true") return true;
-        if (word === "false") return false;
-        if (word === "null") return null;
-        return this.fail(`JSON parse error, invalid keyword '${word}'`, this.starts[k]!);
-      }
-      default:
-        return this.fail("JSON parse error, expecting value", this.starts[k]!);
+      case END:
+        // Only where the text ends: a complete message has its closers.
+        return this.fail("JSON parse error, premature EOI", this.b.length);
     }
+    let v: unknown;
+    if (kind === STRING) v = this.string();
+    else if (kind === INTEGER) v = integer(this.ascii());
+    else if (kind === FLOAT) {
+      const n = Number(this.ascii());
+      v = this.qemu && Number.isInteger(n) ? new JsonFloat(n) : n;
+    } else if (kind === KEYWORD) {
+      const word = this.ascii();
+      if (word === "true") v = true;
+      else if (word === "false") v = false;
+      else if (word === "null") v = null;
+      else this.fail(`JSON parse error, invalid keyword '${word}'`, start);
+    } else this.fail("JSON parse error, expecting value", start);
+    this.advance();
+    return v;
+  }
+
+  /** After a member or element: the closer (consumed: true), or a comma (consumed: false). */
+  private separator(closer: number, what: string): boolean {
+    if (this.kind === END) this.fail("JSON parse error, premature EOI", this.b.length);
+    if (this.kind !== closer && this.kind !== COMMA)
+      this.fail(`JSON parse error, expected separator in ${what}`, this.start);
+    const closed = this.kind === closer;
+    this.advance();
+    return closed;
   }
 
   private array(): unknown[] {
     const out: unknown[] = [];
-    if (this.peek() === R_BRACKET) {
-      this.next++;
+    if (this.kind === R_BRACKET) {
+      this.advance();
       return out;
     }
-    for (;;) {
-      out.push(this.value());
-      const kind = this.peek();
-      if (kind === R_BRACKET) break;
-      if (kind !== COMMA)
-        this.fail("JSON parse error, expected separator in list", this.starts[this.next]!);
-      this.next++;
-    }
-    this.next++;
+    do out.push(this.value());
+    while (!this.separator(R_BRACKET, "list"));
     return out;
   }
 
   private object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    if (this.peek() === R_BRACE) {
-      this.next++;
+    if (this.kind === R_BRACE) {
+      this.advance();
       return out;
     }
-    for (;;) {
-      const keyAt = this.starts[this.next]!;
+    do {
+      const keyAt = this.start;
       const key = this.value();
       if (typeof key !== "string")
         this.fail("JSON parse error, key is not a string in object", keyAt);
-      if (this.peek() !== COLON)
-        this.fail("JSON parse error, missing : in object pair", this.starts[this.next]!);
-      this.next++;
+      if (this.kind === END) this.fail("JSON parse error, premature EOI", this.b.length);
+      if (this.kind !== COLON) this.fail("JSON parse error, missing : in object pair", this.start);
+      this.advance();
       const v = this.value();
       // The value is parsed before the key is looked up: its errors come first.
       if (this.qemu && Object.hasOwn(out, key)) this.fail("JSON parse error, duplicate key", keyAt);
@@ -418,38 +471,44 @@ class Parser {
           configurable: true,
         });
       else out[key] = v;
-      const kind = this.peek();
-      if (kind === R_BRACE) break;
-      if (kind !== COMMA)
-        this.fail("JSON parse error, expected separator in dict", this.starts[this.next]!);
-      this.next++;
-    }
-    this.next++;
+    } while (!this.separator(R_BRACE, "dict"));
     return out;
   }
 
   /** A string token's value: escapes decoded, UTF-8 checked (QEMU) or replaced (lenient). */
-  private string(k: number): string {
+  private string(): string {
     const b = this.b;
-    const end = this.ends[k]!; // after the closing quote
+    const end = this.end; // after the closing quote
     const close = end - 1;
     // Runs of plain bytes are decoded whole; escapes (and modified UTF-8's NUL) between them.
     let out = "";
-    let run = this.starts[k]! + 1;
+    let run = this.start + 1;
     let i = run;
+    let ascii = true; // so far in this run
     while (i < close) {
       const c = b[i]!;
       if (c < 0x80 && c !== 0x5c) {
         i++;
         continue;
       }
-      const len = c === 0x5c ? 0 : this.qemu ? this.utf8(i, close) : 1;
-      if (len > 0 && !(c === 0xc0 && len === 2)) {
-        i += len;
-        continue;
+      let nul = false;
+      if (c !== 0x5c) {
+        ascii = false;
+        if (!this.qemu) {
+          i++; // the decoder replaces what is invalid
+          continue;
+        }
+        const cp = this.utf8(i, close);
+        if (cp < 0) this.fail("JSON parse error, invalid UTF-8 sequence in string", i);
+        // Valid UTF-8 to the decoder but for modified UTF-8's NUL.
+        nul = cp === 0;
+        if (!nul) {
+          i += this.seqLength;
+          continue;
+        }
       }
-      out += decoder.decode(b.subarray(run, i));
-      if (len === 2) {
+      out += this.text(run, i, ascii);
+      if (nul) {
         out += "\0";
         i += 2;
       } else {
@@ -458,8 +517,9 @@ class Parser {
         i = next;
       }
       run = i;
+      ascii = true;
     }
-    return out + decoder.decode(b.subarray(run, close));
+    return out + this.text(run, close, ascii);
   }
 
   /** The escape at b[i] (a backslash): its text and the offset after it. */
@@ -506,44 +566,30 @@ class Parser {
   }
 
   /**
-   * The length of the UTF-8 sequence at b[i] (a byte >= 0x80, before `close`) by QEMU's rules:
-   * shortest form, no surrogate, nothing beyond U+10FFFF, no noncharacter; C0 80 is NUL.
+   * The code point of the UTF-8 sequence at b[i] (a byte >= 0x80, before `end`) by QEMU's
+   * rules, or -1 when invalid; its length (what was taken) in seqLength. The lead byte
+   * announces the length (up to 6, as the old forms did) and takes the continuation bytes that
+   * follow, up to that; the sequence is valid when complete, in shortest form (but C0 80, NUL
+   * in modified UTF-8), not a surrogate, at most U+10FFFF and not a noncharacter.
    */
-  private utf8(i: number, close: number): number {
+  private utf8(i: number, end: number): number {
     const b = this.b;
     const c = b[i]!;
-    const cont = (j: number, lo = 0x80, hi = 0xbf): boolean =>
-      j < close && b[j]! >= lo && b[j]! <= hi;
-    let cp = -1;
-    let len = 0;
-    if (c === 0xc0 && cont(i + 1, 0x80, 0x80)) {
-      cp = 0;
-      len = 2;
-    } else if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) {
-      cp = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      const lo = c === 0xe0 ? 0xa0 : 0x80; // no overlong forms
-      const hi = c === 0xed ? 0x9f : 0xbf; // no surrogates
-      if (cont(i + 1, lo, hi) && cont(i + 2)) {
-        cp = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
-        len = 3;
-      }
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      const lo = c === 0xf0 ? 0x90 : 0x80; // no overlong forms
-      const hi = c === 0xf4 ? 0x8f : 0xbf; // nothing beyond U+10FFFF
-      if (cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3)) {
-        cp =
-          ((c & 0x07) << 18) |
-          ((b[i + 1]! & 0x3f) << 12) |
-          ((b[i + 2]! & 0x3f) << 6) |
-          (b[i + 3]! & 0x3f);
-        len = 4;
-      }
+    const length =
+      c >= 0xfc ? 6 : c >= 0xf8 ? 5 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    let cp = c & (0x7f >> length);
+    let n = 1;
+    while (n < length && i + n < end && (b[i + n]! & 0xc0) === 0x80) {
+      cp = cp * 64 + (b[i + n]! & 0x3f);
+      n++;
     }
-    if (cp < 0 || isNoncharacter(cp))
-      this.fail("JSON parse error, invalid UTF-8 sequence in string", i);
-    return len;
+    this.seqLength = n;
+    // Cut short, a continuation byte, or a form beyond 4 bytes (all beyond U+10FFFF or overlong).
+    if (n < length || length === 1 || length > 4) return -1;
+    const shortest = cp >= (length === 2 ? 0x80 : length === 3 ? 0x800 : 0x10000);
+    if (!shortest && !(length === 2 && cp === 0)) return -1;
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || isNoncharacter(cp)) return -1;
+    return cp;
   }
 }
 
