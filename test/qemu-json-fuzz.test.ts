@@ -1,7 +1,8 @@
 // Property tests of runtime/validate/json.ts: on any bytes, parseJsonForValidation returns a
 // value or throws its JsonSyntaxError, nothing else (no TypeError, no RangeError from the
 // stack); on JSON.stringify's output it agrees with JSON.parse, but for what QEMU refuses in
-// strings (lone surrogates, noncharacters); parseJsonLossless agrees with JSON.parse on it.
+// strings (lone surrogates, noncharacters); parseJsonLossless agrees with JSON.parse on it, and
+// on any string returns a value or throws a JsonSyntaxError.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import {
@@ -58,6 +59,25 @@ describe("parseJsonForValidation on arbitrary input", () => {
     fc.assert(
       fc.property(jsonish, (parts) => onlyItsError(Buffer.concat(parts))),
       { numRuns: 3000 },
+    );
+  });
+
+  test("parseJsonLossless on any string: a value or a JsonSyntaxError", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary" }),
+          jsonish.map((p) => Buffer.concat(p).toString("latin1")),
+        ),
+        (text) => {
+          try {
+            parseJsonLossless(text);
+          } catch (err) {
+            if (!(err instanceof JsonSyntaxError)) throw err;
+          }
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 
