@@ -1,8 +1,9 @@
 // Reading an input the CLI names: a path, or `-` for standard input. Bounded, so that
-// /dev/zero or an endless pipe ends in a diagnostic rather than exhausting memory, and a named
-// path must be a regular file, so that a FIFO or a device can neither hang the read nor feed
-// it forever. Errors are InputErrors worded as the schema parser words them
-// ("can't read schema file 'x': No such file or directory").
+// /dev/zero or an endless pipe ends in a diagnostic rather than exhausting memory. A named path
+// is read only when reading cannot wait: a regular file, or a character device (/dev/null as an
+// empty file), opened without blocking; a FIFO (whose open and reads wait for a writer), a
+// socket, a directory or a block device is refused unread. Errors are InputErrors worded as
+// the schema parser words them ("can't read schema file 'x': No such file or directory").
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
@@ -30,6 +31,7 @@ const STRERROR: Record<string, string> = {
   EMFILE: "Too many open files",
   EIO: "Input/output error",
   ENXIO: "No such device or address",
+  EAGAIN: "Resource temporarily unavailable",
 };
 
 /** The C library's message for a Node error: by its code, else Node's own text. */
@@ -38,17 +40,11 @@ export function strerror(err: unknown): string {
   return STRERROR[code] ?? (err as Error).message;
 }
 
-/** Why a file of this kind is not read (undefined for a regular file). */
-function notRegular(st: Stats): string | undefined {
-  if (st.isFile()) return undefined;
+/** Why a file of this kind is not read (undefined for a regular file or character device). */
+function unreadable(st: Stats): string | undefined {
+  if (st.isFile() || st.isCharacterDevice()) return undefined;
   if (st.isDirectory()) return "Is a directory";
-  const kind = st.isFIFO()
-    ? "a FIFO"
-    : st.isCharacterDevice() || st.isBlockDevice()
-      ? "a device"
-      : st.isSocket()
-        ? "a socket"
-        : "not a file";
+  const kind = st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a block device";
   return `Not a regular file (${kind})`;
 }
 
@@ -63,16 +59,16 @@ function formatBytes(n: number): string {
 }
 
 /**
- * The bytes of a named regular file, at most `maxBytes` of them. The kind is checked before
- * opening (so that a FIFO is never opened), and again on the open descriptor, opened without
- * blocking, in case the path changed in between.
+ * The bytes of a named file, at most `maxBytes` of them. The kind is checked before opening
+ * (so that a FIFO is never opened), and again on the descriptor, opened without blocking, in
+ * case the path changed in between; a device that has nothing to give now (a terminal) fails.
  */
 export function readFileInput(path: string, options: InputOptions): Buffer {
   const cantRead = (reason: string): InputError =>
     new InputError(`can't read ${options.purpose} '${path}': ${reason}`);
   let fd: number;
   try {
-    const reason = notRegular(statSync(path));
+    const reason = unreadable(statSync(path));
     if (reason) throw cantRead(reason);
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
@@ -80,14 +76,16 @@ export function readFileInput(path: string, options: InputOptions): Buffer {
   }
   try {
     const st = fstatSync(fd);
-    const reason = notRegular(st);
+    const reason = unreadable(st);
     if (reason) throw cantRead(reason);
     if (st.size > options.maxBytes) throw cantRead(tooLarge(options.maxBytes));
     // Read to the end rather than trusting the size: a file may grow (up to the bound).
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(Math.max(st.size - total, 0) + 1, 1 << 20));
+      // A device has no size: read it in 64 KiB chunks.
+      const want = st.isFile() ? Math.max(st.size - total, 0) + 1 : 1 << 16;
+      const chunk = Buffer.allocUnsafe(Math.min(want, 1 << 20));
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       total += n;

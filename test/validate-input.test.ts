@@ -1,7 +1,8 @@
 // Special inputs (generator/input.ts, used by `validate` and by --defines): every one ends in
 // a one-line diagnostic and the command's exit status (validate: 2 for input it cannot read;
-// --defines: 1, as for an unreadable schema), never in a hang: endless input stops at the
-// bound, and a FIFO, a device, a socket or a directory is refused without being read.
+// --defines: 1, as for an unreadable schema), never in a hang: endless input (a pipe, stdin or
+// a named /dev/zero) stops at the bound, and a FIFO, a socket or a directory is refused
+// without being read. /dev/null reads as empty.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import {
@@ -88,10 +89,10 @@ describe("validate FILE and stdin", () => {
     ]);
   });
 
-  test("a FIFO, a device, a socket, a directory or a missing file is refused unread", () => {
+  test("a FIFO, a socket, a directory or a missing file is refused; /dev/zero stops", () => {
     const cases: [string, string][] = [
       [fifo, "Not a regular file (a FIFO)"],
-      ["/dev/zero", "Not a regular file (a device)"],
+      ["/dev/zero", "File too large (more than 64 MiB)"],
       [socketPath, "Not a regular file (a socket)"],
       [dir, "Is a directory"],
       [path.join(dir, "absent.json"), "No such file or directory"],
@@ -135,12 +136,12 @@ describe("validate FILE and stdin", () => {
 });
 
 describe("--defines FILE", () => {
-  test("special files, directories and missing files: one line, exit 1", () => {
+  test("special files, directories, missing and huge files: one line, exit 1", () => {
     const big = path.join(dir, "big.defines");
     writeFileSync(big, "");
     truncateSync(big, 1024 * 1024 + 1);
     const cases: [string, string][] = [
-      ["/dev/zero", "Not a regular file (a device)"],
+      ["/dev/zero", "File too large (more than 1 MiB)"],
       [fifo, "Not a regular file (a FIFO)"],
       [dir, "Is a directory"],
       [path.join(dir, "absent"), "No such file or directory"],
@@ -154,6 +155,7 @@ describe("--defines FILE", () => {
     const ok = path.join(dir, "ok.defines");
     writeFileSync(ok, "# comment\nCONFIG_X\n");
     expect(outcome(validate(["--defines", ok, "-"], "pipe", '{"a": 1}'))).toEqual([0, ""]);
+    expect(outcome(validate(["--defines", "/dev/null", "-"], "pipe", '{"a": 1}'))).toEqual([0, ""]);
   });
 });
 
