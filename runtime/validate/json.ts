@@ -44,6 +44,14 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** QEMU's limits on one message. */
+const MAX_NESTING = 1024;
+const MAX_TOKEN_COUNT = 2 ** 21;
+const MAX_TOKEN_BYTES = 64 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 const FLOAT_TOKEN: unique symbol = Symbol.for("qapi-ts.float-token");
 
 /**
@@ -86,15 +94,10 @@ export interface JsonEnvelope {
 export function commandEnvelope(name: string): JsonEnvelope {
   // { "execute" : NAME , "arguments" : ... }
   const text = `{"execute":${JSON.stringify(name)},"arguments":}`;
-  return { depth: 1, tokens: 8, bytes: Buffer.byteLength(text) };
+  return { depth: 1, tokens: 8, bytes: encoder.encode(text).length };
 }
 
 const STANDALONE: JsonEnvelope = { depth: 0, tokens: 0, bytes: 0 };
-
-/** QEMU's limits on one message. */
-const MAX_NESTING = 1024;
-const MAX_TOKEN_COUNT = 2 ** 21;
-const MAX_TOKEN_BYTES = 64 * 1024 * 1024;
 
 /** A run of 16 or more digits is the only way to write an integer beyond 2^53. */
 const LONG_DIGITS = /\d{16}/;
@@ -109,21 +112,21 @@ export function parseJsonLossless(text: string): unknown {
       // Fall through: the parser below says where the text is wrong.
     }
   }
-  return new Parser(Buffer.from(text, "utf8"), false, STANDALONE).document();
+  return new Parser(encoder.encode(text), false, STANDALONE).document();
 }
 
 /**
  * The value of a JSON text as QEMU's QMP server reads it (see the top of this file), or a
  * JsonSyntaxError with QEMU's message. Give the bytes, not a decoded string, so that invalid
- * UTF-8 is seen. Integers are numbers when safe, else bigints; a float token with an integral
- * value is a JsonFloat. `envelope`: the message the text sits in (commandEnvelope for a
+ * UTF-8 is seen. Integers are numbers where a double holds them exactly, else bigints; a float
+ * token with an integral value is a JsonFloat. `envelope`: the message the text sits in (commandEnvelope for a
  * command's arguments), whose nesting and size count toward QEMU's limits.
  */
 export function parseJsonForValidation(
   input: Uint8Array | string,
   envelope: JsonEnvelope = STANDALONE,
 ): unknown {
-  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  const bytes = typeof input === "string" ? encoder.encode(input) : input;
   return new Parser(bytes, true, envelope).document();
 }
 
@@ -187,8 +190,6 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a |
 const isStringByte = (c: number): boolean => c >= 0x20 && c <= 0xfd;
 const isNoncharacter = (cp: number): boolean =>
   (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
-
-const decoder = new TextDecoder();
 
 class Parser {
   private pos = 0;
