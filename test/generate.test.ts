@@ -374,7 +374,7 @@ describe("generate on a small schema", () => {
     const noDefs = run(["generate", "schema.json", "-o", "out", "--defines", "missing.defs"], dir);
     // The same rule as every command that reads a configuration (and as an unreadable schema).
     expect(noDefs.status).toBe(1);
-    expect(noDefs.stderr).toMatch(/^qapi-ts: can't read defines file missing\.defs: /);
+    expect(noDefs.stderr).toMatch(/^qapi-ts: can't read defines file 'missing\.defs': /);
 
     writeFileSync(path.join(dir, "a-file"), "x");
     const notDir = run(["generate", "schema.json", "-o", "a-file"], dir);

@@ -12,7 +12,7 @@
 import type { Backend, BackendOptions } from "../backend.ts";
 import { conditionHolds, conditionText, type Condition } from "../../runtime/conditions.ts";
 import type { Feature, ObjectMember, ObjectType, SchemaModel, Type } from "../model.ts";
-import { INTEGER_RANGES, type IntegerTypeName } from "../../runtime/validate/scalars.ts";
+import { acceptedRange, INTEGER_RANGES, type IntegerType } from "../../runtime/validate/scalars.ts";
 import { hardline, json, print } from "./printer.ts";
 import { publicNames } from "./public-names.ts";
 
@@ -20,11 +20,10 @@ export const JSON_SCHEMA_FILE = "json-schema/schema.json";
 
 type Schema = { [key: string]: unknown };
 
-/** The range QEMU accepts for each integer type (uint64 also takes negative int64 values). */
-function integerSchema(name: IntegerTypeName): Schema {
-  const range = INTEGER_RANGES[name];
-  const min = name === "uint64" ? INTEGER_RANGES.int64.min : range.min;
-  return { type: "integer", minimum: jsonInteger(min), maximum: jsonInteger(range.max) };
+/** The integers QEMU accepts for an integer type. */
+function integerSchema(name: IntegerType): Schema {
+  const { min, max } = acceptedRange(name);
+  return { type: "integer", minimum: jsonInteger(min), maximum: jsonInteger(max) };
 }
 
 /** Small integers as numbers, large ones as bigints (printed exactly, not rounded). */
@@ -130,7 +129,7 @@ class JsonSchemaBuilder {
   ref(t: Type): Schema {
     switch (t.meta) {
       case "builtin":
-        if (t.name in INTEGER_RANGES) return integerSchema(t.name as IntegerTypeName);
+        if (t.name in INTEGER_RANGES) return integerSchema(t.name as IntegerType);
         if (t.name in BUILTIN_SCHEMAS) return BUILTIN_SCHEMAS[t.name]!();
         throw new Error(`no JSON Schema for built-in type ${t.name}`);
       case "array":

@@ -21,7 +21,7 @@ import {
   type TypeRef,
   type ValidatorTable,
 } from "../../runtime/validate/table.ts";
-import type { BuiltinTypeName } from "../../runtime/validate/scalars.ts";
+import type { ScalarType } from "../../runtime/validate/scalars.ts";
 import { jsonLines, rawTemplate } from "./json-text.ts";
 import { publicNames } from "./public-names.ts";
 import { group, hardline, importDeclaration, indent, line, print } from "./printer.ts";
@@ -179,7 +179,7 @@ class TableBuilder {
   private entry(t: Type): TypeEntry {
     switch (t.meta) {
       case "builtin":
-        return { builtin: t.name as BuiltinTypeName };
+        return { builtin: t.name as ScalarType };
       case "enum":
         return {
           enum: this.publicName(t),

@@ -41,6 +41,9 @@ export function configurationOptions<T>(y: Argv<T>): Argv<T & ConfigurationArgs>
 
 const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A defines file names a build's symbols, a short line each: 1 MiB is far beyond any. */
+const MAX_DEFINES_BYTES = 1024 * 1024;
+
 /**
  * The configuration the options name: -D symbols plus those of --defines. Returns null when
  * neither option is given. Reports bad input and exits (2 for a bad -D, `inputErrorCode` for a
@@ -58,12 +61,16 @@ export async function readConfiguration(
     defined.add(s);
   }
   if (args.defines !== undefined) {
-    const { readFileSync } = await import("node:fs");
+    const { readFileInput, InputError } = await import("../input.ts");
     let text: string;
     try {
-      text = readFileSync(args.defines, "utf8");
+      text = readFileInput(args.defines, {
+        maxBytes: MAX_DEFINES_BYTES,
+        purpose: "defines file",
+      }).toString("utf8");
     } catch (e) {
-      fail(inputErrorCode, `can't read defines file ${args.defines}: ${(e as Error).message}`);
+      if (!(e instanceof InputError)) throw e;
+      fail(inputErrorCode, e.message);
     }
     text.split("\n").forEach((raw, i) => {
       const line = raw.replace(/#.*/, "").trim();

@@ -91,12 +91,34 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     }
     // The build's symbols: conditional parts need theirs (default: every part accepted).
     const defines = await readConfiguration(argv);
-    const { readFileSync } = await import("node:fs");
+    const { readInput, InputError } = await import("../input.ts");
     const { loadSchema } = await import("../frontend.ts");
     const { formatQemu } = await import("../source.ts");
-    const { parseJsonForValidation, JsonSyntaxError, jsonPointer } = await import(
+    const { parseJsonForValidation, commandEnvelope, JsonSyntaxError, jsonPointer } = await import(
       "../../runtime/validate/index.ts"
     );
+
+    const source = argv.file === "-" ? "<stdin>" : argv.file;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readInput(argv.file, { maxBytes: MAX_INPUT_BYTES, purpose: "JSON file" });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      process.stderr.write(`qapi-ts: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    let value: unknown;
+    try {
+      // Read as QEMU reads it: a command's arguments sit inside the command's message.
+      const args = argv.command !== undefined && !argv.returns;
+      value = parseJsonForValidation(bytes, args ? commandEnvelope(argv.command!) : undefined);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      process.stderr.write(`${source}:${err.line}:${err.column}: ${printable(err.reason)}\n`);
+      process.exitCode = 1;
+      return;
+    }
 
     const loaded = loadSchema(argv.schema, { compat: argv.compat });
     // Only errors: warnings about the schema are `lint`'s business, not the value's.
@@ -106,28 +128,6 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .join("");
     if (messages) process.stderr.write(messages);
     if (!loaded.model) {
-      process.exitCode = 1;
-      return;
-    }
-
-    const source = argv.file === "-" ? "<stdin>" : argv.file;
-    let text: string;
-    try {
-      text = readFileSync(argv.file === "-" ? 0 : argv.file, "utf8");
-    } catch (err) {
-      process.stderr.write(`qapi-ts: cannot read ${source}: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    let value: unknown;
-    try {
-      // Typed as QEMU types the text: 64-bit integers exact, `1.0` not an integer.
-      value = parseJsonForValidation(text);
-    } catch (err) {
-      if (!(err instanceof JsonSyntaxError)) throw err;
-      process.stderr.write(
-        `${source}:${err.line}:${err.column}: ${err.message.replace(/ at line .*$/, "")}\n`,
-      );
       process.exitCode = 1;
       return;
     }
@@ -156,6 +156,20 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     process.exitCode = 0;
   },
 };
+
+/**
+ * The bound on the input: QEMU refuses a message with more than 64 MiB of token text, so no
+ * larger value (but for whitespace) is one it accepts; and the whole input is held in memory.
+ */
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** A message on one line: control characters (QEMU quotes them raw) as JSON escapes. */
+function printable(message: string): string {
+  return message.replace(
+    /[\x00-\x1f\x7f]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+}
 
 /** Checked here, not with yargs' check(): the CLI's failure handler treats those as crashes. */
 function usageError(a: ValidateArgs): string | null {

@@ -7,7 +7,7 @@
 // kN (is a key one of its members, for the variant chosen) and tN (the object check, mN, then
 // unknown members); enums, arrays and alternates have tN; built-ins are support functions.
 
-import { SCALAR_CHECKS, type BuiltinTypeName } from "./scalars.ts";
+import { isScalarType, type ScalarType } from "./scalars.ts";
 import { DEPRECATED, OPTIONAL, UNSTABLE, type TypeEntry, type ValidatorTable } from "./table.ts";
 
 /** A failure: a message template and the path, filled in innermost first. */
@@ -38,8 +38,10 @@ export interface Support {
   refusedMember(adjective: string, member: string): Failure;
   refusedValue(adjective: string, value: string): Failure;
   at(f: Failure, segment: string | number): Failure;
-  scalar(type: BuiltinTypeName): Check;
+  scalar(type: ScalarType): Check;
   jsonType(v: unknown): string;
+  /** A JSON object, not an array, null, or a float token the QEMU-exact parse wrapped. */
+  isObject(v: unknown): boolean;
 }
 
 const lit = (s: string): string => JSON.stringify(s);
@@ -59,20 +61,19 @@ class CheckWriter {
   write(): string {
     this.out.push(
       '"use strict";',
-      "const { typeError, missing, unexpected, badValue, refusedMember, refusedValue, at, jsonType } = S;",
+      "const { typeError, missing, unexpected, badValue, refusedMember, refusedValue, at, jsonType, isObject } = S;",
       "const hasOwn = Object.hasOwn;",
       // A member's value: own properties only (a polluted Object.prototype changes nothing).
       "const own = (v, k) => (hasOwn(v, k) ? v[k] : undefined);",
-      "const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);",
       "const off = (o, i) => o.absent !== null && o.absent[i];",
     );
-    const scalars = new Set<BuiltinTypeName>();
+    const scalars = new Set<ScalarType>();
     this.table.types.forEach((t, i) => {
       if ("builtin" in t) scalars.add(t.builtin);
       else this.type(t, i);
     });
     for (const s of scalars) {
-      if (!(s in SCALAR_CHECKS)) throw new Error(`validator table: unknown built-in type ${s}`);
+      if (!isScalarType(s)) throw new Error(`validator table: unknown built-in type ${s}`);
       this.out.push(`const s_${s} = S.scalar(${lit(s)});`);
     }
     const refs = this.table.types.map((t, i) => ("builtin" in t ? `s_${t.builtin}` : `t${i}`));

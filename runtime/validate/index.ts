@@ -1,6 +1,7 @@
 // qapi-ts/validate: what generated validators (`validators.ts` of `qapi-ts generate`) run on,
 // and what programs use around them: QEMU's QMP input rules as checks compiled from a validator
-// table, and lossless JSON for QMP's 64-bit integers.
+// table, QEMU's checks of the built-in scalar types, JSON read as QEMU reads it, and lossless
+// JSON for QMP's 64-bit integers.
 
 export {
   createValidators,
@@ -15,19 +16,23 @@ export {
 } from "./validators.ts";
 export type { ValidatorTable } from "./table.ts";
 export {
+  acceptedRange,
+  checkScalar,
   INTEGER_RANGES,
-  SCALAR_CHECKS,
-  scalarMessage,
-  type BuiltinTypeName,
-  type IntegerTypeName,
-  type ScalarCheck,
+  isScalarType,
+  type IntegerType,
   type ScalarFailure,
+  type ScalarType,
 } from "./scalars.ts";
 export {
+  commandEnvelope,
+  isJsonFloat,
+  JsonFloat,
   JsonSyntaxError,
   parseJsonForValidation,
   parseJsonLossless,
   stringifyJson,
+  type JsonEnvelope,
 } from "./json.ts";
 
 /** A path as a JSON Pointer (RFC 6901), for tools: `/file/aio`. */

@@ -1,9 +1,24 @@
-// QEMU's input rules for the built-in types, as its QObject input visitor applies them to parsed
-// JSON. Integers are JSON integers: a number with a fraction is not one, and a bigint (from the
-// lossless parse, runtime/validate/json.ts) carries a value beyond 2^53 exactly.
+// QEMU's checks of the built-in scalar types on QMP input (its QObject input visitor), on values
+// as parseJsonForValidation yields them. Measured on QEMU 7.2 over QMP (test/qemu-json.test.ts):
+//
+// - str, bool, null: the JSON type, else "Invalid parameter type for 'P', expected: string"
+//   (boolean, null). number: any JSON number, integer or not, however large (1e400 is inf).
+// - int, int64: an integer token within int64, else "... expected: integer" (also for a
+//   float token like `1.0`, and for integers beyond int64, which QEMU holds as doubles).
+// - int8/16/32: as int64, then the range: "Parameter 'P' expects int8_t" (int16_t, int32_t).
+// - uint64 and size (the same visitor on QMP): an integer token within uint64, or a negative
+//   one within int64 taken as its two's complement (backward compatibility), else
+//   "Parameter 'P' expects uint64". uint8/16/32: as uint64, then the range ("expects uint8_t"),
+//   so -1 is refused as 2^64-1 is.
+// - any: every value.
+//
+// The ranges are data (INTEGER_RANGES): the checks, the TSDoc of generated types and the JSON
+// Schema back end all read them.
 
-/** QAPI's built-in types. */
-export type BuiltinTypeName =
+import { isJsonFloat } from "./json.ts";
+
+/** The built-in types whose values are JSON scalars (or anything, for `any`). */
+export type ScalarType =
   | "str"
   | "number"
   | "int"
@@ -20,9 +35,22 @@ export type BuiltinTypeName =
   | "null"
   | "any";
 
-/** The integer types and the values each holds (a range of integers, inclusive). */
+/** The integer types. */
+export type IntegerType =
+  | "int"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "size";
+
+/** The values each integer type holds (inclusive). */
 export const INTEGER_RANGES: {
-  readonly [K in IntegerTypeName]: { readonly min: bigint; readonly max: bigint };
+  readonly [K in IntegerType]: { readonly min: bigint; readonly max: bigint };
 } = {
   int: { min: -(2n ** 63n), max: 2n ** 63n - 1n },
   int8: { min: -(2n ** 7n), max: 2n ** 7n - 1n },
@@ -36,113 +64,121 @@ export const INTEGER_RANGES: {
   size: { min: 0n, max: 2n ** 64n - 1n },
 };
 
-export type IntegerTypeName =
-  | "int"
-  | "int8"
-  | "int16"
-  | "int32"
-  | "int64"
-  | "uint8"
-  | "uint16"
-  | "uint32"
-  | "uint64"
-  | "size";
-
-/** Why a value is refused, in QEMU's two phrasings (see scalarMessage). */
-export type ScalarFailure =
-  | { readonly kind: "type"; readonly expected: string }
-  | { readonly kind: "range"; readonly expects: string };
-
-export type ScalarCheck = (v: unknown) => ScalarFailure | undefined;
-
-/** QEMU's message for a failure of the value at `path` (a member path such as `a.b[2]`). */
-export function scalarMessage(f: ScalarFailure, path: string): string {
-  return f.kind === "type"
-    ? `Invalid parameter type for '${path}', expected: ${f.expected}`
-    : `Parameter '${path}' expects ${f.expects}`;
+/**
+ * The integers QEMU accepts as input of an integer type: its range, except that uint64 and
+ * size also take a negative int64 (as its two's complement).
+ */
+export function acceptedRange(type: IntegerType): { min: bigint; max: bigint } {
+  const { min, max } = INTEGER_RANGES[type];
+  return type === "uint64" || type === "size"
+    ? { min: INTEGER_RANGES.int64.min, max }
+    : { min, max };
 }
 
-const typeFailure = (expected: string): ScalarFailure => Object.freeze({ kind: "type", expected });
-const rangeFailure = (expects: string): ScalarFailure => Object.freeze({ kind: "range", expects });
+/** Why a value is refused: QEMU's message for the parameter QEMU names `name` ("a.b[0]"). */
+export interface ScalarFailure {
+  /** "type": the JSON type is wrong; "value": the value is outside what the type takes. */
+  readonly kind: "type" | "value";
+  /** What QEMU says was expected ("integer", "uint8_t", ...). */
+  readonly expected: string;
+  message(name: string): string;
+}
 
-const NOT_STRING = typeFailure("string");
-const NOT_BOOLEAN = typeFailure("boolean");
-const NOT_NUMBER = typeFailure("number");
-const NOT_NULL = typeFailure("null");
-const NOT_INTEGER = typeFailure("integer");
-const NOT_SIZE = typeFailure("size");
-const NOT_UINT64 = rangeFailure("uint64");
+function failure(kind: "type" | "value", expected: string): ScalarFailure {
+  return Object.freeze({
+    kind,
+    expected,
+    message: (name: string) =>
+      kind === "type"
+        ? `Invalid parameter type for '${name}', expected: ${expected}`
+        : `Parameter '${name}' expects ${expected}`,
+  });
+}
 
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
-const U64_MAX = 2n ** 64n - 1n;
+const NOT_STRING = failure("type", "string");
+const NOT_BOOLEAN = failure("type", "boolean");
+const NOT_NULL = failure("type", "null");
+const NOT_NUMBER = failure("type", "number");
+const NOT_INTEGER = failure("type", "integer");
+const NOT_UINT64 = failure("value", "uint64");
+
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 
-/** The value as an int64, or undefined when it is not one. */
-function int64(v: unknown): number | bigint | undefined {
-  if (typeof v === "number")
+// Numbers stay numbers (no allocation on the common path); doubles compare exactly with the
+// powers of two that bound int64 and uint64.
+
+/** The value as an int64, or undefined when QEMU would not read it as one. */
+function asInt64(v: unknown): number | bigint | undefined {
+  if (typeof v === "number") {
     return Number.isInteger(v) && v >= -TWO_63 && v < TWO_63 ? v : undefined;
-  if (typeof v === "bigint") return v >= I64_MIN && v <= I64_MAX ? v : undefined;
-  return undefined;
+  }
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? v : undefined;
+  return undefined; // a JsonFloat among them
 }
 
-/** The value as a uint64, or undefined. Like QEMU, a negative int64 is taken modulo 2^64. */
-function uint64(v: unknown): number | bigint | undefined {
+/** The value as a uint64 (a negative int64 as its two's complement), or undefined. */
+function asUint64(v: unknown): number | bigint | undefined {
   if (typeof v === "number") {
     if (!Number.isInteger(v) || v < -TWO_63 || v >= TWO_64) return undefined;
-    return v < 0 ? v + TWO_64 : v;
+    return v < 0 ? v + TWO_64 : v; // inexact, but >= 2^63: beyond every smaller type
   }
   if (typeof v === "bigint") {
-    if (v < I64_MIN || v > U64_MAX) return undefined;
+    if (v < INT64_MIN || v > UINT64_MAX) return undefined;
     return v < 0n ? v + 2n ** 64n : v;
   }
   return undefined;
 }
 
-function signed(type: IntegerTypeName, what: string): ScalarCheck {
+function signed(type: IntegerType, what: string): (v: unknown) => ScalarFailure | undefined {
+  const max = Number(INTEGER_RANGES[type].max);
   const min = Number(INTEGER_RANGES[type].min);
-  const max = Number(INTEGER_RANGES[type].max);
-  const outOfRange = rangeFailure(what);
+  const outside = failure("value", what);
   return (v) => {
-    const n = int64(v);
+    const n = asInt64(v);
     if (n === undefined) return NOT_INTEGER;
-    return n < min || n > max ? outOfRange : undefined;
+    return n < min || n > max ? outside : undefined;
   };
 }
 
-function unsigned(type: IntegerTypeName, what: string): ScalarCheck {
+function unsigned(type: IntegerType, what: string): (v: unknown) => ScalarFailure | undefined {
   const max = Number(INTEGER_RANGES[type].max);
-  const outOfRange = rangeFailure(what);
+  const outside = failure("value", what);
   return (v) => {
-    const n = uint64(v);
+    const n = asUint64(v);
     if (n === undefined) return NOT_UINT64;
-    return n > max ? outOfRange : undefined;
+    return n > max ? outside : undefined;
   };
 }
 
-const int: ScalarCheck = (v) => (int64(v) === undefined ? NOT_INTEGER : undefined);
-
-/** The check of each built-in type. */
-export const SCALAR_CHECKS: { readonly [K in BuiltinTypeName]: ScalarCheck } = {
+const CHECKS: Record<ScalarType, (v: unknown) => ScalarFailure | undefined> = {
   str: (v) => (typeof v === "string" ? undefined : NOT_STRING),
   bool: (v) => (typeof v === "boolean" ? undefined : NOT_BOOLEAN),
-  number: (v) => (typeof v === "number" || typeof v === "bigint" ? undefined : NOT_NUMBER),
   null: (v) => (v === null ? undefined : NOT_NULL),
-  any: () => undefined,
-  int,
-  int64: int,
+  number: (v) =>
+    typeof v === "number" || typeof v === "bigint" || isJsonFloat(v) ? undefined : NOT_NUMBER,
+  int: (v) => (asInt64(v) === undefined ? NOT_INTEGER : undefined),
+  int64: (v) => (asInt64(v) === undefined ? NOT_INTEGER : undefined),
   int8: signed("int8", "int8_t"),
   int16: signed("int16", "int16_t"),
   int32: signed("int32", "int32_t"),
   uint8: unsigned("uint8", "uint8_t"),
   uint16: unsigned("uint16", "uint16_t"),
   uint32: unsigned("uint32", "uint32_t"),
-  uint64: (v) => (uint64(v) === undefined ? NOT_UINT64 : undefined),
-  size: (v) => {
-    if (typeof v === "number")
-      return Number.isInteger(v) && v >= 0 && v < TWO_64 ? undefined : NOT_SIZE;
-    if (typeof v === "bigint") return v >= 0n && v <= U64_MAX ? undefined : NOT_SIZE;
-    return NOT_SIZE;
-  },
+  uint64: (v) => (asUint64(v) === undefined ? NOT_UINT64 : undefined),
+  size: (v) => (asUint64(v) === undefined ? NOT_UINT64 : undefined),
+  any: () => undefined,
 };
+
+/** Whether `name` is a built-in scalar type. */
+export function isScalarType(name: string): name is ScalarType {
+  return Object.hasOwn(CHECKS, name);
+}
+
+/** QEMU's verdict on a value of a built-in type: undefined when accepted, else why not. */
+export function checkScalar(type: ScalarType, value: unknown): ScalarFailure | undefined {
+  return CHECKS[type](value);
+}

@@ -5,7 +5,7 @@
 // apart (introspection shows them all as `int`), since their ranges differ.
 
 import type { Condition } from "../conditions.ts";
-import type { BuiltinTypeName } from "./scalars.ts";
+import type { ScalarType } from "./scalars.ts";
 
 /** Index into ValidatorTable.types. */
 export type TypeRef = number;
@@ -34,7 +34,7 @@ export type AlternateBranchEntry = readonly [
 export type AlternateJsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
 
 export type TypeEntry =
-  | { readonly builtin: BuiltinTypeName }
+  | { readonly builtin: ScalarType }
   | { readonly enum: string; readonly values: readonly EnumValueEntry[] }
   | { readonly array: TypeRef }
   | {

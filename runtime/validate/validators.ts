@@ -9,7 +9,8 @@
 
 import { conditionHolds, type Condition } from "../conditions.ts";
 import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
-import { SCALAR_CHECKS, scalarMessage, type BuiltinTypeName } from "./scalars.ts";
+import { checkScalar, type ScalarType } from "./scalars.ts";
+import { isJsonFloat } from "./json.ts";
 import { DEPRECATED, UNSTABLE, type AlternateJsonType, type ValidatorTable } from "./table.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
@@ -126,18 +127,19 @@ const SUPPORT: Support = {
     f.path.unshift(segment);
     return f;
   },
-  scalar(type: BuiltinTypeName): Check {
-    const check = SCALAR_CHECKS[type];
+  scalar(type: ScalarType): Check {
     return (v) => {
-      const f = check(v);
-      return f === undefined ? undefined : fail([], (n) => scalarMessage(f, n));
+      const f = checkScalar(type, v);
+      return f === undefined ? undefined : fail([], (n) => f.message(n));
     };
   },
   jsonType,
+  isObject,
 };
 
+/** A JSON object (a float token, which the QEMU-exact parse wraps, is a number). */
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isJsonFloat(v);
 }
 
 /** The JSON type an alternate dispatches on, as QEMU's QType does. */
@@ -151,7 +153,8 @@ function jsonType(v: unknown): AlternateJsonType | "other" {
     case "boolean":
       return "boolean";
     case "object":
-      return v === null ? "null" : Array.isArray(v) ? "array" : "object";
+      if (v === null) return "null";
+      return Array.isArray(v) ? "array" : isJsonFloat(v) ? "number" : "object";
   }
   return "other";
 }

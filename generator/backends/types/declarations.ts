@@ -27,7 +27,7 @@ import type {
   Type,
 } from "../../model.ts";
 import { conditionHolds, conditionText } from "../../../runtime/conditions.ts";
-import { INTEGER_RANGES, type IntegerTypeName } from "../../../runtime/validate/scalars.ts";
+import { INTEGER_RANGES, type IntegerType } from "../../../runtime/validate/scalars.ts";
 import { group, hardline, ifBreak, indent, join, line, softline, type Doc } from "../printer.ts";
 import { propertyKey, typeExpression, type TypeNames } from "./names.ts";
 import { docComment, docText, type DocContent } from "./tsdoc.ts";
@@ -99,7 +99,7 @@ export class Declarations {
     }
     switch (e.meta) {
       case "builtin":
-        return e.name in INTEGER_RANGES ? [this.integer(e.name as IntegerTypeName)] : [];
+        return e.name in INTEGER_RANGES ? [this.integer(e.name as IntegerType)] : [];
       case "enum":
         return this.enumeration(e);
       case "object":
@@ -111,7 +111,7 @@ export class Declarations {
     }
   }
 
-  private integer(name: IntegerTypeName): Declaration {
+  private integer(name: IntegerType): Declaration {
     const { min, max } = INTEGER_RANGES[name];
     const big = max > SAFE || min < -SAFE;
     const notes = [`QAPI built-in \`${name}\`: an integer in [${min}, ${max}].`];
