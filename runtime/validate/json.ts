@@ -608,14 +608,12 @@ const ESCAPES: Record<number, string> = {
 };
 
 /**
- * An integer token: a number when the double is exactly this integer (2^53, 2^63, ...), else
- * a bigint. (QEMU makes integers beyond int64 and uint64 doubles; as a bigint, they stay exact
- * and every integer type refuses them as it refuses the double.)
+ * An integer token: a number when it is a safe integer (|n| < 2^53), else a bigint, the one
+ * representation of integers throughout qapi-ts. (QEMU makes integers beyond int64 and uint64
+ * doubles; as a bigint they stay exact, and every integer type refuses them as it refuses the
+ * double.)
  */
 function integer(token: string): number | bigint {
   const n = Number(token);
-  if (Number.isSafeInteger(n)) return n || 0; // -0 is the integer 0
-
-  const exact = BigInt(token);
-  return BigInt(n) === exact ? n : exact;
+  return Number.isSafeInteger(n) ? n || 0 : BigInt(token); // (-0 is the integer 0)
 }
