@@ -8,6 +8,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { commands } from "./commands/index.ts";
+import { VERSION } from "./version.ts";
 
 // Output piped into `head` and the like: the reader is gone, the command has nothing more to do.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 2));
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     .demandCommand(1, "Name a command (qapi-ts --help lists them).")
     .recommendCommands()
     .help()
-    .version(false)
+    .version(VERSION)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       // yargs' own validation (check(), requiresArg, ...) raises YError: a usage error.

@@ -317,6 +317,29 @@ describe("probe --schema on the project's qapi/", () => {
     const bare = probeCli(["--schema", "qapi/qapi-schema.json", ...story]);
     expect(bare.stdout).toBe(story.map((q) => `${q}\t0\n`).join(""));
     expect(bare.status).toBe(1);
+    // Without build symbols, an answer that depends on a condition says which.
+    expect(bare.stderr).toBe(
+      story
+        .map(
+          (q) =>
+            `qapi-ts probe: ${q}: exists only where CONFIG_POSIX; ` +
+            "the answer is for a build that defines nothing (give -D or --defines)\n",
+        )
+        .join(""),
+    );
+    const more = probeCli([
+      "--schema",
+      "qapi/qapi-schema.json",
+      "--json",
+      "blockdev-add/arg-type/+file/aio/^io-uring",
+      "blockdev-add/arg-type/+host-device/filename",
+      "blockdev-add/arg-type/+file/filename",
+    ]);
+    expect(JSON.parse(more.stdout).map((a: { condition: unknown }) => a.condition)).toEqual([
+      "CONFIG_LINUX_IO_URING",
+      "CONFIG_POSIX",
+      null,
+    ]);
   });
 
   it("reads --defines files and answers the other kinds of feature", () => {
@@ -367,8 +390,8 @@ describe("probe --schema on the project's qapi/", () => {
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/^qapi-ts probe: .*reply\.json: not JSON/);
     const missing = probeCli(["--reply", path.join(dir, "absent.json"), "x"]);
-    expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/can't read .*absent\.json/);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/can't read reply file '.*absent\.json'/);
     expect(probeCli(["--reply", notJson, "--unmask", "x"]).status).toBe(2);
     expect(probeCli(["x"]).status).toBe(2);
     rmSync(dir, { recursive: true });

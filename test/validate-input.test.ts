@@ -1,5 +1,5 @@
 // Special inputs (generator/input.ts, used by `validate` and by --defines): every one ends in
-// a one-line diagnostic and the command's exit status (validate: 2 for input it cannot read;
+// a one-line diagnostic and the command's exit status (validate: 1 for input it cannot read, as every command;
 // --defines: 1, as for an unreadable schema), never in a hang: endless input (a pipe, stdin or
 // a named /dev/zero) stops at the bound, and a FIFO, a socket or a directory is refused
 // without being read. /dev/null reads as empty.
@@ -68,7 +68,7 @@ describe("validate FILE and stdin", () => {
     const zero = openSync("/dev/zero", "r");
     try {
       expect(outcome(validate(["-"], zero))).toEqual([
-        2,
+        1,
         "qapi-ts: can't read standard input: Input too large (more than 64 MiB)\n",
       ]);
     } finally {
@@ -84,7 +84,7 @@ describe("validate FILE and stdin", () => {
     );
     expect([r.signal, r.status, r.stderr]).toEqual([
       null,
-      2,
+      1,
       "qapi-ts: can't read standard input: Input too large (more than 64 MiB)\n",
     ]);
   });
@@ -100,7 +100,7 @@ describe("validate FILE and stdin", () => {
     ];
     for (const [file, reason] of cases)
       expect(outcome(validate([file])), file).toEqual([
-        2,
+        1,
         `qapi-ts: can't read JSON file '${file}': ${reason}\n`,
       ]);
   });
@@ -110,7 +110,7 @@ describe("validate FILE and stdin", () => {
     writeFileSync(big, "");
     truncateSync(big, 64 * 1024 * 1024 + 1); // sparse: nothing is written
     expect(outcome(validate([big]))).toEqual([
-      2,
+      1,
       `qapi-ts: can't read JSON file '${big}': File too large (more than 64 MiB)\n`,
     ]);
   });

@@ -1,11 +1,13 @@
 // `qapi-ts probe`: answers feature-detection queries over a query-qmp-schema reply: read from a
 // file, built from a schema for one configuration, or asked of a live QEMU (--socket, --tcp).
 // One line per query, in the order given: QUERY<TAB>1 (found), QUERY<TAB>0 (not found),
-// QUERY<TAB>error. Exit 0 when all are found, 1 when any is not (or the input is bad: schema,
-// --defines file, reply file contents, as for every command; or QEMU answers with an error), 2
-// when a query is an error, on usage errors and when the reply file or QEMU cannot be reached.
+// QUERY<TAB>error. Exit 0 when all are found, 1 when any is not (or an input is bad or cannot
+// be read: schema, --defines file, reply file, as for every command; or QEMU answers with an
+// error), 2 when a query is an error, on usage errors and when QEMU cannot be reached.
 import type { Argv, CommandModule } from "yargs";
+import type { Condition } from "../../runtime/conditions.ts";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
+import type { SchemaModel } from "../model.ts";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 import {
   connectionFrom,
@@ -84,8 +86,13 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       "../../runtime/introspection.ts"
     );
     let index: InstanceType<typeof SchemaIndex>;
+    let conditionOf: ((query: string) => Condition | null) | null = null;
     try {
-      index = new SchemaIndex(await obtainReply(argv));
+      const { reply, model } = await obtainReply(argv);
+      index = new SchemaIndex(reply);
+      // A schema without build symbols: say which condition an answer depends on.
+      if (model && !hasConfiguration(argv))
+        conditionOf = await conditionsOfQueries(model, argv.unmask);
     } catch (err) {
       if (err instanceof ReplyUnavailable || err instanceof SchemaReplyError) {
         process.stderr.write(`qapi-ts probe: ${err.message}\n`);
@@ -104,8 +111,24 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       }
     });
 
+    const conditions = answers.map((a) =>
+      conditionOf && a.result !== "error" ? conditionOf(a.query) : null,
+    );
+    if (conditionOf) {
+      const { conditionText } = await import("../../runtime/conditions.ts");
+      answers.forEach((a, i) => {
+        const c = conditions[i];
+        if (c) {
+          process.stderr.write(
+            `qapi-ts probe: ${a.query}: exists only where ${conditionText(c)}; ` +
+              `the answer is for a build that defines nothing (give -D or --defines)\n`,
+          );
+        }
+      });
+    }
     if (argv.json) {
-      process.stdout.write(JSON.stringify(answers, null, 2) + "\n");
+      const out = answers.map((a, i) => (conditionOf ? { ...a, condition: conditions[i] } : a));
+      process.stdout.write(JSON.stringify(out, null, 2) + "\n");
     } else {
       const out: string[] = [];
       for (const a of answers) {
@@ -139,11 +162,35 @@ function usageError(argv: ProbeArgs): string | null {
   return null;
 }
 
+function hasConfiguration(argv: ProbeArgs): boolean {
+  return (argv.define?.length ?? 0) > 0 || argv.defines !== undefined;
+}
+
+/**
+ * For each query, the condition of what it finds in some build of the schema (null when it is
+ * found unconditionally, or in no build).
+ */
+async function conditionsOfQueries(
+  model: SchemaModel,
+  unmask: boolean,
+): Promise<(query: string) => Condition | null> {
+  const [{ everyBuildPayload, pathCondition }, { SchemaIndex }] = await Promise.all([
+    import("../probe-conditions.ts"),
+    import("../../runtime/introspection.ts"),
+  ]);
+  const payload = everyBuildPayload(model, unmask);
+  const index = new SchemaIndex(payload.entries);
+  return (query) => {
+    const e = index.explain(query);
+    return e.result === "found" ? pathCondition(index, payload, e) : null;
+  };
+}
+
 /**
  * The reply to probe, from whichever source the options name: a schema, a live QEMU or a file;
  * the rest of the command is independent of where the reply came from.
  */
-async function obtainReply(argv: ProbeArgs): Promise<unknown> {
+async function obtainReply(argv: ProbeArgs): Promise<{ reply: unknown; model?: SchemaModel }> {
   if (argv.schema !== undefined) return replyFromSchema(argv.schema, argv);
   if (hasTarget(argv)) {
     const connection = await connectionFrom(argv);
@@ -152,30 +199,40 @@ async function obtainReply(argv: ProbeArgs): Promise<unknown> {
       import("../../runtime/qmp/fetch-schema.ts"),
       import("../../runtime/qmp/errors.ts"),
     ]);
-    return fetchQmpSchema(connection.target, connection.options).catch((err: Error) => {
-      // QEMU's own error reply is 1, as for `qmp`; not reaching QEMU is 2.
-      throw new ReplyUnavailable(terminalText(err.message), err instanceof QmpError ? 1 : 2);
-    });
+    const reply = await fetchQmpSchema(connection.target, connection.options).catch(
+      (err: Error) => {
+        // QEMU's own error reply is 1, as for `qmp`; not reaching QEMU is 2.
+        throw new ReplyUnavailable(terminalText(err.message), err instanceof QmpError ? 1 : 2);
+      },
+    );
+    return { reply };
   }
-  const { readFileSync } = await import("node:fs");
+  const { readFileInput, InputError } = await import("../input.ts");
   let text: string;
   try {
-    text = readFileSync(argv.reply!, "utf8");
+    // A reply of QEMU's is under 1 MiB; QEMU's own bound on a message is 64 MiB.
+    text = readFileInput(argv.reply!, { maxBytes: 64 << 20, purpose: "reply file" }).toString(
+      "utf8",
+    );
   } catch (err) {
-    throw new ReplyUnavailable(`can't read ${argv.reply}: ${(err as Error).message}`, 2);
+    if (!(err instanceof InputError)) throw err;
+    throw new ReplyUnavailable(err.message, 1);
   }
   try {
-    return JSON.parse(text);
+    return { reply: JSON.parse(text) };
   } catch (err) {
     throw new ReplyUnavailable(`${argv.reply}: not JSON: ${(err as Error).message}`, 1);
   }
 }
 
 /** The payload a QEMU built from `schema` with the configuration's symbols would return. */
-async function replyFromSchema(schema: string, argv: ProbeArgs): Promise<unknown> {
+async function replyFromSchema(
+  schema: string,
+  argv: ProbeArgs,
+): Promise<{ reply: unknown; model: SchemaModel }> {
   const { readConfiguration, loadModelOrExit } = await import("./options.ts");
   const defines = (await readConfiguration(argv)) ?? new Set<string>();
   const model = await loadModelOrExit(schema, { compat: argv.compat });
   const { buildIntrospection } = await import("../introspect.ts");
-  return buildIntrospection(model, { defines, unmask: argv.unmask });
+  return { reply: buildIntrospection(model, { defines, unmask: argv.unmask }), model };
 }

@@ -1,7 +1,8 @@
 // `qapi-ts validate SCHEMA (--command NAME [--returns] | --event NAME | --type NAME) [FILE|-]`:
 // checks a JSON value with the validators `generate` writes for SCHEMA (the same module, built
-// in a temporary directory and imported). Exit 0 valid; 1 invalid (QEMU's message and the path
-// on stderr), unknown name, bad JSON or schema errors; 2 usage or I/O errors.
+// in memory, compiled by the run-time code generated modules use). Exit 0 valid; 1 invalid
+// (QEMU's message and the path on stderr), unknown name, bad or unreadable JSON, schema errors;
+// 2 usage errors.
 import type { CommandModule } from "yargs";
 import {
   compatOption,
@@ -105,7 +106,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       process.stderr.write(`qapi-ts: ${err.message}\n`);
-      process.exitCode = 2;
+      process.exitCode = 1; // as for every input file that cannot be read
       return;
     }
     let value: unknown;
