@@ -117,16 +117,12 @@ function deprecatedUses(
     for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
       out.push([
         doc,
+        // Generic in K, as QmpClient's own method is: a concrete signature would not accept it.
         group(
-          `${method}(`,
-          indent(
-            softline,
-            `command: ${key},`,
-            line,
-            `...params: ExecuteParams<${n.Commands}[${key}]>`,
-          ),
+          `${method}<K extends ${key}>(`,
+          indent(softline, "command: K,", line, `...params: ExecuteParams<${n.Commands}[K]>`),
           softline,
-          `): globalThis.Promise<${n.Commands}[${key}]["returns"]>;`,
+          `): globalThis.Promise<${n.Commands}[K]["returns"]>;`,
         ),
       ]);
     }
@@ -138,12 +134,12 @@ function deprecatedUses(
     out.push([
       doc,
       group(
-        "on(",
+        `on<K extends ${key}>(`,
         indent(
           softline,
-          `name: ${key},`,
+          "name: K,",
           line,
-          `listener: (event: QmpEvent<${key}, ${n.Events}[${key}]>) => void`,
+          `listener: (event: QmpEvent<K, ${n.Events}[K]>) => void`,
           ifBreak(","),
         ),
         softline,

@@ -22,10 +22,10 @@ export interface DeprecatedUses {
    * @deprecated This command is deprecated.  Delete the node with
    * `blockdev-del` and add a new one with `blockdev-add`.
    */
-  execute(
-    command: "blockdev-change-medium",
-    ...params: ExecuteParams<Commands["blockdev-change-medium"]>
-  ): globalThis.Promise<Commands["blockdev-change-medium"]["returns"]>;
+  execute<K extends "blockdev-change-medium">(
+    command: K,
+    ...params: ExecuteParams<Commands[K]>
+  ): globalThis.Promise<Commands[K]["returns"]>;
 }
 
 /** The QMP client typed by this schema. */

@@ -19,14 +19,14 @@ import { validators } from "./validators.js";
  */
 export interface DeprecatedUses {
   /** @deprecated */
-  execute(
-    command: "promise",
-    ...params: ExecuteParams<Commands_["promise"]>
-  ): globalThis.Promise<Commands_["promise"]["returns"]>;
+  execute<K extends "promise">(
+    command: K,
+    ...params: ExecuteParams<Commands_[K]>
+  ): globalThis.Promise<Commands_[K]["returns"]>;
   /** @deprecated */
-  on(
-    name: "CONSTRUCTOR",
-    listener: (event: QmpEvent<"CONSTRUCTOR", Events_["CONSTRUCTOR"]>) => void,
+  on<K extends "CONSTRUCTOR">(
+    name: K,
+    listener: (event: QmpEvent<K, Events_[K]>) => void,
   ): () => void;
 }
 

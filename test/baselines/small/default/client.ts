@@ -19,10 +19,10 @@ import { validators } from "./validators.js";
  */
 export interface DeprecatedUses {
   /** @deprecated use something else */
-  execute(
-    command: "x-secret",
-    ...params: ExecuteParams<Commands["x-secret"]>
-  ): globalThis.Promise<Commands["x-secret"]["returns"]>;
+  execute<K extends "x-secret">(
+    command: K,
+    ...params: ExecuteParams<Commands[K]>
+  ): globalThis.Promise<Commands[K]["returns"]>;
 }
 
 /** The QMP client typed by this schema. */
