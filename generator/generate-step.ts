@@ -2,9 +2,9 @@
 // configuration file, then front end, back ends and writer, once (`--check` compares instead of
 // writing) or on every change of an input (`--watch`).
 //
-// A run whose inputs are unchanged costs little more than starting: the manifest keeps a digest
-// of the inputs (the build of qapi-ts, the settings, every schema file) and of the outputs; when
-// both match, nothing is parsed.
+// A run whose inputs are unchanged costs little more than starting: a record of the last run
+// (run-record.ts) keeps a digest of the inputs (the build of qapi-ts, the settings, every schema
+// file) and of the outputs; when both match, nothing is parsed.
 
 import { createHash } from "node:crypto";
 import { readFileSync, watch, type FSWatcher } from "node:fs";
@@ -16,6 +16,7 @@ import { loadSchema } from "./frontend.ts";
 import type { SchemaModel } from "./model.ts";
 import { formatQemu } from "./source.ts";
 import { BUILD } from "./version.ts";
+import { readRunRecord, writeRunRecord, type RunRecord } from "./run-record.ts";
 import {
   checkGenerated,
   readManifest,
@@ -121,7 +122,8 @@ export async function runGenerate(s: GenerateSettings): Promise<number> {
     return 0;
   }
   try {
-    const r = writeGenerated(s.output, files, { backends, notes: digests(s, model, files) });
+    const r = writeGenerated(s.output, files, { backends });
+    writeRunRecord(s.output, record(s, model, files));
     if (!s.quiet) {
       process.stdout.write(
         `${s.output}: ${files.length} files, ${r.written.length} written, ` +
@@ -189,11 +191,10 @@ function load(s: GenerateSettings): { model: SchemaModel; files: OwnedFile[] } |
   }
 }
 
-/** The schema's files, as the last manifest lists them (relative to the schema's directory). */
+/** The schema's files, as the last run read them (relative to the main file's directory). */
 function inputFiles(s: GenerateSettings): string[] {
   const dir = path.dirname(s.schema);
-  const listed = readManifest(s.output).notes.get("input-files");
-  const names = listed ? listed.split(" ") : [schemaBaseName(s.schema)];
+  const names = readRunRecord(s.output)?.inputFiles ?? [schemaBaseName(s.schema)];
   return names.map((n) => path.join(dir, n));
 }
 
@@ -224,36 +225,25 @@ function outputsDigest(files: readonly { path: string; content: Buffer | string 
   return h.digest("hex");
 }
 
-/** The manifest notes of a run: its input files and the digests isUpToDate compares. */
-function digests(
-  s: GenerateSettings,
-  model: SchemaModel,
-  files: readonly OwnedFile[],
-): Map<string, string> {
-  const names = [schemaBaseName(s.schema), ...model.modules.map((m) => m.name)].filter(
+/** The record of a run: its input files and the digests isUpToDate compares. */
+function record(s: GenerateSettings, model: SchemaModel, files: readonly OwnedFile[]): RunRecord {
+  const inputFiles = [schemaBaseName(s.schema), ...model.modules.map((m) => m.name)].filter(
     (n, i, all) => !n.startsWith("./") && all.indexOf(n) === i,
   );
-  return new Map([
-    ["input-files", names.join(" ")],
-    ["inputs", inputsDigest(s, names)],
-    ["outputs", outputsDigest(files)],
-  ]);
+  return { inputFiles, inputs: inputsDigest(s, inputFiles), outputs: outputsDigest(files) };
 }
 
 /** The number of files when the output is that of these inputs and intact; else null. */
 function isUpToDate(s: GenerateSettings): number | null {
-  const manifest = readManifest(s.output);
-  const listed = manifest.notes.get("input-files");
-  const inputs = manifest.notes.get("inputs");
-  const outputs = manifest.notes.get("outputs");
-  if (!listed || !inputs || !outputs) return null;
+  const last = readRunRecord(s.output);
+  if (!last) return null;
   try {
-    if (inputsDigest(s, listed.split(" ")) !== inputs) return null;
+    if (inputsDigest(s, last.inputFiles) !== last.inputs) return null;
     const backends = ranBackends(s);
-    const files = [...manifest.files]
+    const files = [...readManifest(s.output).files]
       .filter(([rel, owner]) => rel !== MANIFEST_FILE && backends.includes(owner))
       .map(([rel]) => ({ path: rel, content: readFileSync(path.join(s.output, rel)) }));
-    return outputsDigest(files) === outputs ? files.length : null;
+    return outputsDigest(files) === last.outputs ? files.length : null;
   } catch {
     return null; // a file is gone or unreadable: the full run says what is wrong
   }

@@ -62,15 +62,11 @@ export class WriteError extends Error {}
 /** What the manifest of a directory says: path -> owning back end ("" when unknown). */
 export interface Manifest {
   files: Map<string, string>;
-  /** Extra `key value` lines a caller stored (e.g. a digest of the inputs). */
-  notes: Map<string, string>;
 }
 
 export interface WriteOptions {
   /** The back ends that ran: previous files of other back ends are kept as they are. */
   backends: readonly string[];
-  /** Notes to keep in the manifest (`key value`, one line each). */
-  notes?: ReadonlyMap<string, string>;
 }
 
 /** Makes `outDir` hold the generated files (see the top of this file). */
@@ -120,7 +116,7 @@ export function checkGenerated(
 
 /** The manifest of a directory (empty when there is none). */
 export function readManifest(dir: string): Manifest {
-  const manifest: Manifest = { files: new Map(), notes: new Map() };
+  const manifest: Manifest = { files: new Map() };
   let text: string;
   try {
     text = readFileSync(path.join(dir, MANIFEST_FILE), "utf8");
@@ -129,11 +125,6 @@ export function readManifest(dir: string): Manifest {
   }
   for (const l of text.split("\n")) {
     if (l === "" || l.startsWith("#")) continue;
-    if (l.startsWith("@")) {
-      const space = l.indexOf(" ");
-      if (space > 1) manifest.notes.set(l.slice(1, space), l.slice(space + 1));
-      continue;
-    }
     // "backend path"; a bare path is an older manifest's, owned by any back end
     const space = l.indexOf(" ");
     const [owner, rel] = space < 0 ? ["", l] : [l.slice(0, space), l.slice(space + 1)];
@@ -305,11 +296,10 @@ function planWrite(
     else owners.set(rel, owner); // another back end's: kept, and still listed
   }
   for (const [rel, f] of wanted) owners.set(rel, f.backend);
-  const notes = [...(options.notes ?? previous.notes)].map(([k, v]) => `@${k} ${v}`);
   const lines = [...owners]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([rel, o]) => `${o} ${rel}`);
-  const manifest = [MANIFEST_HEADER, ...notes, ...lines].join("\n") + "\n";
+  const manifest = [MANIFEST_HEADER, ...lines].join("\n") + "\n";
   const previousManifest = readOrNull(path.join(target, MANIFEST_FILE))?.toString("utf8") ?? null;
   const removed = [...dropped].filter((rel) => readOrNull(path.join(target, rel)) !== null).sort();
   return {

@@ -269,7 +269,7 @@ describe("generate on a small schema", () => {
     expect([bad.status, bad.stderr]).toEqual([
       2,
       expect.stringMatching(
-        /^qapi-ts generate: unknown back end 'nope' \(back ends: types, validators, json-schema, introspection\)\n$/,
+        /^qapi-ts generate: unknown back end 'nope' \(back ends: types, validators, client, json-schema, introspection\)\n$/,
       ),
     ]);
     const badOption = run(
