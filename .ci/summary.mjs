@@ -1,14 +1,22 @@
-// Prints vitest's JSON report as the plain closing line CI reads: "N passed, N failed, N skipped".
+// Prints vitest's JSON reports (one per Node version) as the plain closing line CI reads:
+// "N passed, N failed", totals over every report. A missing report counts as a failure.
 import { readFileSync } from "node:fs";
 
-const file = process.argv[2];
-let report;
-try {
-  report = JSON.parse(readFileSync(file, "utf8"));
-} catch (err) {
-  console.log(`0 passed, 1 failed (no test report at ${file}: ${err.message})`);
-  process.exit(1);
+let passed = 0;
+let failed = 0;
+for (const file of process.argv.slice(2)) {
+  try {
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests + (report.numTotalTests === 0 ? 1 : 0);
+    const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    console.log(
+      `${file}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`,
+    );
+  } catch (err) {
+    console.log(`${file}: no test report (${err.message})`);
+    failed++;
+  }
 }
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
-process.exit(report.numFailedTests > 0 || report.numTotalTests === 0 ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
