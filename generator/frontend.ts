@@ -1,53 +1,119 @@
-// The front-end pipeline every command uses: parse (parser.ts), check definitions (expr.ts),
-// build and check the model (schema.ts). Input errors come back as diagnostics, never thrown.
+// The front end every command and program uses: parse (parser.ts), check definitions (expr.ts),
+// build and check the model (schema/builder.ts). Input errors come back as diagnostics (data),
+// never thrown, printed or exited on.
+//
+//   loadSchema("qapi/qapi-schema.json", { compat: false })            files on disk
+//   loadSchemaText(text, { files: { "sub.json": "..." } })               text in memory
+//   loadSchema(name, { host })                                           any other SchemaHost
+//
+// By default the front end stops at the first error, as QEMU's generator does; with
+// `diagnostics: "all"` it reports every independent error (lint), up to `maxErrors`.
 
 import { parseSchema } from "./parser.ts";
-import { checkDefinition } from "./expr.ts";
-import { buildSchema } from "./schema.ts";
+import { checkDefinition, type DefinitionSpec } from "./expr.ts";
+import { SchemaBuilder } from "./schema/builder.ts";
+import { DiagnosticSink, TooManyErrors, type DiagnosticMode } from "./diagnostics.ts";
+import { diskHost, memoryHost, type SchemaHost } from "./host.ts";
 import type { SchemaModel } from "./model.ts";
-import type { TopLevelExpr } from "./ast.ts";
-import { QAPIError, type Diagnostic, type SourceInfo } from "./source.ts";
+import { QAPIError, type Diagnostic } from "./source.ts";
+
+export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./host.ts";
+export { DiagnosticSink, type DiagnosticMode } from "./diagnostics.ts";
+export { MAX_SCHEMA_BYTES } from "./parser.ts";
 
 export interface LoadOptions {
   /** Accept the legacy dialect of QEMU releases before 6.2, with a warning per kind of use. */
-  compat: boolean;
+  compat?: boolean;
+  /** Where files are read from (default: the file system). */
+  host?: SchemaHost;
+  /** "first-error" (default): stop at the first error, as QEMU; "all": every independent one. */
+  diagnostics?: DiagnosticMode;
+  /** With diagnostics "all": stop after this many errors (default: no limit). */
+  maxErrors?: number;
 }
 
-export type LoadResult =
-  /** diagnostics: the warnings (legacy uses accepted under compat). */
-  | { model: SchemaModel; diagnostics: Diagnostic[] }
-  /** diagnostics: the warnings so far, then the one error that stopped the front end. */
-  | { model: null; diagnostics: Diagnostic[] };
+export interface LoadResult {
+  /** The checked model; null when there are errors. */
+  model: SchemaModel | null;
+  /**
+   * Warnings and errors. First-error mode: in the order found, the error that stopped the front
+   * end last. "all": in file order (with a final note when maxErrors stopped the run).
+   */
+  diagnostics: Diagnostic[];
+}
 
-export function loadSchema(fname: string, options: LoadOptions): LoadResult {
-  const warnings: Diagnostic[] = [];
-  const warnedKinds = new Set<string>();
-  const legacy = (info: SourceInfo, kind: string, message: string): void => {
-    if (warnedKinds.has(kind)) return;
-    warnedKinds.add(kind);
-    warnings.push({ severity: "warning", message: `${message} (accepted by --compat)`, info });
-  };
+/** Loads a schema file and what it includes, from disk or from `options.host`. */
+export function loadSchema(fname: string, options: LoadOptions = {}): LoadResult {
+  const host = options.host ?? diskHost;
+  const sink = new DiagnosticSink(options.diagnostics ?? "first-error", options.maxErrors);
+  let model: SchemaModel | null = null;
+  let stopped: Diagnostic | null = null;
   try {
-    const parsed = parseSchema(fname, { compat: options.compat, warn: (d) => warnings.push(d) });
-    const metas = new Map<TopLevelExpr, string>();
-    const opts = { compat: options.compat, legacy };
-    for (const e of parsed.exprs)
-      if (e.kind === "definition") metas.set(e, checkDefinition(e, opts));
-    const model = buildSchema(fname, parsed.exprs, metas, opts, warnings);
-    return { model, diagnostics: warnings };
+    model = runFrontEnd(fname, host, options.compat ?? false, sink);
   } catch (err) {
-    if (err instanceof QAPIError)
-      return { model: null, diagnostics: [...warnings, err.diagnostic] };
-    if (err instanceof RangeError) {
+    if (err instanceof QAPIError) sink.record(err.diagnostic);
+    else if (err instanceof TooManyErrors)
+      stopped = { severity: "error", message: `${fname}: ${err.message}`, info: null };
+    else if (err instanceof RangeError)
       // Only pathological input gets here (e.g. nesting beyond the stack): report, don't crash.
-      return {
-        model: null,
-        diagnostics: [
-          ...warnings,
-          { severity: "error", message: `${fname}: input too deeply nested`, info: null },
-        ],
-      };
-    }
-    throw err;
+      sink.record({ severity: "error", message: `${fname}: input too deeply nested`, info: null });
+    else throw err;
   }
+  const diagnostics = sink.diagnostics();
+  if (stopped) diagnostics.push(stopped);
+  return { model: sink.errorCount > 0 ? null : model, diagnostics };
+}
+
+export interface TextOptions extends Omit<LoadOptions, "host"> {
+  /** The schema's file name, in messages and for includes (default "schema.json"). */
+  fname?: string;
+  /** Files the schema may include, by name (relative ones resolve from "/"). */
+  files?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+}
+
+/** Loads a schema held in memory; includes are looked up in `options.files` only. */
+export function loadSchemaText(text: string, options: TextOptions = {}): LoadResult {
+  const fname = options.fname ?? "schema.json";
+  const files = new Map<string, string>(
+    options.files instanceof Map ? options.files : Object.entries(options.files ?? {}),
+  );
+  files.set(fname, text);
+  return loadSchema(fname, { ...options, host: memoryHost(files) });
+}
+
+function runFrontEnd(
+  fname: string,
+  host: SchemaHost,
+  compat: boolean,
+  sink: DiagnosticSink,
+): SchemaModel | null {
+  const parsed = parseSchema(fname, { compat, host, sink });
+  // All definitions are checked before any is built (QEMU's order of errors).
+  const specs: (DefinitionSpec | null)[] = [];
+  for (const e of parsed.exprs) {
+    if (e.kind !== "definition") continue;
+    try {
+      specs.push(checkDefinition(e, { compat, sink }));
+    } catch (err) {
+      if (!(err instanceof QAPIError)) throw err;
+      sink.error(err);
+      specs.push(null);
+    }
+  }
+  const b = new SchemaBuilder(fname, {
+    compat,
+    sink,
+    absolute: (f) => host.absolute(f),
+    complete: parsed.complete,
+  });
+  let i = 0;
+  for (const e of parsed.exprs) {
+    if (e.kind === "definition") {
+      const spec = specs[i++];
+      if (spec) b.define(spec);
+      else b.defineFailed(e.info);
+    } else if (e.kind === "include") b.defInclude(e.resolved, e.info);
+    else b.docs.push(e.doc);
+  }
+  return b.finish();
 }

@@ -163,8 +163,6 @@ export interface SchemaModel {
   modules: Module[];
   /** Free-form and definition docs in source order. */
   docs: QAPIDoc[];
-  /** Warnings collected under --compat (each distinct legacy use once). */
-  warnings: import("./source.ts").Diagnostic[];
   /** Calls the visitor's methods in QEMU's visiting order (modules, includes, entities). */
   visit(visitor: SchemaVisitor): void;
 }

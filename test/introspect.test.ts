@@ -223,7 +223,6 @@ function demoModel(): SchemaModel {
     },
     modules: [],
     docs: [],
-    warnings: [],
     visit(v) {
       v.visitBegin?.(this);
       for (const e of entities) {
