@@ -78,27 +78,55 @@ function fail(ctx: Ctx, message: string): never {
 // ---------------------------------------------------------------------------------------------
 // The key table, compiled once per list of keys
 
-interface CompiledKeys {
-  specs: readonly KeySpec[];
-  /** Each spec's name in messages: "'data'". */
-  quoted: string[];
+/** A key of the table, ready to check: its shape's functions, how messages name it. */
+interface CompiledKey {
+  key: string;
+  field: string;
+  shape: ShapeCheck;
+  /** The source its messages name ("'data'"), or null for the owner's. */
+  quoted: string | null;
+  default: unknown;
+  typeFirst: boolean;
+  /** It names its owner: after it, messages name the owner by it. */
+  names: boolean;
+}
+
+/** A list of keys, ready to check objects against (the type parameter: the list, for Checked). */
+interface CompiledKeys<_K extends readonly KeySpec[] = readonly KeySpec[]> {
+  keys: CompiledKey[];
+  /** The fields' object from their values (`extra` fields first, null). */
+  make: (values: unknown[]) => Record<string, unknown>;
+  /** Where the keys' values go in `make`'s argument. */
+  offset: number;
+  hasTypeFirst: boolean;
   required: string[];
   optional: string[];
 }
 
-const compiled = new Map<readonly KeySpec[], CompiledKeys>();
-function compile(specs: readonly KeySpec[]): CompiledKeys {
-  let c = compiled.get(specs);
-  if (!c) {
-    c = {
-      specs,
-      quoted: specs.map((s) => `'${s.key}'`),
-      required: specs.filter((s) => s.required).map((s) => s.key),
-      optional: specs.filter((s) => !s.required).map((s) => s.key),
-    };
-    compiled.set(specs, c);
-  }
-  return c;
+function compile<K extends readonly KeySpec[]>(specs: K, extra: string[] = []): CompiledKeys<K> {
+  const fields = [...extra, ...specs.map((s) => s.field)];
+  return {
+    keys: specs.map((s) => ({
+      key: s.key,
+      field: s.field,
+      shape: SHAPES[s.shape] as ShapeCheck,
+      quoted: s.ownerSource || s.shape === "cond" ? null : `'${s.key}'`,
+      default: s.default ?? null,
+      typeFirst: s.typeFirst ?? false,
+      names: s.shape === "name" && (s.ownerSource ?? false),
+    })),
+    // One object literal per list of keys, made from the list: objects of one shape each, built
+    // in one place each. Setting fields by name at one generic place (`out[field] = value`) makes
+    // every object's construction, and every later read of one, several times slower.
+    make: new Function(
+      "v",
+      `return { ${fields.map((f, i) => `${JSON.stringify(f)}: v[${i}] ?? null`).join(", ")} };`,
+    ) as (values: unknown[]) => Record<string, unknown>,
+    offset: extra.length,
+    hasTypeFirst: specs.some((s) => s.typeFirst),
+    required: specs.filter((s) => s.required).map((s) => s.key),
+    optional: specs.filter((s) => !s.required).map((s) => s.key),
+  };
 }
 
 function quoteSorted(names: Iterable<string>): string {
@@ -108,7 +136,12 @@ function quoteSorted(names: Iterable<string>): string {
     .join(", ");
 }
 
-function checkKeys(value: PlainDict, ctx: Ctx, source: string, keys: CompiledKeys): void {
+function checkKeys(
+  value: PlainDict,
+  ctx: Ctx,
+  source: string,
+  keys: { required: string[]; optional: string[] },
+): void {
   const { required, optional } = keys;
   // Fast path without allocation: all required keys present, and no other keys than the known
   // ones present (the lists are disjoint, so counting tells).
@@ -137,47 +170,51 @@ type NameRule = ((name: string, source: string, ctx: Ctx) => void) | null;
 
 /**
  * Checks an object against a list of keys: unknown and missing keys, then each key's value in
- * the list's order. Returns the fields; `skip` is a key checked already (a definition's name).
+ * the list's order. Returns the fields. A value that is not an object is the shorthand for
+ * `{ shortKey: value }` (a member's type, a value's name). `skip`: a key checked already (a
+ * definition's name).
  */
 function checkKeyed<K extends readonly KeySpec[]>(
-  owner: PlainDict,
-  keys: K,
+  value: Plain,
+  shortKey: string | null,
+  c: CompiledKeys<K>,
   source: string,
   ctx: Ctx,
   nameRule: NameRule = null,
   skip: string | null = null,
 ): Checked<K> {
-  const c = compile(keys);
-  checkKeys(owner, ctx, source, c);
-  const specs = c.specs;
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < specs.length; i++) {
-    const spec = specs[i]!;
-    if (spec.typeFirst) {
-      const value = owner.get(spec.key);
-      if (value !== undefined) SHAPES[spec.shape].type?.(value, c.quoted[i]!, ctx);
+  // (The shorthand is not made into a Map: most members are written that way.)
+  let dict: PlainDict | null = isDict(value) ? value : null;
+  if (!dict && !(c.required.length === 1 && c.required[0] === shortKey))
+    dict = new Map([[shortKey!, value]]);
+  if (dict) checkKeys(dict, ctx, source, c);
+  const keys = c.keys;
+  const values = new Array<unknown>(c.offset + keys.length);
+  if (c.hasTypeFirst)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = dict ? dict.get(k.key) : k.key === shortKey ? value : undefined;
+      if (k.typeFirst && v !== undefined) k.shape.type!(v, k.quoted ?? source, ctx);
     }
-  }
-  for (let i = 0; i < specs.length; i++) {
-    const spec = specs[i]!;
-    if (spec.key === skip) continue;
-    const shape: ShapeCheck = SHAPES[spec.shape];
-    const where = spec.ownerSource || spec.shape === "cond" ? source : c.quoted[i]!;
-    const value = owner.get(spec.key);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k.key === skip) continue;
+    const where = k.quoted ?? source;
+    const v = dict ? dict.get(k.key) : k.key === shortKey ? value : undefined;
     const result =
-      value !== undefined
-        ? shape.check(value, where, ctx)
-        : shape.absent
-          ? shape.absent(where, ctx)
-          : (spec.default ?? null);
-    out[spec.field] = result;
-    if (spec.shape === "name" && spec.ownerSource) {
+      v !== undefined
+        ? k.shape.check(v, where, ctx)
+        : k.shape.absent
+          ? k.shape.absent(where, ctx)
+          : k.default;
+    values[c.offset + i] = result;
+    if (k.names) {
       // Once named, messages name it.
       source = `${source} '${excerpt(result as string)}'`;
       nameRule?.(result as string, source, ctx);
     }
   }
-  return out as Checked<K>;
+  return c.make(values) as Checked<K>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,17 +234,11 @@ function typeName(value: Plain, source: string, ctx: Ctx): string {
 }
 
 function typeRef(value: Plain, source: string, ctx: Ctx): TypeRef {
-  if (isStr(value)) return { name: value, array: false };
+  if (isStr(value)) return value;
   if (!Array.isArray(value)) fail(ctx, `${source} should be a type name or array`);
-  const [element] = value;
-  if (value.length !== 1 || !isStr(element))
+  if (value.length !== 1 || !isStr(value[0]))
     fail(ctx, `${source}: array type must contain single type name`);
-  return { name: element, array: true };
-}
-
-/** A shorthand value ('int', ['int']) as the object it stands for ({ 'type': 'int' }). */
-function expand(value: Plain, key: string): PlainDict {
-  return isDict(value) ? value : new Map<string, Plain>().set(key, value);
+  return value as [string];
 }
 
 /**
@@ -240,7 +271,7 @@ function members(
     const optional = rawKey.startsWith("*");
     const name = optional ? rawKey.slice(1) : rawKey;
     checkMemberName(name, ctx.info, keySource, ctx, permissive);
-    const m = checkKeyed(expand(arg, "type"), MEMBER_KEYS.member, keySource, ctx) as MemberSpec;
+    const m = checkKeyed(arg, "type", MEMBER, keySource, ctx) as MemberSpec;
     m.name = name;
     m.optional = optional;
     out.push(m);
@@ -257,7 +288,7 @@ function objectOrTypeName(value: Plain, source: string, ctx: Ctx): PlainDict | s
 function branches(
   value: PlainDict,
   source: string,
-  keys: (typeof MEMBER_KEYS)["branch" | "legacy-branch" | "alternative"],
+  keys: CompiledKeys<(typeof MEMBER_KEYS)["branch" | "legacy-branch" | "alternative"]>,
   ctx: Ctx,
   checkName: boolean,
 ): BranchSpec[] {
@@ -265,9 +296,9 @@ function branches(
   value.forEach((v, name) => {
     const branchSource = `${source} member '${excerpt(name)}'`;
     if (checkName) checkNameLower(name, ctx.info, branchSource, ctx);
-    const b = checkKeyed(expand(v, "type"), keys, branchSource, ctx);
-    const type = typeof b.type === "string" ? { name: b.type, array: false } : b.type;
-    out.push({ name, ifcond: b.ifcond, type });
+    const b = checkKeyed(v, "type", keys, branchSource, ctx) as BranchSpec;
+    b.name = name;
+    out.push(b);
   });
   return out;
 }
@@ -304,12 +335,7 @@ function condition(cond: Plain, source: string, ctx: Ctx): Condition {
   const args = operands.map((o) => condition(o, source, ctx));
   return op === "all" ? { all: args } : { any: args };
 }
-const IF_OPERATORS: CompiledKeys = {
-  specs: [],
-  quoted: [],
-  required: [],
-  optional: ["all", "any", "not"],
-};
+const IF_OPERATORS = { required: [], optional: ["all", "any", "not"] };
 
 function flag<S extends "true" | "false">(expected: boolean): ShapeCheck<S> {
   return {
@@ -368,35 +394,27 @@ const SHAPES: { [S in Shape]: ShapeCheck<S> } = {
       this.type!(value, source, ctx);
       const out: EnumValueSpec[] = [];
       for (const v of value as Plain[])
-        out.push(
-          checkKeyed(
-            expand(v, "name"),
-            MEMBER_KEYS["enum-value"],
-            `${source} member`,
-            ctx,
-            checkEnumValueName,
-          ),
-        );
+        out.push(checkKeyed(v, "name", ENUM_VALUE, `${source} member`, ctx, checkEnumValueName));
       return out;
     },
   },
   branches: {
     check(value, source, ctx) {
       if (!isDict(value)) fail(ctx, `${source} must be an object`);
-      return branches(value, source, MEMBER_KEYS.branch, ctx, false);
+      return branches(value, source, BRANCH, ctx, false);
     },
   },
   "legacy-branches": {
     check(value, source, ctx) {
       if (!isDict(value)) fail(ctx, `${source} must be an object`);
-      return branches(value, source, MEMBER_KEYS["legacy-branch"], ctx, false);
+      return branches(value, source, LEGACY_BRANCH, ctx, false);
     },
   },
   alternatives: {
     check(value, source, ctx) {
       if (!truthy(value)) fail(ctx, `${source} must not be empty`);
       if (!isDict(value)) fail(ctx, `${source} must be an object`);
-      return branches(value, source, MEMBER_KEYS.alternative, ctx, true);
+      return branches(value, source, ALTERNATIVE, ctx, true);
     },
   },
   cond: {
@@ -421,21 +439,25 @@ const SHAPES: { [S in Shape]: ShapeCheck<S> } = {
       if (!Array.isArray(value)) fail(ctx, "'features' must be an array");
       const out: FeatureSpec[] = [];
       for (const f of value)
-        out.push(
-          checkKeyed(
-            expand(f, "name"),
-            MEMBER_KEYS.feature,
-            "'features' member",
-            ctx,
-            checkFeatureName,
-          ),
-        );
+        out.push(checkKeyed(f, "name", FEATURE, "'features' member", ctx, checkFeatureName));
       return out;
     },
   },
   true: flag(true),
   false: flag(false),
 };
+
+const MEMBER = compile(MEMBER_KEYS.member, ["name", "optional"]);
+const ENUM_VALUE = compile(MEMBER_KEYS["enum-value"]);
+const BRANCH = compile(MEMBER_KEYS.branch, ["name"]);
+const LEGACY_BRANCH = compile(MEMBER_KEYS["legacy-branch"], ["name"]);
+const ALTERNATIVE = compile(MEMBER_KEYS.alternative, ["name"]);
+const FEATURE = compile(MEMBER_KEYS.feature);
+const DEFINITION_EXTRA = ["meta", "info", "doc", "docFailed"];
+const DEFINITIONS = new Map(
+  META_TYPES.map((m) => [m, compile(DEFINITION_KEYS[m] as readonly KeySpec[], DEFINITION_EXTRA)]),
+);
+const SIMPLE_UNION = compile(SIMPLE_UNION_KEYS, DEFINITION_EXTRA);
 
 // ---------------------------------------------------------------------------------------------
 // Definitions
@@ -479,18 +501,17 @@ export function checkDefinition(e: DefinitionExpr, opts: ExprCheckOptions): Defi
       "simple-union",
       "simple unions (no 'base' or 'discriminator') are a legacy form (QEMU before 6.2)",
     );
-  const keys = simple ? SIMPLE_UNION_KEYS : DEFINITION_KEYS[meta];
-  const checked = checkKeyed(expr, keys, meta, ctx, null, meta);
+  const keys = simple ? SIMPLE_UNION : DEFINITIONS.get(meta)!;
+  const checked = checkKeyed(expr, null, keys, meta, ctx, null, meta);
   for (const [a, b] of INCOMPATIBLE_FLAGS[meta] ?? [])
     if (expr.has(a) && expr.has(b)) fail(ctx, `flags '${a}' and '${b}' are incompatible`);
-  return {
-    ...checked,
-    name,
-    meta: simple ? "simple-union" : meta,
-    info,
-    doc: docFailed ? null : e.doc,
-    docFailed,
-  } as DefinitionSpec;
+  const d = checked as Record<string, unknown>;
+  d.name = name;
+  d.meta = simple ? "simple-union" : meta;
+  d.info = info;
+  d.doc = docFailed ? null : e.doc;
+  d.docFailed = docFailed;
+  return d as unknown as DefinitionSpec;
 }
 
 /**

@@ -41,8 +41,8 @@ const STRERROR = new Map([
 /** What the front end says about inputs that are not regular files (devices, FIFOs, sockets). */
 export const NOT_REGULAR = "Not a regular file";
 
-/** Size of one read(2): a file is read in pieces, and never past the limit it is read with. */
-const READ_CHUNK = 1 << 16;
+/** Most one read(2) asks for: a file is read in pieces, never past the limit it is read with. */
+const READ_CHUNK = 1 << 20;
 
 function whyNot(st: Stats): string | null {
   if (st.isFile()) return null;
@@ -66,17 +66,24 @@ export function readRegularFile(fname: string, limit: number): HostRead {
     const opened = fstatSync(fd);
     const replaced = whyNot(opened);
     if (replaced) return { error: replaced };
-    const chunks: Buffer[] = [];
+    // One read for a file whose size stat() tells, then one that finds its end.
+    let buf = Buffer.allocUnsafe(
+      Math.min(limit + 1, opened.size > 0 ? opened.size + 1 : READ_CHUNK),
+    );
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (total === buf.length) {
+        if (total > limit) return { tooLarge: true };
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, total * 2));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, total, Math.min(READ_CHUNK, buf.length - total), null);
       if (n === 0) break;
-      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       total += n;
-      if (total > limit) return { tooLarge: true };
     }
-    return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+    if (total > limit) return { tooLarge: true };
+    return { bytes: buf.subarray(0, total) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { error: STRERROR.get(err.code ?? "") ?? err.message };

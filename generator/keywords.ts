@@ -45,11 +45,8 @@ export interface ShapeValues {
 }
 export type Shape = keyof ShapeValues;
 
-/** A reference to a type; `array`: to an array of it (`['int']`). */
-export interface TypeRef {
-  name: string;
-  array: boolean;
-}
+/** A reference to a type, as written: its name, or `[name]` for an array of it. */
+export type TypeRef = string | readonly [string];
 
 export interface KeySpec {
   readonly key: string;
@@ -185,8 +182,4 @@ export type MemberSpec = Checked<(typeof MEMBER_KEYS)["member"]> & {
   optional: boolean;
 };
 /** A union's or alternate's branch, by the name written before it. */
-export interface BranchSpec {
-  name: string;
-  ifcond: Condition | null;
-  type: TypeRef;
-}
+export type BranchSpec = Checked<(typeof MEMBER_KEYS)["alternative"]> & { name: string };

@@ -113,7 +113,8 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
  * printed as they are.
  */
 export function excerpt(text: string): string {
-  if (text.length <= EXCERPT_LENGTH && !UNPRINTABLE.test(text)) return text;
+  if (text.length <= EXCERPT_LENGTH && (isPrintableAscii(text) || !UNPRINTABLE.test(text)))
+    return text;
   let out = "";
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
@@ -126,6 +127,15 @@ export function excerpt(text: string): string {
     out += piece;
   }
   return out;
+}
+
+/** (Names are printable ASCII: a loop tells without a regular expression.) */
+function isPrintableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 export type DiagnosticFormat = "qemu" | "gcc" | "json";

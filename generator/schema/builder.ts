@@ -11,7 +11,8 @@ import * as path from "node:path";
 import type { DocMember, QAPIDoc } from "../doc.ts";
 import { docWarningKind } from "../doc.ts";
 import type { DiagnosticSink } from "../diagnostics.ts";
-import type { DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
+import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
+import { DEFINITION_KEYS, SIMPLE_UNION_KEYS, type KeySpec } from "../keywords.ts";
 import type {
   Condition,
   Definition,
@@ -247,7 +248,7 @@ export class SchemaBuilder implements SchemaChecker {
   }
 
   private typeName(ref: TypeRef, info: SourceInfo): string {
-    return ref.array ? this.makeArrayType(ref.name, info) : ref.name;
+    return typeof ref === "string" ? ref : this.makeArrayType(ref[0], info);
   }
 
   private makeImplicitObjectType(
@@ -320,11 +321,9 @@ export class SchemaBuilder implements SchemaChecker {
   private defineEntities(d: DefinitionSpec): void {
     const { name, info, doc, ifcond } = d;
     const features = this.makeFeatures(d.features, info);
-    const common = { name, info, doc, ifcond, features };
     switch (d.meta) {
       case "enum": {
-        const { values, ...fields } = d;
-        const members = values.map(
+        const members = d.values.map(
           (v) =>
             new EnumMemberImpl({
               name: v.name,
@@ -333,46 +332,54 @@ export class SchemaBuilder implements SchemaChecker {
               features: this.makeFeatures(v.features, info),
             }),
         );
-        this.defEntity(new EnumTypeImpl({ ...common, members, fields: extraFields(fields) }));
+        this.defEntity(
+          new EnumTypeImpl({ name, info, doc, ifcond, features, members, fields: entityFields(d) }),
+        );
         return;
       }
       case "struct": {
-        const { members, base, ...fields } = d;
         this.defEntity(
           new ObjectTypeImpl({
-            ...common,
-            baseName: base,
-            localMembers: this.makeMembers(members, info),
-            fields: extraFields(fields),
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            baseName: d.base,
+            localMembers: this.makeMembers(d.members, info),
+            fields: entityFields(d),
           }),
         );
         return;
       }
       case "union": {
-        const { base, discriminator, branches, ...fields } = d;
+        const base = d.base;
         const baseName =
           typeof base === "string"
             ? base
             : this.makeImplicitObjectType(name, info, ifcond, "base", this.makeMembers(base, info));
-        const variants = this.makeBranches(branches, info);
+        const variants = this.makeBranches(d.branches, info);
         this.defEntity(
           new ObjectTypeImpl({
-            ...common,
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
             baseName,
             localMembers: [],
-            branches: new BranchesImpl({ info, variants, tagName: discriminator }),
-            fields: extraFields(fields),
+            branches: new BranchesImpl({ info, variants, tagName: d.discriminator }),
+            fields: entityFields(d),
           }),
         );
         return;
       }
       case "simple-union":
-        return this.defineSimpleUnion(d, common);
+        return this.defineSimpleUnion(d, features);
       case "alternate": {
-        const { branches, ...fields } = d;
         const b = new BranchesImpl({
           info,
-          variants: this.makeBranches(branches, info),
+          variants: this.makeBranches(d.branches, info),
           tagName: null,
         });
         b.tagMember = new ObjectMemberImpl({
@@ -384,32 +391,54 @@ export class SchemaBuilder implements SchemaChecker {
           features: [],
         });
         this.defEntity(
-          new AlternateTypeImpl({ ...common, branches: b, fields: extraFields(fields) }),
+          new AlternateTypeImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            branches: b,
+            fields: entityFields(d),
+          }),
         );
         return;
       }
       case "command": {
-        const { data, returns, ...fields } = d;
-        const argTypeName = this.argumentType(name, info, ifcond, "arg", data);
-        const retTypeName = returns === null ? null : this.typeName(returns, info);
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
+        const retTypeName = d.returns === null ? null : this.typeName(d.returns, info);
         this.defEntity(
-          new CommandImpl({ ...common, argTypeName, retTypeName, fields: extraFields(fields) }),
+          new CommandImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            argTypeName,
+            retTypeName,
+            fields: entityFields(d),
+          }),
         );
         return;
       }
       case "event": {
-        const { data, ...fields } = d;
-        const argTypeName = this.argumentType(name, info, ifcond, "arg", data);
-        this.defEntity(new EventImpl({ ...common, argTypeName, fields: extraFields(fields) }));
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
+        this.defEntity(
+          new EventImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            argTypeName,
+            fields: entityFields(d),
+          }),
+        );
         return;
       }
     }
   }
 
-  private makeBranches(
-    branches: { name: string; type: TypeRef; ifcond: Condition | null }[],
-    info: SourceInfo,
-  ): BranchImpl[] {
+  private makeBranches(branches: BranchSpec[], info: SourceInfo): BranchImpl[] {
     return branches.map(
       (b) =>
         new BranchImpl({
@@ -428,15 +457,9 @@ export class SchemaBuilder implements SchemaChecker {
    */
   private defineSimpleUnion(
     d: Extract<DefinitionSpec, { meta: "simple-union" }>,
-    common: {
-      name: string;
-      info: SourceInfo;
-      doc: QAPIDoc | null;
-      ifcond: Condition | null;
-      features: FeatureImpl[];
-    },
+    features: FeatureImpl[],
   ): void {
-    const { name, info, ifcond } = common;
+    const { name, info, ifcond } = d;
     const variants: BranchImpl[] = [];
     for (const b of d.branches) {
       const typeName = this.typeName(b.type, info);
@@ -469,7 +492,11 @@ export class SchemaBuilder implements SchemaChecker {
     });
     this.defEntity(
       new ObjectTypeImpl({
-        ...common,
+        name,
+        info,
+        doc: d.doc,
+        ifcond,
+        features,
         localMembers: [tag],
         branches: new BranchesImpl({ info, variants, tagName: "type" }),
       }),
@@ -538,19 +565,36 @@ export class SchemaBuilder implements SchemaChecker {
   }
 }
 
-/** The fields of a definition the builder has no use for: passed on to the entity. */
-function extraFields(d: Record<string, unknown>): Record<string, unknown> {
-  const {
-    meta: _m,
-    name: _n,
-    info: _i,
-    doc: _d,
-    docFailed: _f,
-    ifcond: _c,
-    features: _ft,
-    ...rest
-  } = d;
-  return rest;
+/** The fields of checked definitions (keywords.ts) that the builder reads itself. */
+const BUILDER_FIELDS = new Set([
+  "name",
+  "ifcond",
+  "features",
+  "values",
+  "members",
+  "base",
+  "discriminator",
+  "branches",
+  "data",
+  "returns",
+]);
+const ENTITY_FIELDS = new Map<string, string[]>(
+  [...Object.entries(DEFINITION_KEYS), ["simple-union", SIMPLE_UNION_KEYS] as const].map(
+    ([meta, keys]) => [
+      meta,
+      keys.map((k: KeySpec) => k.field).filter((f: string) => !BUILDER_FIELDS.has(f)),
+    ],
+  ),
+);
+
+/** The other fields (flags, 'prefix', ...): the entity gets them as they are. */
+function entityFields(d: DefinitionSpec): Record<string, unknown> | undefined {
+  const names = ENTITY_FIELDS.get(d.meta)!;
+  if (names.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++)
+    out[names[i]!] = (d as unknown as Record<string, unknown>)[names[i]!];
+  return out;
 }
 
 function runDocStep(doc: QAPIDoc, step: DocStep, member: DocMember | null): void {

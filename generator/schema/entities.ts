@@ -60,22 +60,27 @@ export interface EntityOptions {
 
 export abstract class EntityImpl {
   abstract readonly meta: Definition["meta"];
-  readonly name: string;
-  readonly info: SourceInfo | null;
-  readonly doc: QAPIDoc | null;
-  readonly features: FeatureImpl[];
-  protected readonly ownIfcond: Condition | null;
-  module = "";
-  checked = false;
+  declare readonly name: string;
+  declare readonly info: SourceInfo | null;
+  declare readonly doc: QAPIDoc | null;
+  declare readonly features: FeatureImpl[];
+  declare protected readonly ownIfcond: Condition | null;
+  declare module: string;
+  declare checked: boolean;
   /** Its checks failed (reported, or following from another failure): not in any model. */
-  failed = false;
+  declare failed: boolean;
 
+  // (Fields are declared and set here rather than initialized where declared: a class field is
+  // defined on the instance, which in a base class of many shapes costs more than the set.)
   constructor(o: EntityOptions) {
     this.name = o.name;
     this.info = o.info;
     this.doc = o.doc ?? null;
     this.ownIfcond = o.ifcond ?? null;
     this.features = o.features ?? [];
+    this.module = "";
+    this.checked = false;
+    this.failed = false;
     if (o.fields) Object.assign(this, o.fields);
     for (let i = 0; i < this.features.length; i++) this.features[i]!.definedIn = o.name;
   }
@@ -136,7 +141,7 @@ function connectMember(
 
 export class BuiltinTypeImpl extends EntityImpl implements BuiltinType {
   readonly meta = "builtin";
-  readonly jsonType: JsonType;
+  declare readonly jsonType: JsonType;
   constructor(name: string, jsonType: JsonType) {
     super({ name, info: null });
     this.jsonType = jsonType;
@@ -148,7 +153,7 @@ export class BuiltinTypeImpl extends EntityImpl implements BuiltinType {
 
 export class EnumTypeImpl extends EntityImpl implements EnumType {
   readonly meta = "enum";
-  readonly members: EnumMemberImpl[];
+  declare readonly members: EnumMemberImpl[];
   declare readonly prefix: string | null;
   constructor(o: EntityOptions & { members: EnumMemberImpl[] }) {
     super({ ...o, fields: { prefix: null, ...o.fields } });
@@ -174,7 +179,7 @@ export class EnumTypeImpl extends EntityImpl implements EnumType {
 
 export class ArrayTypeImpl extends EntityImpl implements ArrayType {
   readonly meta = "array";
-  readonly elementTypeName: string;
+  declare readonly elementTypeName: string;
   elementType!: Type;
   constructor(o: { name: string; info: SourceInfo | null; elementTypeName: string }) {
     super(o);
@@ -204,10 +209,10 @@ export class ArrayTypeImpl extends EntityImpl implements ArrayType {
 
 export class BranchesImpl implements Branches {
   tagMember!: ObjectMemberImpl;
-  readonly info: SourceInfo;
-  readonly variants: BranchImpl[];
+  declare readonly info: SourceInfo;
+  declare readonly variants: BranchImpl[];
   /** Union discriminator name; null for alternates (their tag is given). */
-  readonly tagName: string | null;
+  declare readonly tagName: string | null;
   constructor(o: { info: SourceInfo; variants: BranchImpl[]; tagName: string | null }) {
     this.info = o.info;
     this.variants = o.variants;
@@ -288,9 +293,9 @@ export class ObjectTypeImpl extends EntityImpl implements ObjectType {
   readonly meta = "object";
   base: ObjectTypeImpl | null = null;
   members!: ObjectMemberImpl[];
-  readonly baseName: string | null;
-  readonly localMembers: ObjectMemberImpl[];
-  readonly branches: BranchesImpl | null;
+  declare readonly baseName: string | null;
+  declare readonly localMembers: ObjectMemberImpl[];
+  declare readonly branches: BranchesImpl | null;
   constructor(
     o: EntityOptions & {
       baseName?: string | null;
@@ -385,7 +390,7 @@ function alternateQType(t: Type): string | null {
 
 export class AlternateTypeImpl extends EntityImpl implements AlternateType {
   readonly meta = "alternate";
-  readonly branches: BranchesImpl;
+  declare readonly branches: BranchesImpl;
   constructor(o: EntityOptions & { branches: BranchesImpl }) {
     super(o);
     this.branches = o.branches;
@@ -445,7 +450,7 @@ interface CommandOrEventOptions extends EntityOptions {
 abstract class CommandOrEventBase extends EntityImpl {
   abstract override readonly meta: "command" | "event";
   argType: ObjectTypeImpl | null = null;
-  readonly argTypeName: string | null;
+  declare readonly argTypeName: string | null;
   declare readonly boxed: boolean;
   constructor(o: CommandOrEventOptions) {
     super(o);
@@ -479,7 +484,7 @@ abstract class CommandOrEventBase extends EntityImpl {
 export class CommandImpl extends CommandOrEventBase implements Command {
   readonly meta = "command";
   retType: Type | null = null;
-  readonly retTypeName: string | null;
+  declare readonly retTypeName: string | null;
   declare readonly gen: boolean;
   declare readonly successResponse: boolean;
   declare readonly allowOob: boolean;

@@ -25,17 +25,20 @@ interface MemberOptions {
 
 export abstract class MemberBase implements DocMember {
   abstract readonly role: string;
-  readonly name: string;
-  readonly info: SourceInfo | null;
-  readonly ifcond: Condition | null;
+  declare readonly name: string;
+  declare readonly info: SourceInfo | null;
+  declare readonly ifcond: Condition | null;
   /** The definition that declares it (possibly implicit, e.g. q_obj_cmd-arg). */
-  definedIn = "";
-  private cname: string | null = null;
+  declare definedIn: string;
+  declare private cname: string | null;
 
+  // (Declared and set here rather than initialized where declared: see EntityImpl.)
   constructor(o: MemberOptions) {
     this.name = o.name;
     this.info = o.info;
     this.ifcond = o.ifcond;
+    this.definedIn = "";
+    this.cname = null;
   }
 
   /** How QEMU's messages name the member, relative to the definition being reported. */
@@ -74,7 +77,7 @@ export abstract class MemberBase implements DocMember {
 
 export class FeatureImpl extends MemberBase implements Feature {
   readonly role = "feature";
-  readonly isSpecial: boolean;
+  declare readonly isSpecial: boolean;
   constructor(o: MemberOptions) {
     super(o);
     this.isSpecial = SPECIAL_FEATURES.includes(o.name);
@@ -94,7 +97,7 @@ interface WithFeatures extends MemberOptions {
 
 export class EnumMemberImpl extends MemberBase implements EnumMember {
   readonly role = "value";
-  readonly features: FeatureImpl[];
+  declare readonly features: FeatureImpl[];
   constructor(o: WithFeatures) {
     super(o);
     this.features = o.features;
@@ -103,9 +106,9 @@ export class EnumMemberImpl extends MemberBase implements EnumMember {
 
 export class ObjectMemberImpl extends MemberBase implements ObjectMember {
   readonly role = "member";
-  readonly typeName: string;
-  readonly optional: boolean;
-  readonly features: FeatureImpl[];
+  declare readonly typeName: string;
+  declare readonly optional: boolean;
+  declare readonly features: FeatureImpl[];
   type!: Type;
   constructor(o: WithFeatures & { typeName: string; optional: boolean }) {
     super(o);
@@ -122,7 +125,7 @@ export class ObjectMemberImpl extends MemberBase implements ObjectMember {
 
 export class BranchImpl extends MemberBase implements Branch {
   readonly role = "branch";
-  readonly typeName: string;
+  declare readonly typeName: string;
   type!: Type;
   constructor(o: MemberOptions & { typeName: string }) {
     super(o);
