@@ -100,7 +100,7 @@ function readFile(
   const cantRead = (reason: string): QAPIError =>
     new QAPIError(
       parentInfo,
-      `can't read ${parentInfo ? "include" : "schema"} file '${excerpt(fname)}': ${reason}`,
+      `can't read ${parentInfo ? "include" : "schema"} file '${fname}': ${reason}`,
     );
   const r = ctx.host.read(fname, MAX_SCHEMA_BYTES - ctx.bytes);
   if ("error" in r) throw cantRead(r.error);
@@ -199,8 +199,7 @@ function include(ctx: ParseContext, e: PlainDict, info: SourceInfo, fname: strin
   ctx.exprs.push({ kind: "include", file, resolved, info });
   const abs = absolute(ctx, resolved);
   for (let inf: SourceInfo | null = info; inf; inf = inf.parent) {
-    if (abs === absolute(ctx, inf.fname))
-      throw new QAPIError(info, `inclusion loop for ${excerpt(file)}`);
+    if (abs === absolute(ctx, inf.fname)) throw new QAPIError(info, `inclusion loop for ${file}`);
   }
   if (!ctx.included.has(abs)) parseFile(ctx, resolved, info);
 }

@@ -84,34 +84,10 @@ describe("legacy constructs (small schemas)", () => {
     const r = loadSchema(f, { compat: true });
     expect(r.model).not.toBeNull();
     const cond = (n: string) => r.model!.lookup(n)!.ifcond;
-    expect(cond("Aa")).toEqual({ kind: "name", name: "CONFIG_X" });
-    expect(cond("Bb")).toEqual({
-      kind: "any",
-      args: [
-        { kind: "name", name: "TARGET_S390X" },
-        { kind: "name", name: "TARGET_I386" },
-      ],
-    });
-    expect(cond("Cc")).toEqual({
-      kind: "all",
-      args: [
-        { kind: "name", name: "CONFIG_A" },
-        { kind: "name", name: "CONFIG_B" },
-      ],
-    });
-    expect(cond("Dd")).toEqual({
-      kind: "all",
-      args: [
-        { kind: "not", arg: { kind: "name", name: "CONFIG_A" } },
-        {
-          kind: "any",
-          args: [
-            { kind: "name", name: "X" },
-            { kind: "name", name: "Y" },
-          ],
-        },
-      ],
-    });
+    expect(cond("Aa")).toEqual("CONFIG_X");
+    expect(cond("Bb")).toEqual({ any: ["TARGET_S390X", "TARGET_I386"] });
+    expect(cond("Cc")).toEqual({ all: ["CONFIG_A", "CONFIG_B"] });
+    expect(cond("Dd")).toEqual({ all: [{ not: "CONFIG_A" }, { any: ["X", "Y"] }] });
     // One warning for the kind, at its first use.
     expect(r.diagnostics.map((d) => [d.severity, d.info?.line])).toEqual([["warning", 1]]);
 

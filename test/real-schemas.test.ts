@@ -95,6 +95,7 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
     expect(JSON.parse(r.stdout)).toEqual([
       {
         severity: "error",
+        rule: null,
         file: "include-cycle-c.json",
         line: 1,
         column: null,
