@@ -515,33 +515,36 @@ export function checkDefinition(e: DefinitionExpr, opts: ExprCheckOptions): Defi
 }
 
 /**
- * The doc comment against its definition. Returns whether it failed (the error is reported): its
- * definition is then built without documentation checks.
+ * The doc comment against its definition; errors go to the sink. Returns whether the comment is
+ * unusable (in error, or for another definition): its definition is then built without it.
  */
 function checkDoc(e: DefinitionExpr, meta: MetaType, name: string, ctx: Ctx): boolean {
   const doc = e.doc;
   if (e.docFailed) return true;
+  if (!doc) {
+    if (e.info.pragma.docRequired)
+      ctx.sink.error(new DocError(e.info, "documentation comment required"));
+    return false;
+  }
+  if (doc.symbol !== name) {
+    ctx.sink.error(
+      new DocError(e.info, `documentation comment is for '${excerpt(doc.symbol ?? "")}'`),
+    );
+    return true;
+  }
   try {
-    if (doc) {
-      if (doc.symbol !== name)
-        throw new DocError(e.info, `documentation comment is for '${excerpt(doc.symbol ?? "")}'`);
-      try {
-        doc.checkExpr(meta, e.plain.has("returns"));
-      } catch (err) {
-        // Older releases' doc comments break rules QEMU 10.2 added: a warning under compat.
-        if (!(err instanceof DocError) || !ctx.compat) throw err;
-        const d = err.diagnostic;
-        ctx.sink.warn(
-          { ...d, severity: "warning", message: `${d.message} (accepted by --compat)` },
-          docWarningKind(d.message),
-        );
-      }
-    } else if (e.info.pragma.docRequired)
-      throw new DocError(e.info, "documentation comment required");
+    doc.checkExpr(meta, e.plain.has("returns"));
   } catch (err) {
     if (!(err instanceof DocError)) throw err;
-    ctx.sink.error(err);
-    return true;
+    // Older releases' doc comments break rules QEMU 10.2 added: a warning under compat.
+    if (!ctx.compat) ctx.sink.error(err);
+    else {
+      const d = err.diagnostic;
+      ctx.sink.warn(
+        { ...d, severity: "warning", message: `${d.message} (accepted by --compat)` },
+        docWarningKind(d.message),
+      );
+    }
   }
   return false;
 }

@@ -111,7 +111,7 @@ export function checkNameCamel(name: string, info: SourceInfo, source: string): 
     throw new QAPIError(info, `name of ${source} must use CamelCase`);
 }
 
-/** A definition's name, by its meta-type; names ending in 'List' are the array types'. */
+/** A definition's name, by its meta-type; type names ending in 'List' are the array types'. */
 export function checkDefinitionName(
   name: string,
   info: SourceInfo,
@@ -121,8 +121,10 @@ export function checkDefinitionName(
   if (meta === "event") checkNameUpper(name, info, meta);
   else if (meta === "command")
     checkNameLower(name, info, meta, ctx, false, info.pragma.commandNameExceptions.includes(name));
-  else checkNameCamel(name, info, meta);
-  if (name.endsWith("List")) throw new QAPIError(info, `${meta} name should not end in 'List'`);
+  else {
+    checkNameCamel(name, info, meta);
+    if (name.endsWith("List")) throw new QAPIError(info, `${meta} name should not end in 'List'`);
+  }
 }
 
 /** A member's name, which may not be one the generated C code uses itself. */
