@@ -1,5 +1,6 @@
 // The front end every command and program uses: parse (parser.ts), check definitions (expr.ts),
-// build and check the model (schema/builder.ts). Input errors come back as diagnostics (data),
+// make the model's entities (schema/definitions.ts), check them (schema/checker.ts), assemble
+// the model (schema/model.ts). Input errors come back as diagnostics (data),
 // never thrown, printed or exited on.
 //
 //   loadSchema("qapi/qapi-schema.json", { compat: false })            files on disk
@@ -11,7 +12,9 @@
 
 import { parseSchema } from "./parser.ts";
 import { checkDefinition, type DefinitionSpec } from "./expr.ts";
-import { SchemaBuilder } from "./schema/builder.ts";
+import { SchemaDefinitions } from "./schema/definitions.ts";
+import { Checker } from "./schema/checker.ts";
+import { makeModel } from "./schema/model.ts";
 import { DiagnosticSink, TooManyErrors, type DiagnosticMode } from "./diagnostics.ts";
 import { diskHost, memoryHost, type SchemaHost } from "./host.ts";
 import type { SchemaModel } from "./model.ts";
@@ -100,8 +103,7 @@ function runFrontEnd(
       specs.push(null);
     }
   }
-  const b = new SchemaBuilder(fname, {
-    compat,
+  const defs = new SchemaDefinitions(fname, {
     sink,
     absolute: (f) => host.absolute(f),
     complete: parsed.complete,
@@ -110,10 +112,12 @@ function runFrontEnd(
   for (const e of parsed.exprs) {
     if (e.kind === "definition") {
       const spec = specs[i++];
-      if (spec) b.define(spec);
-      else b.defineFailed(e.info);
-    } else if (e.kind === "include") b.defInclude(e.resolved, e.info);
-    else b.docs.push(e.doc);
+      if (spec) defs.define(spec);
+      else defs.defineFailed(e.info);
+    } else if (e.kind === "include") defs.defInclude(e.resolved, e.info);
+    else defs.docs.push(e.doc);
   }
-  return b.finish();
+  new Checker(defs, { compat, sink }).check();
+  if (sink.errorCount > 0) return null;
+  return makeModel(fname, defs.entities, defs.types, defs.modules.assign(defs.items), defs.docs);
 }

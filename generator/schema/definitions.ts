@@ -1,27 +1,13 @@
-// Builds the semantic model (model.ts) from checked definitions (expr.ts), the way QEMU's
-// generator does: built-in and implicit types are made up as definitions are read, then every
-// entity is checked in definition order (entities.ts), its documentation connected, and finally
-// assigned to its module. Errors are QEMU's messages.
-//
-// When the sink collects errors, each entity's checks and each documentation step are reported
-// on their own; an entity whose checks fail is left out, and what fails only because of it (an
-// entity containing it, a reference to a definition that was left out) is not reported again.
+// Checked definitions (expr.ts) to the model's entities (entities.ts), the way QEMU's generator
+// makes them: the built-in types first, then each definition's entity and the implicit types it
+// needs (array types, argument and base types of members written inline, legacy simple unions'
+// wrappers), each name defined once. The entities are checked afterwards (checker.ts).
 
-import * as path from "node:path";
-import type { DocMember, QAPIDoc } from "../doc.ts";
-import { docWarningKind } from "../doc.ts";
+import type { QAPIDoc } from "../doc.ts";
 import type { DiagnosticSink } from "../diagnostics.ts";
 import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
 import { DEFINITION_KEYS, SIMPLE_UNION_KEYS, type KeySpec } from "../keywords.ts";
-import type {
-  Condition,
-  Definition,
-  JsonType,
-  Module,
-  SchemaModel,
-  SchemaVisitor,
-  Type,
-} from "../model.ts";
+import type { Condition, JsonType } from "../model.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
 import {
   AlternateTypeImpl,
@@ -32,10 +18,7 @@ import {
   EnumTypeImpl,
   EventImpl,
   ObjectTypeImpl,
-  type DocStep,
-  type EntityImpl,
   type EntityLike,
-  type SchemaChecker,
   type TypeEntity,
 } from "./entities.ts";
 import {
@@ -45,24 +28,9 @@ import {
   ObjectMemberImpl,
   SPECIAL_FEATURES,
 } from "./members.ts";
+import { Modules, type ModuleItem } from "./model.ts";
 
-export const BUILTIN_MODULE = "./builtin";
-const MAX_FEATURES = 64;
-
-/** Thrown through the checks of an entity that fails because another one did (not reported). */
-const DEPENDENCY_FAILED = Symbol("dependency failed");
-
-type ModuleItem = { include: string; info: SourceInfo } | { entity: EntityLike };
-
-class ModuleImpl implements Module {
-  readonly entities: Definition[] = [];
-  readonly includes: { name: string; info: SourceInfo }[] = [];
-  readonly items: ModuleItem[] = [];
-  constructor(readonly name: string) {}
-}
-
-export interface BuildOptions {
-  compat: boolean;
+export interface DefinitionOptions {
   sink: DiagnosticSink;
   /** The absolute name of a file (modules are named relative to the main file's folder). */
   absolute(fname: string): string;
@@ -92,39 +60,35 @@ const BUILTINS: [string, JsonType][] = [
 ];
 const QTYPES = ["none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool"];
 
-export class SchemaBuilder implements SchemaChecker {
+export class SchemaDefinitions {
   /** Entities and includes in definition order. */
-  private readonly pending: ModuleItem[] = [];
+  readonly items: ModuleItem[] = [];
+  readonly modules: Modules;
   private readonly entityDict = new Map<string, EntityLike>();
   /** The types among entityDict (lookups by type are the hot path of checking). */
   private readonly typeDict = new Map<string, TypeEntity>();
-  private readonly moduleDict = new Map<string, ModuleImpl>();
-  private readonly moduleNameCache = new Map<string, string>();
-  private readonly featureInfo = new Map<string, SourceInfo | null>();
+  /** Each feature name, where it is first used (the schema may use only so many). */
+  readonly featureInfo = new Map<string, SourceInfo | null>();
   /** Definitions that failed their shape checks, by name: where they are. */
   private readonly failedDefinitions = new Map<string, SourceInfo>();
   /** Docs not to check: of definitions left out, or in error themselves. */
-  private readonly uncheckedDocs = new Set<QAPIDoc>();
-  private readonly schemaDir: string;
-  private predefining = true;
-  /** Whether every definition is known (see BuildOptions.complete). */
-  private complete: boolean;
+  readonly uncheckedDocs = new Set<QAPIDoc>();
+  /** Free-form and definition docs in source order. */
   readonly docs: QAPIDoc[] = [];
+  private predefining = true;
+  /** Whether every definition is known (see DefinitionOptions.complete). */
+  private complete: boolean;
 
   constructor(
     readonly fname: string,
-    private readonly options: BuildOptions,
+    private readonly options: DefinitionOptions,
   ) {
     this.complete = options.complete;
-    this.schemaDir = path.dirname(options.absolute(fname));
+    this.modules = new Modules(fname, options.absolute);
     for (const f of SPECIAL_FEATURES) this.featureInfo.set(f, null);
-    this.makeModule(BUILTIN_MODULE);
-    this.makeModule(fname);
     this.defPredefineds();
     this.predefining = false;
   }
-
-  // --- lookup and checks
 
   lookupEntity(name: string): EntityLike | undefined {
     return this.entityDict.get(name);
@@ -134,74 +98,13 @@ export class SchemaBuilder implements SchemaChecker {
     return this.typeDict.get(name);
   }
 
-  resolveType(
-    name: string,
-    info: SourceInfo,
-    what: string | ((info: SourceInfo) => string),
-  ): TypeEntity {
-    const t = this.lookupType(name);
-    if (t && !t.failed) return t;
-    if (t || this.failedDefinitions.has(name) || !this.complete) throw DEPENDENCY_FAILED;
-    const w = typeof what === "function" ? what(info) : what;
-    throw new QAPIError(info, `${w} uses unknown type '${excerpt(name)}'`);
-  }
-
-  checkNested(t: EntityImpl): void {
-    if (t.failed) throw DEPENDENCY_FAILED;
-    try {
-      t.check(this);
-    } catch (err) {
-      if (err !== DEPENDENCY_FAILED && !(err instanceof QAPIError)) throw err;
-      t.failed = true;
-      if (err instanceof QAPIError) this.options.sink.error(err);
-      throw DEPENDENCY_FAILED;
-    }
-  }
-
   /**
-   * Runs one documentation step. Under compat, what QEMU 10.2 rejects in older releases' doc
-   * comments (e.g. undocumented members, sections it no longer allows) becomes a warning.
+   * Whether a reference to this name, which no type has, is a finding: not when some text was not
+   * parsed, or a definition of the name failed its checks (the error is reported already).
    */
-  docStep(doc: QAPIDoc, step: DocStep, member: DocMember | null = null): void {
-    // (A step name, not a closure: this runs for every member, and closures cost allocations.)
-    const { compat, sink } = this.options;
-    if (!compat && !sink.collecting) return runDocStep(doc, step, member);
-    try {
-      runDocStep(doc, step, member);
-    } catch (err) {
-      if (!(err instanceof QAPIError)) throw err;
-      const d = err.diagnostic;
-      if (!compat) return sink.error(err);
-      sink.warn(
-        { ...d, severity: "warning", message: `${d.message} (accepted by --compat)` },
-        docWarningKind(d.message),
-      );
-    }
+  unknownIsAFinding(name: string): boolean {
+    return this.complete && !this.failedDefinitions.has(name);
   }
-
-  // --- modules
-
-  private moduleName(fname: string): string {
-    if (fname.startsWith("./")) return fname; // system modules (./builtin)
-    let name = this.moduleNameCache.get(fname);
-    if (name === undefined) {
-      name = path.relative(this.schemaDir, this.options.absolute(fname));
-      this.moduleNameCache.set(fname, name);
-    }
-    return name;
-  }
-
-  private makeModule(fname: string): ModuleImpl {
-    const name = this.moduleName(fname);
-    let m = this.moduleDict.get(name);
-    if (!m) {
-      m = new ModuleImpl(name);
-      this.moduleDict.set(name, m);
-    }
-    return m;
-  }
-
-  // --- definitions
 
   private defEntity(ent: EntityLike): void {
     if (!ent.info && !this.predefining) throw new Error(`entity ${ent.name} without info`);
@@ -215,7 +118,7 @@ export class SchemaBuilder implements SchemaChecker {
     this.entityDict.set(ent.name, ent);
     if (ent.meta !== "command" && ent.meta !== "event")
       this.typeDict.set(ent.name, ent as TypeEntity);
-    this.pending.push({ entity: ent });
+    this.items.push({ entity: ent });
   }
 
   private defPredefineds(): void {
@@ -504,64 +407,16 @@ export class SchemaBuilder implements SchemaChecker {
   }
 
   defInclude(resolved: string, info: SourceInfo): void {
-    const m = this.makeModule(resolved);
-    this.pending.push({ include: m.name, info });
+    this.items.push({ include: this.modules.get(resolved).name, info });
   }
 
-  /**
-   * Checks every entity in definition order and connects its docs, then checks the docs. Returns
-   * the model, or null if there were errors (reported to the sink).
-   */
-  finish(): SchemaModel | null {
-    const { sink } = this.options;
-    const pending = this.pending;
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i]!;
-      if (!("entity" in p)) continue;
-      const e = p.entity;
-      if (e.failed) continue;
-      try {
-        e.check(this);
-      } catch (err) {
-        if (err !== DEPENDENCY_FAILED && !(err instanceof QAPIError)) throw err;
-        e.failed = true;
-        if (e.doc) this.uncheckedDocs.add(e.doc);
-        if (err instanceof QAPIError) sink.error(err);
-        continue;
-      }
-      e.connectDoc(this);
-    }
-    for (const doc of this.docs) if (!this.uncheckedDocs.has(doc)) this.docStep(doc, "check");
-    const features = [...this.featureInfo.entries()];
-    if (features.length > MAX_FEATURES)
-      sink.error(
-        new QAPIError(
-          features[MAX_FEATURES]![1],
-          `Maximum of ${MAX_FEATURES} schema features is permitted`,
-        ),
-      );
-    if (sink.errorCount > 0 || !this.complete) return null;
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i]!;
-      if ("entity" in p) {
-        const fname = p.entity.moduleFile();
-        const m = this.moduleDict.get(fname === null ? BUILTIN_MODULE : this.moduleName(fname))!;
-        p.entity.module = m.name;
-        m.entities.push(p.entity);
-        m.items.push(p);
-      } else {
-        const m = this.moduleDict.get(this.moduleName(p.info.fname))!;
-        m.includes.push({ name: p.include, info: p.info });
-        m.items.push(p);
-      }
-    }
-    return makeModel(
-      this.fname,
-      this.entityDict,
-      this.typeDict,
-      [...this.moduleDict.values()],
-      this.docs,
-    );
+  /** The entities by name. */
+  get entities(): ReadonlyMap<string, EntityLike> {
+    return this.entityDict;
+  }
+
+  get types(): ReadonlyMap<string, TypeEntity> {
+    return this.typeDict;
   }
 }
 
@@ -595,67 +450,4 @@ function entityFields(d: DefinitionSpec): Record<string, unknown> | undefined {
   for (let i = 0; i < names.length; i++)
     out[names[i]!] = (d as unknown as Record<string, unknown>)[names[i]!];
   return out;
-}
-
-function runDocStep(doc: QAPIDoc, step: DocStep, member: DocMember | null): void {
-  if (step === "check") doc.check();
-  else doc[step](member!);
-}
-
-function makeModel(
-  fname: string,
-  dict: Map<string, EntityLike>,
-  typeDict: Map<string, TypeEntity>,
-  modules: ModuleImpl[],
-  docs: QAPIDoc[],
-): SchemaModel {
-  const entities: Definition[] = [];
-  for (const m of modules) for (const e of m.entities) entities.push(e);
-  const model: SchemaModel = {
-    fname,
-    entities,
-    lookup: (name) => dict.get(name),
-    lookupType: (name) => typeDict.get(name) as Type | undefined,
-    modules,
-    docs,
-    visit(v: SchemaVisitor) {
-      v.visitBegin?.(model);
-      for (const m of modules) {
-        v.visitModule?.(m.name);
-        for (const item of m.items) {
-          if ("include" in item) {
-            v.visitInclude?.(item.include, item.info);
-            continue;
-          }
-          const e = item.entity as Definition;
-          if (v.visitNeeded && !v.visitNeeded(e)) continue;
-          switch (e.meta) {
-            case "builtin":
-              v.visitBuiltinType?.(e);
-              break;
-            case "enum":
-              v.visitEnumType?.(e);
-              break;
-            case "array":
-              v.visitArrayType?.(e);
-              break;
-            case "object":
-              v.visitObjectType?.(e);
-              break;
-            case "alternate":
-              v.visitAlternateType?.(e);
-              break;
-            case "command":
-              v.visitCommand?.(e);
-              break;
-            case "event":
-              v.visitEvent?.(e);
-              break;
-          }
-        }
-      }
-      v.visitEnd?.();
-    },
-  };
-  return model;
 }
