@@ -80,12 +80,19 @@ export class DiagnosticSink {
   }
 }
 
+/** What every check needs besides its input: the dialect accepted, and where diagnostics go. */
+export interface CheckContext {
+  /** Accept the legacy dialect of QEMU before 6.2 (with a warning per kind of use). */
+  compat: boolean;
+  sink: DiagnosticSink;
+}
+
 /**
  * A use of the legacy dialect (QEMU before 6.2): an error (QEMU 10.2's message) unless compat,
  * where it becomes a warning, kept once per kind of use.
  */
 export function legacyUse(
-  ctx: { compat: boolean; sink: DiagnosticSink },
+  ctx: CheckContext,
   info: SourceInfo,
   kind: string,
   message: string,

@@ -11,7 +11,7 @@
 import type { DefinitionExpr, Plain, PlainDict } from "./ast.ts";
 import type { Condition } from "../runtime/conditions.ts";
 import { DocError, docWarningKind, type QAPIDoc } from "./doc.ts";
-import { legacyUse, type DiagnosticSink } from "./diagnostics.ts";
+import { legacyUse, type CheckContext } from "./diagnostics.ts";
 import {
   DEFINITION_KEYS,
   INCOMPATIBLE_FLAGS,
@@ -33,11 +33,6 @@ import { legacyConditionToModern } from "./legacy-conditions.ts";
 import { checkDefinitionName, checkMemberName, checkNameIsStr, checkNameLower } from "./naming.ts";
 import { QAPIError, excerpt, type SourceInfo } from "./source.ts";
 
-export interface ExprCheckOptions {
-  compat: boolean;
-  sink: DiagnosticSink;
-}
-
 interface Common {
   info: SourceInfo;
   /** null when there is none, or it had an error (docFailed). */
@@ -53,7 +48,7 @@ export type DefinitionSpec =
 export type { BranchSpec, EnumValueSpec, FeatureSpec, MemberSpec, TypeRef };
 
 /** What every shape check gets: where, and the definition (some keys depend on others). */
-interface Ctx extends ExprCheckOptions {
+interface Ctx extends CheckContext {
   info: SourceInfo;
   expr: PlainDict;
   name: string;
@@ -474,7 +469,7 @@ const META_LIST = META_TYPES.map((m) => `'${m}'`).join(", ");
  * Throws the first error in its shape (QEMU's); an error in its documentation goes to the sink
  * (in collect mode the definition is still checked and built, without documentation checks).
  */
-export function checkDefinition(e: DefinitionExpr, opts: ExprCheckOptions): DefinitionSpec {
+export function checkDefinition(e: DefinitionExpr, opts: CheckContext): DefinitionSpec {
   const { plain: expr, info } = e;
   let meta: MetaType | null = null;
   let metas = 0;

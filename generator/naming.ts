@@ -2,7 +2,7 @@
 // valid, the case conventions of each kind of name, and what a name becomes in C (which is what
 // QEMU compares to find clashes). Messages are QEMU's; `source` says whose name it is.
 
-import { legacyUse, type DiagnosticSink } from "./diagnostics.ts";
+import { legacyUse, type CheckContext } from "./diagnostics.ts";
 import { QAPIError, type SourceInfo } from "./source.ts";
 
 const isCNameChar = (c: number): boolean =>
@@ -71,11 +71,6 @@ export function checkNameUpper(name: string, info: SourceInfo, source: string): 
     throw new QAPIError(info, `name of ${source} must not use lowercase or '-'`);
 }
 
-export interface NameContext {
-  compat: boolean;
-  sink: DiagnosticSink;
-}
-
 /**
  * Command, member, value and feature names: lower-case with '-'. Pragmas permit upper case and
  * '_' for some; QEMU before 6.2 allowed '_' everywhere (accepted under compat).
@@ -84,7 +79,7 @@ export function checkNameLower(
   name: string,
   info: SourceInfo,
   source: string,
-  ctx: NameContext,
+  ctx: CheckContext,
   permitUpper = false,
   permitUnderscore = false,
 ): void {
@@ -116,7 +111,7 @@ export function checkDefinitionName(
   name: string,
   info: SourceInfo,
   meta: string,
-  ctx: NameContext,
+  ctx: CheckContext,
 ): void {
   if (meta === "event") checkNameUpper(name, info, meta);
   else if (meta === "command")
@@ -132,7 +127,7 @@ export function checkMemberName(
   name: string,
   info: SourceInfo,
   source: string,
-  ctx: NameContext,
+  ctx: CheckContext,
   permissive: boolean,
 ): void {
   checkNameLower(name, info, source, ctx, permissive, permissive);

@@ -2,7 +2,7 @@
 // a file and everything it includes).
 
 import type { Plain } from "../ast.ts";
-import { legacyUse, type DiagnosticSink } from "../diagnostics.ts";
+import { legacyUse, type CheckContext } from "../diagnostics.ts";
 import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../source.ts";
 
 /** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
@@ -38,7 +38,7 @@ export function applyPragma(
   name: string,
   value: Plain,
   info: SourceInfo,
-  ctx: { compat: boolean; sink: DiagnosticSink },
+  ctx: CheckContext,
 ): void {
   if (name === "doc-required") {
     if (typeof value !== "boolean")

@@ -2,7 +2,7 @@
 // Lines come from the scanner one `#` token at a time; their text is sliced out here.
 
 import { DocError, QAPIDoc, type SectionKind } from "../doc.ts";
-import { legacyUse, type DiagnosticSink } from "../diagnostics.ts";
+import { legacyUse, type CheckContext } from "../diagnostics.ts";
 import { excerpt } from "../source.ts";
 import { T, type Scanner } from "./scanner.ts";
 
@@ -63,7 +63,7 @@ export class DocBlockReader {
 
   constructor(
     private readonly s: Scanner,
-    private readonly ctx: { compat: boolean; sink: DiagnosticSink },
+    private readonly ctx: CheckContext,
   ) {}
 
   private error(message: string): DocError {

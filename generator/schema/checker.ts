@@ -5,7 +5,7 @@
 // to a definition left out) is not reported again.
 
 import { docWarningKind, type DocMember, type QAPIDoc } from "../doc.ts";
-import type { DiagnosticSink } from "../diagnostics.ts";
+import type { CheckContext } from "../diagnostics.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
 import type { DocStep, EntityImpl, SchemaChecker, TypeEntity } from "./entities.ts";
 import type { SchemaDefinitions } from "./definitions.ts";
@@ -18,7 +18,7 @@ const DEPENDENCY_FAILED = Symbol("dependency failed");
 export class Checker implements SchemaChecker {
   constructor(
     private readonly defs: SchemaDefinitions,
-    private readonly options: { compat: boolean; sink: DiagnosticSink },
+    private readonly options: CheckContext,
   ) {}
 
   lookupType(name: string): TypeEntity | undefined {
