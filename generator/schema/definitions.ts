@@ -6,7 +6,13 @@
 import type { QAPIDoc } from "../doc.ts";
 import type { DiagnosticSink } from "../diagnostics.ts";
 import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
-import { DEFINITION_KEYS, SIMPLE_UNION_KEYS, type KeySpec } from "../keywords.ts";
+import {
+  DEFINITION_KEYS,
+  SIMPLE_UNION_KEYS,
+  type Checked,
+  type KeySpec,
+  type MetaType,
+} from "../keywords.ts";
 import type { Condition, JsonType } from "../model.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
 import {
@@ -421,7 +427,7 @@ export class SchemaDefinitions {
 }
 
 /** The fields of checked definitions (keywords.ts) that the builder reads itself. */
-const BUILDER_FIELDS = new Set([
+const BUILDER_FIELDS = [
   "name",
   "ifcond",
   "features",
@@ -432,12 +438,20 @@ const BUILDER_FIELDS = new Set([
   "branches",
   "data",
   "returns",
-]);
+] as const;
+
+/** The fields of a meta-type's keys that its entities get as they are (entityFields). */
+export type EntityFields<M extends MetaType> = Omit<
+  Checked<(typeof DEFINITION_KEYS)[M]>,
+  (typeof BUILDER_FIELDS)[number]
+>;
+
+const builderFields = new Set<string>(BUILDER_FIELDS);
 const ENTITY_FIELDS = new Map<string, string[]>(
   [...Object.entries(DEFINITION_KEYS), ["simple-union", SIMPLE_UNION_KEYS] as const].map(
     ([meta, keys]) => [
       meta,
-      keys.map((k: KeySpec) => k.field).filter((f: string) => !BUILDER_FIELDS.has(f)),
+      keys.map((k: KeySpec) => k.field).filter((f: string) => !builderFields.has(f)),
     ],
   ),
 );

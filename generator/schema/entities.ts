@@ -19,6 +19,7 @@ import type {
   Type,
 } from "../model.ts";
 import { cName } from "../naming.ts";
+import type { EntityFields } from "./definitions.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
 import {
   BranchImpl,
@@ -151,10 +152,15 @@ export class BuiltinTypeImpl extends EntityImpl implements BuiltinType {
   }
 }
 
+// The fields of the key table (keywords.ts) the entities get as they are ('prefix', the flags):
+// declared from the table, so that a new key needs no declaration here.
+export interface EnumTypeImpl extends Readonly<EntityFields<"enum">> {}
+export interface CommandImpl extends Readonly<EntityFields<"command">> {}
+export interface EventImpl extends Readonly<EntityFields<"event">> {}
+
 export class EnumTypeImpl extends EntityImpl implements EnumType {
   readonly meta = "enum";
   declare readonly members: EnumMemberImpl[];
-  declare readonly prefix: string | null;
   constructor(o: EntityOptions & { members: EnumMemberImpl[] }) {
     super({ ...o, fields: { prefix: null, ...o.fields } });
     this.members = o.members;
@@ -485,11 +491,6 @@ export class CommandImpl extends CommandOrEventBase implements Command {
   readonly meta = "command";
   retType: Type | null = null;
   declare readonly retTypeName: string | null;
-  declare readonly gen: boolean;
-  declare readonly successResponse: boolean;
-  declare readonly allowOob: boolean;
-  declare readonly allowPreconfig: boolean;
-  declare readonly coroutine: boolean;
   constructor(o: CommandOrEventOptions & { retTypeName: string | null }) {
     super(o);
     this.retTypeName = o.retTypeName;
