@@ -91,12 +91,22 @@ export const Stray = createToken({
   start_chars_hint: strayStartChars(),
 });
 
-/** Every UTF-16 code unit a stray run can start with: all but spaces, structural characters,
- * quotes and '#' (which starts a comment). */
+/**
+ * The UTF-16 code units a stray run can start with: all but spaces, structural characters, quotes
+ * and '#' (which starts a comment). Chevrotain looks tokens up by first character, and puts those
+ * above 255 in buckets (of 255 in chevrotain 11, the last of one): one character every 64 and the
+ * last cover every bucket, and save building a list of 65,000 at every start.
+ */
 function strayStartChars(): number[] {
   const excluded = new Set([...SPACE_CHARS, 10, 35, 39, 44, 58, 91, 93, 123, 125]);
   const out: number[] = [];
-  for (let c = 0; c < 0x10000; c++) if (!excluded.has(c)) out.push(c);
+  for (let c = 0; c < 256; c++) if (!excluded.has(c)) out.push(c);
+  for (let c = 256; c < 0x10000; c += 64) {
+    let k = c;
+    while (excluded.has(k)) k++;
+    out.push(k);
+  }
+  out.push(0xffff); // the last bucket may hold just that one
   return out;
 }
 

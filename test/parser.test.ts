@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSchema, type ParseOptions } from "../generator/parser.ts";
 import { memoryHost } from "../generator/host.ts";
+import { Stray, TokenStream } from "../generator/lexer.ts";
 import { DiagnosticSink } from "../generator/diagnostics.ts";
 import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
 import type { DefinitionExpr, Expr, ParsedSchema } from "../generator/ast.ts";
@@ -177,6 +178,22 @@ describe("values", () => {
     expect(errorOf("  \t x")).toBe("t.json:1:10: stray 'x'");
     expect(errorOf("# \u{1F600}\n\u00e9 x")).toBe("t.json:2:1: stray '\u00e9'");
     expect(errorOf("{ '\u{1F600}' }")).toBe("t.json:1:3: funny character in string");
+  });
+
+  test("every character starts a token: what nothing else takes is stray text", () => {
+    // (the lexer looks tokens up by first character, those above 255 in buckets)
+    const lines: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      // Python's whitespace (QEMU's), structural characters, quotes, comments
+      const taken =
+        /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000[\]{}:,'#]/;
+      if (!taken.test(ch)) lines.push(`x${ch}`, ch);
+    }
+    const stream = new TokenStream(lines.join("\n") + "\n");
+    let strays = 0;
+    for (let t = stream.pull(); t; t = stream.pull()) if (t.tokenType === Stray) strays++;
+    expect(strays).toBe(lines.length);
   });
 
   test("QEMU's syntax errors", () => {
