@@ -23,6 +23,14 @@ import { QAPIError, type Diagnostic } from "./source.ts";
 export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./host.ts";
 export { DiagnosticSink, type DiagnosticMode } from "./diagnostics.ts";
 export { MAX_SCHEMA_BYTES } from "./parser.ts";
+export {
+  formatGcc,
+  formatQemu,
+  toJson,
+  type Diagnostic,
+  type JsonDiagnostic,
+  type SourceInfo,
+} from "./source.ts";
 
 export interface LoadOptions {
   /** Accept the legacy dialect of QEMU releases before 6.2, with a warning per kind of use. */

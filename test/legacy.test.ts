@@ -6,15 +6,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import { formatQemu } from "../generator/source.ts";
+import { bin, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const exists = existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json"));
 if (!exists) console.log(`legacy: skipped, ${shared}/qemu-4.1 is absent`);
-const bin = path.join(projectRoot, "bin/qapi-ts");
 const lint = (...args: string[]) =>
   spawnSync(process.execPath, [bin, "lint", ...args], { cwd: shared, encoding: "utf8" });
 

@@ -2,10 +2,9 @@
 // as parsing decides them, values and their positions, includes and pragmas, documentation
 // blocks, the legacy dialect under compat, and the real QEMU schemas.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseSchema, type ParseOptions } from "../generator/parser.ts";
 import { memoryHost } from "../generator/host.ts";
 import { Stray, TokenStream } from "../generator/lexer.ts";
@@ -13,11 +12,10 @@ import { DiagnosticSink } from "../generator/diagnostics.ts";
 import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
 import type { DefinitionExpr, Expr, ParsedSchema } from "../generator/ast.ts";
 import type { QAPIDoc } from "../generator/doc.ts";
+import { qemuCases, qemuCasesDir, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
-const casesDir = path.join(shared, "qemu-10.2/tests/qapi-schema");
-const haveShared = existsSync(path.join(casesDir, "CASES"));
+const casesDir = qemuCasesDir;
+const haveShared = qemuCases.length > 0;
 if (!haveShared) console.log(`parser: QEMU cases skipped, ${shared} is absent`);
 
 const strict: ParseOptions = { compat: false };
@@ -70,9 +68,7 @@ function printDocs(exprs: Expr[]): string {
 }
 
 describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser decides them", () => {
-  const cases = haveShared
-    ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
-    : [];
+  const cases = qemuCases;
   const cwd = process.cwd();
   beforeAll(() => process.chdir(casesDir));
   afterAll(() => process.chdir(cwd));
