@@ -76,7 +76,6 @@ function fail(ctx: Ctx, message: string): never {
 /** A key of the table, ready to check: its shape's functions, how messages name it. */
 interface CompiledKey {
   key: string;
-  field: string;
   shape: ShapeCheck;
   /** The source its messages name ("'data'"), or null for the owner's. */
   quoted: string | null;
@@ -103,7 +102,6 @@ function compile<K extends readonly KeySpec[]>(specs: K, extra: string[] = []): 
   return {
     keys: specs.map((s) => ({
       key: s.key,
-      field: s.field,
       shape: SHAPES[s.shape] as ShapeCheck,
       quoted: s.ownerSource || s.shape === "cond" ? null : `'${s.key}'`,
       default: s.default ?? null,
