@@ -1,5 +1,5 @@
 // Documentation comments (`##` blocks): their parsed form and the checks QEMU applies to them.
-// CONTRACT (owned by the parser/doc work; expr.ts, schema.ts and dump.ts rely on this API):
+// CONTRACT (the parser makes these; expr.ts, schema/ and dump.ts rely on this API):
 //
 //   class QAPIDoc
 //     info: SourceInfo                 where the `##` block starts
@@ -10,7 +10,7 @@
 //     sections: DocSection[]           every section after the body that is not an arg/feature
 //                                      (kind "Plain", "Returns", "Errors", "Since", "Todo", ...)
 //     allSections: DocSection[]        body, args, features and sections in text order
-//     connectMember(m: DocMember): void    called by schema.ts for each member/branch/value;
+//     connectMember(m: DocMember): void    called by schema/ for each member/branch/value;
 //                                          raises DocError "... lacks documentation" as QEMU
 //     connectFeature(f: DocMember): void
 //     checkExpr(meta, hasReturns): void    checks against the definition (e.g. Returns on a
@@ -46,7 +46,7 @@ export interface ArgSection extends DocSection {
   member: DocMember | null;
 }
 
-/** What schema.ts hands to connectMember/connectFeature. */
+/** What schema/ hands to connectMember/connectFeature. */
 export interface DocMember {
   name: string;
   /** "member", "value", "branch", "feature", ... as QEMU's messages name it */

@@ -1,5 +1,5 @@
 // The semantic model: what the front end hands to every back end (dump, introspection,
-// TypeScript, validators, JSON Schema, features). CONTRACT: schema.ts builds it; back ends only
+// TypeScript, validators, JSON Schema, features). CONTRACT: schema/ builds it; back ends only
 // read it. Field names here are shared by all back ends; extend, don't rename.
 //
 // Mirrors the entity structure of QEMU's generator (modules, built-in/implicit types, flattened
