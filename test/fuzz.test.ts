@@ -29,13 +29,14 @@ const MESSAGE_FORMS = [
   /^(inclusion loop for .*|can't read include file '': .*)$/,
   // documentation
   /^(documentation comment (is for '.*'|required|must end with '')|definition documentation required)$/,
-  /^(documentation for '' is not followed by the definition|junk after '' at (start|end) of documentation comment)$/,
+  // (names from documentation text may hold quotes themselves)
+  /^(documentation for '.*' is not followed by the definition|junk after '' at (start|end) of documentation comment)$/,
   /^(line should end with ''|name required after ''|missing space after #|text required after ''|duplicated '' (section|line))$/,
-  /^(feature descriptions expected|invalid parameter name|'' parameter name duplicated|'' not allowed in free-form documentation)$/,
-  /^(documentation line longer than 70 characters|unexpected de-indent \(expected at least \d+ spaces\)|description of '' follows a section)$/,
+  /^(feature descriptions expected|invalid parameter name|'.*' parameter name duplicated|'.*' not allowed in free-form documentation)$/,
+  /^(documentation line longer than 70 characters|unexpected de-indent \(expected at least \d+ spaces\)|description of '.*' follows a section)$/,
   /^The '' section is no longer supported\. .*$/,
   /^(member|value|branch|feature|parameter) '' lacks documentation$/,
-  /^documented (member|feature)s? ''(, '')* do(es)? not exist$/,
+  /^documented (member|feature)s? '.*' do(es)? not exist$/,
   /^'' section(, but command doesn't return anything| is only valid for commands)$/,
   // definitions
   /^expression must have exactly one key '', '', '', '', '', ''$/,
@@ -323,10 +324,11 @@ describe("every key given every shape of value", () => {
         (defs, compat) => {
           const edited = defs.map(([d, edits]) => {
             const e = clone(d);
+            // (copies: a later edit may go inside a value put in by an earlier one)
             for (const [key, shape, deep] of edits) {
               const target = MEMBER_PLACES.find((p) => p.meta === Object.keys(d)[0])?.path(e);
-              if (deep && isObject(target)) target[key] = shape;
-              else e[key] = shape;
+              if (deep && isObject(target)) target[key] = clone(shape);
+              else e[key] = clone(shape);
             }
             return e;
           });
