@@ -25,12 +25,15 @@ export class DiagnosticSink {
   private readonly recorded: Diagnostic[] = [];
   private readonly kinds = new Set<string>();
   private errors = 0;
+  /** In "all" mode, the run ends after this many errors (TooManyErrors). */
+  readonly maxErrors: number;
 
   constructor(
     readonly mode: DiagnosticMode = "first-error",
-    /** In "all" mode, the run ends after this many errors (TooManyErrors). */
-    readonly maxErrors = Infinity,
-  ) {}
+    maxErrors = Infinity,
+  ) {
+    this.maxErrors = mode === "all" ? maxErrors : Infinity;
+  }
 
   /** True when recovery points should carry on after an error. */
   get collecting(): boolean {
@@ -73,10 +76,7 @@ export class DiagnosticSink {
    */
   diagnostics(): Diagnostic[] {
     if (this.mode === "first-error") return this.recorded;
-    return this.recorded
-      .map((d, i) => ({ d, i }))
-      .sort((a, b) => compareLocations(a.d, b.d) || a.i - b.i)
-      .map((x) => x.d);
+    return [...this.recorded].sort(compareLocations); // (a stable sort)
   }
 }
 

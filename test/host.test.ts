@@ -81,6 +81,9 @@ describe("schemas held in memory", () => {
         info: { fname: "schema.json", line: 1, defnMeta: "struct", defnName: "Foo" },
       });
     }
+    // a limit on errors is the collecting mode's; the first error ends the other anyway
+    const limited = loadSchemaText("{ 'enum': 'x' }\n", { maxErrors: 1 });
+    expect(limited.diagnostics.map((d) => d.message)).toEqual(["name of enum must use CamelCase"]);
     for (const spy of [write, out, exit, log, error]) expect(spy).not.toHaveBeenCalled();
   });
 });
