@@ -18,7 +18,8 @@ import { makeModel } from "./schema/model.ts";
 import { DiagnosticSink, TooManyErrors, type DiagnosticMode } from "./diagnostics.ts";
 import { diskHost, memoryHost, type SchemaHost } from "./host.ts";
 import type { SchemaModel } from "./model.ts";
-import { QAPIError, type Diagnostic } from "./source.ts";
+import { QAPIError, type Diagnostic, type SourceInfo } from "./source.ts";
+import type { DefinitionExpr, Expr } from "./ast.ts";
 
 export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./host.ts";
 export { DiagnosticSink, type DiagnosticMode } from "./diagnostics.ts";
@@ -98,34 +99,51 @@ function runFrontEnd(
   compat: boolean,
   sink: DiagnosticSink,
 ): SchemaModel | null {
-  const parsed = parseSchema(fname, { compat, host, sink });
-  // All definitions are checked before any is built (QEMU's order of errors).
-  const specs: (DefinitionSpec | null)[] = [];
-  for (const e of parsed.exprs) {
-    if (e.kind !== "definition") continue;
-    try {
-      specs.push(checkDefinition(e, { compat, sink }));
-    } catch (err) {
-      if (!(err instanceof QAPIError)) throw err;
-      sink.error(err);
-      specs.push(null);
-    }
-  }
+  const { checked, complete } = parseAndCheck(fname, host, compat, sink);
   const defs = new SchemaDefinitions(fname, {
     sink,
     absolute: (f) => host.absolute(f),
-    complete: parsed.complete,
+    complete,
   });
-  let i = 0;
-  for (const e of parsed.exprs) {
-    if (e.kind === "definition") {
-      const spec = specs[i++];
-      if (spec) defs.define(spec);
-      else defs.defineFailed(e.info);
-    } else if (e.kind === "include") defs.defInclude(e.resolved, e.info);
+  for (const e of checked) {
+    if ("meta" in e) defs.define(e);
+    else if (e.kind === "failed") defs.defineFailed(e.info);
+    else if (e.kind === "include") defs.defInclude(e.resolved, e.info);
     else defs.docs.push(e.doc);
   }
   new Checker(defs, { compat, sink }).check();
   if (sink.errorCount > 0) return null;
   return makeModel(fname, defs.entities, defs.types, defs.modules.assign(defs.items), defs.docs);
+}
+
+/**
+ * The schema parsed, and all its definitions checked before any is built (QEMU's order of
+ * errors). Each definition's parsed value is dropped once checked (replaced in the list by what
+ * came of it), so that the two are not all kept at once.
+ */
+function parseAndCheck(fname: string, host: SchemaHost, compat: boolean, sink: DiagnosticSink) {
+  const { exprs, complete } = parseSchema(fname, { compat, host, sink });
+  const checked: (Exclude<Expr, DefinitionExpr> | DefinitionSpec | Failed)[] = exprs as never;
+  for (let i = 0; i < exprs.length; i++) {
+    const e = exprs[i]!;
+    if (e.kind === "definition") checked[i] = check(e, compat, sink);
+  }
+  return { checked, complete };
+}
+
+/** Where a definition that failed its checks is (its error is reported). */
+interface Failed {
+  kind: "failed";
+  info: SourceInfo;
+}
+
+/** A definition checked, or where the one that failed is (its error is reported). */
+function check(e: DefinitionExpr, compat: boolean, sink: DiagnosticSink): DefinitionSpec | Failed {
+  try {
+    return checkDefinition(e, { compat, sink });
+  } catch (err) {
+    if (!(err instanceof QAPIError)) throw err;
+    sink.error(err);
+    return { kind: "failed", info: e.info };
+  }
 }
