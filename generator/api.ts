@@ -21,8 +21,14 @@ import { BACKENDS } from "./backends/index.ts";
 import { generateFiles, type GenerateOptions, type OwnedFile } from "./generate.ts";
 import { buildIntrospection } from "./introspect.ts";
 import type { SchemaInfo } from "../runtime/schema-info.ts";
-import { loadSchema as loadSchemaFile } from "./frontend.ts";
-import { markerWarnings } from "./features.ts";
+import {
+  loadSchema as loadSchemaFile,
+  loadSchemaText as loadText,
+  type SchemaHost,
+} from "./frontend.ts";
+import { compareLocations } from "./diagnostics.ts";
+import { runLint, selectRules } from "./lint/run.ts";
+import { LINT_RULES } from "./lint/rules.ts";
 import type { SchemaModel } from "./model.ts";
 import { formatGcc, formatQemu, toJson, type Diagnostic } from "./source.ts";
 import { checkGenerated, writeGenerated, type CheckResult, type WriteResult } from "./writer.ts";
@@ -49,6 +55,15 @@ export interface LoadOptions {
    * older doc-comment conventions), with one warning per kind of use.
    */
   compat?: boolean;
+  /**
+   * "first-error" (the default): stop at the first error, as QEMU's generator does; "all":
+   * report every independent error, in file order (what `lint` does).
+   */
+  diagnostics?: "first-error" | "all";
+  /** With `diagnostics: "all"`: stop after this many errors (default: no limit). */
+  maxErrors?: number;
+  /** Where files are read from: the file system by default (see {@link memoryHost}). */
+  host?: SchemaHost;
 }
 
 /** A checked schema, or the diagnostics that stopped it. */
@@ -59,21 +74,54 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
+export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./frontend.ts";
+
 /**
  * Reads and checks a schema file and everything it includes, as QEMU's generator does.
  * Never throws for bad input: a missing file or a syntax error is a diagnostic.
  */
 export function loadSchema(file: string, options: LoadOptions = {}): LoadResult {
-  return loadSchemaFile(file, { compat: options.compat ?? false });
+  return loadSchemaFile(file, options);
 }
 
+/** Options of {@link loadSchemaText}. */
+export interface TextOptions extends Omit<LoadOptions, "host"> {
+  /** The schema's file name, in messages and for includes (default `schema.json`). */
+  fname?: string;
+  /** Files the schema includes, by name: nothing is read from disk. */
+  files?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+}
+
+/** Reads and checks a schema held in memory (its includes in `options.files`). */
+export function loadSchemaText(text: string, options: TextOptions = {}): LoadResult {
+  return loadText(text, options);
+}
+
+/** Options of {@link lint}. */
+export interface LintOptions extends LoadOptions {
+  /** Run only these lint rules (default: all of {@link lintRules}). */
+  rules?: readonly string[];
+  /** Do not run these lint rules. */
+  skipRules?: readonly string[];
+}
+
+/** The lint rules: name and what each finds. */
+export const lintRules: readonly { name: string; summary: string }[] = LINT_RULES.map((r) => ({
+  name: r.name,
+  summary: r.summary,
+}));
+
 /**
- * `qapi-ts lint`: the schema's diagnostics, then the lint rules' warnings (such as a marker
- * member that should be a feature) when the schema is valid.
+ * `qapi-ts lint`: every independent error of the schema, then (when it is valid) the lint rules'
+ * findings, in file order. Throws a `RangeError` for a rule name that does not exist.
  */
-export function lint(file: string, options: LoadOptions = {}): Diagnostic[] {
-  const r = loadSchema(file, options);
-  return r.model ? [...r.diagnostics, ...markerWarnings(r.model)] : r.diagnostics;
+export function lint(file: string, options: LintOptions = {}): Diagnostic[] {
+  const rules = selectRules(options.rules, options.skipRules);
+  if (typeof rules === "string") throw new RangeError(rules);
+  const r = loadSchema(file, { diagnostics: "all", ...options });
+  return r.model
+    ? [...r.diagnostics, ...runLint(r.model, rules)].sort(compareLocations)
+    : r.diagnostics;
 }
 
 /** How a diagnostic is printed: QEMU's text, a compiler-style line, or JSON. */

@@ -1,5 +1,5 @@
 // Documentation comments (`##` blocks): their parsed form and the checks QEMU applies to them.
-// CONTRACT (owned by the parser/doc work; expr.ts, schema.ts and dump.ts rely on this API):
+// CONTRACT (the parser makes these; expr.ts, schema/ and dump.ts rely on this API):
 //
 //   class QAPIDoc
 //     info: SourceInfo                 where the `##` block starts
@@ -10,17 +10,27 @@
 //     sections: DocSection[]           every section after the body that is not an arg/feature
 //                                      (kind "Plain", "Returns", "Errors", "Since", "Todo", ...)
 //     allSections: DocSection[]        body, args, features and sections in text order
-//     connectMember(m: DocMember): void    called by schema.ts for each member/branch/value;
-//                                          raises QAPIError "... lacks documentation" as QEMU
+//     connectMember(m: DocMember): void    called by schema/ for each member/branch/value;
+//                                          raises DocError "... lacks documentation" as QEMU
 //     connectFeature(f: DocMember): void
-//     checkExpr(expr: PlainDict): void     checks against the definition (e.g. Returns on a
+//     checkExpr(meta, hasReturns): void    checks against the definition (e.g. Returns on a
 //                                          command that returns nothing), called by expr.ts
 //     check(): void                        after connecting: documented members that don't exist
 //
 //   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
 
-import { QAPIError, type SourceInfo } from "./source.ts";
-import type { PlainDict } from "./ast.ts";
+import { QAPIError, excerpt, type SourceInfo } from "./source.ts";
+
+/** An error in documentation: the definition it documents is still checked and built. */
+export class DocError extends QAPIError {}
+
+/**
+ * Under --compat, what QEMU 10.2 rejects in older releases' doc comments is warned about once
+ * per kind, not per name: "member 'x' lacks ..." is one kind.
+ */
+export function docWarningKind(message: string): string {
+  return "doc:" + message.replace(/'[^']*'/g, "''");
+}
 
 export type SectionKind = "Plain" | "Member" | "Feature" | "Returns" | "Errors" | "Since" | "Todo";
 
@@ -36,7 +46,7 @@ export interface ArgSection extends DocSection {
   member: DocMember | null;
 }
 
-/** What schema.ts hands to connectMember/connectFeature. */
+/** What schema/ hands to connectMember/connectFeature. */
 export interface DocMember {
   name: string;
   /** "member", "value", "branch", "feature", ... as QEMU's messages name it */
@@ -93,7 +103,7 @@ export class QAPIDoc {
             ? "since"
             : null;
     if (slot) {
-      if (this[slot]) throw new QAPIError(info, `duplicated '${kind}' section`);
+      if (this[slot]) throw new DocError(info, `duplicated '${kind}' section`);
       this[slot] = section;
     }
     this.endSection();
@@ -107,8 +117,8 @@ export class QAPIDoc {
     kind: SectionKind,
     desc: Map<string, ArgSection>,
   ): void {
-    if (!name) throw new QAPIError(info, "invalid parameter name");
-    if (desc.has(name)) throw new QAPIError(info, `'${name}' parameter name duplicated`);
+    if (!name) throw new DocError(info, "invalid parameter name");
+    if (desc.has(name)) throw new DocError(info, `'${excerpt(name)}' parameter name duplicated`);
     const section: ArgSection = { info, kind, text: "", name, member: null };
     this.endSection();
     this.allSections.push(section);
@@ -140,7 +150,7 @@ export class QAPIDoc {
     for (let i = 0; i < this.allSections.length; i++) {
       const s = this.allSections[i]!;
       if (s.kind !== "Plain" && s.text === "")
-        throw new QAPIError(s.info, `text required after '${s.kind}:'`);
+        throw new DocError(s.info, `text required after '${s.kind}:'`);
     }
   }
 
@@ -148,7 +158,7 @@ export class QAPIDoc {
     let section = this.args.get(m.name);
     if (!section) {
       if (!m.info || !m.info.pragma.documentationExceptions.includes(this.symbol ?? "")) {
-        throw new QAPIError(m.info, `${m.role} '${m.name}' lacks documentation`);
+        throw new DocError(m.info, `${m.role} '${excerpt(m.name)}' lacks documentation`);
       }
       // Exempted: an empty description, placed after the documented members.
       section = { info: this.info, kind: "Member", text: "", name: m.name, member: null };
@@ -162,23 +172,24 @@ export class QAPIDoc {
 
   connectFeature(f: DocMember): void {
     const section = this.features.get(f.name);
-    if (!section) throw new QAPIError(f.info, `feature '${f.name}' lacks documentation`);
+    if (!section) throw new DocError(f.info, `feature '${excerpt(f.name)}' lacks documentation`);
     section.member = f;
   }
 
-  checkExpr(expr: PlainDict): void {
-    if (expr.has("command")) {
-      if (this.returns && !expr.has("returns")) {
-        throw new QAPIError(
+  /** The sections a definition of this meta-type may have (QEMU checks them before the rest). */
+  checkExpr(meta: string, hasReturns: boolean): void {
+    if (meta === "command") {
+      if (this.returns && !hasReturns) {
+        throw new DocError(
           this.returns.info,
           "'Returns' section, but command doesn't return anything",
         );
       }
     } else {
       if (this.returns)
-        throw new QAPIError(this.returns.info, "'Returns' section is only valid for commands");
+        throw new DocError(this.returns.info, "'Returns' section is only valid for commands");
       if (this.errors)
-        throw new QAPIError(this.errors.info, "'Errors' section is only valid for commands");
+        throw new DocError(this.errors.info, "'Errors' section is only valid for commands");
     }
   }
 
@@ -193,7 +204,7 @@ function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
   if (bogus.length === 0) return;
   const many = bogus.length > 1;
   const names = bogus.map((s) => s.name).join("', '");
-  throw new QAPIError(
+  throw new DocError(
     bogus[0]!.info,
     `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`,
   );

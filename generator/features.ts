@@ -1,7 +1,8 @@
 // What a client can probe besides commands and types: every feature (special or custom) and every
 // marker member (a member of type 'null', which carries no data and exists only to be seen in
 // introspection, the pre-feature way of signalling a behaviour). Listed with where each attaches,
-// its condition and its documentation; `features` prints them, `lint` warns on markers.
+// its condition and its documentation; `features` prints them, lint's marker-member rule warns on
+// markers (lint/rules.ts).
 
 import type {
   Branch,
@@ -12,7 +13,7 @@ import type {
   ObjectType,
   SchemaModel,
 } from "./model.ts";
-import type { Diagnostic, SourceInfo } from "./source.ts";
+import type { SourceInfo } from "./source.ts";
 import {
   conditionHolds,
   conditionText,
@@ -50,23 +51,9 @@ export function findProbeItems(model: SchemaModel): ProbeItem[] {
   return new ProbeItemFinder(model).find();
 }
 
-/** Members of type 'null': `lint` suggests a feature instead. */
+/** Members of type 'null': lint suggests a feature instead. */
 export function findMarkerMembers(model: SchemaModel): ProbeItem[] {
   return findProbeItems(model).filter((i) => i.kind === "marker");
-}
-
-/**
- * Lint's advice on marker members: a member of type 'null' that exists only to be seen in
- * introspection is what QAPI features replaced (the x-auto-read-only-is-dynamic story).
- */
-export function markerWarnings(model: SchemaModel): Diagnostic[] {
-  // Most schemas have none: a direct scan spares lint the full feature listing.
-  if (!model.entities.some((e) => e.meta === "object" && e.localMembers.some(isMarker))) return [];
-  return findMarkerMembers(model).map((m) => ({
-    severity: "warning",
-    message: `member '${m.name}' of type 'null' is a marker (present only to be seen in introspection); declare a feature on '${m.definition}' instead`,
-    info: m.info,
-  }));
 }
 
 /** True when the item exists in a build with exactly `defines` defined. */

@@ -20,7 +20,7 @@ export interface InputOptions {
 }
 
 /** The C library's wording of the errors a read meets (Node's messages are libuv's). */
-const STRERROR: Record<string, string> = {
+const STRERROR = {
   ENOENT: "No such file or directory",
   EISDIR: "Is a directory",
   EACCES: "Permission denied",
@@ -32,20 +32,15 @@ const STRERROR: Record<string, string> = {
   EIO: "Input/output error",
   ENXIO: "No such device or address",
   EAGAIN: "Resource temporarily unavailable",
-};
+  ENFILE: "Too many open files in system",
+} as const satisfies Record<string, string>;
 
 /** The C library's message for a Node error: by its code, else Node's own text. */
 export function strerror(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code ?? "";
-  return STRERROR[code] ?? (err as Error).message;
-}
-
-/** Why a file of this kind is not read (undefined for a regular file or character device). */
-function unreadable(st: Stats): string | undefined {
-  if (st.isFile() || st.isCharacterDevice()) return undefined;
-  if (st.isDirectory()) return "Is a directory";
-  const kind = st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a block device";
-  return `Not a regular file (${kind})`;
+  return Object.hasOwn(STRERROR, code)
+    ? STRERROR[code as keyof typeof STRERROR]
+    : (err as Error).message;
 }
 
 function tooLarge(maxBytes: number): string {
@@ -58,46 +53,86 @@ function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** The C library's message for an errno code. */
+export function errorText(code: keyof typeof STRERROR): string {
+  return STRERROR[code]!;
+}
+
+/** What a bounded read of a named file gives. */
+export type ReadResult =
+  | { bytes: Buffer }
+  /** Bigger than the limit it was read with. */
+  | { tooLarge: true }
+  /** Why it can't be read, in the C library's words ("No such file or directory"). */
+  | { error: string };
+
+/** Why a file of this kind is not read (undefined when it is). */
+function unreadable(st: Stats, devices: boolean): string | undefined {
+  if (st.isFile() || (devices && st.isCharacterDevice())) return undefined;
+  if (st.isDirectory()) return "Is a directory";
+  const kind = st.isFIFO()
+    ? "a FIFO"
+    : st.isSocket()
+      ? "a socket"
+      : st.isCharacterDevice()
+        ? "a character device"
+        : "a block device";
+  return `Not a regular file (${kind})`;
+}
+
 /**
- * The bytes of a named file, at most `maxBytes` of them. The kind is checked before opening
- * (so that a FIFO is never opened), and again on the descriptor, opened without blocking, in
- * case the path changed in between; a device that has nothing to give now (a terminal) fails.
+ * The bytes of a named file, at most `limit` of them: every file qapi-ts reads goes through
+ * here. Anything but a regular file (and, with `devices`, a character device such as
+ * /dev/null) is refused before it is opened (opening a FIFO blocks, reading /dev/zero never
+ * ends); the file is opened without blocking and checked again, in case the path changed in
+ * between; it is read to its end in bounded pieces, not trusting its size (/proc files, growing
+ * files), and never past the limit.
  */
-export function readFileInput(path: string, options: InputOptions): Buffer {
-  const cantRead = (reason: string): InputError =>
-    new InputError(`can't read ${options.purpose} '${path}': ${reason}`);
-  let fd: number;
+export function readBounded(path: string, limit: number, devices = false): ReadResult {
+  let fd = -1;
   try {
-    const reason = unreadable(statSync(path));
-    if (reason) throw cantRead(reason);
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw e instanceof InputError ? e : cantRead(strerror(e));
-  }
-  try {
+    const refused = unreadable(statSync(path), devices);
+    if (refused) return { error: refused };
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     const st = fstatSync(fd);
-    const reason = unreadable(st);
-    if (reason) throw cantRead(reason);
-    if (st.size > options.maxBytes) throw cantRead(tooLarge(options.maxBytes));
-    // Read to the end rather than trusting the size: a file may grow (up to the bound).
+    const replaced = unreadable(st, devices);
+    if (replaced) return { error: replaced };
+    if (st.size > limit) return { tooLarge: true };
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      // A device has no size: read it in 64 KiB chunks.
+      // One read for a file whose size stat() tells, then one that finds its end.
       const want = st.isFile() ? Math.max(st.size - total, 0) + 1 : 1 << 16;
       const chunk = Buffer.allocUnsafe(Math.min(want, 1 << 20));
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       total += n;
-      if (total > options.maxBytes) throw cantRead(tooLarge(options.maxBytes));
+      if (total > limit) return { tooLarge: true };
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
     }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
   } catch (e) {
-    throw e instanceof InputError ? e : cantRead(strerror(e));
+    return { error: strerror(e) };
   } finally {
-    closeSync(fd);
+    if (fd >= 0) closeSync(fd);
   }
+}
+
+/** readBounded's failure as a message: "can't read PURPOSE 'PATH': REASON". */
+export function cantRead(
+  purpose: string,
+  path: string,
+  r: Exclude<ReadResult, { bytes: Buffer }>,
+  limit: number,
+): string {
+  return `can't read ${purpose} '${path}': ${"tooLarge" in r ? tooLarge(limit) : r.error}`;
+}
+
+/** The bytes of a named file the CLI reads (devices such as /dev/null included), or an InputError. */
+export function readFileInput(path: string, options: InputOptions): Buffer {
+  const r = readBounded(path, options.maxBytes, true);
+  if ("bytes" in r) return r.bytes;
+  throw new InputError(cantRead(options.purpose, path, r, options.maxBytes));
 }
 
 /**

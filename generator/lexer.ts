@@ -2,8 +2,12 @@
 //
 // QEMU's parser reads one token at a time, so an error in a token is only reported when the
 // parser gets there. To match that, nothing here raises: an unterminated string is a token of
-// its own, and text no pattern matches (QEMU's "stray") comes out as a pseudo-token at its
-// offset; the parser turns them into diagnostics when it reaches them.
+// its own, and so is text no other token matches (QEMU's "stray"); the parser turns them into
+// diagnostics when it reaches them. Every character starts some token, so the lexer never falls
+// back to chevrotain's error recovery (which tries every pattern at every following offset).
+// No pattern backtracks per character or per repetition of a group: tokens of any length (a
+// string, a line, a stray run of megabytes) are matched without exhausting the regular
+// expression engine's stack.
 // The source is lexed in newline-aligned chunks, which keeps memory bounded for huge inputs (only
 // one chunk's tokens exist at a time). No token but a comment run continues past a newline, and
 // a run cut by a chunk boundary is two runs, which read the same.
@@ -20,10 +24,28 @@ export const LSquare = createToken({ name: "LSquare", pattern: /\[/, start_chars
 export const RSquare = createToken({ name: "RSquare", pattern: /]/, start_chars_hint: ["]"] });
 export const Colon = createToken({ name: "Colon", pattern: /:/, start_chars_hint: [":"] });
 export const Comma = createToken({ name: "Comma", pattern: /,/, start_chars_hint: [","] });
-/** A string that is closed on its line; its content may still be invalid (checked on use). */
-export const Str = createToken({
-  name: "Str",
-  pattern: /'(?:[^'\\\n]|\\[^\n])*'/,
+
+/**
+ * A string closed on its line, without escapes (almost all are); its content may still be invalid
+ * (checked on use). No alternation inside a repetition: `(?:[^'\\]|\\.)*` recurses per character
+ * in V8's engine and overflows the stack on strings of a few megabytes.
+ */
+export const Str = createToken({ name: "Str", pattern: /'[^'\\\n]*'/, start_chars_hint: ["'"] });
+
+/** A string with `\` escapes (each takes the next character along), closed on its line. */
+function matchEscapedString(text: string, offset: number): [string] | null {
+  for (let i = offset + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 39) return [text.slice(offset, i + 1)]; // '
+    if (c === 10) return null;
+    if (c === 92 && text.charCodeAt(++i) === 10) return null; // \ and what it escapes
+  }
+  return null;
+}
+export const EscapedStr = createToken({
+  name: "EscapedStr",
+  pattern: { exec: matchEscapedString },
+  line_breaks: false,
   start_chars_hint: ["'"],
 });
 /** A quote whose string is not closed on its line: always an error, found when reached. */
@@ -58,6 +80,36 @@ const Space = createToken({
   group: Lexer.SKIPPED,
 });
 
+/**
+ * QEMU's "stray" text: from a character no other token starts with, up to a structural
+ * character, a space or a quote. Listed last: `true`/`false` come first, as in QEMU ("trueish"
+ * is `true` and stray "ish").
+ */
+export const Stray = createToken({
+  name: "Stray",
+  pattern: new RegExp(`[^\\[\\]{}:,'${PY_SPACE}]+`),
+  start_chars_hint: strayStartChars(),
+});
+
+/**
+ * The UTF-16 code units a stray run can start with: all but spaces, structural characters, quotes
+ * and '#' (which starts a comment). Chevrotain looks tokens up by first character, and puts those
+ * above 255 in buckets (of 255 in chevrotain 11, the last of one): one character every 64 and the
+ * last cover every bucket, and save building a list of 65,000 at every start.
+ */
+function strayStartChars(): number[] {
+  const excluded = new Set([...SPACE_CHARS, 10, 35, 39, 44, 58, 91, 93, 123, 125]);
+  const out: number[] = [];
+  for (let c = 0; c < 256; c++) if (!excluded.has(c)) out.push(c);
+  for (let c = 256; c < 0x10000; c += 64) {
+    let k = c;
+    while (excluded.has(k)) k++;
+    out.push(k);
+  }
+  out.push(0xffff); // the last bucket may hold just that one
+  return out;
+}
+
 const allTokens: TokenType[] = [
   Newline,
   Space,
@@ -68,22 +120,13 @@ const allTokens: TokenType[] = [
   Colon,
   Comma,
   Str,
+  EscapedStr,
   BadStr,
   True,
   False,
   Comment,
+  Stray,
 ];
-
-/** QEMU's "stray" text: from an unrecognized character up to a structural, space or quote. */
-const STRAY = new RegExp(`[^\\[\\]{}:,'${PY_SPACE}]+`, "y");
-
-export function strayAt(src: string, offset: number): string {
-  STRAY.lastIndex = offset;
-  return STRAY.exec(src)?.[0] ?? src[offset]!;
-}
-
-/** The type of the pseudo-token pull() returns for unmatched text. */
-export const STRAY_TYPE = createToken({ name: "Stray", pattern: Lexer.NA });
 
 let lexer: Lexer | null = null;
 function getLexer(): Lexer {
@@ -112,37 +155,16 @@ export class TokenStream {
   /** Offset of the current chunk in src. */
   base = 0;
   private next = 0;
-  private errorOffset = Infinity;
 
-  /** `start`: where to begin (a token's offset, e.g. to parse one definition's text again). */
-  constructor(
-    readonly src: string,
-    start = 0,
-  ) {
-    this.next = start;
-  }
+  constructor(readonly src: string) {}
 
-  /**
-   * The next token, or null at the end of the source; its offset in src is startOffset + base.
-   * Text that no token matches comes back as a token of type null (see strayAt()).
-   */
+  /** The next token, or null at the end of the source; its offset in src is startOffset + base. */
   pull(): IToken | null {
     while (this.index >= this.tokens.length) {
       if (this.next >= this.src.length) return null;
       this.fill();
     }
-    const t = this.tokens[this.index]!;
-    if (t.startOffset >= this.errorOffset) {
-      // Everything after unmatched text is moot: QEMU stops there
-      return {
-        image: "",
-        startOffset: this.errorOffset,
-        tokenType: STRAY_TYPE,
-        tokenTypeIdx: STRAY_TYPE.tokenTypeIdx,
-      } as IToken;
-    }
-    this.index++;
-    return t;
+    return this.tokens[this.index++]!;
   }
 
   private fill(): void {
@@ -154,11 +176,9 @@ export class TokenStream {
     }
     const chunk = start === 0 && end === this.src.length ? this.src : this.src.slice(start, end);
     const result = getLexer().tokenize(chunk);
+    // Every character starts a token (Stray takes what nothing else does).
+    if (result.errors.length) throw new Error(`lexer: ${result.errors[0]!.message}`);
     this.tokens = result.tokens;
-    // Chevrotain skips unmatched text and reports it separately; the first such offset ends
-    // the stream (with an end marker token so the parser reaches it in order).
-    this.errorOffset = result.errors.length ? result.errors[0]!.offset : Infinity;
-    if (result.errors.length) this.tokens.push({ startOffset: this.errorOffset } as IToken);
     this.index = 0;
     this.base = start;
     this.next = end;

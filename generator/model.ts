@@ -1,5 +1,5 @@
 // The semantic model: what the front end hands to every back end (dump, introspection,
-// TypeScript, validators, JSON Schema, features). CONTRACT: schema.ts builds it; back ends only
+// TypeScript, validators, JSON Schema, features). CONTRACT: schema/ builds it; back ends only
 // read it. Field names here are shared by all back ends; extend, don't rename.
 //
 // Mirrors the entity structure of QEMU's generator (modules, built-in/implicit types, flattened
@@ -163,8 +163,6 @@ export interface SchemaModel {
   modules: Module[];
   /** Free-form and definition docs in source order. */
   docs: QAPIDoc[];
-  /** Warnings collected under --compat (each distinct legacy use once). */
-  warnings: import("./source.ts").Diagnostic[];
   /** Calls the visitor's methods in QEMU's visiting order (modules, includes, entities). */
   visit(visitor: SchemaVisitor): void;
 }

@@ -34,11 +34,13 @@ export class SourceInfo {
     public line: number,
     readonly parent: SourceInfo | null,
     readonly pragma: Pragma,
+    /** The file's place in parse order (0: the main file), which orders diagnostics. */
+    readonly fileIndex = 0,
   ) {}
 
   /** A copy at another line, used as the parser advances (infos are kept per expression). */
   at(line: number): SourceInfo {
-    const info = new SourceInfo(this.fname, line, this.parent, this.pragma);
+    const info = new SourceInfo(this.fname, line, this.parent, this.pragma, this.fileIndex);
     info.defnMeta = this.defnMeta;
     info.defnName = this.defnName;
     return info;
@@ -54,7 +56,7 @@ export class SourceInfo {
   }
 
   inDefn(): string {
-    return this.defnName ? `${this.fname}: In ${this.defnMeta} '${this.defnName}':\n` : "";
+    return this.defnName ? `${this.fname}: In ${this.defnMeta} '${excerpt(this.defnName)}':\n` : "";
   }
 
   includePath(): string {
@@ -80,6 +82,8 @@ export interface Diagnostic {
   col?: number;
   /** Other places the message refers to (e.g. a previous definition). */
   related?: RelatedLocation[];
+  /** The lint rule that reported it (generator/lint/rules.ts); none for the language's rules. */
+  rule?: string;
 }
 
 export interface RelatedLocation {
@@ -96,6 +100,44 @@ export class QAPIError extends Error {
   }
 }
 
+/** How much of the input a message quotes at most (a name, stray text, a doc line's symbol). */
+export const EXCERPT_LENGTH = 40;
+
+/** Characters a message never prints as they are: controls, format characters, lone surrogates. */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Input text as a message quotes it: unprintable characters escaped (`\x00`, `\u200b`), and cut
+ * to EXCERPT_LENGTH characters with "..." when longer, so that a message never carries more than
+ * a short piece of whatever file it was given. Names and stray text of ordinary schemas are
+ * printed as they are.
+ */
+export function excerpt(text: string): string {
+  if (text.length <= EXCERPT_LENGTH && (isPrintableAscii(text) || !UNPRINTABLE.test(text)))
+    return text;
+  let out = "";
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    const piece = !UNPRINTABLE.test(ch)
+      ? ch
+      : code < 0x100
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    if (out.length + piece.length > EXCERPT_LENGTH) return out + "...";
+    out += piece;
+  }
+  return out;
+}
+
+/** (Names are printable ASCII: a loop tells without a regular expression.) */
+function isPrintableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 export type DiagnosticFormat = "qemu" | "gcc" | "json";
 
 /** QEMU's text: include chain, "In <meta> '<name>':" header, file:line[:col]: message. */
@@ -104,7 +146,12 @@ export function formatQemu(d: Diagnostic): string {
   const where = d.info.toString() + (d.col !== undefined ? `:${d.col}` : "");
   const prefix = d.severity === "warning" ? "warning: " : "";
   const related = (d.related ?? []).map((r) => `\n${r.info.toString()}: ${r.message}`).join("");
-  return `${where}: ${prefix}${d.message}${related}`;
+  return `${where}: ${prefix}${d.message}${ruleTag(d)}${related}`;
+}
+
+/** A lint rule's diagnostics name it, as compilers name the flag of a warning. */
+function ruleTag(d: Diagnostic): string {
+  return d.rule ? ` [${d.rule}]` : "";
 }
 
 /** One line, file:line:col: severity: message, as compilers print it (clickable in editors). */
@@ -113,11 +160,13 @@ export function formatGcc(d: Diagnostic): string {
   const related = (d.related ?? [])
     .map((r) => `\n${r.info.fname}:${r.info.line}:1: note: ${r.message}`)
     .join("");
-  return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}${related}`;
+  return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}${ruleTag(d)}${related}`;
 }
 
 export interface JsonDiagnostic {
   severity: Severity;
+  /** The lint rule that reported it; null for the schema language's own rules. */
+  rule: string | null;
   file: string | null;
   line: number | null;
   column: number | null;
@@ -133,6 +182,7 @@ export function toJson(d: Diagnostic): JsonDiagnostic {
     includedFrom.push({ file: p.fname, line: p.line });
   return {
     severity: d.severity,
+    rule: d.rule ?? null,
     file: d.info?.fname ?? null,
     line: d.info?.line ?? null,
     column: d.col ?? null,

@@ -1,5 +1,7 @@
 // Bad input gets one diagnostic with its location and exit 1: never a stack trace, a hang or
-// unbounded memory. Each case runs through parseSchema and through `qapi-ts lint`.
+// unbounded memory. Each case runs through parseSchema and through `qapi-ts lint`. Inputs that are
+// not regular files are refused before they are opened; tokens of any length get located
+// diagnostics; messages quote at most a short, escaped excerpt of the input.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import {
@@ -13,15 +15,17 @@ import {
   writeSync,
   chmodSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseSchema, parseSchemaText, MAX_SCHEMA_BYTES } from "../generator/parser.ts";
-import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
+import { parseSchema, MAX_SCHEMA_BYTES } from "../generator/parser.ts";
+import { memoryHost } from "../generator/host.ts";
+import { EXCERPT_LENGTH, QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
+import { bin } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(projectRoot, "bin/qapi-ts");
-const strict = { compat: false, warn(): void {} };
+const strict = { compat: false };
+const parseSchemaText = (fname: string, text: string) =>
+  parseSchema(fname, { compat: false, host: memoryHost({ [fname]: text }) });
 
 /** A small valid schema (written for these tests) to truncate and corrupt. */
 const sample = `# A schema for bad-input tests
@@ -107,7 +111,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("bad input", () => {
   test("the sample itself is valid", () => {
-    expect(parseSchemaText("sample.json", sample, strict).exprs.map((e) => e.kind)).toEqual([
+    expect(parseSchemaText("sample.json", sample).exprs.map((e) => e.kind)).toEqual([
       "freeform",
       "definition",
       "definition",
@@ -118,7 +122,7 @@ describe("bad input", () => {
     let errors = 0;
     for (let n = 0; n < sample.length; n++) {
       try {
-        parseSchemaText("cut.json", sample.slice(0, n), strict);
+        parseSchemaText("cut.json", sample.slice(0, n));
       } catch (e) {
         if (!(e instanceof QAPIError)) throw e;
         expect(e.diagnostic.info?.fname).toBe("cut.json");
@@ -139,16 +143,18 @@ describe("bad input", () => {
     expect(d.info?.line).toBeGreaterThan(0);
     expect(d.col).toBeGreaterThan(0);
     expectLintReports(f, d);
-    // garbage that happens to be valid UTF-8 (control characters, NULs) is stray text
+    // garbage that happens to be valid UTF-8 (control characters, NULs) is stray text, quoted
+    // with its control characters escaped
     const ascii = file(
       "ascii-garbage.json",
       Buffer.from(pseudoRandomBytes(4096, 7).map((b) => b & 0x7f)),
     );
     const d2 = diagnosticOf(ascii);
     expect(d2.col).toBeGreaterThan(0);
+    expect(d2.message).not.toMatch(/[\x00-\x1f\x7f]/);
     expectLintReports(ascii, d2);
-    expect(formatQemu(diagnosticOf(file("nul.json", "{ 'a': \0 }\n")))).toMatch(
-      /nul\.json:1:8: stray '\0'$/,
+    expect(formatQemu(diagnosticOf(file("nul.json", "{ 'a': \0\x1b[2J }\n")))).toMatch(
+      /nul\.json:1:8: stray '\\x00\\x1b'$/,
     );
   });
 
@@ -258,15 +264,7 @@ describe("bad input", () => {
     chmodSync(dir, 0o755);
     const r = spawnSync(
       "setpriv",
-      [
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        process.execPath,
-        path.join(projectRoot, "bin/qapi-ts"),
-        "lint",
-        f,
-      ],
+      ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, bin, "lint", f],
       { encoding: "utf8" },
     );
     expect(r.error).toBeUndefined();
@@ -279,10 +277,84 @@ describe("bad input", () => {
 
   test("empty and comment-only files are valid and empty", () => {
     for (const text of ["", "\n", "# just a comment", "   \n\t\n# c\n"]) {
-      expect(parseSchemaText("e.json", text, strict).exprs).toEqual([]);
+      expect(parseSchemaText("e.json", text).exprs).toEqual([]);
     }
     expect(formatQemu(diagnosticOf(file("open-doc.json", "##\n")))).toMatch(
       /open-doc\.json:1:3: documentation comment must end with '##'$/,
+    );
+  });
+
+  test("devices, FIFOs, sockets and directories are refused before they are opened", async () => {
+    const notRegular = (target: string): string =>
+      `Not a regular file (${target.startsWith("/dev/") ? "a character device" : target.endsWith("fifo") ? "a FIFO" : "a socket"})`;
+    const fifo = path.join(dir, "fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const socket = path.join(dir, "socket");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      for (const target of ["/dev/zero", "/dev/null", fifo, socket]) {
+        // An include of it (a FIFO would block the open, /dev/zero would be read forever)...
+        const main = file("special.json", `\n{ 'include': '${target}' }\n`);
+        const d = diagnosticOf(main);
+        expect(formatQemu(d)).toBe(
+          `${main}:2: can't read include file '${target}': ${notRegular(target)}`,
+        );
+        expectLintReports(main, d);
+        // ...and it as the schema file.
+        expect(formatQemu(diagnosticOf(target))).toBe(
+          `can't read schema file '${target}': ${notRegular(target)}`,
+        );
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  test("a file stat() says is empty (/proc) is read up to the limit, and quoted in short", () => {
+    // /proc/self/environ is NUL-separated NAME=value text: the stray text it starts with is
+    // quoted escaped and cut, never whole.
+    const main = file("environ.json", "{ 'include': '/proc/self/environ' }\n");
+    const d = diagnosticOf(main);
+    expect(d.info?.fname).toBe("/proc/self/environ");
+    const quoted = /^stray '(.*)'$/.exec(d.message)?.[1] ?? "";
+    expect(quoted.length).toBeLessThanOrEqual(EXCERPT_LENGTH + 3);
+    expect(quoted).toMatch(/\.\.\.$/);
+    expect(d.message).not.toMatch(/[\x00-\x1f]/);
+  });
+
+  test("tokens of any length up to the input limit: accepted or located", () => {
+    const big = 12 * 1024 * 1024;
+    // a 12 MB string is just a string (here a valid enum value)
+    const long = "a".repeat(big);
+    const ok = file("long-string.json", `{ 'enum': 'Long', 'data': [ '${long}' ] }\n`);
+    const parsed = parseSchema(ok, strict);
+    expect(parsed.exprs).toHaveLength(1);
+    // unterminated, and as a name in a message (cut short)
+    const open = file("long-open.json", `{ 'enum': 'Long', 'data': [ '${long}\n`);
+    expect(formatQemu(diagnosticOf(open))).toBe(`${open}:1:29: missing terminating "'"`);
+    const named = file("long-name.json", `{ 'enum': '${long}', 'data': [] }\n`);
+    const lint = spawnSync(process.execPath, [bin, "lint", named], { encoding: "utf8" });
+    expect(lint.status).toBe(1);
+    expect(lint.stderr).toBe(
+      `${named}: In enum '${"a".repeat(EXCERPT_LENGTH)}...':\n${named}:1: name of enum must use CamelCase\n`,
+    );
+    // strings of escapes, stray runs, space runs, comment runs, all of megabytes
+    const escapes = file("escapes.json", `{ 'a': '${"\\\\".repeat(big / 4)}', 'b' }\n`);
+    expect(diagnosticOf(escapes).message).toBe("expected ':'");
+    const stray = file("stray.json", "x".repeat(big));
+    expect(formatQemu(diagnosticOf(stray))).toBe(
+      `${stray}:1:1: stray '${"x".repeat(EXCERPT_LENGTH)}...'`,
+    );
+    const spaces = file("spaces.json", " ".repeat(big) + "@");
+    expect(formatQemu(diagnosticOf(spaces))).toBe(`${spaces}:1:${big + 1}: stray '@'`);
+    const comments = file("comments.json", "# a comment line\n".repeat(big / 17) + "@");
+    expect(formatQemu(diagnosticOf(comments))).toBe(
+      `${comments}:${Math.floor(big / 17) + 1}:1: stray '@'`,
+    );
+    const docLine = file("doc-line.json", `##\n# @${long}:\n##\n`);
+    expect(formatQemu(diagnosticOf(docLine))).toBe(
+      `${docLine}:2:1: documentation line longer than 70 characters`,
     );
   });
 });

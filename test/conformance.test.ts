@@ -4,21 +4,17 @@
 // loadSchema + dumpModel) so that the pipeline itself is covered without the CLI.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import { dumpModel } from "../generator/dump.ts";
 import { formatQemu } from "../generator/source.ts";
+import { bin, qemuCases, qemuCasesDir } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const casesDir = path.join(path.resolve(projectRoot, "../shared"), "qemu-10.2/tests/qapi-schema");
-const exists = existsSync(path.join(casesDir, "CASES"));
+const casesDir = qemuCasesDir;
+const exists = qemuCases.length > 0;
 if (!exists) console.log(`conformance: skipped, ${casesDir} is absent`);
-const cases = exists
-  ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
-  : [];
-const bin = path.join(projectRoot, "bin/qapi-ts");
+const cases = qemuCases;
 
 interface Run {
   stdout: string;

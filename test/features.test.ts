@@ -7,7 +7,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import {
   findMarkerMembers,
@@ -18,13 +17,11 @@ import {
 } from "../generator/features.ts";
 import { buildIntrospection, type JsonValue } from "../generator/introspect.ts";
 import type { SchemaModel } from "../generator/model.ts";
+import { bin, projectRoot, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
 const hasShared = existsSync(qemuSchema);
 if (!hasShared) console.log("note: ../shared is absent; the QEMU 10.2 cross-check is skipped");
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 const SCHEMA = `# Every place a feature or a marker can attach.
 

@@ -234,7 +234,6 @@ function demoModel(): SchemaModel {
     },
     modules: [],
     docs: [],
-    warnings: [],
     visit(v) {
       v.visitBegin?.(this);
       for (const e of entities) {

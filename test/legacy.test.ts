@@ -6,15 +6,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import { formatQemu } from "../generator/source.ts";
+import { bin, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const exists = existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json"));
 if (!exists) console.log(`legacy: skipped, ${shared}/qemu-4.1 is absent`);
-const bin = path.join(projectRoot, "bin/qapi-ts");
 const lint = (...args: string[]) =>
   spawnSync(process.execPath, [bin, "lint", ...args], { cwd: shared, encoding: "utf8" });
 
@@ -88,6 +85,14 @@ describe("legacy constructs (small schemas)", () => {
     expect(cond("Bb")).toEqual({ any: ["TARGET_S390X", "TARGET_I386"] });
     expect(cond("Cc")).toEqual({ all: ["CONFIG_A", "CONFIG_B"] });
     expect(cond("Dd")).toEqual({ all: [{ not: "CONFIG_A" }, { any: ["X", "Y"] }] });
+    // One warning for the kind, at its first use.
+    expect(r.diagnostics.map((d) => [d.severity, d.info?.line])).toEqual([["warning", 1]]);
+
+    const strict = loadSchema(f, { compat: false });
+    expect(strict.model).toBeNull();
+    expect(strict.diagnostics.map(formatQemu)).toEqual([
+      `${f}: In struct 'Aa':\n${f}:1: 'if' condition 'defined(CONFIG_X)' of struct is not a valid identifier`,
+    ]);
   });
 
   test("malformed C conditions stay errors under compat", () => {

@@ -2,27 +2,43 @@
 // as parsing decides them, values and their positions, includes and pragmas, documentation
 // blocks, the legacy dialect under compat, and the real QEMU schemas.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseSchema, parseSchemaText, type ParseOptions } from "../generator/parser.ts";
+import { parseSchema, type ParseOptions } from "../generator/parser.ts";
+import { memoryHost } from "../generator/host.ts";
+import { Stray, TokenStream } from "../generator/lexer.ts";
+import { DiagnosticSink } from "../generator/diagnostics.ts";
 import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
-import type { Expr, TopLevelExpr, Value } from "../generator/ast.ts";
+import type { DefinitionExpr, Expr, ParsedSchema } from "../generator/ast.ts";
 import type { QAPIDoc } from "../generator/doc.ts";
+import { qemuCases, qemuCasesDir, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
-const casesDir = path.join(shared, "qemu-10.2/tests/qapi-schema");
-const haveShared = existsSync(path.join(casesDir, "CASES"));
+const casesDir = qemuCasesDir;
+const haveShared = qemuCases.length > 0;
 if (!haveShared) console.log(`parser: QEMU cases skipped, ${shared} is absent`);
 
-const strict: ParseOptions = { compat: false, warn() {} };
+const strict: ParseOptions = { compat: false };
+
+/** Parses schema text held in memory (as file `fname`). */
+function parseText(fname: string, text: string, options: ParseOptions = strict): ParsedSchema {
+  return parseSchema(fname, { ...options, host: memoryHost({ [fname]: text }) });
+}
+
+/** Parses with compat, collecting the warnings. */
+function parseCompat(
+  fname: string,
+  text: string,
+): { parsed: ParsedSchema; warnings: Diagnostic[] } {
+  const sink = new DiagnosticSink();
+  const parsed = parseText(fname, text, { compat: true, sink });
+  return { parsed, warnings: sink.diagnostics() };
+}
 
 /** Parse text; the error as QEMU prints it, or null. */
 function errorOf(text: string, fname = "t.json", options: ParseOptions = strict): string | null {
   try {
-    parseSchemaText(fname, text, options);
+    parseText(fname, text, options);
     return null;
   } catch (e) {
     if (e instanceof QAPIError) return formatQemu(e.diagnostic);
@@ -30,9 +46,9 @@ function errorOf(text: string, fname = "t.json", options: ParseOptions = strict)
   }
 }
 
-function defs(text: string): TopLevelExpr[] {
-  return parseSchemaText("t.json", text, strict).exprs.filter(
-    (e): e is TopLevelExpr => e.kind === "definition",
+function defs(text: string): DefinitionExpr[] {
+  return parseText("t.json", text).exprs.filter(
+    (e): e is DefinitionExpr => e.kind === "definition",
   );
 }
 
@@ -52,9 +68,7 @@ function printDocs(exprs: Expr[]): string {
 }
 
 describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser decides them", () => {
-  const cases = haveShared
-    ? readFileSync(path.join(casesDir, "CASES"), "utf8").split("\n").filter(Boolean)
-    : [];
+  const cases = qemuCases;
   const cwd = process.cwd();
   beforeAll(() => process.chdir(casesDir));
   afterAll(() => process.chdir(cwd));
@@ -121,20 +135,21 @@ describe.skipIf(!haveShared)("QEMU's regression cases, as far as the parser deci
 });
 
 describe("values", () => {
-  test("strings, booleans, lists and objects, with line and column", () => {
-    const [d] = defs("# comment\n{ 'struct': 'S', # trailing\n  'data': [ true, false, {} ] }\n");
-    const data = d!.expr.entries.get("data")!;
+  test("strings, booleans, lists and objects, keys in source order, at their line", () => {
+    const [d] = defs(
+      "# comment\n{ 'struct': 'S', # trailing\n  'data': [ true, false, {}, [ 'x' ] ], 'z': { 'b': '', 'a': 'y' } }\n",
+    );
     expect(d!.info.line).toBe(2);
-    expect(data.keyPos).toEqual({ line: 3, col: 3 });
-    const list = data.value as Extract<Value, { kind: "list" }>;
-    expect(list.pos).toEqual({ line: 3, col: 11 });
-    expect(list.items.map((v) => [v.kind, v.pos.col])).toEqual([
-      ["bool", 13],
-      ["bool", 19],
-      ["dict", 26],
+    expect(d!.plain.get("data")).toEqual([true, false, new Map(), ["x"]]);
+    expect([...d!.plain.keys()]).toEqual(["struct", "data", "z"]);
+    expect([...(d!.plain.get("z") as Map<string, unknown>).entries()]).toEqual([
+      ["b", ""],
+      ["a", "y"],
     ]);
-    expect(d!.plain.get("data")).toEqual([true, false, new Map()]);
-    expect([...d!.expr.entries.keys()]).toEqual(["struct", "data"]);
+    // any key is just a key
+    const [p] = defs("{ '__proto__': 'a', 'constructor': { 'toString': [] } }");
+    expect([...p!.plain.keys()]).toEqual(["__proto__", "constructor"]);
+    expect(p!.plain.get("constructor")).toEqual(new Map([["toString", []]]));
   });
 
   test("only \\\\ escapes; printable ASCII only", () => {
@@ -150,7 +165,7 @@ describe("values", () => {
   test("\\r\\n and \\r end lines, as in Python's universal-newlines mode", () => {
     const [d] = defs("# c\r\n{ 'enum': 'E',\r 'data': [] }\r\n");
     expect(d!.info.line).toBe(2);
-    expect(d!.expr.entries.get("data")!.keyPos).toEqual({ line: 3, col: 2 });
+    expect(errorOf("# c\r\n{ 'enum': 'E',\r 'data' [] }\r\n")).toBe("t.json:3:9: expected ':'");
     expect(errorOf("##\r\n# @x:\r\n##\r\n{ 'enum': 'x', 'data': [] }\r\n")).toBeNull();
   });
 
@@ -159,6 +174,22 @@ describe("values", () => {
     expect(errorOf("  \t x")).toBe("t.json:1:10: stray 'x'");
     expect(errorOf("# \u{1F600}\n\u00e9 x")).toBe("t.json:2:1: stray '\u00e9'");
     expect(errorOf("{ '\u{1F600}' }")).toBe("t.json:1:3: funny character in string");
+  });
+
+  test("every character starts a token: what nothing else takes is stray text", () => {
+    // (the lexer looks tokens up by first character, those above 255 in buckets)
+    const lines: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      // Python's whitespace (QEMU's), structural characters, quotes, comments
+      const taken =
+        /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000[\]{}:,'#]/;
+      if (!taken.test(ch)) lines.push(`x${ch}`, ch);
+    }
+    const stream = new TokenStream(lines.join("\n") + "\n");
+    let strays = 0;
+    for (let t = stream.pull(); t; t = stream.pull()) if (t.tokenType === Stray) strays++;
+    expect(strays).toBe(lines.length);
   });
 
   test("QEMU's syntax errors", () => {
@@ -218,7 +249,7 @@ describe("includes and pragmas", () => {
       "include sub/b.json (sub/b.json) at main.json:2",
       "M in main.json",
     ]);
-    const b = exprs[2] as TopLevelExpr;
+    const b = exprs[2] as DefinitionExpr;
     expect(b.info.parent?.fname).toBe(path.join(dir, "sub/a.json"));
     expect(b.info.parent?.parent?.fname).toBe(main);
   });
@@ -274,12 +305,13 @@ describe("includes and pragmas", () => {
   });
 
   test("legacy pragma names under compat: accepted, one warning per name", () => {
-    const warnings: Diagnostic[] = [];
-    const { exprs } = parseSchemaText(
+    const {
+      parsed: { exprs },
+      warnings,
+    } = parseCompat(
       "t.json",
       "{ 'pragma': { 'returns-whitelist': [ 'a' ], 'name-case-whitelist': [ 'B' ] } }\n" +
         "{ 'pragma': { 'returns-whitelist': [ 'c' ] } }\n{ 'enum': 'E', 'data': [] }\n",
-      { compat: true, warn: (d) => warnings.push(d) },
     );
     expect(warnings.map(formatQemu)).toEqual([
       "t.json:1: warning: legacy pragma 'returns-whitelist' (accepted by --compat)",
@@ -292,7 +324,7 @@ describe("includes and pragmas", () => {
 
 describe("documentation blocks", () => {
   const doc = (text: string): QAPIDoc => {
-    const e = parseSchemaText("t.json", text, strict).exprs[0]!;
+    const e = parseText("t.json", text).exprs[0]!;
     if (e.kind === "include") throw new Error("no doc");
     return e.doc!;
   };
@@ -320,13 +352,12 @@ describe("documentation blocks", () => {
   });
 
   test("a symbol doc attaches to the definition after it; free-form docs stand alone", () => {
-    const { exprs } = parseSchemaText(
+    const { exprs } = parseText(
       "t.json",
       "##\n# = Title\n##\n\n##\n# @E:\n##\n{ 'enum': 'E', 'data': [] }\n",
-      strict,
     );
     expect(exprs.map((e) => e.kind)).toEqual(["freeform", "definition"]);
-    expect((exprs[1] as TopLevelExpr).doc?.symbol).toBe("E");
+    expect((exprs[1] as DefinitionExpr).doc?.symbol).toBe("E");
     expect((exprs[0] as { doc: QAPIDoc }).doc.body.text).toBe("= Title");
   });
 
@@ -369,15 +400,13 @@ describe("documentation blocks", () => {
   });
 
   test("legacy conventions under compat: accepted, each kind reported once, at its first use", () => {
-    const warnings: Diagnostic[] = [];
     const text =
       "##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n# @b: late too\n#\n# Notes: one\n#\n# Note: two\n#\n# Example:\n#\n# -> {}\n" +
       `#\n# ${"long ".repeat(15)}\n# ${"long ".repeat(15)}\n##\n{ 'enum': 'x', 'data': [ 'a', 'b' ] }\n`;
-    const { exprs, warnings: returned } = parseSchemaText("t.json", text, {
-      compat: true,
-      warn: (d) => warnings.push(d),
-    });
-    expect(returned).toEqual(warnings);
+    const {
+      parsed: { exprs },
+      warnings,
+    } = parseCompat("t.json", text);
     expect(
       warnings.map((w) => [w.info?.line, w.col, w.message.replace(/ Please.*\(/, " (")]),
     ).toEqual([
@@ -386,7 +415,7 @@ describe("documentation blocks", () => {
       [13, 1, "The 'Example' section is no longer supported. (accepted by --compat)"],
       [17, 1, "documentation line longer than 70 characters (accepted by --compat)"],
     ]);
-    const d = (exprs[0] as TopLevelExpr).doc!;
+    const d = (exprs[0] as DefinitionExpr).doc!;
     expect([...d.args.keys()]).toEqual(["a", "b"]);
     expect(d.sections.map((s) => s.kind)).toEqual(["Since", "Plain"]);
     expect(d.sections[1]!.text).toContain("Notes: one\n\nNote: two\n\nExample:\n\n-> {}");
@@ -403,17 +432,18 @@ describe.skipIf(!haveShared)("real QEMU schemas", () => {
     "qemu-10.2/qga/qapi-schema.json",
     "qemu-10.2/storage-daemon/qapi/qapi-schema.json",
   ])("%s parses without compat and without warnings", (f) => {
-    const warnings: Diagnostic[] = [];
-    const { exprs } = parseSchema(f, { compat: false, warn: (d) => warnings.push(d) });
-    expect(warnings).toEqual([]);
+    const sink = new DiagnosticSink();
+    const { exprs } = parseSchema(f, { compat: false, sink });
+    expect(sink.diagnostics()).toEqual([]);
     expect(exprs.filter((e) => e.kind === "definition").length).toBeGreaterThan(50);
   });
 
   test.each(["qemu-4.1/qapi/qapi-schema.json", "qemu-4.1/qga/qapi-schema.json"])(
     "%s parses under compat (each legacy kind warned once) and fails without",
     (f) => {
-      const warnings: Diagnostic[] = [];
-      parseSchema(f, { compat: true, warn: (d) => warnings.push(d) });
+      const sink = new DiagnosticSink();
+      parseSchema(f, { compat: true, sink });
+      const warnings = sink.diagnostics();
       expect(warnings.length).toBeGreaterThan(0);
       const kinds = warnings.map((w) => w.message);
       expect(new Set(kinds).size).toBe(kinds.length);

@@ -5,14 +5,11 @@ import { describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
+import { bin, shared } from "./helpers.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const exists = existsSync(path.join(shared, "qemu-10.2/qapi/qapi-schema.json"));
 if (!exists) console.log(`real-schemas: skipped, ${shared}/qemu-10.2 is absent`);
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 const schemas = [
   "qemu-10.2/qapi/qapi-schema.json",
@@ -95,6 +92,7 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
     expect(JSON.parse(r.stdout)).toEqual([
       {
         severity: "error",
+        rule: null,
         file: "include-cycle-c.json",
         line: 1,
         column: null,

@@ -44,7 +44,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         type: "string",
         array: true,
         requiresArg: true,
-        describe: "back ends to run: types, validators, client, json-schema, introspection (default: all)",
+        describe:
+          "back ends to run: types, validators, client, json-schema, introspection (default: all)",
       })
       .option("option", {
         type: "string",

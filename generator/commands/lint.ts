@@ -1,22 +1,31 @@
-// `qapi-ts lint SCHEMA...`: the front end's checks, reported as QEMU prints them (default), as
-// compiler-style one-liners (gcc) or as JSON for CI. Exit 0 clean, 1 errors (or, with --strict,
-// warnings).
+// `qapi-ts lint SCHEMA...`: every error the front end finds (not only the first, as QEMU's
+// generator stops at), then lint's own rules (lint/rules.ts) on schemas without errors; printed
+// as QEMU prints diagnostics (default), as compiler-style one-liners (gcc) or as JSON for CI.
+// Exit 0 clean, 1 errors (or, with --strict, warnings).
 import type { CommandModule } from "yargs";
 import { compatOption } from "./options.ts";
+import { LINT_RULES } from "../lint/rules.ts";
 
 interface LintArgs {
   schema: string[];
   compat: boolean;
   strict: boolean;
   format: "qemu" | "gcc" | "json";
+  "max-errors": number;
+  rule: string[];
+  "no-rule": string[];
   history?: string;
 }
 
+const DEFAULT_MAX_ERRORS = 100;
+
 export const lintCommand: CommandModule<object, LintArgs> = {
   command: "lint <schema..>",
-  describe: "Check QAPI schemas as QEMU's generator does",
+  describe: "Check QAPI schemas as QEMU's generator does, reporting every error",
   builder: (y) =>
     compatOption(y)
+      // `--no-rule NAME` is an option of its own, not the negation of --rule.
+      .parserConfiguration({ "boolean-negation": false })
       .positional("schema", {
         type: "string",
         array: true,
@@ -38,20 +47,62 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         requiresArg: true,
         describe:
           "warn on Since claims that contradict this history (qapi-ts history --format json)",
+      })
+      .option("max-errors", {
+        type: "number",
+        default: DEFAULT_MAX_ERRORS,
+        requiresArg: true,
+        describe: "stop after this many errors in a schema (0: no limit)",
+      })
+      .option("rule", {
+        type: "string",
+        array: true,
+        nargs: 1,
+        requiresArg: true,
+        default: [],
+        describe: `run only this lint rule (repeatable); rules: ${LINT_RULES.map((r) => `${r.name} (${r.summary})`).join("; ")}`,
+      })
+      .option("no-rule", {
+        type: "string",
+        array: true,
+        nargs: 1,
+        requiresArg: true,
+        default: [],
+        describe: "do not run this lint rule (repeatable)",
+      })
+      .check((argv) => {
+        const max = argv["max-errors"] as number;
+        if (!Number.isInteger(max) || max < 0)
+          return `--max-errors: expected a whole number, 0 or more, not '${String(max)}'`;
+        return true;
       }) as never,
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
+    const { compareLocations } = await import("../diagnostics.ts");
     const { formatQemu, formatGcc, toJson } = await import("../source.ts");
-    const { markerWarnings } = await import("../features.ts");
+    const { runLint, selectRules } = await import("../lint/run.ts");
+    const rules = selectRules(argv.rule, argv["no-rule"]);
+    if (typeof rules === "string") {
+      process.stderr.write(`qapi-ts: ${rules}\nRun 'qapi-ts lint --help' for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
     const since =
       argv.history === undefined
         ? () => []
         : await (await import("../compat/cli-input.ts")).sinceCheckOrExit(argv.history);
+    const max = argv["max-errors"];
     const all = argv.schema.flatMap((s) => {
-      const r = loadSchema(s, { compat: argv.compat });
-      return r.model
-        ? [...r.diagnostics, ...markerWarnings(r.model), ...since(r.model)]
-        : r.diagnostics;
+      const r = loadSchema(s, {
+        compat: argv.compat,
+        diagnostics: "all",
+        maxErrors: max === 0 ? Infinity : max,
+      });
+      if (!r.model) return r.diagnostics;
+      // lint's findings among the front end's warnings, in file order
+      return [...r.diagnostics, ...runLint(r.model, rules), ...since(r.model)].sort(
+        compareLocations,
+      );
     });
     if (argv.format === "json")
       process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");

@@ -1,0 +1,58 @@
+// The two directives: `include` (file names as QEMU forms them) and `pragma` (settings shared by
+// a file and everything it includes).
+
+import type { Plain } from "../ast.ts";
+import { legacyUse, type CheckContext } from "../diagnostics.ts";
+import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../source.ts";
+
+/** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
+export function joinDirname(fname: string, include: string): string {
+  if (include.startsWith("/")) return include;
+  const slash = fname.lastIndexOf("/");
+  if (slash < 0) return include;
+  let dir = fname.slice(0, slash + 1);
+  // dirname() strips trailing slashes unless the directory is all slashes
+  if (/[^/]/.test(dir)) dir = dir.replace(/\/+$/, "") + "/";
+  return dir + include;
+}
+
+type ListPragma = Exclude<keyof Pragma, "docRequired">;
+
+/** The pragmas that take a list of names, by the name the schema gives them. */
+const LIST_PRAGMAS = new Map<string, ListPragma>([
+  ["command-name-exceptions", "commandNameExceptions"],
+  ["command-returns-exceptions", "commandReturnsExceptions"],
+  ["documentation-exceptions", "documentationExceptions"],
+  ["member-name-exceptions", "memberNameExceptions"],
+]);
+
+/** Names older releases used for the same lists (accepted under compat). */
+const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
+  ["returns-whitelist", "commandReturnsExceptions"],
+  ["name-case-whitelist", "memberNameExceptions"],
+]);
+
+/** Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma). */
+export function applyPragma(
+  pragma: Pragma,
+  name: string,
+  value: Plain,
+  info: SourceInfo,
+  ctx: CheckContext,
+): void {
+  if (name === "doc-required") {
+    if (typeof value !== "boolean")
+      throw new QAPIError(info, "pragma 'doc-required' must be boolean");
+    pragma.docRequired = value;
+    return;
+  }
+  let field = LIST_PRAGMAS.get(name);
+  if (field === undefined && ctx.compat) {
+    field = LEGACY_LIST_PRAGMAS.get(name);
+    if (field !== undefined) legacyUse(ctx, info, `pragma-${name}`, `legacy pragma '${name}'`);
+  }
+  if (field === undefined) throw new QAPIError(info, `unknown pragma '${excerpt(name)}'`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    throw new QAPIError(info, `pragma ${name} must be a list of strings`);
+  pragma[field] = value as string[];
+}

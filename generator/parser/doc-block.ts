@@ -1,0 +1,241 @@
+// Documentation blocks (QEMU's get_doc): the `##` ... `##` comment lines read into a QAPIDoc.
+// Lines come from the scanner one `#` token at a time; their text is sliced out here.
+
+import { DocError, QAPIDoc, type SectionKind } from "../doc.ts";
+import { legacyUse, type CheckContext } from "../diagnostics.ts";
+import { excerpt } from "../source.ts";
+import { T, type Scanner } from "./scanner.ts";
+
+/** QEMU's limit on documentation line length. */
+const DOC_LINE_MAX = 70;
+
+const PY_SPACE_RE =
+  /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
+const TAGGED_SECTION = /^(Returns|Errors|Since|Notes?|Examples?|TODO)(?!::): */;
+
+// Doc lines are matched against these for every paragraph, so without allocating a regex match
+// where a look at the first character or an indexOf tells.
+
+/** The name of an "@name: text" line (QEMU: `^@([^:]*): *`), or null. */
+function atName(line: string): string | null {
+  if (line.charCodeAt(0) !== 64) return null;
+  const colon = line.indexOf(":");
+  return colon < 0 ? null : line.slice(1, colon);
+}
+
+/** The text of an "@name: text" line. */
+function atNameText(line: string, name: string): string {
+  let i = name.length + 2;
+  while (line.charCodeAt(i) === 32) i++;
+  return line.slice(i);
+}
+
+function taggedSection(line: string): RegExpExecArray | null {
+  const c = line.charCodeAt(0); // R, E, S, N or T
+  return c === 82 || c === 69 || c === 83 || c === 78 || c === 84
+    ? TAGGED_SECTION.exec(line)
+    : null;
+}
+
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c >= 0x1c && c <= 0x1f) ||
+    (c >= 0x80 && PY_SPACE_RE.test(String.fromCharCode(c)))
+  );
+}
+
+/** Length of the leading whitespace (QEMU: re.match(r'\s*', line).end()). */
+function leadingSpace(line: string): number {
+  let i = 0;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * Reads the documentation block at the scanner's `##` token. Errors in it are DocErrors (syntax
+ * errors of what follows it are not); after one, skipBlock() finds the block's end.
+ */
+export class DocBlockReader {
+  /** The closing `##` has been read: nothing of the block is left to skip. */
+  private closed = false;
+
+  constructor(
+    private readonly s: Scanner,
+    private readonly ctx: CheckContext,
+  ) {}
+
+  private error(message: string): DocError {
+    return new DocError(this.s.info(), message, this.s.col(this.s.pos));
+  }
+
+  /** A legacy convention: accepted under compat, else an error in the block. */
+  private legacy(kind: string, message: string): void {
+    legacyUse(this.ctx, this.s.info(), kind, message, this.s.col(this.s.pos), DocError);
+  }
+
+  /** The text of the current doc line; null at the closing `##`. */
+  private getDocLine(): string | null {
+    const s = this.s;
+    if (s.t() !== T.HASH) throw this.error("documentation comment must end with '##'");
+    const src = s.src;
+    const start = s.pos;
+    let end = s.hashEnd;
+    if (src.charCodeAt(start + 1) === 35) {
+      if (end - start !== 2) throw this.error("junk after '##' at end of documentation comment");
+      return null;
+    }
+    if (end - start === 1) return "";
+    if (src.charCodeAt(start + 1) !== 32) throw this.error("missing space after #");
+    while (end > start + 2 && isSpace(src.charCodeAt(end - 1))) end--; // Python's rstrip()
+    const line = src.slice(start + 2, end);
+    // Indented lines (examples, continuations) may run long: they often hold URLs or QMP text
+    if (line.length + 2 > DOC_LINE_MAX && leadingSpace(line) === 0)
+      this.legacy("doc-long-line", `documentation line longer than ${DOC_LINE_MAX} characters`);
+    return line;
+  }
+
+  private nextDocLine(): string | null {
+    this.s.accept(false);
+    return this.getDocLine();
+  }
+
+  /** Lines of an indented description or section; returns the first line after it. */
+  private getDocIndented(doc: QAPIDoc): string | null {
+    let line = this.nextDocLine();
+    while (line === "") {
+      doc.appendLine(line);
+      line = this.nextDocLine();
+    }
+    if (line === null) return line;
+    const indent = leadingSpace(line);
+    if (!indent) return line;
+    doc.appendLine(line);
+    let prevLineBlank = false;
+    for (;;) {
+      line = this.nextDocLine();
+      if (line === null) return line;
+      if (line.charCodeAt(0) === 64 && line.indexOf(":") >= 0) return line; // "@name:"
+      const curIndent = leadingSpace(line);
+      if (line !== "" && curIndent < indent) {
+        // A blank line ends the indented text, a de-indent without one is a mistake
+        if (prevLineBlank) return line;
+        this.legacy("doc-de-indent", `unexpected de-indent (expected at least ${indent} spaces)`);
+      }
+      doc.appendLine(line);
+      prevLineBlank = line === "";
+    }
+  }
+
+  /** Lines of a plain paragraph; returns the line that ends it (blank, or null at `##`). */
+  private getDocParagraph(doc: QAPIDoc): string | null {
+    for (;;) {
+      const line = this.nextDocLine();
+      if (line === null || line === "") return line;
+      doc.appendLine(line);
+    }
+  }
+
+  read(): QAPIDoc {
+    const s = this.s;
+    if (s.hashEnd - s.pos !== 2)
+      throw this.error("junk after '##' at start of documentation comment");
+    const info = s.info();
+    let line = this.nextDocLine();
+    let doc: QAPIDoc;
+    if (line !== null && line.startsWith("@")) {
+      // Definition documentation
+      if (!line.endsWith(":")) throw this.error("line should end with ':'");
+      const symbol = line.slice(1, -1);
+      if (!symbol) throw this.error("name required after '@'");
+      doc = new QAPIDoc(info, symbol);
+      line = this.nextDocLine();
+      let noMoreArgs = false;
+      while (line !== null) {
+        while (line === "") line = this.nextDocLine();
+        if (line === null) break;
+        let m: RegExpExecArray | null;
+        let name: string | null;
+        if (line === "Features:") {
+          if (doc.features.size) throw this.error("duplicated 'Features:' line");
+          line = this.nextDocLine();
+          while (line === "") line = this.nextDocLine();
+          while (line !== null && (name = atName(line)) !== null) {
+            doc.newFeature(s.info(), name);
+            const text = atNameText(line, name);
+            if (text) doc.appendLine(text);
+            line = this.getDocIndented(doc);
+          }
+          if (!doc.features.size) throw this.error("feature descriptions expected");
+          noMoreArgs = true;
+        } else if ((name = atName(line)) !== null) {
+          if (noMoreArgs)
+            this.legacy(
+              "doc-late-description",
+              `description of '@${excerpt(name)}:' follows a section`,
+            );
+          while (line !== null && (name = atName(line)) !== null) {
+            doc.newArgument(s.info(), name);
+            const text = atNameText(line, name);
+            if (text) doc.appendLine(text);
+            line = this.getDocIndented(doc);
+          }
+          noMoreArgs = true;
+        } else if ((m = taggedSection(line))) {
+          const tag = m[1]!;
+          if (tag.startsWith("Note") || tag.startsWith("Example")) {
+            const advice = tag.startsWith("Note")
+              ? "Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead."
+              : "Please use the '.. qmp-example::' directive, or other suitable markup instead.";
+            this.legacy(
+              tag.startsWith("Note") ? "doc-note-section" : "doc-example-section",
+              `The '${tag}' section is no longer supported. ${advice}`,
+            );
+            // Legacy: the section's text as an ordinary paragraph, tag included
+            doc.ensureUntaggedSection(s.info());
+            doc.appendLine(line);
+            line = this.getDocParagraph(doc);
+            noMoreArgs = true;
+            continue;
+          }
+          doc.newTaggedSection(s.info(), (tag === "TODO" ? "Todo" : tag) as SectionKind);
+          const text = line.slice(m[0].length);
+          if (text) doc.appendLine(text);
+          line = this.getDocIndented(doc);
+          noMoreArgs = true;
+        } else {
+          doc.ensureUntaggedSection(s.info());
+          doc.appendLine(line);
+          line = this.getDocParagraph(doc);
+        }
+      }
+    } else {
+      // Free-form documentation
+      doc = new QAPIDoc(info);
+      doc.ensureUntaggedSection(s.info());
+      while (line !== null) {
+        const name = atName(line);
+        if (name !== null)
+          throw this.error(`'@${excerpt(name)}:' not allowed in free-form documentation`);
+        doc.appendLine(line);
+        line = this.nextDocLine();
+      }
+    }
+    this.closed = true;
+    s.accept();
+    doc.end();
+    return doc;
+  }
+
+  /** After a DocError: moves past the rest of the block (its closing `##`, if it has one). */
+  skipBlock(): void {
+    const s = this.s;
+    if (this.closed) return;
+    while (s.t() === T.HASH) {
+      const closing = s.src.charCodeAt(s.pos + 1) === 35 && s.hashEnd - s.pos === 2;
+      s.accept(!closing);
+      if (closing) return;
+    }
+  }
+}

@@ -1,0 +1,467 @@
+// Checked definitions (expr.ts) to the model's entities (entities.ts), the way QEMU's generator
+// makes them: the built-in types first, then each definition's entity and the implicit types it
+// needs (array types, argument and base types of members written inline, legacy simple unions'
+// wrappers), each name defined once. The entities are checked afterwards (checker.ts).
+
+import type { QAPIDoc } from "../doc.ts";
+import type { DiagnosticSink } from "../diagnostics.ts";
+import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
+import {
+  DEFINITION_KEYS,
+  SIMPLE_UNION_KEYS,
+  type Checked,
+  type KeySpec,
+  type MetaType,
+} from "../keywords.ts";
+import type { Condition, JsonType } from "../model.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
+import {
+  AlternateTypeImpl,
+  ArrayTypeImpl,
+  BranchesImpl,
+  BuiltinTypeImpl,
+  CommandImpl,
+  EnumTypeImpl,
+  EventImpl,
+  ObjectTypeImpl,
+  type EntityLike,
+  type TypeEntity,
+} from "./entities.ts";
+import {
+  BranchImpl,
+  EnumMemberImpl,
+  FeatureImpl,
+  ObjectMemberImpl,
+  SPECIAL_FEATURES,
+} from "./members.ts";
+import { Modules, type ModuleItem } from "./model.ts";
+
+export interface DefinitionOptions {
+  sink: DiagnosticSink;
+  /** The absolute name of a file (modules are named relative to the main file's folder). */
+  absolute(fname: string): string;
+  /**
+   * False when some schema text was not parsed: a type that cannot be found may be defined there,
+   * so "uses unknown type" is not reported.
+   */
+  complete: boolean;
+}
+
+const BUILTINS: [string, JsonType][] = [
+  ["str", "string"],
+  ["number", "number"],
+  ["int", "int"],
+  ["int8", "int"],
+  ["int16", "int"],
+  ["int32", "int"],
+  ["int64", "int"],
+  ["uint8", "int"],
+  ["uint16", "int"],
+  ["uint32", "int"],
+  ["uint64", "int"],
+  ["size", "int"],
+  ["bool", "boolean"],
+  ["any", "value"],
+  ["null", "null"],
+];
+const QTYPES = ["none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool"];
+
+export class SchemaDefinitions {
+  /** Entities and includes in definition order. */
+  readonly items: ModuleItem[] = [];
+  readonly modules: Modules;
+  private readonly entityDict = new Map<string, EntityLike>();
+  /** The types among entityDict (lookups by type are the hot path of checking). */
+  private readonly typeDict = new Map<string, TypeEntity>();
+  /** Each feature name, where it is first used (the schema may use only so many). */
+  readonly featureInfo = new Map<string, SourceInfo | null>();
+  /** Definitions that failed their shape checks, by name: where they are. */
+  private readonly failedDefinitions = new Map<string, SourceInfo>();
+  /** Docs not to check: of definitions left out, or in error themselves. */
+  readonly uncheckedDocs = new Set<QAPIDoc>();
+  /** Free-form and definition docs in source order. */
+  readonly docs: QAPIDoc[] = [];
+  private predefining = true;
+  /** Whether every definition is known (see DefinitionOptions.complete). */
+  private complete: boolean;
+
+  constructor(
+    readonly fname: string,
+    private readonly options: DefinitionOptions,
+  ) {
+    this.complete = options.complete;
+    this.modules = new Modules(fname, options.absolute);
+    for (const f of SPECIAL_FEATURES) this.featureInfo.set(f, null);
+    this.defPredefineds();
+    this.predefining = false;
+  }
+
+  lookupEntity(name: string): EntityLike | undefined {
+    return this.entityDict.get(name);
+  }
+
+  lookupType(name: string): TypeEntity | undefined {
+    return this.typeDict.get(name);
+  }
+
+  /**
+   * Whether a reference to this name, which no type has, is a finding: not when some text was not
+   * parsed, or a definition of the name failed its checks (the error is reported already).
+   */
+  unknownIsAFinding(name: string): boolean {
+    return this.complete && !this.failedDefinitions.has(name);
+  }
+
+  private defEntity(ent: EntityLike): void {
+    if (!ent.info && !this.predefining) throw new Error(`entity ${ent.name} without info`);
+    const other = this.entityDict.get(ent.name);
+    const failed = this.failedDefinitions.get(ent.name);
+    if (other?.info || failed)
+      throw new QAPIError(ent.info, `'${excerpt(ent.name)}' is already defined`, undefined, [
+        { info: other?.info ?? failed!, message: "previous definition" },
+      ]);
+    if (other) throw new QAPIError(ent.info, `${other.describe()} is already defined`);
+    this.entityDict.set(ent.name, ent);
+    if (ent.meta !== "command" && ent.meta !== "event")
+      this.typeDict.set(ent.name, ent as TypeEntity);
+    this.items.push({ entity: ent });
+  }
+
+  private defPredefineds(): void {
+    for (const [name, json] of BUILTINS) {
+      this.defEntity(new BuiltinTypeImpl(name, json) as EntityLike);
+      // Every built-in gets its array type, used or not (as QEMU's shared built-in code has).
+      this.makeArrayType(name, null);
+    }
+    this.defEntity(new ObjectTypeImpl({ name: "q_empty", info: null, localMembers: [] }));
+    const members = QTYPES.map(
+      (n) => new EnumMemberImpl({ name: n, info: null, ifcond: null, features: [] }),
+    );
+    this.defEntity(new EnumTypeImpl({ name: "QType", info: null, members }));
+  }
+
+  private makeFeatures(features: FeatureSpec[], info: SourceInfo): FeatureImpl[] {
+    const out: FeatureImpl[] = [];
+    for (let i = 0; i < features.length; i++) {
+      const { name, ifcond } = features[i]!;
+      if (!this.featureInfo.has(name)) this.featureInfo.set(name, info);
+      out.push(new FeatureImpl({ name, info, ifcond }));
+    }
+    return out;
+  }
+
+  private makeArrayType(elementTypeName: string, info: SourceInfo | null): string {
+    const name = elementTypeName + "List";
+    if (!this.lookupType(name)) this.defEntity(new ArrayTypeImpl({ name, info, elementTypeName }));
+    return name;
+  }
+
+  private typeName(ref: TypeRef, info: SourceInfo): string {
+    return typeof ref === "string" ? ref : this.makeArrayType(ref[0], info);
+  }
+
+  private makeImplicitObjectType(
+    name: string,
+    info: SourceInfo,
+    ifcond: Condition | null,
+    role: string,
+    members: ObjectMemberImpl[],
+  ): string | null {
+    if (!members.length) return null;
+    const implicitName = `q_obj_${name}-${role}`;
+    // An existing one means a duplicate definition, which is reported when that one is defined.
+    if (!this.lookupEntity(implicitName))
+      this.defEntity(
+        new ObjectTypeImpl({ name: implicitName, info, ifcond, localMembers: members }),
+      );
+    return implicitName;
+  }
+
+  private makeMembers(members: MemberSpec[], info: SourceInfo): ObjectMemberImpl[] {
+    const out: ObjectMemberImpl[] = [];
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      out.push(
+        new ObjectMemberImpl({
+          name: m.name,
+          info,
+          typeName: this.typeName(m.type, info),
+          optional: m.optional,
+          ifcond: m.ifcond,
+          features: this.makeFeatures(m.features, info),
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** Members or a type's name: the name of the type (implicit for members), or null if none. */
+  private argumentType(
+    name: string,
+    info: SourceInfo,
+    ifcond: Condition | null,
+    role: string,
+    data: MemberSpec[] | string | null,
+  ): string | null {
+    if (data === null || typeof data === "string") return data;
+    return this.makeImplicitObjectType(name, info, ifcond, role, this.makeMembers(data, info));
+  }
+
+  /** A definition that failed its checks: left out, but its name stays taken. */
+  defineFailed(info: SourceInfo): void {
+    const name = info.defnName;
+    if (name === null) this.complete = false;
+    else if (!this.entityDict.has(name) && !this.failedDefinitions.has(name))
+      this.failedDefinitions.set(name, info);
+  }
+
+  /** Adds one checked definition; reports (in collect mode) if its name is taken. */
+  define(d: DefinitionSpec): void {
+    try {
+      this.defineEntities(d);
+    } catch (err) {
+      if (!(err instanceof QAPIError)) throw err;
+      this.options.sink.error(err);
+      if (d.doc) this.uncheckedDocs.add(d.doc);
+    }
+    if (d.doc) this.docs.push(d.doc);
+  }
+
+  private defineEntities(d: DefinitionSpec): void {
+    const { name, info, doc, ifcond } = d;
+    const features = this.makeFeatures(d.features, info);
+    switch (d.meta) {
+      case "enum": {
+        const members = d.values.map(
+          (v) =>
+            new EnumMemberImpl({
+              name: v.name,
+              info,
+              ifcond: v.ifcond,
+              features: this.makeFeatures(v.features, info),
+            }),
+        );
+        this.defEntity(
+          new EnumTypeImpl({ name, info, doc, ifcond, features, members, fields: entityFields(d) }),
+        );
+        return;
+      }
+      case "struct": {
+        this.defEntity(
+          new ObjectTypeImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            baseName: d.base,
+            localMembers: this.makeMembers(d.members, info),
+            fields: entityFields(d),
+          }),
+        );
+        return;
+      }
+      case "union": {
+        const base = d.base;
+        const baseName =
+          typeof base === "string"
+            ? base
+            : this.makeImplicitObjectType(name, info, ifcond, "base", this.makeMembers(base, info));
+        const variants = this.makeBranches(d.branches, info);
+        this.defEntity(
+          new ObjectTypeImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            baseName,
+            localMembers: [],
+            branches: new BranchesImpl({ info, variants, tagName: d.discriminator }),
+            fields: entityFields(d),
+          }),
+        );
+        return;
+      }
+      case "simple-union":
+        return this.defineSimpleUnion(d, features);
+      case "alternate": {
+        const b = new BranchesImpl({
+          info,
+          variants: this.makeBranches(d.branches, info),
+          tagName: null,
+        });
+        b.tagMember = new ObjectMemberImpl({
+          name: "type",
+          info,
+          typeName: "QType",
+          optional: false,
+          ifcond: null,
+          features: [],
+        });
+        this.defEntity(
+          new AlternateTypeImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            branches: b,
+            fields: entityFields(d),
+          }),
+        );
+        return;
+      }
+      case "command": {
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
+        const retTypeName = d.returns === null ? null : this.typeName(d.returns, info);
+        this.defEntity(
+          new CommandImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            argTypeName,
+            retTypeName,
+            fields: entityFields(d),
+          }),
+        );
+        return;
+      }
+      case "event": {
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
+        this.defEntity(
+          new EventImpl({
+            name,
+            info,
+            doc,
+            ifcond,
+            features,
+            argTypeName,
+            fields: entityFields(d),
+          }),
+        );
+        return;
+      }
+    }
+  }
+
+  private makeBranches(branches: BranchSpec[], info: SourceInfo): BranchImpl[] {
+    return branches.map(
+      (b) =>
+        new BranchImpl({
+          name: b.name,
+          info,
+          typeName: this.typeName(b.type, info),
+          ifcond: b.ifcond,
+        }),
+    );
+  }
+
+  /**
+   * A legacy simple union, modelled as QEMU before 6.2 did: an implicit enum <Name>Kind of the
+   * branch names, a local tag member 'type' of that enum, and each branch wrapped in an implicit
+   * object q_obj_<Type>-wrapper whose one member 'data' has the branch's type.
+   */
+  private defineSimpleUnion(
+    d: Extract<DefinitionSpec, { meta: "simple-union" }>,
+    features: FeatureImpl[],
+  ): void {
+    const { name, info, ifcond } = d;
+    const variants: BranchImpl[] = [];
+    for (const b of d.branches) {
+      const typeName = this.typeName(b.type, info);
+      const wrapper = `q_obj_${typeName}-wrapper`;
+      if (!this.lookupEntity(wrapper)) {
+        const data = new ObjectMemberImpl({
+          name: "data",
+          info,
+          typeName,
+          optional: false,
+          ifcond: null,
+          features: [],
+        });
+        this.defEntity(new ObjectTypeImpl({ name: wrapper, info, localMembers: [data] }));
+      }
+      variants.push(new BranchImpl({ name: b.name, info, typeName: wrapper, ifcond: b.ifcond }));
+    }
+    const kindName = name + "Kind";
+    const kinds = variants.map(
+      (b) => new EnumMemberImpl({ name: b.name, info, ifcond: b.ifcond, features: [] }),
+    );
+    this.defEntity(new EnumTypeImpl({ name: kindName, info, ifcond, members: kinds }));
+    const tag = new ObjectMemberImpl({
+      name: "type",
+      info,
+      typeName: kindName,
+      optional: false,
+      ifcond: null,
+      features: [],
+    });
+    this.defEntity(
+      new ObjectTypeImpl({
+        name,
+        info,
+        doc: d.doc,
+        ifcond,
+        features,
+        localMembers: [tag],
+        branches: new BranchesImpl({ info, variants, tagName: "type" }),
+      }),
+    );
+  }
+
+  defInclude(resolved: string, info: SourceInfo): void {
+    this.items.push({ include: this.modules.get(resolved).name, info });
+  }
+
+  /** The entities by name. */
+  get entities(): ReadonlyMap<string, EntityLike> {
+    return this.entityDict;
+  }
+
+  get types(): ReadonlyMap<string, TypeEntity> {
+    return this.typeDict;
+  }
+}
+
+/** The fields of checked definitions (keywords.ts) that the builder reads itself. */
+const BUILDER_FIELDS = [
+  "name",
+  "ifcond",
+  "features",
+  "values",
+  "members",
+  "base",
+  "discriminator",
+  "branches",
+  "data",
+  "returns",
+] as const;
+
+/** The fields of a meta-type's keys that its entities get as they are (entityFields). */
+export type EntityFields<M extends MetaType> = Omit<
+  Checked<(typeof DEFINITION_KEYS)[M]>,
+  (typeof BUILDER_FIELDS)[number]
+>;
+
+const builderFields = new Set<string>(BUILDER_FIELDS);
+const ENTITY_FIELDS = new Map<string, string[]>(
+  [...Object.entries(DEFINITION_KEYS), ["simple-union", SIMPLE_UNION_KEYS] as const].map(
+    ([meta, keys]) => [
+      meta,
+      keys.map((k: KeySpec) => k.field).filter((f: string) => !builderFields.has(f)),
+    ],
+  ),
+);
+
+/** The other fields (flags, 'prefix', ...): the entity gets them as they are. */
+function entityFields(d: DefinitionSpec): Record<string, unknown> | undefined {
+  const names = ENTITY_FIELDS.get(d.meta)!;
+  if (names.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++)
+    out[names[i]!] = (d as unknown as Record<string, unknown>)[names[i]!];
+  return out;
+}

@@ -1,0 +1,128 @@
+// `qapi-ts lint`'s options: --max-errors, the rules (--rule, --no-rule, each diagnostic naming its
+// rule in every format), --strict, --compat; and each lint rule's findings (generator/lint/).
+import { afterAll, describe, expect, test } from "vitest";
+import { loadSchemaText } from "../generator/frontend.ts";
+import { LINT_RULES } from "../generator/lint/rules.ts";
+import { runLint, selectRules } from "../generator/lint/run.ts";
+import { runCli, scratchDir } from "./helpers.ts";
+
+const scratch = scratchDir("lint");
+afterAll(() => scratch.remove());
+
+/** Ten structs, each with its own error. */
+const tenErrors = Array.from(
+  { length: 10 },
+  (_, i) => `{ 'struct': 'Struct${i}', 'data': { 'm': 'Missing${i}' } }\n`,
+).join("");
+const markers =
+  "{ 'struct': 'Opts', 'data': { 'a': 'int', '*x-marker': 'null' } }\n{ 'command': 'cmd', 'data': { '*x-too': 'null' } }\n";
+
+describe("--max-errors", () => {
+  const f = scratch.write("ten.json", tenErrors);
+
+  test("the default (100) lets all ten through", () => {
+    const r = runCli(["lint", f]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/uses unknown type/g)).toHaveLength(10);
+  });
+
+  test("N: stops after N errors and says so; 0: no limit", () => {
+    const r = runCli(["lint", "--max-errors", "3", f]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.filter((l) => l.includes("uses unknown type"))).toHaveLength(3);
+    expect(lines.at(-1)).toBe(`${f}: too many errors; stopped after 3`);
+    expect(runCli(["lint", "--max-errors", "0", f]).stderr.match(/uses unknown/g)).toHaveLength(10);
+  });
+
+  test("usage errors: not a whole number", () => {
+    for (const bad of ["-1", "1.5", "many"]) {
+      const r = runCli(["lint", "--max-errors", bad, f]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/max-errors/);
+    }
+  });
+});
+
+describe("lint rules", () => {
+  const f = scratch.write("markers.json", markers);
+
+  test("each is named in qemu and gcc output and in JSON", () => {
+    const qemu = runCli(["lint", f]);
+    expect(qemu.status).toBe(0);
+    expect(qemu.stderr).toBe(
+      `${f}: In struct 'Opts':\n${f}:1: warning: member 'x-marker' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'Opts' instead [marker-member]\n` +
+        `${f}: In command 'cmd':\n${f}:2: warning: member 'x-too' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'cmd' instead [marker-member]\n`,
+    );
+    const gcc = runCli(["lint", "--format", "gcc", f]);
+    expect(gcc.stderr.split("\n")[0]).toMatch(/^.*:1:1: warning: .* \[marker-member\]$/);
+    const json = JSON.parse(runCli(["lint", "--format", "json", f]).stdout);
+    expect(json.map((d: { rule: string; line: number }) => [d.rule, d.line])).toEqual([
+      ["marker-member", 1],
+      ["marker-member", 2],
+    ]);
+  });
+
+  test("--no-rule turns one off, --rule runs only those named; --strict fails on warnings", () => {
+    const off = runCli(["lint", "--no-rule", "marker-member", "--strict", f]);
+    expect([off.status, off.stderr]).toEqual([0, ""]);
+    const only = runCli(["lint", "--rule", "marker-member", "--strict", f]);
+    expect(only.status).toBe(1);
+    expect(only.stderr).toMatch(/\[marker-member\]/);
+  });
+
+  test("an unknown rule is a usage error", () => {
+    for (const option of ["--rule", "--no-rule"]) {
+      const r = runCli(["lint", option, "no-such-rule", f]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/unknown lint rule 'no-such-rule' \(rules: marker-member\)/);
+    }
+  });
+
+  test("rules run on models only: a schema with errors gets the front end's errors", () => {
+    const r = loadSchemaText(markers + "{ 'struct': 'Bad', 'data': 'x' }\n", {
+      diagnostics: "all",
+    });
+    expect(r.model).toBeNull();
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["'data' should be an object"]);
+  });
+
+  test("selectRules and runLint, in a program", () => {
+    expect(selectRules()).toEqual(LINT_RULES);
+    expect(selectRules([], ["marker-member"])).toEqual([]);
+    expect(selectRules(["nope"])).toMatch(/unknown lint rule 'nope'/);
+    const model = loadSchemaText(markers).model!;
+    expect(runLint(model).map((d) => [d.rule, d.severity, d.info?.line])).toEqual([
+      ["marker-member", "warning", 1],
+      ["marker-member", "warning", 2],
+    ]);
+    expect(runLint(model, [])).toEqual([]);
+  });
+});
+
+describe("marker-member", () => {
+  const rule = LINT_RULES.find((r) => r.name === "marker-member")!;
+
+  test("members of type 'null', wherever declared; nothing on a schema without them", () => {
+    const model = loadSchemaText(
+      "{ 'struct': 'Base', 'data': { '*m1': 'null' } }\n" +
+        "{ 'enum': 'Kind', 'data': [ 'a' ] }\n" +
+        "{ 'union': 'Uni', 'base': { 'kind': 'Kind', '*m2': 'null' }, 'discriminator': 'kind', 'data': { 'a': 'Base' } }\n" +
+        "{ 'event': 'EV', 'data': { 'm3': 'null', 'n': 'int' } }\n",
+    ).model!;
+    expect(rule.check(model).map((d) => d.message.split("'")[1])).toEqual(["m1", "m2", "m3"]);
+    expect(
+      rule.check(loadSchemaText("{ 'struct': 'Plain', 'data': { 'n': 'int' } }").model!),
+    ).toEqual([]);
+  });
+});
+
+test("--compat: pragmas named like Object.prototype members are unknown pragmas", () => {
+  for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    const f = scratch.write(`pragma-${name}.json`, `{ 'pragma': { '${name}': [ 'x' ] } }\n`);
+    for (const args of [["--compat"], []]) {
+      const r = runCli(["lint", ...args, f]);
+      expect([r.status, r.stderr]).toEqual([1, `${f}:1: unknown pragma '${name}'\n`]);
+    }
+  }
+});
