@@ -11,10 +11,10 @@
 import { createQmp } from "../generated/client.ts";
 import { QmpError, type QmpTarget } from "qapi-ts/qmp";
 
-const socketFlag = process.argv.indexOf("--socket");
+const socketPath = process.argv[process.argv.indexOf("--socket") + 1];
 const target: QmpTarget =
-  socketFlag > 0
-    ? { socket: process.argv[socketFlag + 1] }
+  process.argv.includes("--socket") && socketPath !== undefined
+    ? { socket: socketPath }
     : { spawn: { args: ["-machine", "none", "-display", "none", "-nodefaults"] } };
 
 const qmp = createQmp(target, { commandTimeoutMs: 10_000 });

@@ -137,6 +137,6 @@ describe("legacy constructs (small schemas)", () => {
     const r = loadSchema(f, { compat: true });
     expect(r.model).not.toBeNull();
     expect(r.diagnostics).toHaveLength(1);
-    expect(r.diagnostics[0].severity).toBe("warning");
+    expect(r.diagnostics[0]!.severity).toBe("warning");
   });
 });

@@ -120,7 +120,7 @@ describe.skipIf(!haveQemu)("qapi-ts qmp / events against a real QEMU", () => {
     const qmp = await connect(q.socket);
     const child = spawn(
       process.execPath,
-      [bin, "events", "--socket", q.extraSockets[0], "STOP", "RESUME"],
+      [bin, "events", "--socket", q.extraSockets[0]!, "STOP", "RESUME"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     const out = collect(child.stdout);
@@ -161,7 +161,7 @@ describe.skipIf(!haveQemu)("qapi-ts qmp / events against a real QEMU", () => {
     const qmp = await connect(q.socket);
     const child = spawn(
       process.execPath,
-      [bin, "events", "--socket", q.extraSockets[0], "--count", "1"],
+      [bin, "events", "--socket", q.extraSockets[0]!, "--count", "1"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     const out = collect(child.stdout);

@@ -96,7 +96,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
       if (got.length === 3) break;
     }
     expect(got.map((e) => e.event)).toEqual(["RESUME", "STOP", "RESUME"]);
-    expect(got[0].timestamp.seconds).toBeGreaterThan(0);
+    expect(got[0]!.timestamp.seconds).toBeGreaterThan(0);
     expect(seen).toEqual(["RESUME", "STOP", "RESUME"]);
     expect(await c.execute("query-status")).toMatchObject({ running: true });
   });

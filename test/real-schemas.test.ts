@@ -26,7 +26,7 @@ describe.skipIf(!exists)("QEMU 10.2 schemas lint clean", () => {
   });
 
   test("the QMP schema's model", () => {
-    const r = loadSchema(path.join(shared, schemas[0]), { compat: false });
+    const r = loadSchema(path.join(shared, schemas[0]!), { compat: false });
     expect(r.diagnostics).toEqual([]);
     const model = r.model!;
     const add = model.lookup("blockdev-add");
@@ -46,8 +46,8 @@ describe.skipIf(!exists)("QEMU 10.2 schemas lint clean", () => {
     expect(driver?.meta).toBe("enum");
     if (driver?.meta === "enum") expect(opts.branches!.variants.length).toBe(driver.members.length);
     // Every module is named relative to the main file's directory; built-ins come first.
-    expect(model.modules[0].name).toBe("./builtin");
-    expect(model.modules[1].name).toBe("qapi-schema.json");
+    expect(model.modules[0]!.name).toBe("./builtin");
+    expect(model.modules[1]!.name).toBe("qapi-schema.json");
     expect(model.modules.map((m) => m.name)).toContain("block-core.json");
     expect(model.docs.length).toBeGreaterThan(1000);
   });

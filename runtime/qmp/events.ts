@@ -106,7 +106,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
         this.items = [];
         this.head = 0;
       }
-      return Promise.resolve({ value, done: false });
+      return Promise.resolve({ value: value as T, done: false });
     }
     if (this.failure) {
       const f = this.failure;

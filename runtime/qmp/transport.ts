@@ -43,7 +43,7 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
   if (!m) return null;
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return null;
-  return { host: m[1] ?? m[2], port };
+  return { host: (m[1] ?? m[2])!, port };
 }
 
 export async function openStream(target: QmpTarget, connectTimeoutMs: number): Promise<QmpStream> {
