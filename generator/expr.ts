@@ -102,7 +102,7 @@ function compile<K extends readonly KeySpec[]>(specs: K, extra: string[] = []): 
   return {
     keys: specs.map((s) => ({
       key: s.key,
-      shape: SHAPES[s.shape] as ShapeCheck,
+      shape: SHAPES[s.shape],
       quoted: s.ownerSource || s.shape === "cond" ? null : `'${s.key}'`,
       default: s.default ?? null,
       typeFirst: s.typeFirst ?? false,
@@ -111,6 +111,7 @@ function compile<K extends readonly KeySpec[]>(specs: K, extra: string[] = []): 
     // One object literal per list of keys, made from the list: objects of one shape each, built
     // in one place each. Setting fields by name at one generic place (`out[field] = value`) makes
     // every object's construction, and every later read of one, several times slower.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- field names from the key table
     make: new Function(
       "v",
       `return { ${fields.map((f, i) => `${JSON.stringify(f)}: v[${i}] ?? null`).join(", ")} };`,

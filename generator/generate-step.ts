@@ -89,7 +89,7 @@ export async function resolveGenerateSettings(argv: GenerateArgs): Promise<Gener
 }
 
 /** One run; returns the exit code. */
-export async function runGenerate(s: GenerateSettings): Promise<number> {
+export function runGenerate(s: GenerateSettings): number {
   const upToDate = isUpToDate(s);
   if (upToDate !== null) {
     if (!s.quiet) {
@@ -142,20 +142,20 @@ export async function runGenerate(s: GenerateSettings): Promise<number> {
 export async function watchGenerate(s: GenerateSettings): Promise<void> {
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | null = null;
-  const run = async (): Promise<void> => {
-    const code = await runGenerate(s);
+  const run = (): void => {
+    const code = runGenerate(s);
     if (code !== 0) process.stderr.write(`qapi-ts generate: waiting for changes\n`);
     for (const w of watchers) w.close();
     // Every file of the last successful parse, or at least the main one.
     watchers = inputFiles(s).map((f) =>
       watch(f, () => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => void run(), 50);
+        timer = setTimeout(run, 50);
       }),
     );
   };
   process.on("SIGINT", () => process.exit(0));
-  await run();
+  run();
   await new Promise<never>(() => {});
 }
 

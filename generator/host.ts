@@ -41,7 +41,8 @@ export function memoryHost(
 ): SchemaHost {
   const absolute = (fname: string): string => path.posix.resolve(cwd, fname);
   const texts = new Map<string, string>();
-  const entries = files instanceof Map ? files.entries() : Object.entries(files);
+  const entries: Iterable<[string, string]> =
+    files instanceof Map ? files.entries() : Object.entries(files);
   for (const [name, text] of entries) texts.set(absolute(name), text);
   return {
     absolute,

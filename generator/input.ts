@@ -55,7 +55,7 @@ function formatBytes(n: number): string {
 
 /** The C library's message for an errno code. */
 export function errorText(code: keyof typeof STRERROR): string {
-  return STRERROR[code]!;
+  return STRERROR[code];
 }
 
 /** What a bounded read of a named file gives. */

@@ -12,7 +12,7 @@ export function legacyConditionToModern(cond: Plain): Condition | null {
   if (typeof cond === "string") return IF_IDENT.test(cond) ? null : parseCpp(cond);
   if (Array.isArray(cond) && cond.length && cond.every((c) => typeof c === "string")) {
     const parts: Condition[] = [];
-    for (const c of cond as string[]) {
+    for (const c of cond) {
       const p = IF_IDENT.test(c) ? c : parseCpp(c);
       if (p === null) return null;
       parts.push(p);

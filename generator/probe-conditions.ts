@@ -71,7 +71,7 @@ export function pathCondition(
       ? (payload.featureConditions.get(holder)?.get(feature) ?? null)
       : null;
   const list = (o: unknown, key: string): unknown[] => {
-    const v = o !== null && typeof o === "object" ? Reflect.get(o, key) : undefined;
+    const v: unknown = o !== null && typeof o === "object" ? Reflect.get(o, key) : undefined;
     return Array.isArray(v) ? v : [];
   };
   const named = (o: unknown, key: string, name: string, field = "name"): unknown =>

@@ -262,7 +262,7 @@ export class SchemaIndex {
   constructor(reply: unknown) {
     const list =
       reply && typeof reply === "object" && !Array.isArray(reply) && "return" in reply
-        ? (reply as { return: unknown }).return
+        ? reply.return
         : reply;
     if (!Array.isArray(list))
       throw new SchemaReplyError("a query-qmp-schema reply is a JSON array of entries");

@@ -109,7 +109,7 @@ function rstClaims(file: string, kind: "removed in" | "since"): Claim[] {
       if (first && !isName) startsWithName = false;
       first = false;
       if (isName) names.push(t[1] ?? t[2] ?? bare!);
-      else if (!PART_WORDS.has(bare!)) otherWords.push(bare!);
+      else if (!PART_WORDS.has(bare)) otherWords.push(bare);
     }
     out.push({
       heading: title,

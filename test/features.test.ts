@@ -311,7 +311,7 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
       if (e["meta-type"] !== "object" && e["meta-type"] !== "enum") continue;
       for (const m of e["members"] as { [k: string]: JsonValue }[]) {
         for (const f of features(m)) {
-          const at = holders(name).map((h) => `${h}.${m["name"]} ${f}`);
+          const at = holders(name).map((h) => `${h}.${m["name"] as string} ${f}`);
           expect(
             at.some((k) => listed.has(k)),
             at[0],

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadSchemaText, type LoadResult } from "../generator/frontend.ts";
-import { formatQemu, type Diagnostic } from "../generator/source.ts";
+import { formatQemu } from "../generator/source.ts";
 import { DEFINITION_KEYS, MEMBER_KEYS } from "../generator/keywords.ts";
 import { qemuCases, qemuCasesDir } from "./helpers.ts";
 
@@ -103,8 +103,7 @@ function loadBoth(text: string, compat: boolean, seen: Set<string>): "ok" | "err
   checkResult(all, seen);
   const firstError = first.diagnostics.find((d) => d.severity === "error");
   expect(all.model === null).toBe(first.model === null);
-  if (firstError)
-    expect(all.diagnostics.map(formatQemu)).toContain(formatQemu(firstError as Diagnostic));
+  if (firstError) expect(all.diagnostics.map(formatQemu)).toContain(formatQemu(firstError));
   return first.model ? "ok" : "error";
 }
 

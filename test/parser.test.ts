@@ -238,7 +238,7 @@ describe("includes and pragmas", () => {
       e.kind === "include"
         ? `include ${path.relative(dir, e.resolved)} (${e.file}) at ${path.relative(dir, e.info.fname)}:${e.info.line}`
         : e.kind === "definition"
-          ? `${e.plain.get("enum")} in ${path.relative(dir, e.info.fname)}`
+          ? `${e.plain.get("enum") as string} in ${path.relative(dir, e.info.fname)}`
           : e.kind,
     );
     expect(summary).toEqual([

@@ -98,7 +98,7 @@ describe("parseJsonForValidation", () => {
     expect(v[0]).toBe(1);
     expect(Object.is(v[1], 0)).toBe(true); // the integer 0
     expect(v[2]).toEqual(new JsonFloat(1));
-    expect(isJsonFloat(v[3]) && Object.is((v[3] as JsonFloat).value, -0)).toBe(true);
+    expect(isJsonFloat(v[3]) && Object.is(v[3].value, -0)).toBe(true);
     expect(v[4]).toEqual(new JsonFloat(1000));
     expect(v.slice(5)).toEqual([1.5, Infinity, 9007199254740993n, 2n ** 64n, "\0"]);
     expect(stringifyJson(v)).toBe(

@@ -4,13 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { QmpClient } from "../runtime/qmp/index.ts";
-import {
-  GREETING,
-  eventText,
-  replyText,
-  startFakeServer,
-  stopFakeServers,
-} from "./qmp-fake-server.ts";
+import { replyText, startFakeServer, stopFakeServers } from "./qmp-fake-server.ts";
 import { collect, haveQemu, killAll, startQemu } from "./qmp-harness.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -68,7 +68,7 @@ export async function startQemu(
     stdio: ["ignore", "ignore", "pipe"],
   });
   let err = "";
-  proc.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+  proc.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   const q: Qemu = {
     proc,

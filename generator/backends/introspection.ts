@@ -6,7 +6,7 @@
 // conditions are resolved now and the list is empty.
 
 import type { Backend, BackendOptions } from "../backend.ts";
-import type { Condition, SchemaModel } from "../model.ts";
+import type { SchemaModel } from "../model.ts";
 import {
   buildIntrospectionTree,
   Conditional,
@@ -75,7 +75,7 @@ function splitConditions(
     value.forEach((item, i) => {
       path.push(i);
       if (item instanceof Conditional) {
-        out.push([item.ifcond as Condition, ...path]);
+        out.push([item.ifcond, ...path]);
         list.push(splitConditions(item.value, path, out));
       } else list.push(splitConditions(item, path, out));
       path.pop();

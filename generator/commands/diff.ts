@@ -30,7 +30,7 @@ function sideOptions<T>(y: Argv<T>, side: "old" | "new"): Argv<T> {
       type: "string",
       requiresArg: true,
       describe: `File of symbols defined in the ${side.toUpperCase()} build only`,
-    }) as Argv<T>;
+    });
 }
 
 export const diffCommand: CommandModule<object, DiffArgs> = {

@@ -16,7 +16,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       type: "string",
       demandOption: true,
       describe: "the main schema file",
-    }) as never,
+    }),
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { dumpModel } = await import("../dump.ts");

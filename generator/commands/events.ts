@@ -2,7 +2,7 @@
 // lines as they come (only the NAMEs given, if any) until QEMU goes away, --count events were
 // printed, or SIGINT. Exit 0 then; 2 when QEMU cannot be reached, on usage errors, and when the
 // stream broke (an event iterator that fell behind, a message beyond the client's bounds).
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import {
   connectionFrom,
   targetOptions,
@@ -29,7 +29,7 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
       })
       .option("count", { type: "number", describe: "exit after this many events" })
       .example("$0 events --socket /tmp/qmp.sock", "")
-      .example("$0 events --socket /tmp/qmp.sock --count 1 SHUTDOWN", "") as Argv<EventsArgs>,
+      .example("$0 events --socket /tmp/qmp.sock --count 1 SHUTDOWN", ""),
   handler: async (argv) => {
     const connection = await connectionFrom(argv);
     if (typeof connection === "string") usageExit("events", connection);

@@ -1,7 +1,7 @@
 // `qapi-ts features SCHEMA`: every feature and marker member a client can probe, with where it
 // attaches, its condition and its documentation. With -D/--defines, only those present in that
 // build (`--defines /dev/null` asks for a build with nothing defined).
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import { writeOutput } from "./introspect.ts";
 import {
   compatOption,
@@ -31,7 +31,7 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
         type: "boolean",
         default: false,
         describe: "One JSON array instead of text",
-      }) as Argv<FeaturesArgs>,
+      }),
   handler: async (args) => {
     const defines = await readConfiguration(args);
     const model = await loadModelOrExit(args.schema, { compat: args.compat });

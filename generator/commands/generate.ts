@@ -5,7 +5,7 @@
 //
 // Exit codes: 0 done (with --check: up to date), 1 schema errors (with --check: stale, missing
 // or extra files), 2 usage errors and unwritable output.
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import { configurationOptions, type ConfigurationArgs } from "./options.ts";
 
 interface GenerateArgs extends ConfigurationArgs {
@@ -73,13 +73,13 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         describe: "regenerate whenever an included file changes",
       })
       .option("quiet", { alias: "q", type: "boolean", default: false, describe: "no summary line" })
-      .conflicts("check", "watch") as unknown as Argv<GenerateArgs>,
+      .conflicts("check", "watch"),
   handler: async (argv) => {
     const { resolveGenerateSettings, runGenerate, watchGenerate } = await import(
       "../generate-step.ts"
     );
     const settings = await resolveGenerateSettings(argv);
     if (argv.watch) await watchGenerate(settings);
-    else process.exitCode = await runGenerate(settings);
+    else process.exitCode = runGenerate(settings);
   },
 };

@@ -2,7 +2,7 @@
 // the release it appears in, the one it disappears in, and those in which it is deprecated or
 // unstable. Inputs as for `diff` (schemas or query-qmp-schema replies). Exit 0; 1 when --path
 // names something no release has; 2 on usage or input errors.
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 
 interface HistoryArgs extends ConfigurationArgs {
@@ -45,7 +45,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       .example(
         "$0 history 9.2=qemu-9.2.json 10.0=qemu-10.0.json 10.2=qapi/qapi-schema.json --format json -o history.json",
         "",
-      ) as Argv<HistoryArgs>,
+      ),
   handler: async (argv) => {
     const releases = argv.release.map((r) => {
       const eq = r.indexOf("=");

@@ -1,6 +1,6 @@
 // `qapi-ts introspect SCHEMA`: the query-qmp-schema payload a QEMU built with the given symbols
 // returns, as JSON indented by one space (the layout of QEMU's expected payload files).
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import {
   compatOption,
   configurationOptions,
@@ -53,10 +53,7 @@ export const introspectCommand: CommandModule<object, IntrospectArgs> = {
         requiresArg: true,
         describe: "Write to FILE, not stdout",
       })
-      .example(
-        "$0 introspect qapi-schema.json --defines linux.defines",
-        "",
-      ) as Argv<IntrospectArgs>,
+      .example("$0 introspect qapi-schema.json --defines linux.defines", ""),
   handler: async (args) => {
     const defines = (await readConfiguration(args)) ?? new Set<string>();
     const model = await loadModelOrExit(args.schema, { compat: args.compat });

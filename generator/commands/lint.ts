@@ -71,11 +71,11 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         describe: "do not run this lint rule (repeatable)",
       })
       .check((argv) => {
-        const max = argv["max-errors"] as number;
+        const max = argv["max-errors"];
         if (!Number.isInteger(max) || max < 0)
           return `--max-errors: expected a whole number, 0 or more, not '${String(max)}'`;
         return true;
-      }) as never,
+      }),
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { compareLocations } = await import("../diagnostics.ts");

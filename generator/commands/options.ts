@@ -17,7 +17,7 @@ export function compatOption<T>(
   y: Argv<T>,
   describe = "accept the legacy dialect of QEMU before 6.2, reporting each kind of use once",
 ): Argv<T & CompatArgs> {
-  return y.option("compat", { type: "boolean", default: false, describe }) as Argv<T & CompatArgs>;
+  return y.option("compat", { type: "boolean", default: false, describe });
 }
 
 /** The -D / --defines options, shared with the commands that evaluate conditions. */
@@ -36,7 +36,7 @@ export function configurationOptions<T>(y: Argv<T>): Argv<T & ConfigurationArgs>
       type: "string",
       requiresArg: true,
       describe: "File with one defined symbol per line (blank lines and # comments ignored)",
-    }) as Argv<T & ConfigurationArgs>;
+    });
 }
 
 const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;

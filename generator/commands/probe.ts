@@ -4,7 +4,7 @@
 // QUERY<TAB>error. Exit 0 when all are found, 1 when any is not (or an input is bad or cannot
 // be read: schema, --defines file, reply file, as for every command; or QEMU answers with an
 // error), 2 when a query is an error, on usage errors and when QEMU cannot be reached.
-import type { Argv, CommandModule } from "yargs";
+import type { CommandModule } from "yargs";
 import type { Condition } from "../../runtime/conditions.ts";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
 import type { SchemaModel } from "../model.ts";
@@ -75,7 +75,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .example(
         "$0 probe --schema qapi/qapi-schema.json -D CONFIG_POSIX --explain 'blockdev-add/arg-type/+file/$dynamic-auto-read-only'",
         "",
-      ) as Argv<ProbeArgs>,
+      ),
   handler: async (argv) => {
     const usage = usageError(argv);
     if (usage) {

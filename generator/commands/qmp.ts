@@ -37,7 +37,7 @@ export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
       describe:
         "milliseconds to wait for each step: the connection, QEMU's greeting, a reply (0: forever)",
     })
-    .conflicts("socket", "tcp") as Argv<T & TargetArgs>;
+    .conflicts("socket", "tcp");
 }
 
 /** Whether the options name a live QEMU at all. */
@@ -120,7 +120,7 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
       .example(
         `$0 qmp --socket /tmp/qmp.sock human-monitor-command '{"command-line": "info mtree"}'`,
         "",
-      ) as Argv<QmpArgs>,
+      ),
   handler: async (argv) => {
     const connection = await connectionFrom(argv);
     if (typeof connection === "string") usageExit("qmp", connection);

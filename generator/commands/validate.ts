@@ -82,7 +82,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         type: "boolean",
         default: false,
         describe: "tolerate members the schema lacks (replies from a newer QEMU)",
-      }) as never,
+      }),
   handler: async (argv) => {
     const usage = usageError(argv);
     if (usage) {

@@ -485,7 +485,7 @@ class Comparison {
       const variantsAfter = new Map(b.variants.map((v) => [v.case, v]));
       const moved = movedIntoVariants.length + movedOutOfVariants.length > 0;
       const movedContext = moved
-        ? `:${a.id}:${b.id}:${movedIntoVariants.map((m) => m.name)}|${movedOutOfVariants.map((m) => m.name)}`
+        ? `:${a.id}:${b.id}:${movedIntoVariants.map((m) => m.name).join(",")}|${movedOutOfVariants.map((m) => m.name).join(",")}`
         : "";
       for (const c of union(variantsBefore.keys(), variantsAfter.keys())) {
         const va = variantsBefore.get(c);

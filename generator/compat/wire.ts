@@ -120,8 +120,10 @@ export class WireInputError extends Error {
   }
 }
 
+/** A JSON value of an entry, as the source gives it (checked where read). */
 type Json = unknown;
-type Item = Json | Conditional;
+/** A list item: a value, or (in a schema's tree) a `Conditional` value. */
+type Item = unknown;
 
 /** The flags of a command entry, in introspection's spelling (booleans defaulting to false). */
 const REPLY_FLAGS = ["allow-oob"] as const;
@@ -338,7 +340,7 @@ class WireBuilder {
   }
 }
 
-function unwrap(item: Item): { value: Json; ifcond: Condition | null } {
+function unwrap(item: Item): { value: unknown; ifcond: Condition | null } {
   return item instanceof Conditional
     ? { value: item.value, ifcond: item.ifcond }
     : { value: item, ifcond: null };

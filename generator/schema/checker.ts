@@ -13,7 +13,8 @@ import type { SchemaDefinitions } from "./definitions.ts";
 const MAX_FEATURES = 64;
 
 /** Thrown through the checks of an entity that fails because another one did (not reported). */
-const DEPENDENCY_FAILED = Symbol("dependency failed");
+class DependencyFailed extends Error {}
+const DEPENDENCY_FAILED = new DependencyFailed("dependency failed");
 
 export class Checker implements SchemaChecker {
   constructor(

@@ -90,7 +90,7 @@ export class SchemaDefinitions {
     private readonly options: DefinitionOptions,
   ) {
     this.complete = options.complete;
-    this.modules = new Modules(fname, options.absolute);
+    this.modules = new Modules(fname, (f) => options.absolute(f));
     for (const f of SPECIAL_FEATURES) this.featureInfo.set(f, null);
     this.defPredefineds();
     this.predefining = false;
@@ -122,14 +122,13 @@ export class SchemaDefinitions {
       ]);
     if (other) throw new QAPIError(ent.info, `${other.describe()} is already defined`);
     this.entityDict.set(ent.name, ent);
-    if (ent.meta !== "command" && ent.meta !== "event")
-      this.typeDict.set(ent.name, ent as TypeEntity);
+    if (ent.meta !== "command" && ent.meta !== "event") this.typeDict.set(ent.name, ent);
     this.items.push({ entity: ent });
   }
 
   private defPredefineds(): void {
     for (const [name, json] of BUILTINS) {
-      this.defEntity(new BuiltinTypeImpl(name, json) as EntityLike);
+      this.defEntity(new BuiltinTypeImpl(name, json));
       // Every built-in gets its array type, used or not (as QEMU's shared built-in code has).
       this.makeArrayType(name, null);
     }

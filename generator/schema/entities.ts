@@ -117,7 +117,7 @@ export abstract class EntityImpl {
     doc = doc ?? this.doc;
     if (doc)
       for (let i = 0; i < this.features.length; i++)
-        schema.docStep(doc, "connectFeature", this.features[i]!);
+        schema.docStep(doc, "connectFeature", this.features[i]);
   }
 
   /** The file whose module the entity belongs to (arrays go with their element type). */
@@ -137,7 +137,7 @@ function connectMember(
   m: EnumMemberImpl | ObjectMemberImpl,
 ): void {
   schema.docStep(doc, "connectMember", m);
-  for (let i = 0; i < m.features.length; i++) schema.docStep(doc, "connectFeature", m.features[i]!);
+  for (let i = 0; i < m.features.length; i++) schema.docStep(doc, "connectFeature", m.features[i]);
 }
 
 export class BuiltinTypeImpl extends EntityImpl implements BuiltinType {
@@ -153,7 +153,9 @@ export class BuiltinTypeImpl extends EntityImpl implements BuiltinType {
 }
 
 // The fields of the key table (keywords.ts) the entities get as they are ('prefix', the flags):
-// declared from the table, so that a new key needs no declaration here.
+// declared from the table, so that a new key needs no declaration here. (Interfaces merged into
+// the classes below: the fields are set by the constructors, from the table.)
+/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type */
 export interface EnumTypeImpl extends Readonly<EntityFields<"enum">> {}
 export interface CommandImpl extends Readonly<EntityFields<"command">> {}
 export interface EventImpl extends Readonly<EntityFields<"event">> {}
@@ -519,3 +521,4 @@ export class EventImpl extends CommandOrEventBase implements Event {
     this.checkArgType(schema, "event");
   }
 }
+/* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type */

@@ -3,7 +3,7 @@
 
 import * as path from "node:path";
 import type { QAPIDoc } from "../doc.ts";
-import type { Definition, Module, SchemaModel, SchemaVisitor, Type } from "../model.ts";
+import type { Definition, Module, SchemaModel, SchemaVisitor } from "../model.ts";
 import type { SourceInfo } from "../source.ts";
 import type { EntityLike, TypeEntity } from "./entities.ts";
 
@@ -90,7 +90,7 @@ export function makeModel(
     fname,
     entities,
     lookup: (name) => dict.get(name),
-    lookupType: (name) => typeDict.get(name) as Type | undefined,
+    lookupType: (name) => typeDict.get(name),
     modules,
     docs,
     visit(v: SchemaVisitor) {

@@ -4,7 +4,6 @@
 // validators. Validators are the caller's code: one that throws counts as a failed check.
 
 import type { SchemaIndex } from "../introspection.ts";
-import type { SchemaInfoCommand } from "../schema-info.ts";
 import type { QmpGreeting } from "./connection.ts";
 import { QmpClientError } from "./errors.ts";
 import type { CompatPolicy, QmpClientOptions, ValidatorOptions, Validators } from "./types.ts";
@@ -44,7 +43,7 @@ export class Checks {
       );
     if (this.liveSchema) {
       const found = this.liveSchema.get(command);
-      const entry = found?.["meta-type"] === "command" ? (found as SchemaInfoCommand) : null;
+      const entry = found?.["meta-type"] === "command" ? found : null;
       if (!entry)
         return refuse("not-in-schema", `this QEMU (${versionText(greeting)}) has no such command`);
       if (oob && entry["allow-oob"] !== true)

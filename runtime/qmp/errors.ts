@@ -25,7 +25,9 @@ export class QmpError extends Error {
       class?: unknown;
       desc?: unknown;
     };
-    return new QmpError(String(e.class ?? "GenericError"), String(e.desc ?? ""), command);
+    const text = (v: unknown, otherwise: string): string =>
+      typeof v === "string" ? v : v === undefined ? otherwise : JSON.stringify(v);
+    return new QmpError(text(e.class, "GenericError"), text(e.desc, ""), command);
   }
 }
 

@@ -37,7 +37,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null =
     null;
   private ended = false;
-  private failure: unknown = null;
+  private failure: QmpClientError | null = null;
   private readonly maxBuffered: number;
   private readonly overflow: OverflowPolicy;
   private readonly onDone: () => void;

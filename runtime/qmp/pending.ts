@@ -59,7 +59,7 @@ export class PendingCommands {
         send(id);
       } catch (err) {
         this.settle(id);
-        reject(err as Error);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
   }

@@ -54,7 +54,10 @@ export async function openStream(target: QmpTarget, connectTimeoutMs: number): P
   else {
     const hp = typeof target.tcp === "string" ? parseHostPort(target.tcp) : target.tcp;
     if (!hp)
-      throw new QmpClientError("connect", `not a HOST:PORT address: '${String(target.tcp)}'`);
+      throw new QmpClientError(
+        "connect",
+        `not a HOST:PORT address: '${JSON.stringify(target.tcp)}'`,
+      );
     options = hp;
   }
   const description = describeTarget(target);

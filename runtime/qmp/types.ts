@@ -24,9 +24,11 @@ export type ArgsOf<S> = S extends { args: infer A } ? A : undefined;
 export type ReturnsOf<S> = S extends { returns: infer R } ? R : unknown;
 
 /** execute()'s parameters after the name: arguments are optional exactly when none are required. */
-export type ExecuteParams<S> = [ArgsOf<S>] extends [undefined | void | never]
+export type ExecuteParams<S> = [ArgsOf<S>] extends [undefined | void]
   ? [args?: Record<string, never> | undefined, options?: ExecuteOptions]
-  : {} extends ArgsOf<S>
+  : // (An empty object literal is a valid ArgsOf<S>: every argument is optional.)
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    {} extends ArgsOf<S>
     ? [args?: ArgsOf<S>, options?: ExecuteOptions]
     : [args: ArgsOf<S>, options?: ExecuteOptions];
 

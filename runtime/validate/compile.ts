@@ -50,7 +50,8 @@ const lit = (s: string): string => JSON.stringify(s);
 export function compileChecks(table: ValidatorTable, support: Support): Check[] {
   const source = new CheckWriter(table).write();
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code from the table, names quoted
-  return new Function("S", source)(support) as Check[];
+  const make = new Function("S", source) as (s: Support) => Check[];
+  return make(support);
 }
 
 class CheckWriter {
@@ -73,7 +74,7 @@ class CheckWriter {
       else this.type(t, i);
     });
     for (const s of scalars) {
-      if (!isScalarType(s)) throw new Error(`validator table: unknown built-in type ${s}`);
+      if (!isScalarType(s)) throw new Error(`validator table: unknown built-in type ${String(s)}`);
       this.out.push(`const s_${s} = S.scalar(${lit(s)});`);
     }
     const refs = this.table.types.map((t, i) => ("builtin" in t ? `s_${t.builtin}` : `t${i}`));

@@ -10,18 +10,7 @@
 
 import type { Backend, BackendOptions, GeneratedFile } from "../../backend.ts";
 import type { Command, Event, ObjectType, SchemaModel, Type } from "../../model.ts";
-import {
-  group,
-  hardline,
-  ifBreak,
-  importDeclaration,
-  indent,
-  join,
-  line,
-  print,
-  softline,
-  type Doc,
-} from "../printer.ts";
+import { hardline, importDeclaration, indent, join, print, type Doc } from "../printer.ts";
 import { lazyTemplate } from "../templates.ts";
 import { alias, Declarations, interfaceDeclaration, type Ref } from "./declarations.ts";
 import {
@@ -35,7 +24,7 @@ import {
   TypeNames,
   type IndexName,
 } from "./names.ts";
-import { docComment, docText } from "./tsdoc.ts";
+import { docComment } from "./tsdoc.ts";
 import moduleSource from "./module.ts.hbs";
 import indexSource from "./index.ts.hbs";
 
