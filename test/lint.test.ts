@@ -15,7 +15,7 @@ const tenErrors = Array.from(
   (_, i) => `{ 'struct': 'Struct${i}', 'data': { 'm': 'Missing${i}' } }\n`,
 ).join("");
 const markers =
-  "{ 'struct': 'Opts', 'data': { 'a': 'int', '*x-marker': 'null' } }\n{ 'command': 'cmd', 'data': { '*x-too': 'null' } }\n";
+  "{ 'struct': 'Opts', 'data': { 'a': 'int', '*marker': 'null' } }\n{ 'command': 'cmd', 'data': { '*too': 'null' } }\n";
 
 describe("--max-errors", () => {
   const f = scratch.write("ten.json", tenErrors);
@@ -51,8 +51,8 @@ describe("lint rules", () => {
     const qemu = runCli(["lint", f]);
     expect(qemu.status).toBe(0);
     expect(qemu.stderr).toBe(
-      `${f}: In struct 'Opts':\n${f}:1: warning: member 'x-marker' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'Opts' instead [marker-member]\n` +
-        `${f}: In command 'cmd':\n${f}:2: warning: member 'x-too' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'cmd' instead [marker-member]\n`,
+      `${f}: In struct 'Opts':\n${f}:1: warning: member 'marker' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'Opts' instead [marker-member]\n` +
+        `${f}: In command 'cmd':\n${f}:2: warning: member 'too' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'cmd' instead [marker-member]\n`,
     );
     const gcc = runCli(["lint", "--format", "gcc", f]);
     expect(gcc.stderr.split("\n")[0]).toMatch(/^.*:1:1: warning: .* \[marker-member\]$/);
@@ -75,7 +75,7 @@ describe("lint rules", () => {
     for (const option of ["--rule", "--no-rule"]) {
       const r = runCli(["lint", option, "no-such-rule", f]);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/unknown lint rule 'no-such-rule' \(rules: marker-member\)/);
+      expect(r.stderr).toMatch(/unknown lint rule 'no-such-rule' \(rules: marker-member, x-name\)/);
     }
   });
 
@@ -89,7 +89,7 @@ describe("lint rules", () => {
 
   test("selectRules and runLint, in a program", () => {
     expect(selectRules()).toEqual(LINT_RULES);
-    expect(selectRules([], ["marker-member"])).toEqual([]);
+    expect(selectRules([], ["marker-member", "x-name"])).toEqual([]);
     expect(selectRules(["nope"])).toMatch(/unknown lint rule 'nope'/);
     const model = loadSchemaText(markers).model!;
     expect(runLint(model).map((d) => [d.rule, d.severity, d.info?.line])).toEqual([
@@ -114,6 +114,28 @@ describe("marker-member", () => {
     expect(
       rule.check(loadSchemaText("{ 'struct': 'Plain', 'data': { 'n': 'int' } }").model!),
     ).toEqual([]);
+  });
+});
+
+describe("x-name", () => {
+  const rule = LINT_RULES.find((r) => r.name === "x-name")!;
+
+  test("x- commands, events, members and values without feature 'unstable'", () => {
+    const model = loadSchemaText(
+      "{ 'pragma': { 'member-name-exceptions': [ 'Kind' ] } }\n" +
+        "{ 'enum': 'Kind', 'data': [ 'a', 'x-b', { 'name': 'x-c', 'features': [ 'unstable' ] } ] }\n" +
+        "{ 'struct': 'Opts', 'data': { 'x-m': 'int', '*x-n': { 'type': 'int', 'features': [ 'unstable' ] } } }\n" +
+        "{ 'command': 'x-cmd', 'data': { '__com.example_x-arg': 'int' } }\n" +
+        "{ 'command': 'x-stable-enough', 'features': [ 'unstable' ] }\n" +
+        "{ 'event': 'X_EV' }\n",
+    ).model!;
+    expect(rule.check(model).map((d) => [d.message.split(" is named")[0], d.info?.line])).toEqual([
+      ["value 'x-b'", 2],
+      ["member 'x-m'", 3],
+      // (The command's implicit argument type comes before it in the model.)
+      ["member '__com.example_x-arg'", 4],
+      ["command 'x-cmd'", 4],
+    ]);
   });
 });
 

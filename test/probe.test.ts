@@ -405,8 +405,8 @@ describe("the project's qapi/", () => {
       encoding: "utf8",
       cwd: projectRoot,
     });
-    // The marker member is deliberate (it is the story the schema tells): lint may warn about it,
-    // and about nothing else.
+    // The marker member is deliberate (it is the story the schema tells, an x- name of before
+    // the unstable feature): lint may warn about it, and about nothing else.
     const lines = (lint.stderr + lint.stdout).split("\n").filter((l) => l.trim() !== "");
     const context = /^In file included from |: In \w+ '[^']+':$/;
     const other = lines.filter(

@@ -19,10 +19,15 @@ const schemas = [
 
 describe.skipIf(!exists)("QEMU 10.2 schemas lint clean", () => {
   test.each(schemas)("%s", (schema) => {
-    const r = spawnSync(process.execPath, [bin, "lint", schema], { cwd: shared, encoding: "utf8" });
+    // The language's own checks find nothing; lint's rules may advise, each naming its rule.
+    const r = spawnSync(process.execPath, [bin, "lint", "--format", "json", schema], {
+      cwd: shared,
+      encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("");
     expect(r.status).toBe(0);
+    const diagnostics = JSON.parse(r.stdout) as { severity: string; rule: string | null }[];
+    expect(diagnostics.filter((d) => d.severity !== "warning" || d.rule === null)).toEqual([]);
   });
 
   test("the QMP schema's model", () => {

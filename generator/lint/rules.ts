@@ -3,8 +3,8 @@
 // and a check); adding a rule is adding an entry here, with its test in test/lint.test.ts.
 
 import { findMarkerMembers, isMarker } from "../features.ts";
-import type { SchemaModel } from "../model.ts";
-import { excerpt, type Diagnostic } from "../source.ts";
+import type { Feature, SchemaModel } from "../model.ts";
+import { excerpt, type Diagnostic, type SourceInfo } from "../source.ts";
 
 export interface LintRule {
   /** kebab-case; what --rule/--no-rule take and the JSON output's `rule`. */
@@ -32,4 +32,39 @@ export const LINT_RULES: readonly LintRule[] = [
       }));
     },
   },
+  {
+    name: "x-name",
+    summary:
+      "a name beginning with 'x-' without feature 'unstable', which replaced the x- convention",
+    check(model) {
+      const out: Diagnostic[] = [];
+      const flag = (
+        what: string,
+        name: string,
+        features: readonly Feature[],
+        info: SourceInfo | null,
+      ): void => {
+        if (!isExperimentalName(name) || features.some((f) => f.name === "unstable")) return;
+        out.push({
+          severity: "warning",
+          message: `${what} '${excerpt(name)}' is named 'x-' but lacks feature 'unstable' (the x- convention was replaced by the feature)`,
+          info,
+        });
+      };
+      for (const e of model.entities) {
+        if (e.meta === "command" || e.meta === "event") flag(e.meta, e.name, e.features, e.info);
+        // Members as written: implicit types' are the command's, event's or union's.
+        if (e.meta === "object")
+          for (const m of e.localMembers) flag("member", m.name, m.features, m.info);
+        if (e.meta === "enum" && e.info)
+          for (const v of e.members) flag("value", v.name, v.features, v.info);
+      }
+      return out;
+    },
+  },
 ];
+
+/** `x-foo`, or a downstream extension's `__com.example_x-foo`. */
+function isExperimentalName(name: string): boolean {
+  return /^(__[a-z0-9.-]+_)?x-/i.test(name);
+}
