@@ -371,10 +371,10 @@ describe("lossless JSON", () => {
     });
     expect(parseJsonLossless("9007199254740993")).toBe(9007199254740993n);
     expect(parseJsonLossless("9007199254740991")).toBe(9007199254740991);
-    // Beyond the safe integers, every integer is a bigint, even where a double would be exact.
+    // A double that is exactly the integer stays a number (a QAPI `number` is one).
     expect(parseJsonLossless("[9007199254740992, 18446744073709551616]")).toEqual([
-      2n ** 53n,
-      2n ** 64n,
+      2 ** 53,
+      2 ** 64,
     ]);
     expect(
       stringifyJson({ a: 18446744073709551615n, b: [-1n, "bigint:0"], c: -(2 ** 63), d: 1e300 }),
@@ -513,7 +513,7 @@ describe.skipIf(!haveShared)("qapi-ts validate with QEMU 10.2's schema", () => {
     ]);
     expect(runValidate([qemuSchema, "-c", "x", "-e", "y"], "{}").code).toBe(2);
     expect(runValidate([qemuSchema, "-e", "SHUTDOWN", "--returns"], "{}").code).toBe(2);
-    expect(runValidate([qemuSchema, "-t", "x", path.join(tmp, "absent.json")]).code).toBe(2);
+    expect(runValidate([qemuSchema, "-t", "x", path.join(tmp, "absent.json")]).code).toBe(1);
     // The legacy dialect (QEMU 4.1): a simple union's implicit wrapper is an ordinary member.
     const legacy = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
     const inet = { type: "inet", data: { host: "localhost" } };

@@ -608,12 +608,15 @@ const ESCAPES: Record<number, string> = {
 };
 
 /**
- * An integer token: a number when it is a safe integer (|n| < 2^53), else a bigint, the one
- * representation of integers throughout qapi-ts. (QEMU makes integers beyond int64 and uint64
- * doubles; as a bigint they stay exact, and every integer type refuses them as it refuses the
- * double.)
+ * An integer token, exactly: a number when a double holds it exactly (every safe integer, and
+ * larger ones such as 2^53 or 2^63), else a bigint; the one representation of integers
+ * throughout qapi-ts. So a QAPI `number`, which QEMU prints from a double, always arrives as a
+ * number. (QEMU makes integers beyond int64 and uint64 doubles; as a bigint they stay exact, and
+ * every integer type refuses them as it refuses the double.)
  */
 function integer(token: string): number | bigint {
   const n = Number(token);
-  return Number.isSafeInteger(n) ? n || 0 : BigInt(token); // (-0 is the integer 0)
+  if (Number.isSafeInteger(n)) return n || 0; // -0 is the integer 0
+  const exact = BigInt(token);
+  return BigInt(n) === exact ? n : exact;
 }

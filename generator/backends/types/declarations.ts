@@ -10,8 +10,8 @@
 //   alternate Foo     `export type Foo = A | B;`
 //   int, int64 ...    aliases of `number` (and `bigint` for the 64-bit ones) in builtin.ts
 //
-// Integers: a JSON integer a program receives is a `number` when it is a safe integer and a
-// `bigint` beyond (the lossless parse of qapi-ts/validate and the QMP client); the types of
+// Integers: a JSON integer a program receives is a `number` when a double holds it exactly and
+// a `bigint` otherwise (the lossless parse of qapi-ts/validate and the QMP client); the types of
 // 64-bit integers say so. Arguments may use either.
 
 import type { ArgSection, QAPIDoc } from "../../doc.ts";
@@ -117,7 +117,7 @@ export class Declarations {
     const notes = [`QAPI built-in \`${name}\`: an integer in [${min}, ${max}].`];
     if (big) {
       notes.push(
-        "Received as a `number` when it is a safe integer, as a `bigint` beyond (2^53); " +
+        "Received as a `number` when a double holds it exactly, else as a `bigint`; " +
           "either may be sent.",
       );
     }

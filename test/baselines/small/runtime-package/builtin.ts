@@ -3,7 +3,7 @@
 /**
  * QAPI built-in `int`: an integer in [-9223372036854775808, 9223372036854775807].
  *
- * Received as a `number` when it is a safe integer, as a `bigint` beyond (2^53); either may be sent.
+ * Received as a `number` when a double holds it exactly, else as a `bigint`; either may be sent.
  */
 export type int = number | bigint;
 
@@ -19,7 +19,7 @@ export type int32 = number;
 /**
  * QAPI built-in `int64`: an integer in [-9223372036854775808, 9223372036854775807].
  *
- * Received as a `number` when it is a safe integer, as a `bigint` beyond (2^53); either may be sent.
+ * Received as a `number` when a double holds it exactly, else as a `bigint`; either may be sent.
  */
 export type int64 = number | bigint;
 
@@ -35,13 +35,13 @@ export type uint32 = number;
 /**
  * QAPI built-in `uint64`: an integer in [0, 18446744073709551615].
  *
- * Received as a `number` when it is a safe integer, as a `bigint` beyond (2^53); either may be sent.
+ * Received as a `number` when a double holds it exactly, else as a `bigint`; either may be sent.
  */
 export type uint64 = number | bigint;
 
 /**
  * QAPI built-in `size`: an integer in [0, 18446744073709551615].
  *
- * Received as a `number` when it is a safe integer, as a `bigint` beyond (2^53); either may be sent.
+ * Received as a `number` when a double holds it exactly, else as a `bigint`; either may be sent.
  */
 export type size = number | bigint;
