@@ -387,6 +387,34 @@ describe("generate on a small schema", () => {
   });
 });
 
+test("names of TypeScript's globals, of the index's own exports and of Object.prototype's members compile under --strict", async () => {
+  const project = tmp("names");
+  linkPackage(project);
+  const r = run([
+    "generate",
+    path.join(projectRoot, "test/fixtures/names/schema.json"),
+    "-o",
+    path.join(project, "out"),
+  ]);
+  expect([r.status, r.stderr]).toEqual([0, ""]);
+  const files = [...readTree(path.join(project, "out")).keys()].filter((f) => f.endsWith(".ts"));
+  expect(await typeCheck(files.map((f) => path.join(project, "out", f)))).toEqual([]);
+  // Every schema type keeps its name; the index's own names give way.
+  const index = readFileSync(path.join(project, "out/index.ts"), "utf8");
+  expect(index).toMatch(/^export interface Commands_ \{$/m);
+  const schema = readFileSync(path.join(project, "out/schema.ts"), "utf8");
+  for (const name of [
+    "Record",
+    "Promise",
+    "Array",
+    "Commands",
+    "Events",
+    "NoArguments",
+    "QmpClient",
+  ])
+    expect(schema, name).toMatch(new RegExp(`^export (interface|type) ${name}\\b`, "m"));
+}, 120_000);
+
 describe.skipIf(!hasShared)("generate on QEMU 10.2's whole schema", () => {
   const project = tmp("qemu");
   linkPackage(project);

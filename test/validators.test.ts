@@ -291,6 +291,45 @@ describe("QEMU's input rules on a test schema", () => {
     expect([...v.eventNames].sort()).toEqual(["HAPPENED", "PING"]);
   });
 
+  test("a polluted Object.prototype changes no verdict; names of its members work", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    // What an attacker's pollution of the host process would add, enumerable.
+    proto["kind"] = "extra";
+    proto["count"] = 1;
+    proto["bogus"] = true;
+    try {
+      expect(msg(v.validateCommandArguments("make", {}))).toBe("Parameter 'what' is missing");
+      expect(msg(v.validateCommandArguments("make", { what: {} }))).toBe(
+        "Parameter 'what.kind' is missing",
+      );
+      expect(v.validateCommandArguments("make", { what: { kind: "plain" } })).toBeNull();
+      expect(msg(v.validateType("Extra", { posix: "p" }))).toBe("Parameter 'count' is missing");
+    } finally {
+      delete proto["kind"];
+      delete proto["count"];
+      delete proto["bogus"];
+    }
+    // A command, members and values named like Object.prototype's members.
+    const names = loadSchema(path.join(projectRoot, "test/fixtures/names/schema.json"), {
+      compat: false,
+    }).model!;
+    const n = await loadValidators(names);
+    const record = { constructor: "c", toString: 1 };
+    expect(
+      n.validateCommandArguments("constructor", {
+        record,
+        thing: { kind: "constructor", ...record },
+      }),
+    ).toBeNull();
+    expect(msg(n.validateCommandArguments("constructor", { record: {}, thing: {} }))).toBe(
+      "Parameter 'record.constructor' is missing",
+    );
+    expect(msg(n.validateType("Object", "__proto__"))).toBe(
+      "Parameter '<anonymous>' does not accept value '__proto__'",
+    );
+    expect(n.validateType("Object", "toString")).toBeNull();
+  });
+
   test("generated files are in prettier's style", async () => {
     const files = [
       ...validatorsBackend.generate(model, backendOptions()),

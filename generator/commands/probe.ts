@@ -135,8 +135,10 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         out.push(
           `${a.query}\t${a.result === "found" ? 1 : a.result === "not-found" ? 0 : "error"}`,
         );
-        if ("text" in a) out.push(a.text.replace(/^/gm, "# "));
-        else if (a.error) process.stderr.write(`qapi-ts probe: ${a.query}: ${a.error}\n`);
+        // (Names and errors come from the reply, which a QEMU may have sent: escaped.)
+        if ("text" in a) out.push(...a.text.split("\n").map((l) => `# ${terminalText(l)}`));
+        else if (a.error)
+          process.stderr.write(`qapi-ts probe: ${terminalText(`${a.query}: ${a.error}`)}\n`);
       }
       process.stdout.write(out.join("\n") + "\n");
     }

@@ -5,7 +5,8 @@
 //
 // Per object type N the code has mN (its members, then its variant's, in QEMU's visiting order),
 // kN (is a key one of its members, for the variant chosen) and tN (the object check, mN, then
-// unknown members); enums, arrays and alternates have tN; built-ins are support functions.
+// unknown members); enums, arrays and alternates have tN; built-ins are support functions
+// (s_NAME). Locals are pK (member K's value), f (a failure), i, k: no function's name.
 
 import { isScalarType, type ScalarType } from "./scalars.ts";
 import { DEPRECATED, OPTIONAL, UNSTABLE, type TypeEntry, type ValidatorTable } from "./table.ts";
@@ -152,14 +153,14 @@ class CheckWriter {
         present.push(`if (o.deprecated) return refusedMember("Deprecated", ${key});`);
       if (flags & UNSTABLE)
         present.push(`if (o.unstable) return refusedMember("Unstable", ${key});`);
-      present.push(`if ((f = ${this.check(type)}(m${k}, o)) !== undefined) return at(f, ${key});`);
-      m.push(`const m${k} = own(v, ${key});`);
-      if (flags & OPTIONAL) m.push(`if (m${k} !== undefined) { ${present.join(" ")} }`);
-      else if (cond < 0) m.push(`if (m${k} === undefined) return missing(${key});`, ...present);
+      present.push(`if ((f = ${this.check(type)}(p${k}, o)) !== undefined) return at(f, ${key});`);
+      m.push(`const p${k} = own(v, ${key});`);
+      if (flags & OPTIONAL) m.push(`if (p${k} !== undefined) { ${present.join(" ")} }`);
+      else if (cond < 0) m.push(`if (p${k} === undefined) return missing(${key});`, ...present);
       // Mandatory where the condition holds; absent (so unexpected) elsewhere.
       else
         m.push(
-          `if (m${k} === undefined) { if (!off(o, ${cond})) return missing(${key}); } else { ${present.join(" ")} }`,
+          `if (p${k} === undefined) { if (!off(o, ${cond})) return missing(${key}); } else { ${present.join(" ")} }`,
         );
     });
     if (variants.length) {
