@@ -3,16 +3,20 @@
 // (wall time, peak RSS); in process: reading each side, the comparison, the verdicts and the
 // text, and the history of 4.1 -> 9.2 -> 10.0 -> 10.2.
 import path from "node:path";
-import { root, shared, hasShared, importTs, timeProcess, timeInProcess, report } from "./lib.mjs";
+import {
+  bin,
+  importTs,
+  nodeBaselineRow,
+  qemuSchema as schema102,
+  report,
+  requireShared,
+  shared,
+  timeInProcess,
+  timeProcess,
+} from "./lib.mjs";
 
-if (!hasShared) {
-  console.log("diff.bench: ../shared is absent; skipped");
-  process.exit(0);
-}
-
-const bin = path.join(root, "bin/qapi-ts");
+requireShared("diff.bench");
 const schema41 = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
-const schema102 = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
 const reply92 = path.join(shared, "introspection/qemu-9.2.0-x86_64.query-qmp-schema.json");
 const reply100 = path.join(shared, "introspection/qemu-10.0.0-x86_64.query-qmp-schema.json");
 
@@ -20,14 +24,13 @@ const reply100 = path.join(shared, "introspection/qemu-10.0.0-x86_64.query-qmp-s
 const sh = (args) => ["-c", `"$0" "$@" >/dev/null 2>&1; test $? -le 1`, bin, ...args];
 const schemas = timeProcess("/bin/sh", sh(["diff", "--compat", schema41, schema102]), { runs: 5 });
 const replies = timeProcess("/bin/sh", sh(["diff", reply92, reply100]), { runs: 5 });
-const node = timeProcess(process.execPath, ["-e", "0"]);
 report("diff: whole process", [
   ["4.1 --compat vs 10.2 schemas: median wall (ms)", schemas.wallMs.toFixed(1)],
   ["4.1 vs 10.2: CPU (ms)", schemas.cpuMs.toFixed(1)],
   ["4.1 vs 10.2: peak RSS (MiB)", schemas.peakRssMiB.toFixed(1)],
   ["9.2.0 vs 10.0.0 replies: median wall (ms)", replies.wallMs.toFixed(1)],
   ["9.2.0 vs 10.0.0 replies: peak RSS (MiB)", replies.peakRssMiB.toFixed(1)],
-  ["node -e 0 on this machine (ms)", node.wallMs.toFixed(1)],
+  nodeBaselineRow(),
 ]);
 
 const { readWireInput } = await importTs("generator/compat/input.ts");

@@ -4,16 +4,19 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { root, shared, hasShared, importTs, timeProcess, timeInProcess, report } from "./lib.mjs";
+import {
+  bin,
+  importTs,
+  nodeBaselineRow,
+  qemuDefinesFile as definesFile,
+  qemuSchema as schema,
+  report,
+  requireShared,
+  timeInProcess,
+  timeProcess,
+} from "./lib.mjs";
 
-if (!hasShared) {
-  console.log("generate.bench: ../shared is absent; skipped");
-  process.exit(0);
-}
-
-const bin = path.join(root, "bin/qapi-ts");
-const schema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
-const definesFile = path.join(shared, "qemu-10.2/expected/linux-x86_64.defines");
+requireShared("generate.bench");
 const out = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-gen-"));
 const outDefines = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-gen-d-"));
 
@@ -34,14 +37,13 @@ try {
     "--defines",
     definesFile,
   ]);
-  const node = timeProcess(process.execPath, ["-e", "0"]);
   report("generate: QEMU 10.2 qapi-schema.json, all back ends (whole process)", [
     ["fresh output dir: median wall time (ms)", fresh.wallMs.toFixed(1)],
     ["fresh output dir: fastest run (ms)", fresh.minMs.toFixed(1)],
     ["fresh output dir: peak RSS (MiB)", fresh.peakRssMiB.toFixed(1)],
     ["up-to-date dir (nothing written): median (ms)", rerun.wallMs.toFixed(1)],
     ["--defines linux-x86_64: median (ms)", withDefines.wallMs.toFixed(1)],
-    ["node -e 0 on this machine (ms)", node.wallMs.toFixed(1)],
+    nodeBaselineRow(),
     ["QEMU's qapi-gen.py (C output), for reference", "~840 ms (aim: <= 420 ms)"],
   ]);
 

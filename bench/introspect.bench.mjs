@@ -5,28 +5,29 @@ import { readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { root, shared, hasShared, importTs, timeProcess, timeInProcess, report } from "./lib.mjs";
+import {
+  bin,
+  importTs,
+  nodeBaselineRow,
+  qemuDefinesFile as definesFile,
+  qemuSchema as schema,
+  report,
+  requireShared,
+  timeInProcess,
+  timeProcess,
+} from "./lib.mjs";
 
-if (!hasShared) {
-  console.log("introspect.bench: ../shared is absent; skipped");
-  process.exit(0);
-}
-
-const bin = path.join(root, "bin/qapi-ts");
-const schema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
-const definesFile = path.join(shared, "qemu-10.2/expected/linux-x86_64.defines");
+requireShared("introspect.bench");
 const defines = new Set(readFileSync(definesFile, "utf8").split("\n").filter(Boolean));
 
 const whole = timeProcess(bin, ["introspect", schema, "--defines", definesFile]);
 const unmasked = timeProcess(bin, ["introspect", schema, "--defines", definesFile, "--unmask"]);
-const node = timeProcess(process.execPath, ["-e", "0"]);
 report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole process)", [
   ["median wall time (ms)", whole.wallMs.toFixed(1)],
   ["fastest run (ms)", whole.minMs.toFixed(1)],
   ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
   ["--unmask: median wall time (ms)", unmasked.wallMs.toFixed(1)],
-  ["node -e 0 on this machine (ms)", node.wallMs.toFixed(1)],
+  nodeBaselineRow(),
   ["QEMU's Python generator, for reference", "~520 ms"],
 ]);
 

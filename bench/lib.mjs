@@ -9,6 +9,23 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const shared = path.resolve(root, "../shared");
 export const hasShared = existsSync(shared);
+export const bin = path.join(root, "bin/qapi-ts");
+/** QEMU 10.2's whole schema, and the configuration symbols of its linux-x86_64 build. */
+export const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
+export const qemuDefinesFile = path.join(shared, "qemu-10.2/expected/linux-x86_64.defines");
+
+/** Ends a benchmark that measures QEMU's material, saying so, when ../shared is absent. */
+export function requireShared(name) {
+  if (hasShared) return;
+  console.log(`${name}: ../shared is absent; skipped`);
+  process.exit(0);
+}
+
+/** What any Node process costs on this machine (`node -e 0`), as a report row. */
+export function nodeBaselineRow() {
+  const node = timeProcess(process.execPath, ["-e", "0"]);
+  return ["node -e 0 on this machine: median wall (ms)", node.wallMs.toFixed(1)];
+}
 
 /** Bundles a TypeScript entry point and imports it (what a user's bundled program would load). */
 export async function importTs(entry) {

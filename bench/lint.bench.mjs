@@ -5,9 +5,17 @@
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { root, shared, hasShared, importTs, timeProcess, timeInProcess, report } from "./lib.mjs";
+import {
+  bin,
+  hasShared,
+  importTs,
+  nodeBaselineRow,
+  qemuSchema as qemu,
+  report,
+  timeInProcess,
+  timeProcess,
+} from "./lib.mjs";
 
-const bin = path.join(root, "bin/qapi-ts");
 const { loadSchema } = await importTs("generator/frontend.ts");
 
 /** A schema with `n` modules of documented enums, structs, unions, commands and events. */
@@ -47,18 +55,13 @@ function lintInProcess(file, diagnostics = "first-error") {
 }
 
 if (hasShared) {
-  const qemu = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
   const whole = timeProcess(bin, ["lint", qemu]);
-  const node = timeProcess(process.execPath, ["-e", "0"]);
   report("lint: QEMU 10.2 qapi-schema.json (whole process)", [
     ["median wall time (ms)", whole.wallMs.toFixed(1)],
     ["fastest run (ms)", whole.minMs.toFixed(1)],
     ["median CPU time, user+sys (ms)", whole.cpuMs.toFixed(0)],
     ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
-    [
-      "node -e 0: wall / CPU (ms), peak RSS (MiB)",
-      `${node.wallMs.toFixed(1)} / ${node.cpuMs.toFixed(0)}, ${node.peakRssMiB.toFixed(1)}`,
-    ],
+    nodeBaselineRow(),
     ["QEMU's Python front end, for reference", "~430 ms, 24 MiB"],
   ]);
   report("lint: QEMU 10.2 qapi-schema.json (in process, warm)", [

@@ -3,12 +3,9 @@
 // Usage: node bench/probe.bench.mjs   (needs ../shared; prints figures, asserts nothing)
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { hasShared, importTs, shared, timeProcess } from "./lib.mjs";
+import { importTs, requireShared, shared, timeProcess } from "./lib.mjs";
 
-if (!hasShared) {
-  console.log("probe bench: ../shared is absent; nothing to measure");
-  process.exit(0);
-}
+requireShared("probe.bench");
 const introspectionDir = path.join(shared, "introspection");
 const { SchemaIndex, SchemaPath } = await importTs("runtime/introspection.ts");
 

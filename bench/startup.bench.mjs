@@ -2,9 +2,8 @@
 // bin/qapi-ts uses buys, against simply loading the bundled script with `node`, for a command
 // that does nothing (--version) and for a lint of the project's small schema.
 import path from "node:path";
-import { root, timeProcess, report } from "./lib.mjs";
+import { bin, nodeBaselineRow, report, root, timeProcess } from "./lib.mjs";
 
-const bin = path.join(root, "bin/qapi-ts");
 const bundle = path.join(root, "dist/cli/qapi-ts.cjs");
 const schema = path.join(root, "qapi/qapi-schema.json");
 const rows = [];
@@ -21,6 +20,5 @@ for (const [label, args] of [
     `${cached.cpuMs.toFixed(0)} / ${plain.cpuMs.toFixed(0)}`,
   ]);
 }
-const node = timeProcess(process.execPath, ["-e", "0"], { runs: 15 });
-rows.push(["node -e 0 on this machine, median ms", node.wallMs.toFixed(1)]);
+rows.push(nodeBaselineRow());
 report("start-up (whole process)", rows);

@@ -5,28 +5,17 @@
 //
 //   node bench/validate.bench.mjs          (needs ../shared and a built dist/: npm run build)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { importTs } from "./lib.mjs";
+import { bin, importTs, qemuSchema as schema, requireShared, shared } from "./lib.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(root, "../shared");
-const schema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
-if (!existsSync(schema)) {
-  console.log(`validate bench: skipped, ${shared} is absent`);
-  process.exit(0);
-}
+requireShared("validate.bench");
 
 const out = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-validate-"));
 let t0 = performance.now();
-execFileSync(
-  process.execPath,
-  [path.join(root, "bin/qapi-ts"), "generate", schema, "-o", out, "-q"],
-  { stdio: "inherit" },
-);
+execFileSync(process.execPath, [bin, "generate", schema, "-o", out, "-q"], { stdio: "inherit" });
 const generateMs = performance.now() - t0;
 
 t0 = performance.now();

@@ -38,7 +38,8 @@ export interface GenerateSettings {
   quiet: boolean;
 }
 
-interface GenerateArgs extends ConfigurationArgs {
+/** The command line of `qapi-ts generate`, as yargs parses it. */
+export interface GenerateArgs extends ConfigurationArgs {
   schema?: string;
   output?: string;
   compat?: boolean;
@@ -47,6 +48,7 @@ interface GenerateArgs extends ConfigurationArgs {
   runtimePackage?: string;
   config?: string;
   check?: boolean;
+  watch?: boolean;
   quiet: boolean;
 }
 

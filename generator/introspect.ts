@@ -26,6 +26,7 @@ import type {
   Type,
 } from "./model.ts";
 import { conditionHolds, type Condition } from "../runtime/conditions.ts";
+import { jsonTypeOf } from "./json-types.ts";
 
 /** A list element present only when its condition holds. */
 export class Conditional {
@@ -262,22 +263,6 @@ class IntrospectionBuilder {
 
 function conditional(ifcond: Condition | null, value: TreeValue): TreeValue | Conditional {
   return ifcond ? new Conditional(ifcond, value) : value;
-}
-
-/** The JSON type a value of `t` has on the wire. */
-export function jsonTypeOf(t: Type): string {
-  switch (t.meta) {
-    case "builtin":
-      return t.jsonType;
-    case "enum":
-      return "string";
-    case "array":
-      return "array";
-    case "object":
-      return "object";
-    case "alternate":
-      return "value";
-  }
 }
 
 /** The payload as `introspect` prints it: one-space indentation, as QEMU's expected files are. */

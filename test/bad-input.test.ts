@@ -21,7 +21,7 @@ import path from "node:path";
 import { parseSchema, MAX_SCHEMA_BYTES } from "../generator/parser.ts";
 import { memoryHost } from "../generator/host.ts";
 import { EXCERPT_LENGTH, QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
-import { bin } from "./helpers.ts";
+import { bin } from "./helpers/paths.ts";
 
 const strict = { compat: false };
 const parseSchemaText = (fname: string, text: string) =>

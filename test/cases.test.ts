@@ -10,7 +10,8 @@ import { dumpModel } from "../generator/dump.ts";
 import { compareLocations } from "../generator/diagnostics.ts";
 import { runLint } from "../generator/lint/run.ts";
 import { formatQemu, type Diagnostic } from "../generator/source.ts";
-import { projectRoot, runCli } from "./helpers.ts";
+import { runCli } from "./helpers/cli.ts";
+import { projectRoot } from "./helpers/paths.ts";
 
 const casesDir = path.join(projectRoot, "test/cases");
 /** Cases are the files with expected output (the others are included by them). */
@@ -43,12 +44,12 @@ describe("front-end cases (in process)", () => {
 });
 
 test("front-end cases through the CLI: lint of them all, dump of each", () => {
-  const lint = runCli(["lint", ...cases.map((c) => `${c}.json`)], casesDir);
+  const lint = runCli(["lint", ...cases.map((c) => `${c}.json`)], { cwd: casesDir });
   expect(lint.stdout).toBe("");
   expect(lint.stderr).toBe(cases.map((c) => expected(c, "lint")).join(""));
   expect(lint.status).toBe(1);
   for (const name of cases) {
-    const dump = runCli(["dump", `${name}.json`], casesDir);
+    const dump = runCli(["dump", `${name}.json`], { cwd: casesDir });
     expect([dump.stderr, dump.stdout]).toEqual([expected(name, "err"), expected(name, "out")]);
     expect(dump.status).toBe(expected(name, "err") ? 1 : 0);
   }

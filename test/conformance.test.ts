@@ -9,7 +9,7 @@ import path from "node:path";
 import { loadSchema } from "../generator/frontend.ts";
 import { dumpModel } from "../generator/dump.ts";
 import { formatQemu } from "../generator/source.ts";
-import { bin, qemuCases, qemuCasesDir } from "./helpers.ts";
+import { bin, qemuCases, qemuCasesDir } from "./helpers/paths.ts";
 
 const casesDir = qemuCasesDir;
 const exists = qemuCases.length > 0;

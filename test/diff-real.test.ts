@@ -5,16 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { readWireInput, type InputOptions } from "../generator/compat/input.ts";
 import { diffWire } from "../generator/compat/diff.ts";
 import { judge, type JudgedChange } from "../generator/compat/rules.ts";
 import { buildHistory, type History } from "../generator/compat/history.ts";
 import { visitPaths } from "../generator/compat/paths.ts";
 import type { WireSchema } from "../generator/compat/wire.ts";
+import { shared } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const have = existsSync(path.join(shared, "qemu-10.2/docs/removed-features.rst"));
 if (!have) console.log(`diff-real.test: ${shared} is absent; skipping the real-data tests`);
 

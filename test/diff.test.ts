@@ -8,15 +8,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { readWireInput, type InputOptions } from "../generator/compat/input.ts";
 import { diffWire } from "../generator/compat/diff.ts";
 import { judge, type JudgedChange } from "../generator/compat/rules.ts";
 import type { WireSchema } from "../generator/compat/wire.ts";
+import { bin, projectRoot } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const fixtures = path.join(projectRoot, "test/fixtures/diff");
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 function wire(file: string, options: Partial<InputOptions> = {}): WireSchema {
   const r = readWireInput(file, { defines: null, compat: false, ...options });

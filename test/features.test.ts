@@ -17,7 +17,7 @@ import {
 } from "../generator/features.ts";
 import { buildIntrospection, type JsonValue } from "../generator/introspect.ts";
 import type { SchemaModel } from "../generator/model.ts";
-import { bin, projectRoot, shared } from "./helpers.ts";
+import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
 const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
 const hasShared = existsSync(qemuSchema);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { loadSchemaText, type LoadResult } from "../generator/frontend.ts";
 import { formatQemu } from "../generator/source.ts";
 import { DEFINITION_KEYS, MEMBER_KEYS } from "../generator/keywords.ts";
-import { qemuCases, qemuCasesDir } from "./helpers.ts";
+import { qemuCases, qemuCasesDir } from "./helpers/paths.ts";
 
 if (!qemuCases.length) console.log(`fuzz: mutations of QEMU's cases skipped (no ${qemuCasesDir})`);
 

@@ -3,25 +3,24 @@
 // independent of how paths are typed, the no-op run, errors; and QEMU 10.2's whole schema under
 // tsc --strict. The output's exact text is in the baselines (baselines.test.ts); the writer has
 // tests of its own (writer.test.ts).
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import * as prettier from "prettier";
 import { typesBackend } from "../generator/backends/types/index.ts";
 import { loadSchema } from "../generator/frontend.ts";
 import { backendOptions, linkPackage, typeCheck } from "./helpers/generated.ts";
 import { bin, hasShared, projectRoot, sharedPath } from "./helpers/paths.ts";
+import { scratchFolders } from "./helpers/scratch.ts";
 
 const qemuSchema = sharedPath("qemu-10.2/qapi/qapi-schema.json");
 const qemuDefines = sharedPath("qemu-10.2/expected/linux-x86_64.defines");
@@ -33,15 +32,7 @@ function run(args: string[], cwd = projectRoot) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const temporary: string[] = [];
-function tmp(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `qapi-ts-${name}-`));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of temporary) rmSync(d, { recursive: true, force: true });
-});
+const tmp = scratchFolders();
 
 /** Every file under dir (relative paths, sorted) with its content. */
 function readTree(dir: string): Map<string, string> {

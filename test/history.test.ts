@@ -5,13 +5,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { History } from "../generator/compat/history.ts";
 import { canonicalPath } from "../generator/compat/history.ts";
+import { bin, projectRoot } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const fixtures = path.join(projectRoot, "test/fixtures/diff");
-const bin = path.join(projectRoot, "bin/qapi-ts");
 const releases = [1, 2, 3].map((n) => `${n}.0=${path.join(fixtures, `history-${n}.json`)}`);
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { MAX_SCHEMA_BYTES, loadSchema, loadSchemaText, memoryHost } from "../generator/frontend.ts";
 import { dumpModel } from "../generator/dump.ts";
 import { formatQemu } from "../generator/source.ts";
-import { shared } from "./helpers.ts";
+import { shared } from "./helpers/paths.ts";
 
 afterEach(() => vi.restoreAllMocks());
 

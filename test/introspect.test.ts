@@ -7,7 +7,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type {
   ArrayType,
   BuiltinType,
@@ -27,6 +26,7 @@ import type {
 import { buildIntrospection } from "../generator/introspect.ts";
 import { introspectionBackend } from "../generator/backends/introspection.ts";
 import { backendOptions, importGenerated } from "./helpers/generated.ts";
+import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
 type IntrospectionModule = {
   qmpSchemaInfo(defines: Iterable<string>): readonly Record<string, unknown>[];
@@ -45,11 +45,8 @@ async function introspectionModule(
   return importGenerated<IntrospectionModule>(files, "introspection.ts");
 }
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const qemu = path.join(shared, "qemu-10.2");
 const hasShared = existsSync(path.join(qemu, "expected/linux-x86_64.introspect.json"));
-const bin = path.join(projectRoot, "bin/qapi-ts");
 if (!hasShared) console.log("note: ../shared is absent; QEMU 10.2 introspection tests are skipped");
 
 // ---------------------------------------------------------------------------------------------

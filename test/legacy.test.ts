@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend.ts";
 import { formatQemu } from "../generator/source.ts";
-import { bin, shared } from "./helpers.ts";
+import { bin, shared } from "./helpers/paths.ts";
 
 const exists = existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json"));
 if (!exists) console.log(`legacy: skipped, ${shared}/qemu-4.1 is absent`);

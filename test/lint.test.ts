@@ -4,7 +4,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { loadSchemaText } from "../generator/frontend.ts";
 import { LINT_RULES } from "../generator/lint/rules.ts";
 import { runLint, selectRules } from "../generator/lint/run.ts";
-import { runCli, scratchDir } from "./helpers.ts";
+import { runCli } from "./helpers/cli.ts";
+import { scratchDir } from "./helpers/scratch.ts";
 
 const scratch = scratchDir("lint");
 afterAll(() => scratch.remove());

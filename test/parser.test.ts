@@ -12,7 +12,7 @@ import { DiagnosticSink } from "../generator/diagnostics.ts";
 import { QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
 import type { DefinitionExpr, Expr, ParsedSchema } from "../generator/ast.ts";
 import type { QAPIDoc } from "../generator/doc.ts";
-import { qemuCases, qemuCasesDir, shared } from "./helpers.ts";
+import { qemuCases, qemuCasesDir, shared } from "./helpers/paths.ts";
 
 const casesDir = qemuCasesDir;
 const haveShared = qemuCases.length > 0;

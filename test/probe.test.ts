@@ -6,17 +6,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { SchemaIndex, SchemaPath } from "../runtime/introspection.ts";
+import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const introspectionDir = path.join(shared, "introspection");
 const haveShared = existsSync(path.join(introspectionDir, "probe-queries.tsv"));
 if (!haveShared)
   console.log(`probe.test: ${introspectionDir} is absent; skipping the real-reply tests`);
-
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 interface Row {
   query: string;

@@ -2,34 +2,32 @@
 // QEMU counts over a whole message (measured on QEMU 7.2: nesting 1024, 2^21 tokens), how
 // values come out (float tokens, integers), and the lenient parseJsonLossless.
 import { describe, expect, test } from "vitest";
-import {
-  commandEnvelope,
-  isJsonFloat,
-  JsonFloat,
-  JsonSyntaxError,
-  parseJsonForValidation,
-  parseJsonLossless,
-  stringifyJson,
-} from "../runtime/validate/index.ts";
+import * as json from "../runtime/validate/json.ts";
 
-function syntaxError(parse: () => unknown): JsonSyntaxError {
+function syntaxError(parse: () => unknown): json.JsonSyntaxError {
   try {
     parse();
   } catch (err) {
-    if (err instanceof JsonSyntaxError) return err;
+    if (err instanceof json.JsonSyntaxError) return err;
     throw err;
   }
   throw new Error("parsed");
 }
 
-const where = (input: string | Uint8Array, envelope?: Parameters<typeof commandEnvelope>[0]) => {
+const where = (
+  input: string | Uint8Array,
+  envelope?: Parameters<typeof json.commandEnvelope>[0],
+) => {
   const e = syntaxError(() =>
-    parseJsonForValidation(input, envelope === undefined ? undefined : commandEnvelope(envelope)),
+    json.parseJsonForValidation(
+      input,
+      envelope === undefined ? undefined : json.commandEnvelope(envelope),
+    ),
   );
   return `${e.line}:${e.column} ${e.reason}`;
 };
 
-describe("parseJsonForValidation", () => {
+describe("json.parseJsonForValidation", () => {
   test("errors are placed at the token, the escape or the byte that is wrong", () => {
     expect(where('{"a": 1,\n  "b" 2}')).toBe("2:7 JSON parse error, missing : in object pair");
     expect(where('{"a": 1,\n "a": 2}')).toBe("2:2 JSON parse error, duplicate key");
@@ -68,21 +66,25 @@ describe("parseJsonForValidation", () => {
 
   test("nesting: 1024 levels for the whole message, of which a command's takes one", () => {
     const arrays = (n: number) => "[".repeat(n) + "]".repeat(n);
-    expect(parseJsonForValidation(arrays(1024))).toHaveLength(1);
+    expect(json.parseJsonForValidation(arrays(1024))).toHaveLength(1);
     expect(where(arrays(1025))).toBe("1:1025 JSON nesting depth limit exceeded");
     const args = (n: number) => '{"a":'.repeat(n - 1) + "{}" + "}".repeat(n - 1);
-    expect(parseJsonForValidation(args(1023), commandEnvelope("qom-set"))).toBeTypeOf("object");
+    expect(json.parseJsonForValidation(args(1023), json.commandEnvelope("qom-set"))).toBeTypeOf(
+      "object",
+    );
     expect(where(args(1024), "qom-set")).toBe("1:5116 JSON nesting depth limit exceeded");
   });
 
   test("at most 2^21 tokens in a message", () => {
     // [[], 0, 0, ...]: 2n + 4 tokens for n zeros.
     const text = (tokens: number) => "[[]" + ",0".repeat((tokens - 4) / 2) + "]";
-    expect(parseJsonForValidation(text(2 ** 21))).toHaveLength((2 ** 21 - 4) / 2 + 1);
+    expect(json.parseJsonForValidation(text(2 ** 21))).toHaveLength((2 ** 21 - 4) / 2 + 1);
     expect(where(text(2 ** 21 + 2))).toMatch(/^1:\d+ JSON token count limit exceeded$/);
     // The command's own tokens count: {"execute": NAME, "arguments": ...} has 8.
     expect(where(text(2 ** 21 - 6), "x")).toMatch(/JSON token count limit exceeded$/);
-    expect(parseJsonForValidation(text(2 ** 21 - 8), commandEnvelope("x"))).toBeInstanceOf(Array);
+    expect(
+      json.parseJsonForValidation(text(2 ** 21 - 8), json.commandEnvelope("x")),
+    ).toBeInstanceOf(Array);
   });
 
   test("at most 64 MiB of token text in a message", () => {
@@ -92,39 +94,39 @@ describe("parseJsonForValidation", () => {
   });
 
   test("values: float tokens with integral values are marked, integers exact", () => {
-    const v = parseJsonForValidation(
+    const v = json.parseJsonForValidation(
       '[1, -0, 1.0, -0.0, 1e3, 1.5, 1e400, 9007199254740993, 18446744073709551616, "\\u0000"]',
     ) as unknown[];
     expect(v[0]).toBe(1);
     expect(Object.is(v[1], 0)).toBe(true); // the integer 0
-    expect(v[2]).toEqual(new JsonFloat(1));
-    expect(isJsonFloat(v[3]) && Object.is(v[3].value, -0)).toBe(true);
-    expect(v[4]).toEqual(new JsonFloat(1000));
+    expect(v[2]).toEqual(new json.JsonFloat(1));
+    expect(json.isJsonFloat(v[3]) && Object.is(v[3].value, -0)).toBe(true);
+    expect(v[4]).toEqual(new json.JsonFloat(1000));
     expect(v.slice(5)).toEqual([1.5, Infinity, 9007199254740993n, 2 ** 64, "\0"]);
-    expect(stringifyJson(v)).toBe(
+    expect(json.stringifyJson(v)).toBe(
       '[1,0,1,0,1000,1.5,null,9007199254740993,18446744073709551616,"\\u0000"]',
     );
     // QEMU's own extensions: single quotes, \' and modified UTF-8's NUL.
-    expect(parseJsonForValidation("{'a': \"b\\'c\"}")).toEqual({ a: "b'c" });
-    expect(parseJsonForValidation(Buffer.from([0x22, 0xc0, 0x80, 0x22]))).toBe("\0");
-    const proto = parseJsonForValidation('{"__proto__": 1}') as object;
+    expect(json.parseJsonForValidation("{'a': \"b\\'c\"}")).toEqual({ a: "b'c" });
+    expect(json.parseJsonForValidation(Buffer.from([0x22, 0xc0, 0x80, 0x22]))).toBe("\0");
+    const proto = json.parseJsonForValidation('{"__proto__": 1}') as object;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(Object.keys(proto)).toEqual(["__proto__"]);
   });
 });
 
-describe("parseJsonLossless stays lenient (JSON from QEMU)", () => {
+describe("json.parseJsonLossless stays lenient (JSON from QEMU)", () => {
   test("no QEMU checks on values; the same grammar, with places", () => {
-    expect(parseJsonLossless('{"a": 1, "a": 1.0, "n": 12345678901234567890}')).toEqual({
+    expect(json.parseJsonLossless('{"a": 1, "a": 1.0, "n": 12345678901234567890}')).toEqual({
       a: 1,
       n: 12345678901234567890n,
     });
-    expect(parseJsonLossless('["\\ud800\\uffff", 1e3]')).toEqual(["\ud800\uffff", 1000]);
-    const e = syntaxError(() => parseJsonLossless('{"a": 12345678901234567890,}'));
+    expect(json.parseJsonLossless('["\\ud800\\uffff", 1e3]')).toEqual(["\ud800\uffff", 1000]);
+    const e = syntaxError(() => json.parseJsonLossless('{"a": 12345678901234567890,}'));
     expect([e.line, e.column, e.reason]).toEqual([1, 28, "JSON parse error, expecting value"]);
     // Beyond QEMU's input limits (they are not on its output), but not beyond the stack's.
     const long = "[12345678901234567890" + ",0".repeat(2 ** 21) + "]";
-    expect(parseJsonLossless(long)).toHaveLength(2 ** 21 + 1);
-    expect(() => parseJsonLossless("[".repeat(100_000))).toThrow(JsonSyntaxError);
+    expect(json.parseJsonLossless(long)).toHaveLength(2 ** 21 + 1);
+    expect(() => json.parseJsonLossless("[".repeat(100_000))).toThrow(json.JsonSyntaxError);
   });
 });

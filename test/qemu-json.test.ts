@@ -9,7 +9,6 @@ import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
 import {
@@ -28,12 +27,11 @@ import {
   type Case,
   type Verdict,
 } from "./qemu-json-cases.ts";
+import { bin, projectRoot } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const qemuSchema = path.resolve(projectRoot, "../shared/qemu-10.2/qapi/qapi-schema.json");
 const haveSchema = existsSync(qemuSchema);
 if (!haveSchema) console.log(`qemu-json: skipped, ${qemuSchema} is absent`);
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 function ourVerdict(validators: Validators, c: Case): Verdict {
   let value: unknown;

@@ -1,14 +1,10 @@
 // `qapi-ts qmp` and `qapi-ts events` (the bundle in dist/, as users run it) against a real QEMU.
 import { execFile, spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { QmpClient } from "../runtime/qmp/index.ts";
 import { replyText, startFakeServer, stopFakeServers } from "./qmp-fake-server.ts";
 import { collect, haveQemu, killAll, startQemu } from "./qmp-harness.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(root, "bin/qapi-ts");
+import { bin } from "./helpers/paths.ts";
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -5,7 +5,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   QmpClient,
@@ -19,27 +18,17 @@ import {
   QEMU,
   clientError,
   haveQemu,
+  testClients,
   killAll,
   settle,
   startQemu,
   waitFor,
 } from "./qmp-harness.ts";
+import { projectRoot as root } from "./helpers/paths.ts";
 
-const open: QmpClient[] = [];
-async function connect(
-  socket: string,
-  options: ConstructorParameters<typeof QmpClient>[1] = {},
-): Promise<QmpClient> {
-  const c = new QmpClient({ socket }, options);
-  open.push(c);
-  await c.connect();
-  return c;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  await killAll();
-});
+afterEach(killAll);
+const clients = testClients();
+const connect = clients.connect;
 
 describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   it("negotiates: greeting, capabilities, oob enabled only when offered and asked for", async () => {
@@ -81,8 +70,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   it("delivers STOP and RESUME from stop/cont to listeners and iterators", async () => {
     const q = await startQemu({ extra: ["-S"] });
     const seen: string[] = [];
-    const c = new QmpClient({ socket: q.socket });
-    open.push(c);
+    const c = clients.track(new QmpClient({ socket: q.socket }));
     c.on("STOP", (e) => seen.push(e.event));
     c.on("RESUME", (e) => seen.push(e.event));
     const iter = c.events(["STOP", "RESUME"]);
@@ -201,8 +189,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   it("times out cleanly on a QEMU that never sends its greeting (SIGSTOP)", async () => {
     const q = await startQemu();
     await q.freeze();
-    const c = new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 });
-    open.push(c);
+    const c = clients.track(new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 }));
     const e = clientError(await settle(c.connect()));
     expect(e.code).toBe("greeting");
     expect(e.message).toContain("no QMP greeting in 300 ms");
@@ -239,13 +226,11 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
 
   it("connects over TCP and to a QEMU it starts itself", async () => {
     const q = await startQemu({ tcp: true });
-    const t = new QmpClient({ tcp: q.socket });
-    open.push(t);
+    const t = clients.track(new QmpClient({ tcp: q.socket }));
     await t.connect();
     expect(await t.execute("query-status")).toMatchObject({ running: true });
 
-    const s = new QmpClient({ spawn: { binary: QEMU, args: [...BASE_ARGS, "-S"] } });
-    open.push(s);
+    const s = clients.track(new QmpClient({ spawn: { binary: QEMU, args: [...BASE_ARGS, "-S"] } }));
     await s.connect();
     expect(await s.execute("query-status")).toMatchObject({ status: "prelaunch" });
     await s.close(); // terminates the QEMU it started
@@ -296,8 +281,7 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   it("names a busy monitor as the likely cause when a second client gets no greeting", async () => {
     const q = await startQemu();
     const first = await connect(q.socket);
-    const second = new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 });
-    open.push(second);
+    const second = clients.track(new QmpClient({ socket: q.socket }, { greetingTimeoutMs: 300 }));
     const e = clientError(await settle(second.connect()));
     expect(e.code).toBe("greeting");
     expect(e.message).toMatch(
@@ -383,7 +367,6 @@ describe.skipIf(!haveQemu)("QMP client against a real QEMU", () => {
   });
 });
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const qemu102 = path.resolve(root, "../shared/qemu-10.2/qapi/qapi-schema.json");
 if (!existsSync(qemu102))
   console.warn(`[qmp tests] ${qemu102} is absent: validation against the 10.2 schema skipped`);

@@ -4,12 +4,11 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { linkPackage } from "./helpers/generated.ts";
 import { haveQemu } from "./qmp-harness.ts";
+import { projectRoot as root } from "./helpers/paths.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = path.join(root, "node_modules/typescript/bin/tsc");
 const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-example-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect } from "vitest";
-import { QmpClientError } from "../runtime/qmp/index.ts";
+import { afterEach, expect } from "vitest";
+import { QmpClient, QmpClientError } from "../runtime/qmp/index.ts";
 
 export const QEMU = "qemu-system-x86_64";
 
@@ -218,4 +218,32 @@ export function clientError(r: { ok: boolean; error?: unknown }): QmpClientError
   expect(r.ok).toBe(false);
   expect(r.error).toBeInstanceOf(QmpClientError);
   return r.error as QmpClientError;
+}
+
+/** Clients a test file makes, all closed after each test. */
+export interface TestClients {
+  /** A new client, connected to a Unix socket. */
+  connect(socket: string, options?: ConstructorParameters<typeof QmpClient>[1]): Promise<QmpClient>;
+  /** Takes a client made by the test (to be closed after it) and returns it. */
+  track(client: QmpClient): QmpClient;
+}
+
+/**
+ * For a test file's top level. The clients are closed after each test, before the hooks the
+ * file registered earlier run (such as killAll).
+ */
+export function testClients(): TestClients {
+  const open: QmpClient[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  const track = (c: QmpClient) => (open.push(c), c);
+  return {
+    track,
+    connect: async (socket, options = {}) => {
+      const c = track(new QmpClient({ socket }, options));
+      await c.connect();
+      return c;
+    },
+  };
 }

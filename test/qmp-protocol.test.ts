@@ -16,24 +16,12 @@ import {
   startFakeServer,
   stopFakeServers,
 } from "./qmp-fake-server.ts";
-import { waitFor } from "./qmp-harness.ts";
+import { testClients, waitFor } from "./qmp-harness.ts";
 
 afterEach(stopFakeServers);
 
-const open: QmpClient[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-async function client(
-  socket: string,
-  options: ConstructorParameters<typeof QmpClient>[1] = {},
-): Promise<QmpClient> {
-  const c = new QmpClient({ socket }, options);
-  open.push(c);
-  await c.connect();
-  return c;
-}
+const clients = testClients();
+const client = clients.connect;
 
 describe("JSON framing", () => {
   it("splits messages wherever the chunks end, whatever the whitespace, braces inside strings included", () => {
@@ -154,8 +142,7 @@ describe("QMP protocol handling", () => {
         conn.write(out);
       },
     });
-    const c = new QmpClient({ socket: fake.socket });
-    open.push(c);
+    const c = clients.track(new QmpClient({ socket: fake.socket }));
     const fromListener: number[] = [];
     c.on("TICK", (e) => fromListener.push((e.data as { i: number }).i));
     const iter = c.events("TICK", { maxBuffered: N }); // the burst must fit the documented bound
@@ -173,8 +160,7 @@ describe("QMP protocol handling", () => {
 
   it("accepts events sent before negotiation completes, when subscribed before connect()", async () => {
     const fake = await startFakeServer({ greeting: GREETING + event("EARLY") });
-    const c = new QmpClient({ socket: fake.socket });
-    open.push(c);
+    const c = clients.track(new QmpClient({ socket: fake.socket }));
     const seen: string[] = [];
     c.onAny((e) => seen.push(e.event));
     await c.connect();

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend.ts";
-import { bin, shared } from "./helpers.ts";
+import { bin, shared } from "./helpers/paths.ts";
 
 const exists = existsSync(path.join(shared, "qemu-10.2/qapi/qapi-schema.json"));
 if (!exists) console.log(`real-schemas: skipped, ${shared}/qemu-10.2 is absent`);

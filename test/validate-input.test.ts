@@ -17,11 +17,9 @@ import {
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { InputError, readFileInput } from "../generator/input.ts";
+import { bin } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(projectRoot, "bin/qapi-ts");
 /** Far beyond what any of these takes: reaching it means a hang. */
 const TIMEOUT = 30_000;
 

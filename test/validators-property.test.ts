@@ -8,14 +8,13 @@ import { beforeAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadSchema } from "../generator/frontend.ts";
 import type { ObjectType, SchemaModel, Type } from "../generator/model.ts";
 import { INTEGER_RANGES } from "../runtime/validate/scalars.ts";
 import { loadValidators } from "../generator/commands/validate.ts";
 import { parseJsonLossless, stringifyJson, type Validators } from "../runtime/validate/index.ts";
+import { projectRoot } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const qemuSchema = path.join(
   path.resolve(projectRoot, "../shared"),
   "qemu-10.2/qapi/qapi-schema.json",

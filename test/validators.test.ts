@@ -7,7 +7,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { loadSchema } from "../generator/frontend.ts";
@@ -24,9 +23,8 @@ import {
   stringifyJson,
   type Validators,
 } from "../runtime/validate/index.ts";
+import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const shared = path.resolve(projectRoot, "../shared");
 const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
 const replies = [
   path.join(shared, "introspection/qemu-9.2.0-x86_64.query-qmp-schema.json"),
@@ -35,7 +33,6 @@ const replies = [
 ];
 const haveShared = existsSync(qemuSchema) && replies.every((f) => existsSync(f));
 if (!haveShared) console.log(`validators: QEMU 10.2 tests skipped, ${shared} is absent`);
-const bin = path.join(projectRoot, "bin/qapi-ts");
 
 const TEST_SCHEMA = `
 { 'enum': 'Color',

@@ -2,12 +2,11 @@
 // wrote removed, files it did not write kept, the output replaced as a whole (a process killed
 // at any instant leaves the old set or the new set, and the next run clears what it left),
 // back ends that did not run keep their files, and `check` writes nothing.
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -15,21 +14,13 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { OwnedFile } from "../generator/generate.ts";
 import { checkGenerated, writeGenerated, WriteError } from "../generator/writer.ts";
 import { projectRoot } from "./helpers/paths.ts";
+import { scratchFolders } from "./helpers/scratch.ts";
 
-const temporary: string[] = [];
-function tmp(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `qapi-ts-${name}-`));
-  temporary.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of temporary) rmSync(d, { recursive: true, force: true });
-});
+const tmp = scratchFolders();
 
 const file = (p: string, content: string, backend = "types"): OwnedFile => ({
   path: p,

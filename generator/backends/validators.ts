@@ -22,6 +22,7 @@ import {
   type ValidatorTable,
 } from "../../runtime/validate/table.ts";
 import type { ScalarType } from "../../runtime/validate/scalars.ts";
+import { alternativeJsonType, jsonTypeOf } from "../json-types.ts";
 import { jsonLines, rawTemplate } from "./json-text.ts";
 import { publicNames } from "./public-names.ts";
 import { group, hardline, importDeclaration, indent, line, print } from "./printer.ts";
@@ -83,20 +84,11 @@ export function validatorTable(
 
 /** The JSON type an alternate's branch is told apart by (QEMU's QType). */
 function alternateJsonType(t: Type): AlternateJsonType {
-  switch (t.meta) {
-    case "enum":
-      return "string";
-    case "array":
-      return "array";
-    case "object":
-      return "object";
-    case "builtin":
-      if (t.jsonType === "int" || t.jsonType === "number") return "number";
-      if (t.jsonType === "string" || t.jsonType === "boolean" || t.jsonType === "null")
-        return t.jsonType;
-  }
+  const json = alternativeJsonType(jsonTypeOf(t));
   // QEMU refuses alternates of `any` and of alternates: the front end never gets here.
-  throw new Error(`alternate branch of type ${t.name} has no JSON type of its own`);
+  if (json === null)
+    throw new Error(`alternate branch of type ${t.name} has no JSON type of its own`);
+  return json;
 }
 
 class TableBuilder {

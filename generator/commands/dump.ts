@@ -1,7 +1,7 @@
 // `qapi-ts dump SCHEMA`: the checked model in the format of QEMU's front-end tests (*.out).
 // Errors are QEMU's text on stderr, exit 1.
 import type { CommandModule } from "yargs";
-import { compatOption } from "./options.ts";
+import { schemaArgument } from "./options.ts";
 
 interface DumpArgs {
   schema: string;
@@ -11,12 +11,7 @@ interface DumpArgs {
 export const dumpCommand: CommandModule<object, DumpArgs> = {
   command: "dump <schema>",
   describe: "Print the checked schema model (QEMU's test dump format)",
-  builder: (y) =>
-    compatOption(y).positional("schema", {
-      type: "string",
-      demandOption: true,
-      describe: "the main schema file",
-    }),
+  builder: (y) => schemaArgument(y),
   handler: async (argv) => {
     const { loadSchema } = await import("../frontend.ts");
     const { dumpModel } = await import("../dump.ts");

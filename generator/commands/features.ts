@@ -2,12 +2,12 @@
 // attaches, its condition and its documentation. With -D/--defines, only those present in that
 // build (`--defines /dev/null` asks for a build with nothing defined).
 import type { CommandModule } from "yargs";
-import { writeOutput } from "./introspect.ts";
 import {
-  compatOption,
   configurationOptions,
   loadModelOrExit,
   readConfiguration,
+  schemaArgument,
+  writeOutput,
   type ConfigurationArgs,
 } from "./options.ts";
 
@@ -21,17 +21,11 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
   command: "features <schema>",
   describe: "List the features and marker members of a schema",
   builder: (y) =>
-    compatOption(configurationOptions(y))
-      .positional("schema", {
-        type: "string",
-        demandOption: true,
-        describe: "The main schema file",
-      })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "One JSON array instead of text",
-      }),
+    schemaArgument(configurationOptions(y)).option("json", {
+      type: "boolean",
+      default: false,
+      describe: "One JSON array instead of text",
+    }),
   handler: async (args) => {
     const defines = await readConfiguration(args);
     const model = await loadModelOrExit(args.schema, { compat: args.compat });

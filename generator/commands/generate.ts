@@ -6,20 +6,8 @@
 // Exit codes: 0 done (with --check: up to date), 1 schema errors (with --check: stale, missing
 // or extra files), 2 usage errors and unwritable output.
 import type { CommandModule } from "yargs";
-import { configurationOptions, type ConfigurationArgs } from "./options.ts";
-
-interface GenerateArgs extends ConfigurationArgs {
-  schema?: string;
-  output?: string;
-  compat?: boolean;
-  only?: string[];
-  option?: string[];
-  runtimePackage?: string;
-  config?: string;
-  check?: boolean;
-  watch?: boolean;
-  quiet: boolean;
-}
+import { configurationOptions } from "./options.ts";
+import type { GenerateArgs } from "../generate-step.ts";
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: "generate [schema]",

@@ -3,7 +3,12 @@
 // unstable. Inputs as for `diff` (schemas or query-qmp-schema replies). Exit 0; 1 when --path
 // names something no release has; 2 on usage or input errors.
 import type { CommandModule } from "yargs";
-import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
+import {
+  compatOption,
+  configurationOptions,
+  writeOutput,
+  type ConfigurationArgs,
+} from "./options.ts";
 
 interface HistoryArgs extends ConfigurationArgs {
   release: string[];
@@ -62,17 +67,12 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       process.stderr.write(`qapi-ts history: release names must differ\n`);
       process.exit(2);
     }
-    const [
-      { readInputOrExit },
-      { buildHistory, canonicalPath },
-      { formatHistory },
-      { writeOutput },
-    ] = await Promise.all([
-      import("../compat/cli-input.ts"),
-      import("../compat/history.ts"),
-      import("../compat/format.ts"),
-      import("./introspect.ts"),
-    ]);
+    const [{ readInputOrExit }, { buildHistory, canonicalPath }, { formatHistory }] =
+      await Promise.all([
+        import("../compat/cli-input.ts"),
+        import("../compat/history.ts"),
+        import("../compat/format.ts"),
+      ]);
     const config = {
       define: argv.define ?? [],
       definesFiles: argv.defines !== undefined ? [argv.defines] : [],

@@ -2,11 +2,11 @@
 // returns, as JSON indented by one space (the layout of QEMU's expected payload files).
 import type { CommandModule } from "yargs";
 import {
-  compatOption,
   configurationOptions,
-  fail,
   loadModelOrExit,
   readConfiguration,
+  schemaArgument,
+  writeOutput,
   type ConfigurationArgs,
 } from "./options.ts";
 
@@ -17,31 +17,11 @@ interface IntrospectArgs extends ConfigurationArgs {
   output?: string;
 }
 
-/** Writes `text` to `output`, or to stdout when absent; a failed write is an environment error. */
-export async function writeOutput(text: string, output: string | undefined): Promise<void> {
-  if (output === undefined) {
-    // (A reader that stops early, `| head`, is handled once for every command in cli.ts.)
-    process.stdout.write(text);
-    return;
-  }
-  const { writeFileSync } = await import("node:fs");
-  try {
-    writeFileSync(output, text);
-  } catch (e) {
-    fail(2, `can't write ${output}: ${(e as Error).message}`);
-  }
-}
-
 export const introspectCommand: CommandModule<object, IntrospectArgs> = {
   command: "introspect <schema>",
   describe: "Print the query-qmp-schema payload for a build configuration",
   builder: (y) =>
-    compatOption(configurationOptions(y))
-      .positional("schema", {
-        type: "string",
-        demandOption: true,
-        describe: "The main schema file",
-      })
+    schemaArgument(configurationOptions(y))
       .option("unmask", {
         type: "boolean",
         default: false,

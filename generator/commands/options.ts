@@ -20,6 +20,30 @@ export function compatOption<T>(
   return y.option("compat", { type: "boolean", default: false, describe });
 }
 
+/** The main schema file, the positional argument of most commands, and --compat (how to read it). */
+export function schemaArgument<T>(y: Argv<T>): Argv<T & CompatArgs & { schema: string }> {
+  return compatOption(y).positional("schema", {
+    type: "string",
+    demandOption: true,
+    describe: "the main schema file",
+  });
+}
+
+/** Writes `text` to `output`, or to stdout when absent; a failed write is an environment error. */
+export async function writeOutput(text: string, output: string | undefined): Promise<void> {
+  if (output === undefined) {
+    // (A reader that stops early, `| head`, is handled once for every command in cli.ts.)
+    process.stdout.write(text);
+    return;
+  }
+  const { writeFileSync } = await import("node:fs");
+  try {
+    writeFileSync(output, text);
+  } catch (e) {
+    fail(2, `can't write ${output}: ${(e as Error).message}`);
+  }
+}
+
 /** The -D / --defines options, shared with the commands that evaluate conditions. */
 export function configurationOptions<T>(y: Argv<T>): Argv<T & ConfigurationArgs> {
   return y

@@ -5,7 +5,7 @@
 // 2 usage errors.
 import type { CommandModule } from "yargs";
 import {
-  compatOption,
+  schemaArgument,
   configurationOptions,
   readConfiguration,
   type ConfigurationArgs,
@@ -45,12 +45,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate <schema> [file]",
   describe: "Check a JSON value (command arguments or result, event data, a type) against a schema",
   builder: (y) =>
-    compatOption(configurationOptions(y))
-      .positional("schema", {
-        type: "string",
-        demandOption: true,
-        describe: "the main schema file",
-      })
+    schemaArgument(configurationOptions(y))
       .positional("file", {
         type: "string",
         default: "-",

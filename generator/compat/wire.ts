@@ -11,7 +11,8 @@
 
 import { buildIntrospectionTree, Conditional, resolveConditions } from "../introspect.ts";
 import type { Condition } from "../../runtime/conditions.ts";
-import type { SchemaModel } from "../model.ts";
+import type { JsonType, SchemaModel } from "../model.ts";
+import { alternativeJsonType, wireJsonType } from "../json-types.ts";
 
 export interface WireFeature {
   name: string;
@@ -352,18 +353,9 @@ function unwrap(item: Item): { value: unknown; ifcond: Condition | null } {
  * 'number'). null for types that cannot be alternatives ('any', alternates).
  */
 export function alternativeKey(t: WireType): string | null {
-  switch (t.kind) {
-    case "builtin":
-      return t.jsonType === "int" ? "number" : t.jsonType === "value" ? null : t.jsonType;
-    case "enum":
-      return "string";
-    case "array":
-      return "array";
-    case "object":
-      return "object";
-    case "alternate":
-      return null;
-  }
+  // A reply's json-type is taken as it comes: one this version does not know is its own key.
+  const builtin = t.kind === "builtin" ? (t.jsonType as JsonType) : null;
+  return alternativeJsonType(wireJsonType(t.kind, builtin));
 }
 
 /** A short description of a type for messages: `string`, `enum BlockdevDriver`, `array of int`. */

@@ -4,22 +4,7 @@
 // of a documentation block as a token of its own.
 
 import type { IToken, TokenType } from "chevrotain";
-import {
-  TokenStream,
-  LCurly,
-  RCurly,
-  LSquare,
-  RSquare,
-  Colon,
-  Comma,
-  Str,
-  EscapedStr,
-  BadStr,
-  True,
-  False,
-  Comment,
-  Newline,
-} from "../lexer.ts";
+import * as lex from "../lexer.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
 
 /** Token codes (QEMU's `tok`): the structural characters, a string, a boolean, a `#` line. */
@@ -46,18 +31,18 @@ function tokenCodes(): T[] {
   if (codes) return codes;
   codes = [];
   const pairs: [TokenType, T][] = [
-    [LCurly, T.LCURLY],
-    [RCurly, T.RCURLY],
-    [LSquare, T.LSQUARE],
-    [RSquare, T.RSQUARE],
-    [Colon, T.COLON],
-    [Comma, T.COMMA],
-    [Str, T.STR],
-    [EscapedStr, T.STR],
-    [True, T.BOOL],
-    [False, T.BOOL],
-    [Comment, T.COMMENT],
-    [Newline, T.NEWLINE],
+    [lex.LCurly, T.LCURLY],
+    [lex.RCurly, T.RCURLY],
+    [lex.LSquare, T.LSQUARE],
+    [lex.RSquare, T.RSQUARE],
+    [lex.Colon, T.COLON],
+    [lex.Comma, T.COMMA],
+    [lex.Str, T.STR],
+    [lex.EscapedStr, T.STR],
+    [lex.True, T.BOOL],
+    [lex.False, T.BOOL],
+    [lex.Comment, T.COMMENT],
+    [lex.Newline, T.NEWLINE],
   ];
   for (const [type, code] of pairs) codes[type.tokenTypeIdx!] = code;
   return codes;
@@ -66,7 +51,7 @@ function tokenCodes(): T[] {
 const TAB_OR_ASTRAL = /[\t\ud800-\udbff]/g;
 
 export class Scanner {
-  private readonly stream: TokenStream;
+  private readonly stream: lex.TokenStream;
   private readonly tokenCode: T[];
 
   // QEMU's lexer state: current token, its value, where it starts, the current line.
@@ -89,7 +74,7 @@ export class Scanner {
     readonly src: string,
     private readonly fileInfo: SourceInfo,
   ) {
-    this.stream = new TokenStream(src);
+    this.stream = new lex.TokenStream(src);
     this.tokenCode = tokenCodes();
   }
 
@@ -171,7 +156,7 @@ export class Scanner {
         continue;
       }
       if (code === T.ERROR) {
-        if (t.tokenType === BadStr) throw this.error(stringError(t.image));
+        if (t.tokenType === lex.BadStr) throw this.error(stringError(t.image));
         throw this.error(`stray '${excerpt(t.image)}'`);
       }
       this.tok = code;
@@ -179,7 +164,7 @@ export class Scanner {
         const image = t.image;
         this.val = isPlainString(image) ? image.slice(1, -1) : this.decodeString(image);
       } else if (code === T.BOOL) {
-        this.val = t.tokenType === True;
+        this.val = t.tokenType === lex.True;
       }
       return;
     }

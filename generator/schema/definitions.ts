@@ -227,8 +227,11 @@ export class SchemaDefinitions {
   }
 
   private defineEntities(d: DefinitionSpec): void {
-    const { name, info, doc, ifcond } = d;
+    const { name, info, ifcond } = d;
     const features = this.makeFeatures(d.features, info);
+    if (d.meta === "simple-union") return this.defineSimpleUnion(d, features);
+    // What every kind of definition has.
+    const common = { name, info, doc: d.doc, ifcond, features, fields: entityFields(d) };
     switch (d.meta) {
       case "enum": {
         const members = d.values.map(
@@ -240,25 +243,11 @@ export class SchemaDefinitions {
               features: this.makeFeatures(v.features, info),
             }),
         );
-        this.defEntity(
-          new EnumTypeImpl({ name, info, doc, ifcond, features, members, fields: entityFields(d) }),
-        );
-        return;
+        return this.defEntity(new EnumTypeImpl({ ...common, members }));
       }
       case "struct": {
-        this.defEntity(
-          new ObjectTypeImpl({
-            name,
-            info,
-            doc,
-            ifcond,
-            features,
-            baseName: d.base,
-            localMembers: this.makeMembers(d.members, info),
-            fields: entityFields(d),
-          }),
-        );
-        return;
+        const localMembers = this.makeMembers(d.members, info);
+        return this.defEntity(new ObjectTypeImpl({ ...common, baseName: d.base, localMembers }));
       }
       case "union": {
         const base = d.base;
@@ -267,81 +256,25 @@ export class SchemaDefinitions {
             ? base
             : this.makeImplicitObjectType(name, info, ifcond, "base", this.makeMembers(base, info));
         const variants = this.makeBranches(d.branches, info);
-        this.defEntity(
-          new ObjectTypeImpl({
-            name,
-            info,
-            doc,
-            ifcond,
-            features,
-            baseName,
-            localMembers: [],
-            branches: new BranchesImpl({ info, variants, tagName: d.discriminator }),
-            fields: entityFields(d),
-          }),
+        const branches = new BranchesImpl({ info, variants, tagName: d.discriminator });
+        return this.defEntity(
+          new ObjectTypeImpl({ ...common, baseName, localMembers: [], branches }),
         );
-        return;
       }
-      case "simple-union":
-        return this.defineSimpleUnion(d, features);
       case "alternate": {
-        const b = new BranchesImpl({
-          info,
-          variants: this.makeBranches(d.branches, info),
-          tagName: null,
-        });
-        b.tagMember = new ObjectMemberImpl({
-          name: "type",
-          info,
-          typeName: "QType",
-          optional: false,
-          ifcond: null,
-          features: [],
-        });
-        this.defEntity(
-          new AlternateTypeImpl({
-            name,
-            info,
-            doc,
-            ifcond,
-            features,
-            branches: b,
-            fields: entityFields(d),
-          }),
-        );
-        return;
+        const variants = this.makeBranches(d.branches, info);
+        const branches = new BranchesImpl({ info, variants, tagName: null });
+        branches.tagMember = implicitMember("type", info, "QType");
+        return this.defEntity(new AlternateTypeImpl({ ...common, branches }));
       }
       case "command": {
         const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
         const retTypeName = d.returns === null ? null : this.typeName(d.returns, info);
-        this.defEntity(
-          new CommandImpl({
-            name,
-            info,
-            doc,
-            ifcond,
-            features,
-            argTypeName,
-            retTypeName,
-            fields: entityFields(d),
-          }),
-        );
-        return;
+        return this.defEntity(new CommandImpl({ ...common, argTypeName, retTypeName }));
       }
       case "event": {
         const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
-        this.defEntity(
-          new EventImpl({
-            name,
-            info,
-            doc,
-            ifcond,
-            features,
-            argTypeName,
-            fields: entityFields(d),
-          }),
-        );
-        return;
+        return this.defEntity(new EventImpl({ ...common, argTypeName }));
       }
     }
   }
@@ -373,14 +306,7 @@ export class SchemaDefinitions {
       const typeName = this.typeName(b.type, info);
       const wrapper = `q_obj_${typeName}-wrapper`;
       if (!this.lookupEntity(wrapper)) {
-        const data = new ObjectMemberImpl({
-          name: "data",
-          info,
-          typeName,
-          optional: false,
-          ifcond: null,
-          features: [],
-        });
+        const data = implicitMember("data", info, typeName);
         this.defEntity(new ObjectTypeImpl({ name: wrapper, info, localMembers: [data] }));
       }
       variants.push(new BranchImpl({ name: b.name, info, typeName: wrapper, ifcond: b.ifcond }));
@@ -390,14 +316,7 @@ export class SchemaDefinitions {
       (b) => new EnumMemberImpl({ name: b.name, info, ifcond: b.ifcond, features: [] }),
     );
     this.defEntity(new EnumTypeImpl({ name: kindName, info, ifcond, members: kinds }));
-    const tag = new ObjectMemberImpl({
-      name: "type",
-      info,
-      typeName: kindName,
-      optional: false,
-      ifcond: null,
-      features: [],
-    });
+    const tag = implicitMember("type", info, kindName);
     this.defEntity(
       new ObjectTypeImpl({
         name,
@@ -463,4 +382,16 @@ function entityFields(d: DefinitionSpec): Record<string, unknown> | undefined {
   for (let i = 0; i < names.length; i++)
     out[names[i]!] = (d as unknown as Record<string, unknown>)[names[i]!];
   return out;
+}
+
+/** A member the schema implies (a tag, a wrapper's 'data'): mandatory, unconditional, plain. */
+function implicitMember(name: string, info: SourceInfo, typeName: string): ObjectMemberImpl {
+  return new ObjectMemberImpl({
+    name,
+    info,
+    typeName,
+    optional: false,
+    ifcond: null,
+    features: [],
+  });
 }

@@ -18,6 +18,7 @@ import type {
   ObjectType,
   Type,
 } from "../model.ts";
+import { alternativeJsonType, jsonTypeOf } from "../json-types.ts";
 import { cName } from "../naming.ts";
 import type { EntityFields } from "./definitions.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
@@ -373,29 +374,6 @@ export class ObjectTypeImpl extends EntityImpl implements ObjectType {
   }
 }
 
-/** QEMU's alternate_qtype(): the JSON type a value of this type arrives as, if unambiguous. */
-const BUILTIN_QTYPES = new Map<JsonType, string>([
-  ["null", "QNULL"],
-  ["string", "QSTRING"],
-  ["number", "QNUM"],
-  ["int", "QNUM"],
-  ["boolean", "QBOOL"],
-]);
-function alternateQType(t: Type): string | null {
-  switch (t.meta) {
-    case "builtin":
-      return BUILTIN_QTYPES.get(t.jsonType) ?? null;
-    case "enum":
-      return "QSTRING";
-    case "array":
-      return "QLIST";
-    case "object":
-      return "QDICT";
-    case "alternate":
-      return null;
-  }
-}
-
 export class AlternateTypeImpl extends EntityImpl implements AlternateType {
   readonly meta = "alternate";
   declare readonly branches: BranchesImpl;
@@ -417,20 +395,21 @@ export class AlternateTypeImpl extends EntityImpl implements AlternateType {
     const typesSeen = new Map<string, string>();
     for (const v of this.branches.variants) {
       v.checkClash(info, seen);
-      const qtype = alternateQType(v.type);
-      if (!qtype)
+      // QEMU's alternate_qtype(): the JSON type a value of the branch arrives as.
+      const json = alternativeJsonType(jsonTypeOf(v.type));
+      if (!json)
         throw new QAPIError(
           info,
           `${v.describe(info)} cannot use ${(v.type as TypeEntity).describe()}`,
         );
-      const conflicting = [qtype];
-      if (qtype === "QSTRING") {
+      const conflicting = [json];
+      if (json === "string") {
         if (v.type.meta === "enum") {
           for (const m of v.type.members) {
-            if (m.name === "on" || m.name === "off") conflicting.push("QBOOL");
-            if (/^[-+0-9.]/.test(m.name)) conflicting.push("QNUM");
+            if (m.name === "on" || m.name === "off") conflicting.push("boolean");
+            if (/^[-+0-9.]/.test(m.name)) conflicting.push("number");
           }
-        } else conflicting.push("QNUM", "QBOOL");
+        } else conflicting.push("number", "boolean");
       }
       for (const qt of conflicting) {
         const other = typesSeen.get(qt);

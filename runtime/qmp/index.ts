@@ -2,21 +2,8 @@
 export { QmpClient } from "./client.ts";
 export type { QmpGreeting } from "./connection.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, MAX_JSON_DEPTH } from "./framing.ts";
-export type {
-  AnyCommands,
-  AnyEvents,
-  ArgsOf,
-  CommandSpec,
-  CompatPolicy,
-  EventMapOf,
-  ExecuteOptions,
-  ExecuteParams,
-  QmpClientOptions,
-  ReconnectOptions,
-  ReturnsOf,
-  ValidatorOptions,
-  Validators,
-} from "./types.ts";
+// Every type of the client's options, commands and events (types.ts holds nothing else).
+export type * from "./types.ts";
 export { QmpError, QmpClientError, type QmpClientErrorCode } from "./errors.ts";
 export {
   EventQueue,

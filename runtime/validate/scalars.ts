@@ -17,24 +17,6 @@
 
 import { isJsonFloat } from "./json.ts";
 
-/** The built-in types whose values are JSON scalars (or anything, for `any`). */
-export type ScalarType =
-  | "str"
-  | "number"
-  | "int"
-  | "int8"
-  | "int16"
-  | "int32"
-  | "int64"
-  | "uint8"
-  | "uint16"
-  | "uint32"
-  | "uint64"
-  | "size"
-  | "bool"
-  | "null"
-  | "any";
-
 /** The integer types. */
 export type IntegerType =
   | "int"
@@ -47,6 +29,9 @@ export type IntegerType =
   | "uint32"
   | "uint64"
   | "size";
+
+/** The built-in types whose values are JSON scalars (or anything, for `any`). */
+export type ScalarType = IntegerType | "str" | "number" | "bool" | "null" | "any";
 
 /** The values each integer type holds (inclusive). */
 export const INTEGER_RANGES: {

@@ -1,6 +1,6 @@
 // Where things are, for every test: the project, its CLI, and QEMU's reference material in
 // ../shared (absent on a fresh machine: the tests that need it skip and say so).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,3 +13,9 @@ export const hasShared = existsSync(path.join(shared, "README.md"));
 export function sharedPath(...parts: string[]): string {
   return path.join(shared, ...parts);
 }
+
+/** QEMU 10.2's front-end regression cases, and their names (empty when absent). */
+export const qemuCasesDir = sharedPath("qemu-10.2/tests/qapi-schema");
+export const qemuCases: string[] = existsSync(path.join(qemuCasesDir, "CASES"))
+  ? readFileSync(path.join(qemuCasesDir, "CASES"), "utf8").split("\n").filter(Boolean)
+  : [];
