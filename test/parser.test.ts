@@ -401,7 +401,7 @@ describe("documentation blocks", () => {
 
   test("legacy conventions under compat: accepted, each kind reported once, at its first use", () => {
     const text =
-      "##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n# @b: late too\n#\n# Notes: one\n#\n# Note: two\n#\n# Example:\n#\n# -> {}\n" +
+      "##\n# @x:\n#\n# @a: one\n# more of a\n#\n# @b: two\n#\n# Since: 1\n#\n# Notes: one\n#\n# Note: two\n#\n# Example:\n#\n# -> {}\n" +
       `#\n# ${"long ".repeat(15)}\n# ${"long ".repeat(15)}\n##\n{ 'enum': 'x', 'data': [ 'a', 'b' ] }\n`;
     const {
       parsed: { exprs },
@@ -410,13 +410,14 @@ describe("documentation blocks", () => {
     expect(
       warnings.map((w) => [w.info?.line, w.col, w.message.replace(/ Please.*\(/, " (")]),
     ).toEqual([
-      [6, 1, "description of '@a:' follows a section (accepted by --compat)"],
-      [9, 1, "The 'Notes' section is no longer supported. (accepted by --compat)"],
-      [13, 1, "The 'Example' section is no longer supported. (accepted by --compat)"],
-      [17, 1, "documentation line longer than 70 characters (accepted by --compat)"],
+      [5, 1, "text of '@a:' goes on less indented (accepted by --compat)"],
+      [11, 1, "The 'Notes' section is no longer supported. (accepted by --compat)"],
+      [15, 1, "The 'Example' section is no longer supported. (accepted by --compat)"],
+      [19, 1, "documentation line longer than 70 characters (accepted by --compat)"],
     ]);
     const d = (exprs[0] as DefinitionExpr).doc!;
     expect([...d.args.keys()]).toEqual(["a", "b"]);
+    expect(d.args.get("a")!.text).toBe("one\nmore of a");
     expect(d.sections.map((s) => s.kind)).toEqual(["Since", "Plain"]);
     expect(d.sections[1]!.text).toContain("Notes: one\n\nNote: two\n\nExample:\n\n-> {}");
   });

@@ -1,5 +1,20 @@
 // Documentation blocks (QEMU's get_doc): the `##` ... `##` comment lines read into a QAPIDoc.
 // Lines come from the scanner one `#` token at a time; their text is sliced out here.
+//
+// The legacy dialect (--compat): where QEMU 10.2 rejects what an older release's generator
+// accepted, the lines are read as that generator read them, with a warning per kind of use;
+// whatever QEMU 10.2 accepts is read as QEMU 10.2 reads it, so --compat changes nothing in a
+// current schema. The generators up to 8.2 read a doc comment line by line: "@name:" and section
+// tags began a section wherever they stood, and other lines went on with the current section,
+// up to a blank line followed by an unindented one. Hence the forms accepted here:
+//   - text that begins on the line after "@name:" or "Returns:" without indentation, and a
+//     description that goes on less indented before the next description (QEMU 10.2 reads such
+//     lines as paragraphs of their own: the description then lacks text, or the next one follows
+//     a section);
+//   - a line de-indented without a blank line before it: it ends the indented text, as in QEMU
+//     9.2 ... 10.1 after the second line (older ones started the section a tag there names);
+//   - "@name :" and "@two words:" (up to 7.2, a description's first word had to end with ':'):
+//     text, not the description of a member whose name has a space.
 
 import { DocError, QAPIDoc, type SectionKind } from "../doc.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
@@ -60,6 +75,11 @@ function leadingSpace(line: string): number {
 export class DocBlockReader {
   /** The closing `##` has been read: nothing of the block is left to skip. */
   private closed = false;
+  /** The doc line before the current one ("" when blank, null before the first). */
+  private prevLine: string | null = null;
+  private curLine: string | null = null;
+  /** Doc lines read so far. */
+  private lineCount = 0;
 
   constructor(
     private readonly s: Scanner,
@@ -98,7 +118,112 @@ export class DocBlockReader {
 
   private nextDocLine(): string | null {
     this.s.accept(false);
-    return this.getDocLine();
+    this.prevLine = this.curLine;
+    this.curLine = this.getDocLine();
+    this.lineCount++;
+    return this.curLine;
+  }
+
+  /**
+   * The member or feature name of a description line ("@name: text", QEMU: `^@([^:]*): *`), or
+   * null. Under compat, a name with a space is no name: older QEMU read "@id : text" as text.
+   */
+  private descriptionName(line: string): string | null {
+    const name = atName(line);
+    if (name === null || !this.ctx.compat || !/\s/.test(name)) return name;
+    this.legacy(
+      "doc-spaced-name",
+      `'@${excerpt(name)}:' is read as text, not as a description (a name has no spaces)`,
+    );
+    return null;
+  }
+
+  /**
+   * The text of a description or tagged section: `text` from its tag's line, then the lines
+   * after it. Returns the first line after it.
+   */
+  private readSection(
+    doc: QAPIDoc,
+    tag: string,
+    text: string,
+    description: boolean,
+  ): string | null {
+    const tagLine = this.lineCount;
+    if (text) doc.appendLine(text);
+    const line = this.getDocIndented(doc);
+    if (!this.ctx.compat) return line;
+    // No text on the tag's line, and the line after it is the one returned
+    const textless = !text && this.lineCount === tagLine + 1;
+    return this.legacyContinuation(doc, line, tag, textless, description);
+  }
+
+  /**
+   * Under compat, after a description or tagged section: the lines that older QEMU read as more
+   * of its text, where QEMU 10.2's reading of them (paragraphs of their own) fails: the section
+   * has no text otherwise, or the next description follows them, or one is an "@two words:" line.
+   * Older QEMU went on with a section up to a line starting a description or a section, or an
+   * unindented line after a blank one. Returns the line to go on with.
+   */
+  private legacyContinuation(
+    doc: QAPIDoc,
+    line: string | null,
+    tag: string,
+    textless: boolean,
+    description: boolean,
+  ): string | null {
+    if (line === null || !this.isTextLine(line)) return line;
+    if (this.prevLine === "" && leadingSpace(line) === 0) return line; // a paragraph for both
+    const info = this.s.info();
+    const col = this.s.col(this.s.pos);
+    const paragraphs: string[][] = [[]];
+    let spacedName = false;
+    let afterBlank = false;
+    for (;;) {
+      paragraphs[paragraphs.length - 1]!.push(line);
+      spacedName ||= atName(line) !== null;
+      line = this.nextDocLine();
+      afterBlank = line === "";
+      while (line === "") line = this.nextDocLine();
+      if (line === null || !this.isTextLine(line) || (afterBlank && leadingSpace(line) === 0))
+        break;
+      if (afterBlank) paragraphs.push([]);
+    }
+    if (
+      textless ||
+      spacedName ||
+      (description && line !== null && this.descriptionName(line) !== null)
+    ) {
+      legacyUse(
+        this.ctx,
+        info,
+        textless ? "doc-text-next-line" : "doc-text-less-indented",
+        textless
+          ? `text of '${tag}:' begins on the next line without indentation`
+          : `text of '${tag}:' goes on less indented`,
+        col,
+        DocError,
+      );
+      paragraphs.forEach((lines, i) => {
+        if (i) doc.appendLine("");
+        for (const l of lines) doc.appendLine(l);
+      });
+      return line;
+    }
+    // As QEMU 10.2 reads them: paragraphs, which a line starting a section doesn't end
+    for (const lines of paragraphs) {
+      doc.ensureUntaggedSection(info);
+      for (const l of lines) doc.appendLine(l);
+    }
+    if (afterBlank || line === null) return line;
+    doc.appendLine(line);
+    return this.getDocParagraph(doc);
+  }
+
+  /** A line older QEMU read as text: it starts no description, section or feature list. */
+  private isTextLine(line: string): boolean {
+    return (
+      this.descriptionName(line) === null && taggedSection(line) === null && line !== "Features:"
+    );
   }
 
   /** Lines of an indented description or section; returns the first line after it. */
@@ -119,9 +244,11 @@ export class DocBlockReader {
       if (line.charCodeAt(0) === 64 && line.indexOf(":") >= 0) return line; // "@name:"
       const curIndent = leadingSpace(line);
       if (line !== "" && curIndent < indent) {
-        // A blank line ends the indented text, a de-indent without one is a mistake
-        if (prevLineBlank) return line;
-        this.legacy("doc-de-indent", `unexpected de-indent (expected at least ${indent} spaces)`);
+        // A blank line ends the indented text, a de-indent without one is a mistake (legacy:
+        // it ends the indented text all the same)
+        if (!prevLineBlank)
+          this.legacy("doc-de-indent", `unexpected de-indent (expected at least ${indent} spaces)`);
+        return line;
       }
       doc.appendLine(line);
       prevLineBlank = line === "";
@@ -161,25 +288,17 @@ export class DocBlockReader {
           if (doc.features.size) throw this.error("duplicated 'Features:' line");
           line = this.nextDocLine();
           while (line === "") line = this.nextDocLine();
-          while (line !== null && (name = atName(line)) !== null) {
+          while (line !== null && (name = this.descriptionName(line)) !== null) {
             doc.newFeature(s.info(), name);
-            const text = atNameText(line, name);
-            if (text) doc.appendLine(text);
-            line = this.getDocIndented(doc);
+            line = this.readSection(doc, `@${name}`, atNameText(line, name), true);
           }
           if (!doc.features.size) throw this.error("feature descriptions expected");
           noMoreArgs = true;
-        } else if ((name = atName(line)) !== null) {
-          if (noMoreArgs)
-            this.legacy(
-              "doc-late-description",
-              `description of '@${excerpt(name)}:' follows a section`,
-            );
-          while (line !== null && (name = atName(line)) !== null) {
+        } else if ((name = this.descriptionName(line)) !== null) {
+          if (noMoreArgs) throw this.error(`description of '@${excerpt(name)}:' follows a section`);
+          while (line !== null && (name = this.descriptionName(line)) !== null) {
             doc.newArgument(s.info(), name);
-            const text = atNameText(line, name);
-            if (text) doc.appendLine(text);
-            line = this.getDocIndented(doc);
+            line = this.readSection(doc, `@${name}`, atNameText(line, name), true);
           }
           noMoreArgs = true;
         } else if ((m = taggedSection(line))) {
@@ -192,17 +311,18 @@ export class DocBlockReader {
               tag.startsWith("Note") ? "doc-note-section" : "doc-example-section",
               `The '${tag}' section is no longer supported. ${advice}`,
             );
-            // Legacy: the section's text as an ordinary paragraph, tag included
+            // Legacy: the section's text as an ordinary paragraph, tag included, which ends
+            // where older QEMU's section did at the latest: at a line starting another one
             doc.ensureUntaggedSection(s.info());
-            doc.appendLine(line);
-            line = this.getDocParagraph(doc);
+            do {
+              doc.appendLine(line);
+              line = this.nextDocLine();
+            } while (line !== null && line !== "" && this.isTextLine(line));
             noMoreArgs = true;
             continue;
           }
           doc.newTaggedSection(s.info(), (tag === "TODO" ? "Todo" : tag) as SectionKind);
-          const text = line.slice(m[0].length);
-          if (text) doc.appendLine(text);
-          line = this.getDocIndented(doc);
+          line = this.readSection(doc, tag, line.slice(m[0].length), false);
           noMoreArgs = true;
         } else {
           doc.ensureUntaggedSection(s.info());
@@ -215,7 +335,7 @@ export class DocBlockReader {
       doc = new QAPIDoc(info);
       doc.ensureUntaggedSection(s.info());
       while (line !== null) {
-        const name = atName(line);
+        const name = this.descriptionName(line);
         if (name !== null)
           throw this.error(`'@${excerpt(name)}:' not allowed in free-form documentation`);
         doc.appendLine(line);
