@@ -6,9 +6,9 @@ import path from "node:path";
 import {
   bin,
   importTs,
-  nodeBaselineRow,
-  qemuSchema as schema102,
+  qemu,
   report,
+  reportProcesses,
   requireShared,
   shared,
   timeInProcess,
@@ -16,6 +16,7 @@ import {
 } from "./lib.mjs";
 
 requireShared("diff.bench");
+const schema102 = qemu.schema;
 const schema41 = path.join(shared, "qemu-4.1/qapi/qapi-schema.json");
 const reply92 = path.join(shared, "introspection/qemu-9.2.0-x86_64.query-qmp-schema.json");
 const reply100 = path.join(shared, "introspection/qemu-10.0.0-x86_64.query-qmp-schema.json");
@@ -24,13 +25,9 @@ const reply100 = path.join(shared, "introspection/qemu-10.0.0-x86_64.query-qmp-s
 const sh = (args) => ["-c", `"$0" "$@" >/dev/null 2>&1; test $? -le 1`, bin, ...args];
 const schemas = timeProcess("/bin/sh", sh(["diff", "--compat", schema41, schema102]), { runs: 5 });
 const replies = timeProcess("/bin/sh", sh(["diff", reply92, reply100]), { runs: 5 });
-report("diff: whole process", [
-  ["4.1 --compat vs 10.2 schemas: median wall (ms)", schemas.wallMs.toFixed(1)],
-  ["4.1 vs 10.2: CPU (ms)", schemas.cpuMs.toFixed(1)],
-  ["4.1 vs 10.2: peak RSS (MiB)", schemas.peakRssMiB.toFixed(1)],
-  ["9.2.0 vs 10.0.0 replies: median wall (ms)", replies.wallMs.toFixed(1)],
-  ["9.2.0 vs 10.0.0 replies: peak RSS (MiB)", replies.peakRssMiB.toFixed(1)],
-  nodeBaselineRow(),
+reportProcesses("diff: whole process", [
+  ["4.1 --compat vs 10.2 schemas", schemas],
+  ["9.2.0 vs 10.0.0 replies", replies],
 ]);
 
 const { readWireInput } = await importTs("generator/compat/input.ts");

@@ -7,16 +7,16 @@ import path from "node:path";
 import {
   bin,
   importTs,
-  nodeBaselineRow,
-  qemuDefinesFile as definesFile,
-  qemuSchema as schema,
+  qemu,
   report,
+  reportProcesses,
   requireShared,
   timeInProcess,
   timeProcess,
 } from "./lib.mjs";
 
 requireShared("generate.bench");
+const { schema, definesFile } = qemu;
 const out = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-gen-"));
 const outDefines = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-gen-d-"));
 
@@ -37,15 +37,15 @@ try {
     "--defines",
     definesFile,
   ]);
-  report("generate: QEMU 10.2 qapi-schema.json, all back ends (whole process)", [
-    ["fresh output dir: median wall time (ms)", fresh.wallMs.toFixed(1)],
-    ["fresh output dir: fastest run (ms)", fresh.minMs.toFixed(1)],
-    ["fresh output dir: peak RSS (MiB)", fresh.peakRssMiB.toFixed(1)],
-    ["up-to-date dir (nothing written): median (ms)", rerun.wallMs.toFixed(1)],
-    ["--defines linux-x86_64: median (ms)", withDefines.wallMs.toFixed(1)],
-    nodeBaselineRow(),
-    ["QEMU's qapi-gen.py (C output), for reference", "~840 ms (aim: <= 420 ms)"],
-  ]);
+  reportProcesses(
+    "generate: QEMU 10.2 qapi-schema.json, all back ends (whole process)",
+    [["fresh output dir", fresh]],
+    [
+      ["up-to-date dir (nothing written): median (ms)", rerun.wallMs.toFixed(1)],
+      ["--defines linux-x86_64: median (ms)", withDefines.wallMs.toFixed(1)],
+      ["QEMU's qapi-gen.py (C output), for reference", "~840 ms (aim: <= 420 ms)"],
+    ],
+  );
 
   const sizes = new Map();
   let total = 0;

@@ -8,28 +8,28 @@ import { pathToFileURL } from "node:url";
 import {
   bin,
   importTs,
-  nodeBaselineRow,
-  qemuDefinesFile as definesFile,
-  qemuSchema as schema,
+  qemu,
   report,
+  reportProcesses,
   requireShared,
   timeInProcess,
   timeProcess,
 } from "./lib.mjs";
 
 requireShared("introspect.bench");
+const { schema, definesFile } = qemu;
 const defines = new Set(readFileSync(definesFile, "utf8").split("\n").filter(Boolean));
 
 const whole = timeProcess(bin, ["introspect", schema, "--defines", definesFile]);
 const unmasked = timeProcess(bin, ["introspect", schema, "--defines", definesFile, "--unmask"]);
-report("introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole process)", [
-  ["median wall time (ms)", whole.wallMs.toFixed(1)],
-  ["fastest run (ms)", whole.minMs.toFixed(1)],
-  ["peak RSS (MiB)", whole.peakRssMiB.toFixed(1)],
-  ["--unmask: median wall time (ms)", unmasked.wallMs.toFixed(1)],
-  nodeBaselineRow(),
-  ["QEMU's Python generator, for reference", "~520 ms"],
-]);
+reportProcesses(
+  "introspect: QEMU 10.2 qapi-schema.json, linux-x86_64 defines (whole process)",
+  [["", whole]],
+  [
+    ["--unmask: median wall time (ms)", unmasked.wallMs.toFixed(1)],
+    ["QEMU's Python generator, for reference", "~520 ms"],
+  ],
+);
 
 const { loadSchema } = await importTs("generator/frontend.ts");
 const { buildIntrospection, formatIntrospection } = await importTs("generator/introspect.ts");

@@ -11,8 +11,10 @@ export const shared = path.resolve(root, "../shared");
 export const hasShared = existsSync(shared);
 export const bin = path.join(root, "bin/qapi-ts");
 /** QEMU 10.2's whole schema, and the configuration symbols of its linux-x86_64 build. */
-export const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");
-export const qemuDefinesFile = path.join(shared, "qemu-10.2/expected/linux-x86_64.defines");
+export const qemu = {
+  schema: path.join(shared, "qemu-10.2/qapi/qapi-schema.json"),
+  definesFile: path.join(shared, "qemu-10.2/expected/linux-x86_64.defines"),
+};
 
 /** Ends a benchmark that measures QEMU's material, saying so, when ../shared is absent. */
 export function requireShared(name) {
@@ -21,10 +23,31 @@ export function requireShared(name) {
   process.exit(0);
 }
 
-/** What any Node process costs on this machine (`node -e 0`), as a report row. */
-export function nodeBaselineRow() {
+/**
+ * The figures of a timeProcess result as report rows: median wall, fastest run, median CPU
+ * (user + system) and peak RSS, each label starting with `what`.
+ */
+function processRows(what, t) {
+  const prefix = what ? `${what}: ` : "";
+  return [
+    [`${prefix}median wall time (ms)`, t.wallMs.toFixed(1)],
+    [`${prefix}fastest run (ms)`, t.minMs.toFixed(1)],
+    [`${prefix}median CPU, user+sys (ms)`, t.cpuMs.toFixed(0)],
+    [`${prefix}peak RSS (MiB)`, t.peakRssMiB.toFixed(1)],
+  ];
+}
+
+/**
+ * Prints whole-process figures: the rows of each [label, timeProcess result], then `extra` rows,
+ * then what any Node process costs on this machine (`node -e 0`), to compare with.
+ */
+export function reportProcesses(title, runs, extra = []) {
   const node = timeProcess(process.execPath, ["-e", "0"]);
-  return ["node -e 0 on this machine: median wall (ms)", node.wallMs.toFixed(1)];
+  report(title, [
+    ...runs.flatMap(([what, t]) => processRows(what, t)),
+    ...extra,
+    ["node -e 0 on this machine: median wall (ms)", node.wallMs.toFixed(1)],
+  ]);
 }
 
 /** Bundles a TypeScript entry point and imports it (what a user's bundled program would load). */

@@ -2,7 +2,7 @@
 // bin/qapi-ts uses buys, against simply loading the bundled script with `node`, for a command
 // that does nothing (--version) and for a lint of the project's small schema.
 import path from "node:path";
-import { bin, nodeBaselineRow, report, root, timeProcess } from "./lib.mjs";
+import { bin, reportProcesses, root, timeProcess } from "./lib.mjs";
 
 const bundle = path.join(root, "dist/cli/qapi-ts.cjs");
 const schema = path.join(root, "qapi/qapi-schema.json");
@@ -20,5 +20,4 @@ for (const [label, args] of [
     `${cached.cpuMs.toFixed(0)} / ${plain.cpuMs.toFixed(0)}`,
   ]);
 }
-rows.push(nodeBaselineRow());
-report("start-up (whole process)", rows);
+reportProcesses("start-up (whole process)", [], rows);

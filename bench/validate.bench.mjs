@@ -9,9 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { bin, importTs, qemuSchema as schema, requireShared, shared } from "./lib.mjs";
+import { bin, importTs, qemu, requireShared, shared } from "./lib.mjs";
 
 requireShared("validate.bench");
+const schema = qemu.schema;
 
 const out = mkdtempSync(path.join(tmpdir(), "qapi-ts-bench-validate-"));
 let t0 = performance.now();

@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { haveQemu } from "./qmp-harness.ts";
+import { haveQemu } from "./helpers/qemu.ts";
 import { hasShared, projectRoot, sharedPath } from "./helpers/paths.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-package-"));

@@ -361,42 +361,49 @@ describe("documentation blocks", () => {
     expect((exprs[0] as { doc: QAPIDoc }).doc.body.text).toBe("= Title");
   });
 
-  test("QEMU's doc comment errors", () => {
-    expect(errorOf("##\n# @x:\n# @a: one\n#   two\n# three\n##\n")).toBe(
+  test.each<[string, string | null]>([
+    [
+      "##\n# @x:\n# @a: one\n#   two\n# three\n##\n",
       "t.json:5:1: unexpected de-indent (expected at least 2 spaces)",
-    );
-    expect(errorOf("##\n# @x\n##\n")).toBe("t.json:2:1: line should end with ':'");
-    expect(errorOf("## x\n")).toBe("t.json:1:1: junk after '##' at start of documentation comment");
-    expect(errorOf("##\n# text\n## x\n")).toBe(
-      "t.json:3:1: junk after '##' at end of documentation comment",
-    );
-    expect(errorOf("##\n# @x:\n#\n# Since:\n##\n{ 'enum': 'x', 'data': [] }")).toBe(
+    ],
+    ["##\n# @x\n##\n", "t.json:2:1: line should end with ':'"],
+    ["## x\n", "t.json:1:1: junk after '##' at start of documentation comment"],
+    ["##\n# text\n## x\n", "t.json:3:1: junk after '##' at end of documentation comment"],
+    [
+      "##\n# @x:\n#\n# Since:\n##\n{ 'enum': 'x', 'data': [] }",
       "t.json:4: text required after 'Since:'",
-    );
-    expect(errorOf("##\n# @x:\n#\n# Features:\n# @a: x\n#\n# Features:\n# @b: x\n##\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n#\n# Features:\n# @a: x\n#\n# Features:\n# @b: x\n##\n",
       "t.json:7:1: duplicated 'Features:' line",
-    );
-    expect(errorOf("##\n# @x:\n##\n##\n# @y:\n##\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n##\n##\n# @y:\n##\n",
       "t.json:1: documentation for 'x' is not followed by the definition",
-    );
-    expect(errorOf("##\n# @x:\n##\n{ 'pragma': { 'doc-required': true } }\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n##\n{ 'pragma': { 'doc-required': true } }\n",
       "t.json:1: documentation for 'x' is not followed by the definition",
-    );
-    expect(errorOf("##\n# @x:\n#\n# Note: this\n##\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n#\n# Note: this\n##\n",
       "t.json:4:1: The 'Note' section is no longer supported. Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead.",
-    );
-    expect(errorOf("##\n# @x:\n#\n# Example:\n##\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n#\n# Example:\n##\n",
       "t.json:4:1: The 'Example' section is no longer supported. Please use the '.. qmp-example::' directive, or other suitable markup instead.",
-    );
-    expect(errorOf("##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n##\n")).toBe(
+    ],
+    [
+      "##\n# @x:\n#\n# Since: 1\n#\n# @a: late\n##\n",
       "t.json:6:1: description of '@a:' follows a section",
-    );
-    expect(errorOf(`##\n# @x:\n#\n# ${"y".repeat(69)}\n##\n`)).toBe(
+    ],
+    [
+      `##\n# @x:\n#\n# ${"y".repeat(69)}\n##\n`,
       "t.json:4:1: documentation line longer than 70 characters",
-    );
-    expect(
-      errorOf(`##\n# @x:\n#\n#     ${"y".repeat(69)}\n##\n{ 'enum': 'x', 'data': [] }`),
-    ).toBeNull();
+    ],
+    [`##\n# @x:\n#\n#     ${"y".repeat(69)}\n##\n{ 'enum': 'x', 'data': [] }`, null],
+  ])("QEMU's doc comment errors: %j", (text, expected) => {
+    expect(errorOf(text)).toBe(expected);
   });
 
   test("legacy conventions under compat: accepted, each kind reported once, at its first use", () => {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SchemaIndex, SchemaPath } from "../runtime/introspection.ts";
+import { runCli } from "./helpers/cli.ts";
 import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
 const introspectionDir = path.join(shared, "introspection");
@@ -120,30 +121,11 @@ describe.skipIf(!haveShared)("probe on the real replies", () => {
   it("answers the same from QEMU 10.2's schema (--schema) as from the payload that QEMU built from it", () => {
     const qemu = path.join(shared, "qemu-10.2");
     const queries = rows.map((r) => r.query);
-    const fromReply = spawnSync(
-      process.execPath,
-      [
-        bin,
-        "probe",
-        "--reply",
-        path.join(qemu, "expected/linux-x86_64.introspect.json"),
-        ...queries,
-      ],
-      { encoding: "utf8" },
-    );
-    const fromSchema = spawnSync(
-      process.execPath,
-      [
-        bin,
-        "probe",
-        "--schema",
-        path.join(qemu, "qapi/qapi-schema.json"),
-        "--defines",
-        path.join(qemu, "expected/linux-x86_64.defines"),
-        ...queries,
-      ],
-      { encoding: "utf8" },
-    );
+    const reply = path.join(qemu, "expected/linux-x86_64.introspect.json");
+    const fromReply = runCli(["probe", "--reply", reply, ...queries]);
+    const schema = ["--schema", path.join(qemu, "qapi/qapi-schema.json")];
+    const defines = ["--defines", path.join(qemu, "expected/linux-x86_64.defines")];
+    const fromSchema = runCli(["probe", ...schema, ...defines, ...queries]);
     expect(fromReply.stdout.split("\n")).toHaveLength(queries.length + 1);
     expect(fromSchema.stdout).toBe(fromReply.stdout);
     expect(fromSchema.status).toBe(fromReply.status);

@@ -17,7 +17,7 @@ import {
   parseJsonForValidation,
   type Validators,
 } from "../runtime/validate/index.ts";
-import { BASE_ARGS, haveQemu, killAll, QEMU, startQemu, type Qemu } from "./qmp-harness.ts";
+import { BASE_ARGS, haveQemu, killAll, QEMU, startQemu, type Qemu } from "./helpers/qemu.ts";
 import {
   commandMessage,
   generateCases,

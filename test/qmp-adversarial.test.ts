@@ -11,8 +11,8 @@ import {
   startFakeServer,
   stopFakeServers,
   type FakeServerOptions,
-} from "./qmp-fake-server.ts";
-import { clientError, settle } from "./qmp-harness.ts";
+} from "./helpers/fake-qmp-server.ts";
+import { clientError, settle } from "./helpers/qemu.ts";
 
 const open: QmpClient[] = [];
 afterEach(async () => {

@@ -2,8 +2,8 @@
 import { execFile, spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { QmpClient } from "../runtime/qmp/index.ts";
-import { replyText, startFakeServer, stopFakeServers } from "./qmp-fake-server.ts";
-import { collect, haveQemu, killAll, startQemu } from "./qmp-harness.ts";
+import { replyText, startFakeServer, stopFakeServers } from "./helpers/fake-qmp-server.ts";
+import { collect, haveQemu, killAll, startQemu } from "./helpers/qemu.ts";
 import { bin } from "./helpers/paths.ts";
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -23,7 +23,7 @@ import {
   settle,
   startQemu,
   waitFor,
-} from "./qmp-harness.ts";
+} from "./helpers/qemu.ts";
 import { projectRoot as root } from "./helpers/paths.ts";
 
 afterEach(killAll);

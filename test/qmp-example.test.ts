@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { linkPackage } from "./helpers/generated.ts";
-import { haveQemu } from "./qmp-harness.ts";
+import { haveQemu } from "./helpers/qemu.ts";
 import { projectRoot as root } from "./helpers/paths.ts";
 
 const tsc = path.join(root, "node_modules/typescript/bin/tsc");

@@ -15,8 +15,8 @@ import {
   eventText as event,
   startFakeServer,
   stopFakeServers,
-} from "./qmp-fake-server.ts";
-import { testClients, waitFor } from "./qmp-harness.ts";
+} from "./helpers/fake-qmp-server.ts";
+import { testClients, waitFor } from "./helpers/qemu.ts";
 
 afterEach(stopFakeServers);
 

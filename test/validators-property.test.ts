@@ -189,24 +189,14 @@ function mutations(t: Type, v: unknown, path: Path, out: Mutation[]): void {
         at("break type", "1", expectsType("uint64"));
         at("leave range", 2n ** 64n, expectsType("uint64"));
       } else if (n in UNSIGNED_C) {
+        const range = INTEGER_RANGES[n as keyof typeof INTEGER_RANGES];
         at("break type", "1", expectsType("uint64"));
-        at(
-          "leave range",
-          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].max + 1n),
-          expectsType(UNSIGNED_C[n]!),
-        );
+        at("leave range", jsInt(range.max + 1n), expectsType(UNSIGNED_C[n]!));
       } else if (n in SIGNED_C) {
+        const range = INTEGER_RANGES[n as keyof typeof INTEGER_RANGES];
         at("break type", "1", invalidType("integer"));
-        at(
-          "leave range",
-          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].max + 1n),
-          expectsType(SIGNED_C[n]!),
-        );
-        at(
-          "leave range",
-          jsInt(INTEGER_RANGES[n as keyof typeof INTEGER_RANGES].min - 1n),
-          expectsType(SIGNED_C[n]!),
-        );
+        at("leave range", jsInt(range.max + 1n), expectsType(SIGNED_C[n]!));
+        at("leave range", jsInt(range.min - 1n), expectsType(SIGNED_C[n]!));
         at("break type", 0.5, invalidType("integer"));
       } else {
         // int, int64

@@ -119,13 +119,7 @@ export class Scanner {
         // the newline a comment token took along
         const nl = this.pendingNewline;
         this.pendingNewline = -1;
-        if (nl + 1 === this.src.length) {
-          this.pos = nl;
-          this.tok = T.EOF;
-          return;
-        }
-        this.line++;
-        this.linePos = nl + 1;
+        if (this.atFinalNewline(nl)) return;
       }
       if (this.runNext >= 0) {
         if (this.commentLine(this.runNext, skipComment)) return;
@@ -139,14 +133,7 @@ export class Scanner {
       const offset = t.startOffset + this.stream.base;
       const code = this.tokenCode[t.tokenTypeIdx] ?? T.ERROR;
       if (code === T.NEWLINE) {
-        if (offset + 1 === this.src.length) {
-          // QEMU ends at the final newline, so errors at the end point there
-          this.pos = offset;
-          this.tok = T.EOF;
-          return;
-        }
-        this.line++;
-        this.linePos = offset + 1;
+        if (this.atFinalNewline(offset)) return;
         continue;
       }
       this.pos = offset;
@@ -168,6 +155,21 @@ export class Scanner {
       }
       return;
     }
+  }
+
+  /**
+   * Passes the newline at `nl` and returns false; at the file's final newline, ends the token
+   * stream there instead (QEMU does, so errors at the end of a file point at it) and returns true.
+   */
+  private atFinalNewline(nl: number): boolean {
+    if (nl + 1 === this.src.length) {
+      this.pos = nl;
+      this.tok = T.EOF;
+      return true;
+    }
+    this.line++;
+    this.linePos = nl + 1;
+    return false;
   }
 
   /** (A method of its own: a closure in accept() would cost accept() a context per call.) */

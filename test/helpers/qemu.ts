@@ -7,7 +7,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, expect } from "vitest";
-import { QmpClient, QmpClientError } from "../runtime/qmp/index.ts";
+import { QmpClient, QmpClientError } from "../../runtime/qmp/index.ts";
 
 export const QEMU = "qemu-system-x86_64";
 
