@@ -50,6 +50,17 @@ export function reportProcesses(title, runs, extra = []) {
   ]);
 }
 
+const externalDependencies = {
+  name: "external-dependencies",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path === "qapi-ts" || args.path.startsWith("qapi-ts/")
+        ? undefined
+        : { path: args.path, external: true },
+    );
+  },
+};
+
 /** Bundles a TypeScript entry point and imports it (what a user's bundled program would load). */
 export async function importTs(entry) {
   const outdir = path.join(root, "node_modules/.cache/qapi-ts-bench");
@@ -62,7 +73,10 @@ export async function importTs(entry) {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // Dependencies stay external (loaded from node_modules); the package's own name, which
+    // generated code imports its run-time support by, resolves to these sources.
+    plugins: [externalDependencies],
+    conditions: ["qapi-ts-source"],
     loader: { ".hbs": "text" },
     logLevel: "warning",
   });
