@@ -1,42 +1,58 @@
-// Baselines of every back end: the whole output for a few schemas, one folder per option set,
-// under test/baselines/<schema>/<option set>/. A change to generated code shows as a diff of
-// these files in review. After an intended change, update them with `npm run baselines`.
+// Baselines of every back end: the output for a few schemas, one folder per option set. A change
+// to generated code shows as a diff of these files in review. After an intended change, update
+// them with `npm run baselines`.
 //
-// The demo schema's default output is generated/ itself (generated-fresh.test.ts checks it).
+// Each schema's default output is kept whole: generated/ for the demo (which is the demo's
+// default output; generated-fresh.test.ts checks it against git), test/baselines/<schema>/default/
+// for the others. Every other option set's folder, test/baselines/<schema>/<option set>/, holds
+// `files.txt` (every path the set writes, and whether its text is the default output's) and only
+// the files whose text differs: what the option changes, and nothing it leaves alone. The whole
+// output of every option set is type-checked here (the folders are not whole programs).
 import { describe, expect, test } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend.ts";
 import { generateFiles, type GenerateOptions } from "../generator/generate.ts";
+import { linkPackage, SOURCE_CHECK_OPTIONS, typeCheck } from "./helpers/generated.ts";
 import { projectRoot } from "./helpers/paths.ts";
+import { scratchFolders } from "./helpers/scratch.ts";
 
 const UPDATE = process.env.UPDATE_BASELINES === "1";
 const baselines = path.join(projectRoot, "test/baselines");
+/** The writer's own record in an output directory (not a back end's file). */
+const MANIFEST = ".qapi-ts-manifest";
 
 interface Case {
   schema: string;
+  /** Where the default output is kept, relative to the project. */
+  defaultDir: string;
+  /** The other option sets. */
   optionSets: Record<string, GenerateOptions>;
 }
 
 const CASES: Record<string, Case> = {
   demo: {
     schema: "qapi/qapi-schema.json",
+    defaultDir: "generated",
     optionSets: {
       "defines-posix": { defines: new Set(["CONFIG_POSIX"]) },
       "defines-none": { defines: new Set() },
-      // An option of one back end: only that back end's output.
-      unmasked: { only: ["introspection"], backendOptions: { introspection: { unmask: true } } },
+      unmasked: { backendOptions: { introspection: { unmask: true } } },
     },
   },
   small: {
     schema: "test/fixtures/small/schema.json",
+    defaultDir: "test/baselines/small/default",
     optionSets: {
-      default: {},
       "defines-a": { defines: new Set(["CONFIG_A"]) },
       "runtime-package": { runtimePackage: "@example/qapi-runtime", only: ["validators"] },
     },
   },
-  names: { schema: "test/fixtures/names/schema.json", optionSets: { default: {} } },
+  names: {
+    schema: "test/fixtures/names/schema.json",
+    defaultDir: "test/baselines/names/default",
+    optionSets: {},
+  },
 };
 
 /** Every file under dir, relative, sorted. */
@@ -55,28 +71,80 @@ function listTree(dir: string, rel = ""): string[] {
   return out.sort();
 }
 
+/** Rewrites dir with exactly these files. */
+function rewrite(dir: string, files: Map<string, string>): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [p, content] of files) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), content);
+  }
+}
+
+/** Checks that dir holds exactly these files, with this text. */
+function expectTree(dir: string, files: Map<string, string>, label: string): void {
+  expect(listTree(dir).filter((p) => p !== MANIFEST)).toEqual([...files.keys()].sort());
+  for (const [p, content] of files)
+    expect(content, `${label}/${p}`).toBe(readFileSync(path.join(dir, p), "utf8"));
+}
+
 for (const [name, c] of Object.entries(CASES)) {
   describe(`baselines: ${name}`, () => {
     const loaded = loadSchema(path.join(projectRoot, c.schema), { compat: false });
+    const output = (options: GenerateOptions) => {
+      expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      return new Map(generateFiles(loaded.model!, options).map((f) => [f.path, f.content]));
+    };
+    const defaultDir = path.join(projectRoot, c.defaultDir);
+
+    test(`default (${c.defaultDir})`, () => {
+      const files = output({});
+      // generated/ is written by `generate` (README command 1), never by this test.
+      if (UPDATE && defaultDir.startsWith(baselines)) rewrite(defaultDir, files);
+      expectTree(defaultDir, files, c.defaultDir);
+    });
+
     for (const [set, options] of Object.entries(c.optionSets)) {
       test(set, () => {
-        expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-        const files = generateFiles(loaded.model!, options);
+        const defaults = output({});
+        const files = output(options);
+        const differing = new Map([...files].filter(([p, text]) => defaults.get(p) !== text));
+        const index = [...files.keys()]
+          .sort()
+          .map((p) => `${p}  ${differing.has(p) ? "differs: in this folder" : "as default"}\n`)
+          .join("");
+        const expected = new Map([["files.txt", index], ...differing]);
         const dir = path.join(baselines, name, set);
-        if (UPDATE) {
-          rmSync(dir, { recursive: true, force: true });
-          for (const f of files) {
-            mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
-            writeFileSync(path.join(dir, f.path), f.content);
-          }
-        }
-        expect(listTree(dir)).toEqual(files.map((f) => f.path).sort());
-        for (const f of files) {
-          expect(f.content, `${name}/${set}/${f.path}`).toBe(
-            readFileSync(path.join(dir, f.path), "utf8"),
-          );
-        }
+        if (UPDATE) rewrite(dir, expected);
+        expectTree(dir, expected, `${name}/${set}`);
       });
     }
   });
 }
+
+const tmp = scratchFolders();
+
+test("every option set's whole output compiles (strict, noUncheckedIndexedAccess)", async () => {
+  const project = tmp("baselines-tsc");
+  linkPackage(project);
+  const sources: string[] = [];
+  for (const [name, c] of Object.entries(CASES)) {
+    const loaded = loadSchema(path.join(projectRoot, c.schema), { compat: false });
+    const sets: Record<string, GenerateOptions> = { default: {}, ...c.optionSets };
+    for (const [set, options] of Object.entries(sets)) {
+      // Its run-time support is a package this project does not have.
+      if (options.runtimePackage) continue;
+      for (const f of generateFiles(loaded.model!, options)) {
+        const p = path.join(project, name, set, f.path);
+        mkdirSync(path.dirname(p), { recursive: true });
+        writeFileSync(p, f.content);
+        if (p.endsWith(".ts")) sources.push(p);
+      }
+    }
+  }
+  const options = {
+    ...SOURCE_CHECK_OPTIONS,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+  };
+  expect(await typeCheck(sources, options)).toEqual([]);
+});
