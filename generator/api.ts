@@ -99,17 +99,15 @@ export function loadSchemaText(text: string, options: TextOptions = {}): LoadRes
 
 /** Options of {@link lint}. */
 export interface LintOptions extends LoadOptions {
-  /** Run only these lint rules (default: all of {@link lintRules}). */
+  /** Run only these lint rules (default: those of {@link lintRules} on by default). */
   rules?: readonly string[];
   /** Do not run these lint rules. */
   skipRules?: readonly string[];
 }
 
-/** The lint rules: name and what each finds. */
-export const lintRules: readonly { name: string; summary: string }[] = LINT_RULES.map((r) => ({
-  name: r.name,
-  summary: r.summary,
-}));
+/** The lint rules: name, what each finds, and whether it runs when no rules are named. */
+export const lintRules: readonly { name: string; summary: string; byDefault: boolean }[] =
+  LINT_RULES.map((r) => ({ name: r.name, summary: r.summary, byDefault: r.byDefault }));
 
 /**
  * `qapi-ts lint`: every independent error of the schema, then (when it is valid) the lint rules'

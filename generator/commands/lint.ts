@@ -60,7 +60,7 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         nargs: 1,
         requiresArg: true,
         default: [],
-        describe: `run only this lint rule (repeatable); rules: ${LINT_RULES.map((r) => `${r.name} (${r.summary})`).join("; ")}`,
+        describe: `run only this lint rule (repeatable); rules: ${LINT_RULES.map((r) => `${r.name} (${r.summary}${r.byDefault ? "" : "; off unless named"})`).join("; ")}`,
       })
       .option("no-rule", {
         type: "string",

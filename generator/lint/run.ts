@@ -6,8 +6,8 @@ import type { Diagnostic } from "../source.ts";
 import { LINT_RULES, type LintRule } from "./rules.ts";
 
 /**
- * The rules to run: `only` if given (else all), without `except`. Returns an error message for
- * names no rule has.
+ * The rules to run: `only` if given (else those on by default), without `except`. Returns an
+ * error message for names no rule has.
  */
 export function selectRules(
   only: readonly string[] = [],
@@ -18,11 +18,14 @@ export function selectRules(
   if (unknown.length)
     return `unknown lint rule ${unknown.map((n) => `'${n}'`).join(", ")} (rules: ${[...known].join(", ")})`;
   return LINT_RULES.filter(
-    (r) => (only.length === 0 || only.includes(r.name)) && !except.includes(r.name),
+    (r) => (only.length === 0 ? r.byDefault : only.includes(r.name)) && !except.includes(r.name),
   );
 }
 
 /** The rules' findings, each naming its rule. */
-export function runLint(model: SchemaModel, rules: readonly LintRule[] = LINT_RULES): Diagnostic[] {
+export function runLint(
+  model: SchemaModel,
+  rules: readonly LintRule[] = LINT_RULES.filter((r) => r.byDefault),
+): Diagnostic[] {
   return rules.flatMap((r) => r.check(model).map((d) => ({ ...d, rule: r.name })));
 }
