@@ -53,35 +53,22 @@ export const jsonSchemaBackend: Backend = {
     const defs: Schema = {};
     for (const e of model.entities) {
       if (!builder.exists(e.ifcond)) continue;
+      // Each definition's schema carries its condition, features and documentation.
+      const annotated = (schema: Schema) =>
+        builder.annotate(schema, e.ifcond, e.features, e.doc?.body?.text);
       switch (e.meta) {
         case "enum":
         case "object":
         case "alternate":
           // (QEMU's made-up empty object has no public name: nothing refers to it.)
-          if (!names.has(e.name)) break;
-          defs[names.get(e.name)!] = builder.annotate(
-            builder.definition(e),
-            e.ifcond,
-            e.features,
-            e.doc?.body?.text,
-          );
+          if (names.has(e.name)) defs[names.get(e.name)!] = annotated(builder.definition(e));
           break;
         case "command":
-          defs[`${e.name}:arguments`] = builder.annotate(
-            e.argType ? builder.ref(e.argType) : builder.emptyObject(),
-            e.ifcond,
-            e.features,
-            e.doc?.body?.text,
-          );
-          defs[`${e.name}:returns`] = e.retType ? builder.ref(e.retType) : builder.emptyObject();
+          defs[`${e.name}:arguments`] = annotated(builder.objectRef(e.argType));
+          defs[`${e.name}:returns`] = builder.objectRef(e.retType);
           break;
         case "event":
-          defs[`${e.name}:data`] = builder.annotate(
-            e.argType ? builder.ref(e.argType) : builder.emptyObject(),
-            e.ifcond,
-            e.features,
-            e.doc?.body?.text,
-          );
+          defs[`${e.name}:data`] = annotated(builder.objectRef(e.argType));
           break;
         default:
           break;
@@ -121,8 +108,9 @@ class JsonSchemaBuilder {
     return Object.keys(out).length ? { ...out, ...s } : s;
   }
 
-  emptyObject(): Schema {
-    return { type: "object", additionalProperties: false };
+  /** A command's or event's arguments, return or data: the type, or an empty object when none. */
+  objectRef(t: Type | null): Schema {
+    return t ? this.ref(t) : { type: "object", additionalProperties: false };
   }
 
   /** A reference to a named type, or the inline schema of a built-in or array. */
