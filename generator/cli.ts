@@ -32,7 +32,31 @@ async function main(): Promise<void> {
   // (Each command module is typed by its own arguments; the list holds them all.)
   // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
   for (const c of commands) cli = cli.command(c);
+  skipHelpPrerender(cli);
   await cli.parseAsync();
+  exitOnceWritten();
+}
+
+/**
+ * Every command has finished its work when its handler's promise settles. Node would still run
+ * the tasks V8 has queued before exiting (a garbage collection of a heap about to be freed, most
+ * often): exit once the output is written instead.
+ */
+function exitOnceWritten(): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit()));
+}
+
+/**
+ * yargs renders a subcommand's whole help after starting its handler, in case the handler asks
+ * for it; ours never do (failures are diagnostics, and `fail` above prints no help), and the
+ * rendering (text wrapping of every option) costs milliseconds on every run. The hook is yargs'
+ * internal one (the version is pinned); should it go, yargs renders as before.
+ */
+function skipHelpPrerender(cli: object): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => Usage } };
+  const usage = (cli as Internal).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
 }
 
 main().catch((err: unknown) => {
