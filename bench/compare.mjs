@@ -3,8 +3,9 @@
 // REV is built in a temporary git worktree (sharing this checkout's node_modules), then the two
 // CLIs are run in turn, in a random order each round, so that the machine's drift over the run
 // (other load, CPU frequency) falls on both alike; a figure is the median of its runs. Commands:
-// --help (start-up), and lint and dump of QEMU 10.2's schema (of the demo schema without
-// ../shared). Not part of bench/run.mjs: it builds a revision and takes minutes.
+// --help (start-up), lint and dump of QEMU 10.2's schema (of the demo schema without ../shared),
+// and generate from it into an up-to-date output directory (a build step with nothing to do).
+// Not part of bench/run.mjs: it builds a revision and takes minutes.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
@@ -31,19 +32,22 @@ try {
   symlinkSync(path.join(root, "node_modules"), path.join(other, "node_modules"));
   run(process.execPath, ["build.mjs"], other);
   const schema = hasShared ? qemu.schema : path.join(root, "qapi/qapi-schema.json");
+  const name = path.basename(path.dirname(path.dirname(schema)));
   const commands = [
-    ["--help", ["--help"]],
-    [`lint ${path.basename(path.dirname(path.dirname(schema)))}`, ["lint", schema]],
-    [`dump ${path.basename(path.dirname(path.dirname(schema)))}`, ["dump", schema]],
+    ["--help", () => ["--help"]],
+    [`lint ${name}`, () => ["lint", schema]],
+    [`dump ${name}`, () => ["dump", schema]],
+    [`no-op generate ${name}`, (who) => ["generate", schema, "-o", path.join(dir, `out-${who}`)]],
   ];
   const bins = { [rev]: path.join(other, "bin/qapi-ts"), "this checkout": bin };
   const rows = [];
-  for (const [label, args] of commands) {
+  for (const [label, argsOf] of commands) {
     const times = Object.fromEntries(Object.keys(bins).map((k) => [k, { wall: [], cpu: [] }]));
     for (let i = 0; i <= runs; i++) {
       const order = Object.keys(bins).sort(() => Math.random() - 0.5);
       for (const who of order) {
         const t0 = process.hrtime.bigint();
+        const args = argsOf(Object.keys(bins).indexOf(who));
         const r = spawnSync("/usr/bin/time", ["-f", "%U %S", bins[who], ...args], {
           cwd: root,
           encoding: "utf8",
@@ -51,7 +55,7 @@ try {
         });
         const wall = Number(process.hrtime.bigint() - t0) / 1e6;
         if (r.status !== 0) throw new Error(`${who} ${label}: exited ${r.status}`);
-        if (i === 0) continue; // warm-up: file cache
+        if (i === 0) continue; // warm-up: file cache, and generate's first output
         const [user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
         times[who].wall.push(wall);
         times[who].cpu.push((user + sys) * 1000);

@@ -5,15 +5,16 @@
 // Each schema's default output is kept whole: generated/ for the demo (which is the demo's
 // default output; generated-fresh.test.ts checks it against git), test/baselines/<schema>/default/
 // for the others. Every other option set's folder, test/baselines/<schema>/<option set>/, holds
-// `files.txt` (every path the set writes, and whether its text is the default output's) and only
-// the files whose text differs: what the option changes, and nothing it leaves alone. The whole
-// output of every option set is type-checked here (the folders are not whole programs).
+// `files.txt` (every path the set writes, and whether its text is the default output's) and
+// `changes.diff`, the unified diff of the default output to the set's: what the option changes,
+// and nothing it leaves alone. The whole output of every option set is type-checked here.
 import { describe, expect, test } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend.ts";
 import { generateFiles, type GenerateOptions } from "../generator/generate.ts";
 import { linkPackage, SOURCE_CHECK_OPTIONS, typeCheck } from "./helpers/generated.ts";
+import { unifiedDiff } from "./helpers/line-diff.ts";
 import { projectRoot } from "./helpers/paths.ts";
 import { scratchFolders } from "./helpers/scratch.ts";
 
@@ -107,12 +108,26 @@ for (const [name, c] of Object.entries(CASES)) {
       test(set, () => {
         const defaults = output({});
         const files = output(options);
-        const differing = new Map([...files].filter(([p, text]) => defaults.get(p) !== text));
-        const index = [...files.keys()]
-          .sort()
-          .map((p) => `${p}  ${differing.has(p) ? "differs: in this folder" : "as default"}\n`)
+        const paths = [...files.keys()].sort();
+        const differs = (p: string) => defaults.get(p) !== files.get(p);
+        const index = paths
+          .map((p) => `${p}  ${differs(p) ? "differs: see changes.diff" : "as default"}\n`)
           .join("");
-        const expected = new Map([["files.txt", index], ...differing]);
+        const changes = paths
+          .filter(differs)
+          .map((p) =>
+            unifiedDiff(
+              defaults.has(p) ? `default/${p}` : "/dev/null",
+              `${set}/${p}`,
+              defaults.get(p) ?? "",
+              files.get(p)!,
+            ),
+          )
+          .join("");
+        const expected = new Map([
+          ["files.txt", index],
+          ["changes.diff", changes],
+        ]);
         const dir = path.join(baselines, name, set);
         if (UPDATE) rewrite(dir, expected);
         expectTree(dir, expected, `${name}/${set}`);
