@@ -187,9 +187,10 @@ function declarations(out) {
 
 /**
  * Commands whose compiled code the CLI's code cache holds: start-up and help, and the front end
- * (lint and dump of the project's schema). Each run adds what it compiled to the cache the runs before it
- * wrote; what no run compiles is compiled from source when used. (V8 reads the whole cache at
- * every start: training `generate` too made the cache half as big again, and lint slower.)
+ * (lint and dump of the project's schema). Each run adds what it compiled to the cache the runs
+ * before it wrote; what no run compiles is compiled from source when used. (V8 reads the whole
+ * cache at every start: training `generate` too made the cache half as big again, and lint
+ * slower.)
  */
 const TRAINING_RUNS = [
   ["--help"],
