@@ -43,7 +43,7 @@ const LIBRARY_ENTRIES = {
 /**
  * Start-up costs in dependencies, avoided by bundling less of them: chevrotain's lexer without its
  * parser (whose modules do work when loaded), and for yargs, a `string-width` that builds no ICU
- * segmenters and the two assertions it uses instead of Node's `assert` (see generator/shims/).
+ * segmenters and the two assertions it uses instead of Node's `assert` (see generator/cli/shims/).
  */
 const lighterDependencies = {
   name: "lighter-dependencies",
@@ -62,11 +62,11 @@ const lighterDependencies = {
       resolveDir: root,
     }));
     b.onResolve({ filter: /^string-width$/ }, () => ({
-      path: path.join(root, "generator/shims/string-width.ts"),
+      path: path.join(root, "generator/cli/shims/string-width.ts"),
     }));
     b.onResolve({ filter: /^assert$/ }, (args) =>
       args.importer.includes(`${path.sep}node_modules${path.sep}`)
-        ? { path: path.join(root, "generator/shims/assert.ts") }
+        ? { path: path.join(root, "generator/cli/shims/assert.ts") }
         : undefined,
     );
   },
@@ -107,7 +107,7 @@ const common = {
 async function buildCli(out) {
   await build({
     ...common,
-    entryPoints: ["generator/cli.ts"],
+    entryPoints: ["generator/cli/index.ts"],
     outfile: path.join(out, "cli/qapi-ts.cjs"),
     format: "cjs",
     minifySyntax: true,

@@ -30,9 +30,9 @@ reportProcesses("diff: whole process", [
   ["9.2.0 vs 10.0.0 replies", replies],
 ]);
 
-const { readWireInput } = await importTs("generator/compat/input.ts");
+const { readWireInput } = await importTs("generator/compat/sides.ts");
 const { diffWire } = await importTs("generator/compat/diff.ts");
-const { judge } = await importTs("generator/compat/rules.ts");
+const { judge } = await importTs("generator/compat/verdicts.ts");
 const { formatChanges } = await importTs("generator/compat/format.ts");
 const { buildHistory } = await importTs("generator/compat/history.ts");
 

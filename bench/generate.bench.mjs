@@ -76,8 +76,8 @@ try {
       .map(([k, v]) => [`  ${k} (KiB)`, (v / 1024).toFixed(0)]),
   ]);
 
-  const { loadSchema } = await importTs("generator/frontend.ts");
-  const { generateFiles } = await importTs("generator/generate.ts");
+  const { loadSchema } = await importTs("generator/frontend/index.ts");
+  const { generateFiles } = await importTs("generator/backends/generate-files.ts");
   const model = loadSchema(schema, { compat: false }).model;
   if (!model) throw new Error("the front end rejected QEMU's schema");
   const all = generateFiles(model);

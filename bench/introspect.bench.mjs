@@ -31,9 +31,11 @@ reportProcesses(
   ],
 );
 
-const { loadSchema } = await importTs("generator/frontend.ts");
-const { buildIntrospection, formatIntrospection } = await importTs("generator/introspect.ts");
-const { introspectionBackend } = await importTs("generator/backends/introspection.ts");
+const { loadSchema } = await importTs("generator/frontend/index.ts");
+const { buildIntrospection, formatIntrospection } = await importTs(
+  "generator/model/introspection-tree.ts",
+);
+const { introspectionBackend } = await importTs("generator/backends/introspection/index.ts");
 const { backendOptions, bundleGenerated } = await importTs("test/helpers/generated.ts");
 const model = loadSchema(schema, { compat: false }).model;
 if (!model) throw new Error("the front end rejected QEMU's schema");

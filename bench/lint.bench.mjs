@@ -16,7 +16,7 @@ import {
   timeProcess,
 } from "./lib.mjs";
 
-const { loadSchema } = await importTs("generator/frontend.ts");
+const { loadSchema } = await importTs("generator/frontend/index.ts");
 
 /** A schema with `n` modules of documented enums, structs, unions, commands and events. */
 function synthetic(dir, n) {

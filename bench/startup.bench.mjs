@@ -55,7 +55,7 @@ try {
         rewriteRelativeImportExtensions: true,
       },
       files: [
-        path.join(root, "generator/cli.ts"),
+        path.join(root, "generator/cli/index.ts"),
         path.join(root, "generator/backends/templates/hbs.d.ts"),
       ],
       include: [],

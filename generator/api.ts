@@ -18,35 +18,40 @@
  */
 
 import { BACKENDS } from "./backends/index.ts";
-import { generateFiles, type GenerateOptions, type OwnedFile } from "./generate.ts";
-import { buildIntrospection } from "./introspect.ts";
+import { generateFiles, type GenerateOptions, type OwnedFile } from "./backends/generate-files.ts";
+import { buildIntrospection } from "./model/introspection-tree.ts";
 import type { SchemaInfo } from "../runtime/schema-info.ts";
 import {
   loadSchema as loadSchemaFile,
   loadSchemaText as loadText,
   type SchemaHost,
-} from "./frontend.ts";
-import { compareLocations } from "./diagnostics.ts";
-import { runLint, selectRules } from "./lint/run.ts";
-import { LINT_RULES } from "./lint/rules.ts";
-import type { SchemaModel } from "./model.ts";
-import { formatGcc, formatQemu, toJson, type Diagnostic } from "./source.ts";
-import { checkGenerated, writeGenerated, type CheckResult, type WriteResult } from "./writer.ts";
+} from "./frontend/index.ts";
+import { compareLocations } from "./frontend/diagnostics.ts";
+import { runLint, selectRules } from "./services/lint.ts";
+import { LINT_RULES } from "./services/lint-rules.ts";
+import type { SchemaModel } from "./model/index.ts";
+import { formatGcc, formatQemu, toJson, type Diagnostic } from "./model/source.ts";
+import {
+  checkGenerated,
+  writeGenerated,
+  type CheckResult,
+  type WriteResult,
+} from "./codegen/writer.ts";
 
-export { VERSION } from "./version.ts";
+export { VERSION } from "./codegen/version.ts";
 export { UnknownBackendError } from "./backends/index.ts";
-export { BackendOptionError, type GenerateOptions } from "./generate.ts";
-export { WriteError, type CheckResult, type WriteResult } from "./writer.ts";
+export { BackendOptionError, type GenerateOptions } from "./backends/generate-files.ts";
+export { WriteError, type CheckResult, type WriteResult } from "./codegen/writer.ts";
 export type {
   Diagnostic,
   JsonDiagnostic,
   RelatedLocation,
   Severity,
   SourceInfo,
-} from "./source.ts";
-export type { GeneratedFile } from "./backend.ts";
+} from "./model/source.ts";
+export type { GeneratedFile } from "./backends/backend.ts";
 export type { SchemaInfo } from "../runtime/schema-info.ts";
-export type * from "./model.ts";
+export type * from "./model/index.ts";
 
 /** How to read a schema. */
 export interface LoadOptions {
@@ -74,7 +79,7 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./frontend.ts";
+export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./frontend/index.ts";
 
 /**
  * Reads and checks a schema file and everything it includes, as QEMU's generator does.

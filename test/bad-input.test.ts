@@ -18,9 +18,14 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseSchema, MAX_SCHEMA_BYTES } from "../generator/parser.ts";
-import { memoryHost } from "../generator/host.ts";
-import { EXCERPT_LENGTH, QAPIError, formatQemu, type Diagnostic } from "../generator/source.ts";
+import { parseSchema, MAX_SCHEMA_BYTES } from "../generator/frontend/parser/index.ts";
+import { memoryHost } from "../generator/frontend/host.ts";
+import {
+  EXCERPT_LENGTH,
+  QAPIError,
+  formatQemu,
+  type Diagnostic,
+} from "../generator/model/source.ts";
 import { bin } from "./helpers/paths.ts";
 
 const strict = { compat: false };

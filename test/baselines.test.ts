@@ -11,8 +11,8 @@
 import { describe, expect, test } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { generateFiles, type GenerateOptions } from "../generator/generate.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { generateFiles, type GenerateOptions } from "../generator/backends/generate-files.ts";
 import { linkPackage, SOURCE_CHECK_OPTIONS, typeCheck } from "./helpers/generated.ts";
 import { unifiedDiff } from "./helpers/line-diff.ts";
 import { projectRoot } from "./helpers/paths.ts";

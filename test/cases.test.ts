@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { dumpModel } from "../generator/dump.ts";
-import { compareLocations } from "../generator/diagnostics.ts";
-import { runLint } from "../generator/lint/run.ts";
-import { formatQemu, type Diagnostic } from "../generator/source.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { dumpModel } from "../generator/services/dump.ts";
+import { compareLocations } from "../generator/frontend/diagnostics.ts";
+import { runLint } from "../generator/services/lint.ts";
+import { formatQemu, type Diagnostic } from "../generator/model/source.ts";
 import { runCli } from "./helpers/cli.ts";
 import { projectRoot } from "./helpers/paths.ts";
 

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { dumpModel } from "../generator/dump.ts";
-import { formatQemu } from "../generator/source.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { dumpModel } from "../generator/services/dump.ts";
+import { formatQemu } from "../generator/model/source.ts";
 import { bin, qemuCases, qemuCasesDir } from "./helpers/paths.ts";
 
 const casesDir = qemuCasesDir;

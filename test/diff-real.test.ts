@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { readWireInput, type InputOptions } from "../generator/compat/input.ts";
+import { readWireInput, type InputOptions } from "../generator/compat/sides.ts";
 import { diffWire } from "../generator/compat/diff.ts";
-import { judge, type JudgedChange } from "../generator/compat/rules.ts";
+import { judge, type JudgedChange } from "../generator/compat/verdicts.ts";
 import { buildHistory, type History } from "../generator/compat/history.ts";
 import { visitPaths } from "../generator/compat/paths.ts";
 import type { WireSchema } from "../generator/compat/wire.ts";

@@ -8,9 +8,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readWireInput, type InputOptions } from "../generator/compat/input.ts";
+import { readWireInput, type InputOptions } from "../generator/compat/sides.ts";
 import { diffWire } from "../generator/compat/diff.ts";
-import { judge, type JudgedChange } from "../generator/compat/rules.ts";
+import { judge, type JudgedChange } from "../generator/compat/verdicts.ts";
 import type { WireSchema } from "../generator/compat/wire.ts";
 import { bin, projectRoot } from "./helpers/paths.ts";
 

@@ -7,16 +7,16 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
 import {
   findMarkerMembers,
   findProbeItems,
   formatProbeItems,
   itemPath,
   type ProbeItem,
-} from "../generator/features.ts";
-import { buildIntrospection, type JsonValue } from "../generator/introspect.ts";
-import type { SchemaModel } from "../generator/model.ts";
+} from "../generator/services/features.ts";
+import { buildIntrospection, type JsonValue } from "../generator/model/introspection-tree.ts";
+import type { SchemaModel } from "../generator/model/index.ts";
 import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
 const qemuSchema = path.join(shared, "qemu-10.2/qapi/qapi-schema.json");

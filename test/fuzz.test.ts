@@ -8,9 +8,9 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { loadSchemaText, type LoadResult } from "../generator/frontend.ts";
-import { formatQemu } from "../generator/source.ts";
-import { DEFINITION_KEYS, MEMBER_KEYS } from "../generator/keywords.ts";
+import { loadSchemaText, type LoadResult } from "../generator/frontend/index.ts";
+import { formatQemu } from "../generator/model/source.ts";
+import { DEFINITION_KEYS, MEMBER_KEYS } from "../generator/frontend/keywords.ts";
 import { qemuCases, qemuCasesDir } from "./helpers/paths.ts";
 
 if (!qemuCases.length) console.log(`fuzz: mutations of QEMU's cases skipped (no ${qemuCasesDir})`);

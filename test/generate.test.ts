@@ -17,7 +17,7 @@ import {
 import path from "node:path";
 import * as prettier from "prettier";
 import { typesBackend } from "../generator/backends/types/index.ts";
-import { loadSchema } from "../generator/frontend.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
 import { backendOptions, linkPackage, typeCheck } from "./helpers/generated.ts";
 import { bin, hasShared, projectRoot, sharedPath } from "./helpers/paths.ts";
 import { scratchFolders } from "./helpers/scratch.ts";

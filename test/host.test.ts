@@ -3,9 +3,14 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { MAX_SCHEMA_BYTES, loadSchema, loadSchemaText, memoryHost } from "../generator/frontend.ts";
-import { dumpModel } from "../generator/dump.ts";
-import { formatQemu } from "../generator/source.ts";
+import {
+  MAX_SCHEMA_BYTES,
+  loadSchema,
+  loadSchemaText,
+  memoryHost,
+} from "../generator/frontend/index.ts";
+import { dumpModel } from "../generator/services/dump.ts";
+import { formatQemu } from "../generator/model/source.ts";
 import { shared } from "./helpers/paths.ts";
 
 afterEach(() => vi.restoreAllMocks());

@@ -22,9 +22,9 @@ import type {
   SchemaModel,
   Type,
   AlternateType,
-} from "../generator/model.ts";
-import { buildIntrospection } from "../generator/introspect.ts";
-import { introspectionBackend } from "../generator/backends/introspection.ts";
+} from "../generator/model/index.ts";
+import { buildIntrospection } from "../generator/model/introspection-tree.ts";
+import { introspectionBackend } from "../generator/backends/introspection/index.ts";
 import { backendOptions, importGenerated } from "./helpers/generated.ts";
 import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
@@ -481,7 +481,7 @@ describe.skipIf(!hasShared)("QEMU 10.2 schema", () => {
   });
 
   test("the generated module's payload for the linux-x86_64 defines equals the expected file", async () => {
-    const { loadSchema } = await import("../generator/frontend.ts");
+    const { loadSchema } = await import("../generator/frontend/index.ts");
     const model = loadSchema(schema, { compat: false }).model!;
     const mod = await introspectionModule(model, null);
     const defines = readFileSync(definesFile, "utf8").split("\n").filter(Boolean);

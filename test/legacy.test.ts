@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { dumpModel } from "../generator/dump.ts";
-import type { QAPIDoc } from "../generator/doc.ts";
-import { formatQemu } from "../generator/source.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { dumpModel } from "../generator/services/dump.ts";
+import type { QAPIDoc } from "../generator/frontend/doc-comments.ts";
+import { formatQemu } from "../generator/model/source.ts";
 import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
 const exists = existsSync(path.join(shared, "qemu-4.1/qapi/qapi-schema.json"));

@@ -1,9 +1,9 @@
 // `qapi-ts lint`'s options: --max-errors, the rules (--rule, --no-rule, each diagnostic naming its
 // rule in every format), --strict, --compat; and each lint rule's findings (generator/lint/).
 import { afterAll, describe, expect, test } from "vitest";
-import { loadSchemaText } from "../generator/frontend.ts";
-import { LINT_RULES } from "../generator/lint/rules.ts";
-import { runLint, selectRules } from "../generator/lint/run.ts";
+import { loadSchemaText } from "../generator/frontend/index.ts";
+import { LINT_RULES } from "../generator/services/lint-rules.ts";
+import { runLint, selectRules } from "../generator/services/lint.ts";
 import { runCli } from "./helpers/cli.ts";
 import { scratchDir } from "./helpers/scratch.ts";
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { loadValidators } from "../generator/commands/validate.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { loadValidators } from "../generator/cli/validate.ts";
 import {
   checkScalar,
   isScalarType,

@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import { loadValidators } from "../generator/commands/validate.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import { loadValidators } from "../generator/cli/validate.ts";
 import {
   commandEnvelope,
   JsonSyntaxError,

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
 import { bin, shared } from "./helpers/paths.ts";
 
 const exists = existsSync(path.join(shared, "qemu-10.2/qapi/qapi-schema.json"));

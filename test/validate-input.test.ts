@@ -17,7 +17,7 @@ import {
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { InputError, readFileInput } from "../generator/input.ts";
+import { InputError, readFileInput } from "../generator/frontend/bounded-input.ts";
 import { bin } from "./helpers/paths.ts";
 
 /** Far beyond what any of these takes: reaching it means a hang. */

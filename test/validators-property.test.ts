@@ -8,10 +8,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadSchema } from "../generator/frontend.ts";
-import type { ObjectType, SchemaModel, Type } from "../generator/model.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import type { ObjectType, SchemaModel, Type } from "../generator/model/index.ts";
 import { INTEGER_RANGES } from "../runtime/validate/scalars.ts";
-import { loadValidators } from "../generator/commands/validate.ts";
+import { loadValidators } from "../generator/cli/validate.ts";
 import { parseJsonLossless, stringifyJson, type Validators } from "../runtime/validate/index.ts";
 import { projectRoot } from "./helpers/paths.ts";
 

@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as prettier from "prettier";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { loadSchema } from "../generator/frontend.ts";
-import type { SchemaModel } from "../generator/model.ts";
-import { validatorsBackend, VALIDATORS_FILE } from "../generator/backends/validators.ts";
+import { loadSchema } from "../generator/frontend/index.ts";
+import type { SchemaModel } from "../generator/model/index.ts";
+import { validatorsBackend, VALIDATORS_FILE } from "../generator/backends/validators/index.ts";
 import { backendOptions, linkPackage, typeCheck } from "./helpers/generated.ts";
-import { JSON_SCHEMA_FILE, jsonSchemaBackend } from "../generator/backends/json-schema.ts";
-import { loadValidators } from "../generator/commands/validate.ts";
+import { JSON_SCHEMA_FILE, jsonSchemaBackend } from "../generator/backends/json-schema/index.ts";
+import { loadValidators } from "../generator/cli/validate.ts";
 import {
   JsonFloat,
   JsonSyntaxError,

@@ -15,8 +15,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import type { OwnedFile } from "../generator/generate.ts";
-import { checkGenerated, writeGenerated, WriteError } from "../generator/writer.ts";
+import type { OwnedFile } from "../generator/backends/generate-files.ts";
+import { checkGenerated, writeGenerated, WriteError } from "../generator/codegen/writer.ts";
 import { projectRoot } from "./helpers/paths.ts";
 import { scratchFolders } from "./helpers/scratch.ts";
 
@@ -157,7 +157,7 @@ describe("the writer", () => {
     writeFileSync(
       script,
       [
-        `import { writeGenerated } from ${JSON.stringify(path.join(projectRoot, "generator/writer.ts"))};`,
+        `import { writeGenerated } from ${JSON.stringify(path.join(projectRoot, "generator/codegen/writer.ts"))};`,
         "const generation = process.argv[2];",
         "const files = Array.from({ length: 300 }, (_, i) => ({",
         "  path: `f${i}.ts`, content: `${generation}\\n`.repeat(400), backend: 'types' }));",

@@ -2,8 +2,8 @@
 // `generate`, `validate` and the library API call this; the writer (writer.ts) writes the result.
 
 import type { AnyBackend, BackendOptions, GeneratedFile } from "./backend.ts";
-import { BACKENDS, selectBackends } from "./backends/index.ts";
-import type { SchemaModel } from "./model.ts";
+import { BACKENDS, selectBackends } from "./index.ts";
+import type { SchemaModel } from "../model/index.ts";
 
 export interface GenerateOptions {
   /** Symbols defined for the build; null (default) keeps every condition for run time. */

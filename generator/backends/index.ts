@@ -1,11 +1,11 @@
 // The back ends `qapi-ts generate` runs, in the order their files are listed. Each is a pure
 // function of (model, options) to files (backend.ts); adding one is one entry here.
-import type { AnyBackend } from "../backend.ts";
-import { clientBackend } from "./client.ts";
-import { introspectionBackend } from "./introspection.ts";
-import { jsonSchemaBackend } from "./json-schema.ts";
+import type { AnyBackend } from "./backend.ts";
+import { clientBackend } from "./client/index.ts";
+import { introspectionBackend } from "./introspection/index.ts";
+import { jsonSchemaBackend } from "./json-schema/index.ts";
 import { typesBackend } from "./types/index.ts";
-import { validatorsBackend } from "./validators.ts";
+import { validatorsBackend } from "./validators/index.ts";
 
 export const BACKENDS: readonly AnyBackend[] = [
   typesBackend,

@@ -6,7 +6,7 @@
 // declared type already has gets a `_` suffix. Types without such a role (QEMU's `q_empty`)
 // have no public name: nothing refers to them by name.
 
-import type { SchemaModel } from "../model.ts";
+import type { SchemaModel } from "../model/index.ts";
 
 /** `blockdev-add` -> `BlockdevAdd`, `BLOCK_JOB_COMPLETED` -> `BlockJobCompleted`. */
 export function pascalCase(name: string): string {

@@ -78,9 +78,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
   handler: async (argv) => {
     const [{ readInputOrExit }, { diffWire }, { judge, isExcused }, { formatChanges }] =
       await Promise.all([
-        import("../compat/cli-input.ts"),
+        import("./release-inputs.ts"),
         import("../compat/diff.ts"),
-        import("../compat/rules.ts"),
+        import("../compat/verdicts.ts"),
         import("../compat/format.ts"),
       ]);
     const side = (define: string[] | undefined, defines: string | undefined) => ({

@@ -30,7 +30,7 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
     const defines = await readConfiguration(args);
     const model = await loadModelOrExit(args.schema, { compat: args.compat });
     const { findProbeItems, formatProbeItems, isPresent, probeItemJson } = await import(
-      "../features.ts"
+      "../services/features.ts"
     );
     let items = findProbeItems(model);
     if (defines) items = items.filter((i) => isPresent(i, defines));

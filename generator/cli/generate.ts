@@ -7,7 +7,7 @@
 // or extra files), 2 usage errors and unwritable output.
 import type { CommandModule } from "yargs";
 import { configurationOptions } from "./options.ts";
-import type { GenerateArgs } from "../generate-step.ts";
+import type { GenerateArgs } from "../codegen/index.ts";
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
   command: "generate [schema]",
@@ -64,7 +64,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .conflicts("check", "watch"),
   handler: async (argv) => {
     const { resolveGenerateSettings, runGenerate, watchGenerate } = await import(
-      "../generate-step.ts"
+      "../codegen/index.ts"
     );
     const settings = await resolveGenerateSettings(argv);
     if (argv.watch) await watchGenerate(settings);

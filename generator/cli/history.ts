@@ -69,7 +69,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
     }
     const [{ readInputOrExit }, { buildHistory, canonicalPath }, { formatHistory }] =
       await Promise.all([
-        import("../compat/cli-input.ts"),
+        import("./release-inputs.ts"),
         import("../compat/history.ts"),
         import("../compat/format.ts"),
       ]);

@@ -7,8 +7,8 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { commands } from "./commands/index.ts";
-import { VERSION } from "./version.ts";
+import { commands } from "./commands.ts";
+import { VERSION } from "../codegen/version.ts";
 
 // Output piped into `head` and the like: the reader is gone, the command has nothing more to do.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 2));

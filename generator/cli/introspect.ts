@@ -37,7 +37,9 @@ export const introspectCommand: CommandModule<object, IntrospectArgs> = {
   handler: async (args) => {
     const defines = (await readConfiguration(args)) ?? new Set<string>();
     const model = await loadModelOrExit(args.schema, { compat: args.compat });
-    const { buildIntrospection, formatIntrospection } = await import("../introspect.ts");
+    const { buildIntrospection, formatIntrospection } = await import(
+      "../model/introspection-tree.ts"
+    );
     const payload = buildIntrospection(model, { defines, unmask: args.unmask });
     await writeOutput(formatIntrospection(payload), args.output);
   },

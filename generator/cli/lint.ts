@@ -4,7 +4,7 @@
 // Exit 0 clean, 1 errors (or, with --strict, warnings).
 import type { CommandModule } from "yargs";
 import { compatOption } from "./options.ts";
-import { LINT_RULES } from "../lint/rules.ts";
+import { LINT_RULES } from "../services/lint-rules.ts";
 
 interface LintArgs {
   schema: string[];
@@ -77,10 +77,10 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         return true;
       }),
   handler: async (argv) => {
-    const { loadSchema } = await import("../frontend.ts");
-    const { compareLocations } = await import("../diagnostics.ts");
-    const { formatQemu, formatGcc, toJson } = await import("../source.ts");
-    const { runLint, selectRules } = await import("../lint/run.ts");
+    const { loadSchema } = await import("../frontend/index.ts");
+    const { compareLocations } = await import("../frontend/diagnostics.ts");
+    const { formatQemu, formatGcc, toJson } = await import("../model/source.ts");
+    const { runLint, selectRules } = await import("../services/lint.ts");
     const rules = selectRules(argv.rule, argv["no-rule"]);
     if (typeof rules === "string") {
       process.stderr.write(`qapi-ts: ${rules}\nRun 'qapi-ts lint --help' for usage.\n`);
@@ -90,7 +90,7 @@ export const lintCommand: CommandModule<object, LintArgs> = {
     const since =
       argv.history === undefined
         ? () => []
-        : await (await import("../compat/cli-input.ts")).sinceCheckOrExit(argv.history);
+        : await (await import("./release-inputs.ts")).sinceCheckOrExit(argv.history);
     const max = argv["max-errors"];
     const all = argv.schema.flatMap((s) => {
       const r = loadSchema(s, {

@@ -1,7 +1,7 @@
 // Options and helpers shared by the subcommands: one definition of the build configuration
 // (-D / --defines), of --compat, and of loading a schema for a command.
 import type { Argv } from "yargs";
-import type { FrontEndOptions, SchemaModel } from "../model.ts";
+import type { FrontEndOptions, SchemaModel } from "../model/index.ts";
 
 export interface ConfigurationArgs {
   define?: string[];
@@ -85,7 +85,7 @@ export async function readConfiguration(
     defined.add(s);
   }
   if (args.defines !== undefined) {
-    const { readFileInput, InputError } = await import("../input.ts");
+    const { readFileInput, InputError } = await import("../frontend/bounded-input.ts");
     let text: string;
     try {
       text = readFileInput(args.defines, {
@@ -126,8 +126,8 @@ export async function loadModelOrExit(
   options: FrontEndOptions,
 ): Promise<SchemaModel> {
   const [{ loadSchema }, { formatQemu }] = await Promise.all([
-    import("../frontend.ts"),
-    import("../source.ts"),
+    import("../frontend/index.ts"),
+    import("../model/source.ts"),
   ]);
   const result = loadSchema(schema, options);
   for (const d of result.diagnostics) process.stderr.write(formatQemu(d) + "\n");

@@ -7,7 +7,7 @@
 import type { CommandModule } from "yargs";
 import type { Condition } from "../../runtime/conditions.ts";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
-import type { SchemaModel } from "../model.ts";
+import type { SchemaModel } from "../model/index.ts";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 import {
   connectionFrom,
@@ -177,7 +177,7 @@ async function conditionsOfQueries(
   unmask: boolean,
 ): Promise<(query: string) => Condition | null> {
   const [{ everyBuildPayload, pathCondition }, { SchemaIndex }] = await Promise.all([
-    import("../probe-conditions.ts"),
+    import("../services/probe-conditions.ts"),
     import("../../runtime/introspection.ts"),
   ]);
   const payload = everyBuildPayload(model, unmask);
@@ -209,7 +209,7 @@ async function obtainReply(argv: ProbeArgs): Promise<{ reply: unknown; model?: S
     );
     return { reply };
   }
-  const { readFileInput, InputError } = await import("../input.ts");
+  const { readFileInput, InputError } = await import("../frontend/bounded-input.ts");
   let text: string;
   try {
     // A reply of QEMU's is under 1 MiB; QEMU's own bound on a message is 64 MiB.
@@ -235,6 +235,6 @@ async function replyFromSchema(
   const { readConfiguration, loadModelOrExit } = await import("./options.ts");
   const defines = (await readConfiguration(argv)) ?? new Set<string>();
   const model = await loadModelOrExit(schema, { compat: argv.compat });
-  const { buildIntrospection } = await import("../introspect.ts");
+  const { buildIntrospection } = await import("../model/introspection-tree.ts");
   return { reply: buildIntrospection(model, { defines, unmask: argv.unmask }), model };
 }

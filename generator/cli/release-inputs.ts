@@ -2,12 +2,12 @@
 // and the build symbols for it. Problems are printed as the other commands print them and end
 // the process with exit 2 (exit 1 means "something breaks" to `diff`).
 
-import { readConfiguration } from "../commands/options.ts";
-import { formatQemu, type Diagnostic } from "../source.ts";
-import type { SchemaModel } from "../model.ts";
-import type { History } from "./history.ts";
-import { readWireInput } from "./input.ts";
-import type { WireSchema } from "./wire.ts";
+import { readConfiguration } from "./options.ts";
+import { formatQemu, type Diagnostic } from "../model/source.ts";
+import type { SchemaModel } from "../model/index.ts";
+import type { History } from "../compat/history.ts";
+import { readWireInput } from "../compat/sides.ts";
+import type { WireSchema } from "../compat/wire.ts";
 
 export interface SideConfiguration {
   /** -D symbols. */
@@ -57,8 +57,8 @@ export async function sinceCheckOrExit(
 ): Promise<(model: SchemaModel) => Diagnostic[]> {
   const [{ readFileSync }, { checkHistory }, { sinceDiagnostics }] = await Promise.all([
     import("node:fs"),
-    import("./history.ts"),
-    import("./since.ts"),
+    import("../compat/history.ts"),
+    import("../compat/since.ts"),
   ]);
   let json: unknown;
   try {

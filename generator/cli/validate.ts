@@ -10,7 +10,7 @@ import {
   readConfiguration,
   type ConfigurationArgs,
 } from "./options.ts";
-import type { SchemaModel } from "../model.ts";
+import type { SchemaModel } from "../model/index.ts";
 import type { Validators } from "../../runtime/validate/index.ts";
 
 /**
@@ -22,7 +22,7 @@ export async function loadValidators(
   defines: ReadonlySet<string> | null = null,
 ): Promise<Validators> {
   const [{ validatorTable }, { createValidators }] = await Promise.all([
-    import("../backends/validators.ts"),
+    import("../backends/validators/index.ts"),
     import("../../runtime/validate/validators.ts"),
   ]);
   return createValidators(validatorTable(model, defines));
@@ -87,9 +87,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     }
     // The build's symbols: conditional parts need theirs (default: every part accepted).
     const defines = await readConfiguration(argv);
-    const { readInput, InputError } = await import("../input.ts");
-    const { loadSchema } = await import("../frontend.ts");
-    const { formatQemu } = await import("../source.ts");
+    const { readInput, InputError } = await import("../frontend/bounded-input.ts");
+    const { loadSchema } = await import("../frontend/index.ts");
+    const { formatQemu } = await import("../model/source.ts");
     const { parseJsonForValidation, commandEnvelope, JsonSyntaxError, jsonPointer } = await import(
       "../../runtime/validate/index.ts"
     );

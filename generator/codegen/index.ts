@@ -10,11 +10,16 @@ import { createHash } from "node:crypto";
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, type GenerateConfig } from "./config.ts";
-import { BackendOptionError, generateFiles, schemaBaseName, type OwnedFile } from "./generate.ts";
-import { selectBackends, UnknownBackendError } from "./backends/index.ts";
-import { loadSchema } from "./frontend.ts";
-import type { SchemaModel } from "./model.ts";
-import { formatQemu } from "./source.ts";
+import {
+  BackendOptionError,
+  generateFiles,
+  schemaBaseName,
+  type OwnedFile,
+} from "../backends/generate-files.ts";
+import { selectBackends, UnknownBackendError } from "../backends/index.ts";
+import { loadSchema } from "../frontend/index.ts";
+import type { SchemaModel } from "../model/index.ts";
+import { formatQemu } from "../model/source.ts";
 import { BUILD } from "./version.ts";
 import { readRunRecord, writeRunRecord, type RunRecord } from "./run-record.ts";
 import {
@@ -24,7 +29,7 @@ import {
   WriteError,
   MANIFEST_FILE,
 } from "./writer.ts";
-import { readConfiguration, type ConfigurationArgs } from "./commands/options.ts";
+import { readConfiguration, type ConfigurationArgs } from "../cli/options.ts";
 
 export interface GenerateSettings {
   schema: string;

@@ -34,7 +34,7 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
-import type { OwnedFile } from "./generate.ts";
+import type { OwnedFile } from "../backends/generate-files.ts";
 
 export const MANIFEST_FILE = ".qapi-ts-manifest";
 const MANIFEST_HEADER =

@@ -1,7 +1,7 @@
 // Printing judged changes (rules.ts) and histories (history.ts): text to read as release notes,
 // Markdown for review comments, JSON for programs.
 
-import type { JudgedChange } from "./rules.ts";
+import type { JudgedChange } from "./verdicts.ts";
 import type { History, PathHistory } from "./history.ts";
 
 export type DiffFormat = "text" | "json" | "markdown";

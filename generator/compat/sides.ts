@@ -5,8 +5,8 @@
 // located (file:line:col) where the file says where.
 
 import { readFileSync } from "node:fs";
-import { loadSchema } from "../frontend.ts";
-import { newPragma, SourceInfo, type Diagnostic } from "../source.ts";
+import { loadSchema } from "../frontend/index.ts";
+import { newPragma, SourceInfo, type Diagnostic } from "../model/source.ts";
 import { wireFromEntries, wireFromModel, WireInputError, type WireSchema } from "./wire.ts";
 
 export interface InputOptions {

@@ -6,8 +6,8 @@
 // claimed one and before its first appearance. Things the history never saw (other targets,
 // other configurations) are not judged. Release names must contain a version (`4.1`, `qemu-9.2.0`).
 
-import type { Definition, ObjectType, SchemaModel } from "../model.ts";
-import type { Diagnostic, SourceInfo } from "../source.ts";
+import type { Definition, ObjectType, SchemaModel } from "../model/index.ts";
+import type { Diagnostic, SourceInfo } from "../model/source.ts";
 import type { History } from "./history.ts";
 import { visitPaths } from "./paths.ts";
 import { wireFromModel } from "./wire.ts";

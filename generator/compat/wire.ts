@@ -9,10 +9,14 @@
 // 'boxed', 'coroutine' or 'gen'. Command flags are those the source carries: a reply carries
 // 'allow-oob' only; a schema also 'allow-preconfig' (added by the caller from the model).
 
-import { buildIntrospectionTree, Conditional, resolveConditions } from "../introspect.ts";
+import {
+  buildIntrospectionTree,
+  Conditional,
+  resolveConditions,
+} from "../model/introspection-tree.ts";
 import type { Condition } from "../../runtime/conditions.ts";
-import type { JsonType, SchemaModel } from "../model.ts";
-import { alternativeJsonType, wireJsonType } from "../json-types.ts";
+import type { JsonType, SchemaModel } from "../model/index.ts";
+import { alternativeJsonType, wireJsonType } from "../model/json-types.ts";
 
 export interface WireFeature {
   name: string;

@@ -2,8 +2,8 @@
 // expanded. This is the contract between parser.ts (which builds it) and expr.ts (which checks
 // the definitions and hands typed ones to the model builder).
 
-import type { QAPIDoc } from "./doc.ts";
-import type { SourceInfo } from "./source.ts";
+import type { QAPIDoc } from "./doc-comments.ts";
+import type { SourceInfo } from "../model/source.ts";
 
 /**
  * A value as parsed: QAPI's JSON without numbers and null. Objects are Maps, keys in source

@@ -10,7 +10,7 @@
 // Warnings are recorded in both modes; a warning with a kind is kept once per kind (legacy uses
 // accepted under --compat).
 
-import { QAPIError, type Diagnostic, type SourceInfo } from "./source.ts";
+import { QAPIError, type Diagnostic, type SourceInfo } from "../model/source.ts";
 
 export type DiagnosticMode = "first-error" | "all";
 

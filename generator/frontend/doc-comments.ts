@@ -19,7 +19,7 @@
 //
 //   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
 
-import { QAPIError, excerpt, type SourceInfo } from "./source.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../model/source.ts";
 
 /** An error in documentation: the definition it documents is still checked and built. */
 export class DocError extends QAPIError {}

@@ -9,8 +9,8 @@
 // underscores) is accepted with a warning and read as the current form.
 
 import type { DefinitionExpr, Plain, PlainDict } from "./ast.ts";
-import type { Condition } from "../runtime/conditions.ts";
-import { DocError, docWarningKind, type QAPIDoc } from "./doc.ts";
+import type { Condition } from "../../runtime/conditions.ts";
+import { DocError, docWarningKind, type QAPIDoc } from "./doc-comments.ts";
 import { legacyUse, type CheckContext } from "./diagnostics.ts";
 import {
   DEFINITION_KEYS,
@@ -31,7 +31,7 @@ import {
 } from "./keywords.ts";
 import { legacyConditionToModern } from "./legacy-conditions.ts";
 import { checkDefinitionName, checkMemberName, checkNameIsStr, checkNameLower } from "./naming.ts";
-import { QAPIError, excerpt, type SourceInfo } from "./source.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../model/source.ts";
 
 interface Common {
   info: SourceInfo;

@@ -4,7 +4,7 @@
 // read, as every file qapi-ts reads); `memoryHost` serves a map of names to texts, for programs
 // that hold a schema in memory.
 
-import { errorText, readBounded } from "./input.ts";
+import { errorText, readBounded } from "./bounded-input.ts";
 import * as path from "node:path";
 
 export type HostRead =

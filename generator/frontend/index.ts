@@ -10,20 +10,20 @@
 // By default the front end stops at the first error, as QEMU's generator does; with
 // `diagnostics: "all"` it reports every independent error (lint), up to `maxErrors`.
 
-import { parseSchema } from "./parser.ts";
+import { parseSchema } from "./parser/index.ts";
 import { checkDefinition, type DefinitionSpec } from "./expr.ts";
 import { SchemaDefinitions } from "./schema/definitions.ts";
 import { Checker } from "./schema/checker.ts";
-import { makeModel } from "./schema/model.ts";
+import { makeModel } from "./schema/modules.ts";
 import { DiagnosticSink, TooManyErrors, type DiagnosticMode } from "./diagnostics.ts";
 import { diskHost, memoryHost, type SchemaHost } from "./host.ts";
-import type { SchemaModel } from "./model.ts";
-import { QAPIError, type Diagnostic, type SourceInfo } from "./source.ts";
+import type { SchemaModel } from "../model/index.ts";
+import { QAPIError, type Diagnostic, type SourceInfo } from "../model/source.ts";
 import type { DefinitionExpr, Expr } from "./ast.ts";
 
 export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./host.ts";
 export { DiagnosticSink, type DiagnosticMode } from "./diagnostics.ts";
-export { MAX_SCHEMA_BYTES } from "./parser.ts";
+export { MAX_SCHEMA_BYTES } from "./parser/index.ts";
 export {
   formatGcc,
   formatQemu,
@@ -31,7 +31,7 @@ export {
   type Diagnostic,
   type JsonDiagnostic,
   type SourceInfo,
-} from "./source.ts";
+} from "../model/source.ts";
 
 export interface LoadOptions {
   /** Accept the legacy dialect of QEMU releases before 6.2, with a warning per kind of use. */

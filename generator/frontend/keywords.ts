@@ -8,7 +8,7 @@
 // Supporting a new key: add its entry here (an existing shape, or a new one in expr.ts's SHAPES),
 // and declare the field in model.ts if back ends are to see it.
 
-import type { Condition } from "../runtime/conditions.ts";
+import type { Condition } from "../../runtime/conditions.ts";
 
 /** What a key's value must look like; expr.ts implements each with QEMU's messages. */
 export interface ShapeValues {

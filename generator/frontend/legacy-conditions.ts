@@ -3,7 +3,7 @@
 // (all must hold). Read under --compat into the schema's own condition syntax.
 
 import type { Plain } from "./ast.ts";
-import type { Condition } from "../runtime/conditions.ts";
+import type { Condition } from "../../runtime/conditions.ts";
 
 const IF_IDENT = /^[A-Z][A-Z0-9_]*$/;
 

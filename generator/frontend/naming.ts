@@ -3,7 +3,7 @@
 // QEMU compares to find clashes). Messages are QEMU's; `source` says whose name it is.
 
 import { legacyUse, type CheckContext } from "./diagnostics.ts";
-import { QAPIError, type SourceInfo } from "./source.ts";
+import { QAPIError, type SourceInfo } from "../model/source.ts";
 
 const isCNameChar = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;

@@ -6,13 +6,13 @@
 // members, branches, conditions and features) so that output can match QEMU's byte for byte.
 
 import type { SourceInfo } from "./source.ts";
-import type { QAPIDoc } from "./doc.ts";
+import type { QAPIDoc } from "../frontend/doc-comments.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Conditions ('if'): the schema's own syntax, shared with the runtime (runtime/conditions.ts).
 
-export type { Condition } from "../runtime/conditions.ts";
-import type { Condition } from "../runtime/conditions.ts";
+export type { Condition } from "../../runtime/conditions.ts";
+import type { Condition } from "../../runtime/conditions.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Features

@@ -24,8 +24,8 @@ import type {
   ObjectType,
   SchemaModel,
   Type,
-} from "./model.ts";
-import { conditionHolds, type Condition } from "../runtime/conditions.ts";
+} from "./index.ts";
+import { conditionHolds, type Condition } from "../../runtime/conditions.ts";
 import { jsonTypeOf } from "./json-types.ts";
 
 /** A list element present only when its condition holds. */

@@ -2,8 +2,8 @@
 // can be. One place for a fact that introspection (json-type), the alternate checks, the
 // validators and the compatibility diff all rely on.
 
-import type { JsonType, Type } from "./model.ts";
-import type { AlternateJsonType } from "../runtime/validate/table.ts";
+import type { JsonType, Type } from "./index.ts";
+import type { AlternateJsonType } from "../../runtime/validate/table.ts";
 
 /** What the rule needs of a type: its kind and, for a built-in, introspection's json-type. */
 export type TypeKind = "builtin" | "enum" | "array" | "object" | "alternate";

@@ -1,8 +1,8 @@
 // The model dump: the text QEMU's front-end tests print (tests/qapi-schema/*.out), one line per
 // entity in visiting order with indented details, then every documentation comment.
 
-import type { Branches, Condition, Feature, SchemaModel } from "./model.ts";
-import { conditionPython } from "../runtime/conditions.ts";
+import type { Branches, Condition, Feature, SchemaModel } from "../model/index.ts";
+import { conditionPython } from "../../runtime/conditions.ts";
 
 const pyBool = (b: boolean): string => (b ? "True" : "False");
 

@@ -12,14 +12,14 @@ import type {
   ObjectMember,
   ObjectType,
   SchemaModel,
-} from "./model.ts";
-import type { SourceInfo } from "./source.ts";
+} from "../model/index.ts";
+import type { SourceInfo } from "../model/source.ts";
 import {
   conditionHolds,
   conditionText,
   conjunction,
   type Condition,
-} from "../runtime/conditions.ts";
+} from "../../runtime/conditions.ts";
 
 /** What a feature or marker is attached to. */
 export type Attachment = "definition" | "member" | "enum-value" | "branch";

@@ -2,9 +2,9 @@
 // one entry of LINT_RULES (a name for --rule/--no-rule and the JSON output, one line for --help,
 // and a check); adding a rule is adding an entry here, with its test in test/lint.test.ts.
 
-import { findMarkerMembers, isMarker } from "../features.ts";
-import type { Feature, SchemaModel } from "../model.ts";
-import { excerpt, type Diagnostic, type SourceInfo } from "../source.ts";
+import { findMarkerMembers, isMarker } from "./features.ts";
+import type { Feature, SchemaModel } from "../model/index.ts";
+import { excerpt, type Diagnostic, type SourceInfo } from "../model/source.ts";
 
 export interface LintRule {
   /** kebab-case; what --rule/--no-rule take and the JSON output's `rule`. */

@@ -1,9 +1,9 @@
 // Running lint rules (rules.ts) over a checked model: which rules, and their findings as
 // diagnostics that name the rule.
 
-import type { SchemaModel } from "../model.ts";
-import type { Diagnostic } from "../source.ts";
-import { LINT_RULES, type LintRule } from "./rules.ts";
+import type { SchemaModel } from "../model/index.ts";
+import type { Diagnostic } from "../model/source.ts";
+import { LINT_RULES, type LintRule } from "./lint-rules.ts";
 
 /**
  * The rules to run: `only` if given (else those on by default), without `except`. Returns an

@@ -4,20 +4,20 @@
 // (every conditional item kept), and the conditions of the items on the path it took are
 // conjoined: "found only where CONFIG_POSIX".
 
-import { conjunction, type Condition } from "../runtime/conditions.ts";
+import { conjunction, type Condition } from "../../runtime/conditions.ts";
 import {
   parseQuery,
   type Explanation,
   type SchemaIndex,
   type WalkStep,
-} from "../runtime/introspection.ts";
+} from "../../runtime/introspection.ts";
 import {
   buildIntrospectionTree,
   Conditional,
   type JsonValue,
   type TreeValue,
-} from "./introspect.ts";
-import type { SchemaModel } from "./model.ts";
+} from "../model/introspection-tree.ts";
+import type { SchemaModel } from "../model/index.ts";
 
 /** The payload with every conditional item kept, and the condition of each such item. */
 export interface EveryBuildPayload {

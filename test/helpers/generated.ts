@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BackendOptions, GeneratedFile } from "../../generator/backend.ts";
+import type { BackendOptions, GeneratedFile } from "../../generator/backends/backend.ts";
 import { BACKENDS } from "../../generator/backends/index.ts";
 import { projectRoot } from "./paths.ts";
 

@@ -5,8 +5,8 @@
 // makes one that validates arguments with the validators back end's validators.
 
 import type { Backend, BackendOptions } from "../backend.ts";
-import type { Command, Event, SchemaModel } from "../model.ts";
-import { lazyTemplate } from "./templates.ts";
+import type { Command, Event, SchemaModel } from "../../model/index.ts";
+import { lazyTemplate } from "../templates/index.ts";
 import {
   group,
   hardline,
@@ -18,11 +18,11 @@ import {
   print,
   softline,
   type Doc,
-} from "./printer.ts";
-import { alias, Declarations, interfaceDeclaration } from "./types/declarations.ts";
-import { INDEX_NAMES, TypeNames, type IndexName } from "./types/names.ts";
-import { docComment, docText } from "./types/tsdoc.ts";
-import templateSource from "./templates/client.ts.hbs";
+} from "../printer.ts";
+import { alias, Declarations, interfaceDeclaration } from "../types/declarations.ts";
+import { INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
+import { docComment, docText } from "../types/tsdoc.ts";
+import templateSource from "./client.ts.hbs";
 
 export const CLIENT_FILE = "client.ts";
 

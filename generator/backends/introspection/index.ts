@@ -6,19 +6,19 @@
 // conditions are resolved now and the list is empty.
 
 import type { Backend, BackendOptions } from "../backend.ts";
-import type { SchemaModel } from "../model.ts";
+import type { SchemaModel } from "../../model/index.ts";
 import {
   buildIntrospectionTree,
   Conditional,
   resolveConditions,
   type JsonValue,
   type TreeValue,
-} from "../introspect.ts";
-import type { ConditionalItem } from "../../runtime/schema-payload.ts";
-import { rawTemplate } from "./json-text.ts";
-import { importDeclaration, print } from "./printer.ts";
-import { lazyTemplate } from "./templates.ts";
-import templateSource from "./templates/introspection.ts.hbs";
+} from "../../model/introspection-tree.ts";
+import type { ConditionalItem } from "../../../runtime/schema-payload.ts";
+import { rawTemplate } from "../json-text.ts";
+import { importDeclaration, print } from "../printer.ts";
+import { lazyTemplate } from "../templates/index.ts";
+import templateSource from "./introspection.ts.hbs";
 
 export const INTROSPECTION_FILE = "introspection.ts";
 

@@ -10,11 +10,15 @@
 // forbids the base members) and `unevaluatedProperties: false`.
 
 import type { Backend, BackendOptions } from "../backend.ts";
-import { conditionHolds, conditionText, type Condition } from "../../runtime/conditions.ts";
-import type { Feature, ObjectMember, ObjectType, SchemaModel, Type } from "../model.ts";
-import { acceptedRange, INTEGER_RANGES, type IntegerType } from "../../runtime/validate/scalars.ts";
-import { hardline, json, print } from "./printer.ts";
-import { publicNames } from "./public-names.ts";
+import { conditionHolds, conditionText, type Condition } from "../../../runtime/conditions.ts";
+import type { Feature, ObjectMember, ObjectType, SchemaModel, Type } from "../../model/index.ts";
+import {
+  acceptedRange,
+  INTEGER_RANGES,
+  type IntegerType,
+} from "../../../runtime/validate/scalars.ts";
+import { hardline, json, print } from "../printer.ts";
+import { publicNames } from "../public-names.ts";
 
 export const JSON_SCHEMA_FILE = "json-schema/schema.json";
 

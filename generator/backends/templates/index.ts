@@ -3,7 +3,7 @@
 // out by printer.ts, tables, notes). Shared: the `header` partial, the first lines of every
 // generated file.
 import Handlebars from "handlebars";
-import header from "./templates/header.hbs";
+import header from "./header.hbs";
 
 export type Template = (context: object) => string;
 

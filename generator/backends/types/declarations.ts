@@ -14,7 +14,7 @@
 // a `bigint` otherwise (the lossless parse of qapi-ts/validate and the QMP client); the types of
 // 64-bit integers say so. Arguments may use either.
 
-import type { ArgSection, QAPIDoc } from "../../doc.ts";
+import type { ArgSection, QAPIDoc } from "../../frontend/doc-comments.ts";
 import type {
   AlternateType,
   Condition,
@@ -25,7 +25,7 @@ import type {
   ObjectType,
   SchemaModel,
   Type,
-} from "../../model.ts";
+} from "../../model/index.ts";
 import { conditionHolds, conditionText } from "../../../runtime/conditions.ts";
 import { INTEGER_RANGES, type IntegerType } from "../../../runtime/validate/scalars.ts";
 import { group, hardline, ifBreak, indent, join, line, softline, type Doc } from "../printer.ts";

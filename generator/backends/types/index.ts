@@ -8,10 +8,10 @@
 // printer; the templates hold the files' fixed text. Imports between generated files use `.js`
 // (what tsc, bundlers and Node resolve).
 
-import type { Backend, BackendOptions, GeneratedFile } from "../../backend.ts";
-import type { Command, Event, ObjectType, SchemaModel, Type } from "../../model.ts";
+import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
+import type { Command, Event, ObjectType, SchemaModel, Type } from "../../model/index.ts";
 import { hardline, importDeclaration, indent, join, print, type Doc } from "../printer.ts";
-import { lazyTemplate } from "../templates.ts";
+import { lazyTemplate } from "../templates/index.ts";
 import { alias, Declarations, interfaceDeclaration, type Ref } from "./declarations.ts";
 import {
   fileOf,

@@ -14,7 +14,7 @@
 // The generated code names TypeScript's global types only as `globalThis.Promise`, so a schema
 // type of that name shadows nothing the output relies on.
 
-import type { Definition, SchemaModel, Type } from "../../model.ts";
+import type { Definition, SchemaModel, Type } from "../../model/index.ts";
 import { publicNames } from "../public-names.ts";
 
 /** Words TypeScript refuses as a type's name. */

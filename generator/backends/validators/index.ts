@@ -7,8 +7,15 @@
 // conditional part carries its condition, evaluated when the program passes `defines`.
 
 import type { Backend, BackendOptions } from "../backend.ts";
-import type { Condition, Definition, Feature, ObjectType, SchemaModel, Type } from "../model.ts";
-import { conditionHolds } from "../../runtime/conditions.ts";
+import type {
+  Condition,
+  Definition,
+  Feature,
+  ObjectType,
+  SchemaModel,
+  Type,
+} from "../../model/index.ts";
+import { conditionHolds } from "../../../runtime/conditions.ts";
 import {
   DEPRECATED,
   OPTIONAL,
@@ -20,15 +27,15 @@ import {
   type TypeEntry,
   type TypeRef,
   type ValidatorTable,
-} from "../../runtime/validate/table.ts";
-import type { ScalarType } from "../../runtime/validate/scalars.ts";
-import { alternativeJsonType, jsonTypeOf } from "../json-types.ts";
-import { jsonLines, rawTemplate } from "./json-text.ts";
-import { publicNames } from "./public-names.ts";
-import { group, hardline, importDeclaration, indent, line, print } from "./printer.ts";
-import { lazyTemplate } from "./templates.ts";
-import { TypeNames } from "./types/names.ts";
-import templateSource from "./templates/validators.ts.hbs";
+} from "../../../runtime/validate/table.ts";
+import type { ScalarType } from "../../../runtime/validate/scalars.ts";
+import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
+import { jsonLines, rawTemplate } from "../json-text.ts";
+import { publicNames } from "../public-names.ts";
+import { group, hardline, importDeclaration, indent, line, print } from "../printer.ts";
+import { lazyTemplate } from "../templates/index.ts";
+import { TypeNames } from "../types/names.ts";
+import templateSource from "./validators.ts.hbs";
 
 export const VALIDATORS_FILE = "validators.ts";
 

@@ -1,7 +1,7 @@
 // A schema file's bytes to text: UTF-8, as QEMU reads files, with the first invalid byte located.
 
 import { isAscii, isUtf8 } from "node:buffer";
-import { QAPIError, type SourceInfo } from "../source.ts";
+import { QAPIError, type SourceInfo } from "../../model/source.ts";
 import { columnOf } from "./scanner.ts";
 
 /** The text of a file's bytes; a BOM is kept, as QEMU keeps it. `fileInfo` is at line 1. */

@@ -3,7 +3,7 @@
 
 import type { Plain } from "../ast.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
-import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../source.ts";
+import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../../model/source.ts";
 
 /** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
 export function joinDirname(fname: string, include: string): string {

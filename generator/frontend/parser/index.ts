@@ -11,16 +11,16 @@
 // its file's parse (what follows cannot be read reliably), while an error in a documentation
 // block, a directive or the shape of a top-level expression only loses that block or expression.
 
-import type { DefinitionExpr, Expr, ParsedSchema, PlainDict } from "./ast.ts";
-import { DiagnosticSink } from "./diagnostics.ts";
-import { DocError, type QAPIDoc } from "./doc.ts";
-import { diskHost, type SchemaHost } from "./host.ts";
-import { QAPIError, SourceInfo, excerpt, newPragma, type Pragma } from "./source.ts";
-import { decodeSchema } from "./parser/decode.ts";
-import { applyPragma, joinDirname } from "./parser/directives.ts";
-import { DocBlockReader } from "./parser/doc-block.ts";
-import { Scanner, T } from "./parser/scanner.ts";
-import { getExpr } from "./parser/values.ts";
+import type { DefinitionExpr, Expr, ParsedSchema, PlainDict } from "../ast.ts";
+import { DiagnosticSink } from "../diagnostics.ts";
+import { DocError, type QAPIDoc } from "../doc-comments.ts";
+import { diskHost, type SchemaHost } from "../host.ts";
+import { QAPIError, SourceInfo, excerpt, newPragma, type Pragma } from "../../model/source.ts";
+import { decodeSchema } from "./decode.ts";
+import { applyPragma, joinDirname } from "./directives.ts";
+import { DocBlockReader } from "./doc-block.ts";
+import { Scanner, T } from "./scanner.ts";
+import { getExpr } from "./values.ts";
 
 export interface ParseOptions {
   /** Accept the legacy dialect of older QEMU releases (each kind of use warned about once). */

@@ -5,7 +5,7 @@
 
 import type { IToken, TokenType } from "chevrotain";
 import * as lex from "../lexer.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 
 /** Token codes (QEMU's `tok`): the structural characters, a string, a boolean, a `#` line. */
 export const enum T {

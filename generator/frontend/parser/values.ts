@@ -3,7 +3,7 @@
 // `__proto__` included, is just a key), keys in source order.
 
 import type { Plain, PlainDict } from "../ast.ts";
-import { excerpt } from "../source.ts";
+import { excerpt } from "../../model/source.ts";
 import { T, type Scanner } from "./scanner.ts";
 
 /** Deeper nesting than any schema needs; beyond it we report instead of exhausting the stack. */

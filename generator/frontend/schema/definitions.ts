@@ -3,7 +3,7 @@
 // needs (array types, argument and base types of members written inline, legacy simple unions'
 // wrappers), each name defined once. The entities are checked afterwards (checker.ts).
 
-import type { QAPIDoc } from "../doc.ts";
+import type { QAPIDoc } from "../doc-comments.ts";
 import type { DiagnosticSink } from "../diagnostics.ts";
 import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
 import {
@@ -13,8 +13,8 @@ import {
   type KeySpec,
   type MetaType,
 } from "../keywords.ts";
-import type { Condition, JsonType } from "../model.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
+import type { Condition, JsonType } from "../../model/index.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 import {
   AlternateTypeImpl,
   ArrayTypeImpl,
@@ -34,7 +34,7 @@ import {
   ObjectMemberImpl,
   SPECIAL_FEATURES,
 } from "./members.ts";
-import { Modules, type ModuleItem } from "./model.ts";
+import { Modules, type ModuleItem } from "./modules.ts";
 
 export interface DefinitionOptions {
   sink: DiagnosticSink;

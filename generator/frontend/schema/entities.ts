@@ -3,7 +3,7 @@
 // with its semantic checks (types resolved, members flattened through bases, clashes found) and
 // the connection of its members to its documentation.
 
-import type { DocMember, QAPIDoc } from "../doc.ts";
+import type { DocMember, QAPIDoc } from "../doc-comments.ts";
 import type {
   AlternateType,
   ArrayType,
@@ -17,11 +17,11 @@ import type {
   JsonType,
   ObjectType,
   Type,
-} from "../model.ts";
-import { alternativeJsonType, jsonTypeOf } from "../json-types.ts";
+} from "../../model/index.ts";
+import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
 import { cName } from "../naming.ts";
 import type { EntityFields } from "./definitions.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 import {
   BranchImpl,
   checkFeatureClash,

@@ -1,10 +1,17 @@
 // Members of the model (enum values, object members, branches, features): named things a
 // definition owns. They know how QEMU's messages name them and how they clash.
 
-import type { DocMember } from "../doc.ts";
-import type { Branch, Condition, EnumMember, Feature, ObjectMember, Type } from "../model.ts";
+import type { DocMember } from "../doc-comments.ts";
+import type {
+  Branch,
+  Condition,
+  EnumMember,
+  Feature,
+  ObjectMember,
+  Type,
+} from "../../model/index.ts";
 import { cName } from "../naming.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../source.ts";
+import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 
 /** What members need from the builder while it checks them. */
 export interface TypeResolver {

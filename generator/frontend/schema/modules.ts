@@ -2,9 +2,9 @@
 // per schema file, named relative to the main file's folder), with lookup and the visitor.
 
 import * as path from "node:path";
-import type { QAPIDoc } from "../doc.ts";
-import type { Definition, Module, SchemaModel, SchemaVisitor } from "../model.ts";
-import type { SourceInfo } from "../source.ts";
+import type { QAPIDoc } from "../doc-comments.ts";
+import type { Definition, Module, SchemaModel, SchemaVisitor } from "../../model/index.ts";
+import type { SourceInfo } from "../../model/source.ts";
 import type { EntityLike, TypeEntity } from "./entities.ts";
 
 export const BUILTIN_MODULE = "./builtin";
