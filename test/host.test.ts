@@ -1,5 +1,5 @@
 // The front end as a program uses it: a schema from a file path or from text with a map of the
-// files it includes (generator/host.ts), diagnostics as data, nothing printed, no exit.
+// files it includes (generator/frontend/host.ts), diagnostics as data, nothing printed, no exit.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend/index.ts";
 import { dumpModel } from "../generator/services/dump.ts";
-import type { QAPIDoc } from "../generator/frontend/doc-comments.ts";
+import type { Documentation } from "../generator/model/documentation.ts";
 import { formatQemu } from "../generator/model/source.ts";
 import { bin, projectRoot, shared } from "./helpers/paths.ts";
 
@@ -170,10 +170,10 @@ describe("legacy doc comments (test/cases/legacy-doc-*.json under --compat)", ()
       .map((d) => [d.info!.line, d.message] as const)
       .sort((x, y) => x[0] - y[0]);
     const docs = new Map(r.model!.docs.map((d) => [d.symbol, d]));
-    const doc = (symbol: string): QAPIDoc => docs.get(symbol)!;
+    const doc = (symbol: string): Documentation => docs.get(symbol)!;
     return { warnings, doc };
   };
-  const sections = (d: QAPIDoc) => d.sections.map((s) => [s.kind, s.text]);
+  const sections = (d: Documentation) => d.sections.map((s) => [s.kind, s.text]);
   const accepted = (message: string) => `${message} (accepted by --compat)`;
 
   test("text begins on the next line, unindented", () => {

@@ -1,5 +1,5 @@
 // `qapi-ts lint`'s options: --max-errors, the rules (--rule, --no-rule, each diagnostic naming its
-// rule in every format), --strict, --compat; and each lint rule's findings (generator/lint/).
+// rule in every format), --strict, --compat; and each lint rule's findings (generator/services/lint-rules.ts).
 import { afterAll, describe, expect, test } from "vitest";
 import { loadSchemaText } from "../generator/frontend/index.ts";
 import { LINT_RULES } from "../generator/services/lint-rules.ts";

@@ -1,4 +1,4 @@
-// The parser on its own (generator/parser.ts, lexer.ts, doc.ts): QEMU's regression cases as far
+// The parser on its own (generator/frontend/parser/, lexer.ts, doc-comments.ts): QEMU's regression cases as far
 // as parsing decides them, values and their positions, includes and pragmas, documentation
 // blocks, the legacy dialect under compat, and the real QEMU schemas.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -1,4 +1,4 @@
-// Special inputs (generator/input.ts, used by `validate` and by --defines): every one ends in
+// Special inputs (generator/frontend/bounded-input.ts, used by `validate` and by --defines): every one ends in
 // a one-line diagnostic and the command's exit status (validate: 1 for input it cannot read, as every command;
 // --defines: 1, as for an unreadable schema), never in a hang: endless input (a pipe, stdin or
 // a named /dev/zero) stops at the bound, and a FIFO, a socket or a directory is refused

@@ -1,6 +1,6 @@
 // What a back end is: a pure function of (model, options) to files, with a name, the back ends
 // its files import, and options of its own. The registry (backends/index.ts) lists them; the
-// writer (writer.ts) is the only code that touches the disk.
+// writer (codegen/writer.ts) is the only code that touches the disk.
 import type { SchemaModel } from "../model/index.ts";
 
 export interface GeneratedFile {

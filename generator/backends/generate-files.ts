@@ -1,5 +1,5 @@
 // Generation: the chosen back ends run over one model, with the options resolved once. The CLI's
-// `generate`, `validate` and the library API call this; the writer (writer.ts) writes the result.
+// `generate`, `validate` and the library API call this; the writer (codegen/writer.ts) writes the result.
 
 import type { AnyBackend, BackendOptions, GeneratedFile } from "./backend.ts";
 import { BACKENDS, selectBackends } from "./index.ts";

@@ -66,7 +66,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const { resolveGenerateSettings, runGenerate, watchGenerate } = await import(
       "../codegen/index.ts"
     );
-    const settings = await resolveGenerateSettings(argv);
+    const settings = resolveGenerateSettings(argv);
     if (argv.watch) await watchGenerate(settings);
     else process.exitCode = runGenerate(settings);
   },

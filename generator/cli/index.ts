@@ -1,4 +1,4 @@
-// The qapi-ts command line. Each subcommand lives in generator/commands/<name>.ts and exports a
+// The qapi-ts command line. Each subcommand lives in generator/cli/<name>.ts and exports a
 // yargs CommandModule whose handler imports the heavy stages lazily, so that `--help` or a
 // subcommand loads only what it uses (start-up time is part of every command's cost).
 //

@@ -1,5 +1,5 @@
 // `qapi-ts lint SCHEMA...`: every error the front end finds (not only the first, as QEMU's
-// generator stops at), then lint's own rules (lint/rules.ts) on schemas without errors; printed
+// generator stops at), then lint's own rules (services/lint-rules.ts) on schemas without errors; printed
 // as QEMU prints diagnostics (default), as compiler-style one-liners (gcc) or as JSON for CI.
 // Exit 0 clean, 1 errors (or, with --strict, warnings).
 import type { CommandModule } from "yargs";

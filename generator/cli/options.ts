@@ -1,12 +1,10 @@
 // Options and helpers shared by the subcommands: one definition of the build configuration
 // (-D / --defines), of --compat, and of loading a schema for a command.
 import type { Argv } from "yargs";
+import type { ConfigurationArgs } from "../codegen/defines.ts";
 import type { FrontEndOptions, SchemaModel } from "../model/index.ts";
 
-export interface ConfigurationArgs {
-  define?: string[];
-  defines?: string;
-}
+export type { ConfigurationArgs };
 
 export interface CompatArgs {
   compat: boolean;
@@ -32,7 +30,7 @@ export function schemaArgument<T>(y: Argv<T>): Argv<T & CompatArgs & { schema: s
 /** Writes `text` to `output`, or to stdout when absent; a failed write is an environment error. */
 export async function writeOutput(text: string, output: string | undefined): Promise<void> {
   if (output === undefined) {
-    // (A reader that stops early, `| head`, is handled once for every command in cli.ts.)
+    // (A reader that stops early, `| head`, is handled once for every command in index.ts.)
     process.stdout.write(text);
     return;
   }
@@ -63,52 +61,23 @@ export function configurationOptions<T>(y: Argv<T>): Argv<T & ConfigurationArgs>
     });
 }
 
-const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A defines file names a build's symbols, a short line each: 1 MiB is far beyond any. */
-const MAX_DEFINES_BYTES = 1024 * 1024;
-
 /**
- * The configuration the options name: -D symbols plus those of --defines. Returns null when
- * neither option is given. Reports bad input and exits (2 for a bad -D, `inputErrorCode` for a
- * defines file that cannot be read or names a bad symbol: 1, as for an unreadable schema file,
- * unless the command gives exit 1 another meaning).
+ * The configuration the options name: -D symbols plus those of --defines; null when neither is
+ * given. Reports bad input and exits (2 for a bad -D, `inputErrorCode` for a defines file that
+ * cannot be read or names a bad symbol: 1, as for an unreadable schema file, unless the command
+ * gives exit 1 another meaning).
  */
 export async function readConfiguration(
   args: ConfigurationArgs,
   inputErrorCode: 1 | 2 = 1,
 ): Promise<Set<string> | null> {
-  if (!args.define?.length && args.defines === undefined) return null;
-  const defined = new Set<string>();
-  for (const s of args.define ?? []) {
-    if (!SYMBOL.test(s)) fail(2, `-D '${s}': expected a condition symbol (letters, digits, '_')`);
-    defined.add(s);
+  const { readDefines, DefinesError } = await import("../codegen/defines.ts");
+  try {
+    return readDefines(args);
+  } catch (e) {
+    if (!(e instanceof DefinesError)) throw e;
+    fail(e.kind === "usage" ? 2 : inputErrorCode, e.message, e.located);
   }
-  if (args.defines !== undefined) {
-    const { readFileInput, InputError } = await import("../frontend/bounded-input.ts");
-    let text: string;
-    try {
-      text = readFileInput(args.defines, {
-        maxBytes: MAX_DEFINES_BYTES,
-        purpose: "defines file",
-      }).toString("utf8");
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      fail(inputErrorCode, e.message);
-    }
-    text.split("\n").forEach((raw, i) => {
-      const line = raw.replace(/#.*/, "").trim();
-      if (!line) return;
-      if (!SYMBOL.test(line))
-        fail(
-          inputErrorCode,
-          `${args.defines}:${i + 1}: expected a condition symbol, found '${line}'`,
-          true,
-        );
-      defined.add(line);
-    });
-  }
-  return defined;
 }
 
 /** Prints `qapi-ts: message` (or a located message as it is) and exits with `code`. */

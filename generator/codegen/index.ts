@@ -29,7 +29,7 @@ import {
   WriteError,
   MANIFEST_FILE,
 } from "./writer.ts";
-import { readConfiguration, type ConfigurationArgs } from "../cli/options.ts";
+import { DefinesError, readDefines, type ConfigurationArgs } from "./defines.ts";
 
 export interface GenerateSettings {
   schema: string;
@@ -63,7 +63,7 @@ function usage(message: string): never {
 }
 
 /** The settings of a run: command line over configuration file over defaults. */
-export async function resolveGenerateSettings(argv: GenerateArgs): Promise<GenerateSettings> {
+export function resolveGenerateSettings(argv: GenerateArgs): GenerateSettings {
   let config: GenerateConfig = {};
   try {
     config = loadConfig(process.cwd(), argv.config)?.config ?? {};
@@ -72,9 +72,16 @@ export async function resolveGenerateSettings(argv: GenerateArgs): Promise<Gener
     usage(err.message);
   }
   const fromCommandLine = argv.define?.length || argv.defines !== undefined;
-  const defines = await readConfiguration(
-    fromCommandLine ? argv : { define: config.defines, defines: config.definesFile },
-  );
+  let defines: Set<string> | null;
+  try {
+    defines = readDefines(
+      fromCommandLine ? argv : { define: config.defines, defines: config.definesFile },
+    );
+  } catch (e) {
+    if (!(e instanceof DefinesError)) throw e;
+    process.stderr.write(e.located ? `${e.message}\n` : `qapi-ts: ${e.message}\n`);
+    process.exit(e.kind === "usage" ? 2 : 1);
+  }
   const backendOptions: Record<string, Record<string, boolean | string>> = { ...config.options };
   for (const o of argv.option ?? []) {
     const m = /^([\w-]+)\.([\w-]+)=(.*)$/.exec(o);

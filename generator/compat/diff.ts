@@ -1,5 +1,5 @@
 // The comparison of two wire models (wire.ts): what changed on the wire, as data. Pure; the
-// verdicts are rules.ts's.
+// verdicts are verdicts.ts's.
 //
 // Types are compared by structure, never by name, so renaming a type, flattening members into a
 // base or reordering anything changes nothing. The comparison builds a graph whose nodes are the

@@ -1,4 +1,4 @@
-// Printing judged changes (rules.ts) and histories (history.ts): text to read as release notes,
+// Printing judged changes (verdicts.ts) and histories (history.ts): text to read as release notes,
 // Markdown for review comments, JSON for programs.
 
 import type { JudgedChange } from "./verdicts.ts";

@@ -1,5 +1,5 @@
 // The parser's output: one Expr per definition or directive, in file order with includes
-// expanded. This is the contract between parser.ts (which builds it) and expr.ts (which checks
+// expanded. This is the contract between parser/ (which builds it) and expr.ts (which checks
 // the definitions and hands typed ones to the model builder).
 
 import type { QAPIDoc } from "./doc-comments.ts";

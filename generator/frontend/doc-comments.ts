@@ -1,24 +1,16 @@
-// Documentation comments (`##` blocks): their parsed form and the checks QEMU applies to them.
-// CONTRACT (the parser makes these; expr.ts, schema/ and dump.ts rely on this API):
-//
-//   class QAPIDoc
-//     info: SourceInfo                 where the `##` block starts
-//     symbol: string | null            the documented definition's name; null for free-form docs
-//     body: DocSection                 the text before the first tagged section
-//     args: Map<string, ArgSection>    member descriptions, in order ("@name:" lines)
-//     features: Map<string, ArgSection>
-//     sections: DocSection[]           every section after the body that is not an arg/feature
-//                                      (kind "Plain", "Returns", "Errors", "Since", "Todo", ...)
-//     allSections: DocSection[]        body, args, features and sections in text order
-//     connectMember(m: DocMember): void    called by schema/ for each member/branch/value;
-//                                          raises DocError "... lacks documentation" as QEMU
-//     connectFeature(f: DocMember): void
-//     checkExpr(meta, hasReturns): void    checks against the definition (e.g. Returns on a
-//                                          command that returns nothing), called by expr.ts
-//     check(): void                        after connecting: documented members that don't exist
-//
-//   dump.ts prints body.text, each args/features entry's text and each section's kind + text.
+// Documentation comments (`##` blocks) as the parser reads them (parser/doc-block.ts) into the
+// model's Documentation (model/documentation.ts), and the checks QEMU applies to them: against
+// the definition's kind (checkExpr, from expr.ts), then member by member as schema/ connects each
+// member, branch, value and feature to its description (connectMember, connectFeature: "... lacks
+// documentation"), and last for descriptions of members that do not exist (check).
 
+import type {
+  ArgSection,
+  DocMember,
+  DocSection,
+  Documentation,
+  SectionKind,
+} from "../model/documentation.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../model/source.ts";
 
 /** An error in documentation: the definition it documents is still checked and built. */
@@ -32,29 +24,7 @@ export function docWarningKind(message: string): string {
   return "doc:" + message.replace(/'[^']*'/g, "''");
 }
 
-export type SectionKind = "Plain" | "Member" | "Feature" | "Returns" | "Errors" | "Since" | "Todo";
-
-export interface DocSection {
-  info: SourceInfo;
-  kind: SectionKind;
-  text: string;
-}
-
-export interface ArgSection extends DocSection {
-  name: string;
-  /** The member/feature connected to this description (set by connectMember/connectFeature). */
-  member: DocMember | null;
-}
-
-/** What schema/ hands to connectMember/connectFeature. */
-export interface DocMember {
-  name: string;
-  /** "member", "value", "branch", "feature", ... as QEMU's messages name it */
-  role: string;
-  info: SourceInfo | null;
-}
-
-export class QAPIDoc {
+export class QAPIDoc implements Documentation {
   symbol: string | null;
   body: DocSection;
   args = new Map<string, ArgSection>();

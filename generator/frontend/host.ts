@@ -1,6 +1,6 @@
 // Where the front end's schema text comes from. Like TypeScript's CompilerHost: the front end asks
 // a host for a file by the name the command line or an include gave, and the host answers with its
-// bytes or text, or why it can't. `diskHost` reads the file system (through input.ts's bounded
+// bytes or text, or why it can't. `diskHost` reads the file system (through bounded-input.ts's bounded
 // read, as every file qapi-ts reads); `memoryHost` serves a map of names to texts, for programs
 // that hold a schema in memory.
 

@@ -1,6 +1,6 @@
-// The front end every command and program uses: parse (parser.ts), check definitions (expr.ts),
+// The front end every command and program uses: parse (parser/), check definitions (expr.ts),
 // make the model's entities (schema/definitions.ts), check them (schema/checker.ts), assemble
-// the model (schema/model.ts). Input errors come back as diagnostics (data),
+// the model (schema/modules.ts). Input errors come back as diagnostics (data),
 // never thrown, printed or exited on.
 //
 //   loadSchema("qapi/qapi-schema.json", { compat: false })            files on disk

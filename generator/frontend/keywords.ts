@@ -6,7 +6,7 @@
 // properties it has no use for on to the model's entities.
 //
 // Supporting a new key: add its entry here (an existing shape, or a new one in expr.ts's SHAPES),
-// and declare the field in model.ts if back ends are to see it.
+// and declare the field in model/index.ts if back ends are to see it.
 
 import type { Condition } from "../../runtime/conditions.ts";
 
@@ -183,3 +183,23 @@ export type MemberSpec = Checked<(typeof MEMBER_KEYS)["member"]> & {
 };
 /** A union's or alternate's branch, by the name written before it. */
 export type BranchSpec = Checked<(typeof MEMBER_KEYS)["alternative"]> & { name: string };
+
+/** The fields of checked definitions that the model builder (schema/definitions.ts) reads itself. */
+export const BUILDER_FIELDS = [
+  "name",
+  "ifcond",
+  "features",
+  "values",
+  "members",
+  "base",
+  "discriminator",
+  "branches",
+  "data",
+  "returns",
+] as const;
+
+/** The fields of a meta-type's keys that its entities get as they are. */
+export type EntityFields<M extends MetaType> = Omit<
+  Checked<(typeof DEFINITION_KEYS)[M]>,
+  (typeof BUILDER_FIELDS)[number]
+>;

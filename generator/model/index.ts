@@ -6,7 +6,7 @@
 // members, branches, conditions and features) so that output can match QEMU's byte for byte.
 
 import type { SourceInfo } from "./source.ts";
-import type { QAPIDoc } from "../frontend/doc-comments.ts";
+import type { Documentation } from "./documentation.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Conditions ('if'): the schema's own syntax, shared with the runtime (runtime/conditions.ts).
@@ -68,7 +68,7 @@ interface EntityBase {
   name: string;
   /** null for built-in entities. */
   info: SourceInfo | null;
-  doc: QAPIDoc | null;
+  doc: Documentation | null;
   ifcond: Condition | null;
   features: Feature[];
   /** The module (file) the entity belongs to; "./builtin" for built-ins. */
@@ -162,7 +162,7 @@ export interface SchemaModel {
   lookupType(name: string): Type | undefined;
   modules: Module[];
   /** Free-form and definition docs in source order. */
-  docs: QAPIDoc[];
+  docs: Documentation[];
   /** Calls the visitor's methods in QEMU's visiting order (modules, includes, entities). */
   visit(visitor: SchemaVisitor): void;
 }

@@ -82,7 +82,7 @@ export interface Diagnostic {
   col?: number;
   /** Other places the message refers to (e.g. a previous definition). */
   related?: RelatedLocation[];
-  /** The lint rule that reported it (generator/lint/rules.ts); none for the language's rules. */
+  /** The lint rule that reported it (generator/services/lint-rules.ts); none for the language's rules. */
   rule?: string;
 }
 

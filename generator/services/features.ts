@@ -2,7 +2,7 @@
 // marker member (a member of type 'null', which carries no data and exists only to be seen in
 // introspection, the pre-feature way of signalling a behaviour). Listed with where each attaches,
 // its condition and its documentation; `features` prints them, lint's marker-member rule warns on
-// markers (lint/rules.ts).
+// markers (lint-rules.ts).
 
 import type {
   Branch,

@@ -1,4 +1,4 @@
-// Running lint rules (rules.ts) over a checked model: which rules, and their findings as
+// Running lint rules (lint-rules.ts) over a checked model: which rules, and their findings as
 // diagnostics that name the rule.
 
 import type { SchemaModel } from "../model/index.ts";

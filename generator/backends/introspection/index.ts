@@ -1,7 +1,7 @@
 // The introspection back end: `introspection.ts`, the query-qmp-schema payload of the schema
 // (what QEMU's qapi-introspect.c holds), for the QMP server side of tests and tools and for
 // probing a build without running it. It embeds the configuration-independent payload of
-// generator/introspect.ts and the list of its conditional items; conditionalPayload() of the
+// model/introspection-tree.ts and the list of its conditional items; conditionalPayload() of the
 // run-time package removes, per build, the items whose condition fails. With `defines`, the
 // conditions are resolved now and the list is empty.
 

@@ -14,7 +14,7 @@
 // a `bigint` otherwise (the lossless parse of qapi-ts/validate and the QMP client); the types of
 // 64-bit integers say so. Arguments may use either.
 
-import type { ArgSection, QAPIDoc } from "../../frontend/doc-comments.ts";
+import type { ArgSection, Documentation } from "../../model/documentation.ts";
 import type {
   AlternateType,
   Condition,
@@ -59,7 +59,7 @@ interface Leaf {
 export class Declarations {
   private readonly leafCache = new Map<string, Leaf[] | null>();
   /** Docs of implicit types belong to their owner (command, event or union). */
-  private readonly ownerDoc = new Map<string, QAPIDoc>();
+  private readonly ownerDoc = new Map<string, Documentation>();
   /** What an implicit type is, for its doc: "Arguments of command `x`." */
   private readonly implicitRole = new Map<string, string>();
 
@@ -161,7 +161,7 @@ export class Declarations {
     return { paras, tags };
   }
 
-  private featureParagraphs(features: readonly Feature[], doc: QAPIDoc | null): string[] {
+  private featureParagraphs(features: readonly Feature[], doc: Documentation | null): string[] {
     const out: string[] = [];
     for (const f of features) {
       if (!this.kept(f) || f.name === "deprecated") continue;
@@ -178,7 +178,7 @@ export class Declarations {
     return out;
   }
 
-  private featureTags(features: readonly Feature[], doc: QAPIDoc | null): string[] {
+  private featureTags(features: readonly Feature[], doc: Documentation | null): string[] {
     const out: string[] = [];
     for (const f of features) {
       if (!this.kept(f)) continue;
@@ -207,7 +207,7 @@ export class Declarations {
   private itemList(
     title: string,
     items: readonly { name: string; ifcond: Condition | null; features?: readonly Feature[] }[],
-    doc: QAPIDoc | null,
+    doc: Documentation | null,
   ): string[] {
     const lines: string[] = [];
     let described = false;

@@ -16,7 +16,8 @@
 //   - "@name :" and "@two words:" (up to 7.2, a description's first word had to end with ':'):
 //     text, not the description of a member whose name has a space.
 
-import { DocError, QAPIDoc, type SectionKind } from "../doc-comments.ts";
+import type { SectionKind } from "../../model/documentation.ts";
+import { DocError, QAPIDoc } from "../doc-comments.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
 import { excerpt } from "../../model/source.ts";
 import { T, type Scanner } from "./scanner.ts";

@@ -2,7 +2,7 @@
 // expanded, pragmas applied and `##` documentation blocks parsed.
 //
 // It follows QEMU's parser token by token, so that the first error and its line:column are
-// QEMU's: parser/scanner.ts is QEMU's lexer state over the chevrotain tokens (lexer.ts),
+// QEMU's: scanner.ts is QEMU's lexer state over the chevrotain tokens (lexer.ts),
 // parser/values.ts the values, parser/doc-block.ts the documentation blocks,
 // parser/directives.ts include and pragma. This module reads the files (through a SchemaHost)
 // and runs the top level.

@@ -4,7 +4,8 @@
 // that fails is left out, and what fails only because of it (an entity containing it, a reference
 // to a definition left out) is not reported again.
 
-import { docWarningKind, type DocMember, type QAPIDoc } from "../doc-comments.ts";
+import type { DocMember } from "../../model/documentation.ts";
+import { docWarningKind, type QAPIDoc } from "../doc-comments.ts";
 import type { CheckContext } from "../diagnostics.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 import type { DocStep, EntityImpl, SchemaChecker, TypeEntity } from "./entities.ts";

@@ -6,13 +6,7 @@
 import type { QAPIDoc } from "../doc-comments.ts";
 import type { DiagnosticSink } from "../diagnostics.ts";
 import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
-import {
-  DEFINITION_KEYS,
-  SIMPLE_UNION_KEYS,
-  type Checked,
-  type KeySpec,
-  type MetaType,
-} from "../keywords.ts";
+import { BUILDER_FIELDS, DEFINITION_KEYS, SIMPLE_UNION_KEYS, type KeySpec } from "../keywords.ts";
 import type { Condition, JsonType } from "../../model/index.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 import {
@@ -343,26 +337,6 @@ export class SchemaDefinitions {
     return this.typeDict;
   }
 }
-
-/** The fields of checked definitions (keywords.ts) that the builder reads itself. */
-const BUILDER_FIELDS = [
-  "name",
-  "ifcond",
-  "features",
-  "values",
-  "members",
-  "base",
-  "discriminator",
-  "branches",
-  "data",
-  "returns",
-] as const;
-
-/** The fields of a meta-type's keys that its entities get as they are (entityFields). */
-export type EntityFields<M extends MetaType> = Omit<
-  Checked<(typeof DEFINITION_KEYS)[M]>,
-  (typeof BUILDER_FIELDS)[number]
->;
 
 const builderFields = new Set<string>(BUILDER_FIELDS);
 const ENTITY_FIELDS = new Map<string, string[]>(

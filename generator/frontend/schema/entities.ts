@@ -1,9 +1,10 @@
-// The model's entities (model.ts) as QEMU's generator has them: built-in, enum, array, object
+// The model's entities (model/index.ts) as QEMU's generator has them: built-in, enum, array, object
 // (struct or union), alternate, command and event, each built from an options object, and each
 // with its semantic checks (types resolved, members flattened through bases, clashes found) and
 // the connection of its members to its documentation.
 
-import type { DocMember, QAPIDoc } from "../doc-comments.ts";
+import type { DocMember } from "../../model/documentation.ts";
+import type { QAPIDoc } from "../doc-comments.ts";
 import type {
   AlternateType,
   ArrayType,
@@ -20,7 +21,7 @@ import type {
 } from "../../model/index.ts";
 import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
 import { cName } from "../naming.ts";
-import type { EntityFields } from "./definitions.ts";
+import type { EntityFields } from "../keywords.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 import {
   BranchImpl,

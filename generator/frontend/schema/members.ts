@@ -1,7 +1,7 @@
 // Members of the model (enum values, object members, branches, features): named things a
 // definition owns. They know how QEMU's messages name them and how they clash.
 
-import type { DocMember } from "../doc-comments.ts";
+import type { DocMember } from "../../model/documentation.ts";
 import type {
   Branch,
   Condition,

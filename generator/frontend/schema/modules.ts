@@ -1,4 +1,4 @@
-// The model as back ends see it (model.ts): the checked entities assigned to their modules (one
+// The model as back ends see it (model/index.ts): the checked entities assigned to their modules (one
 // per schema file, named relative to the main file's folder), with lookup and the visitor.
 
 import * as path from "node:path";
