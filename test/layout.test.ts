@@ -15,6 +15,16 @@ import { projectRoot } from "./helpers/paths.ts";
  * `runtime` is what programs load and never sees `generator/`; `generated` is the project's own
  * generated code, which the runtime reads types and validators from.
  */
+const EVERY_STAGE = [
+  "generator/backends",
+  "generator/codegen",
+  "generator/compat",
+  "generator/frontend",
+  "generator/model",
+  "generator/services",
+  "runtime",
+];
+
 export const MAY_IMPORT: Record<string, readonly string[]> = {
   runtime: ["generated"],
   "generator/model": ["runtime"],
@@ -23,24 +33,8 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   "generator/services": ["generator/model", "runtime"],
   "generator/compat": ["generator/frontend", "generator/model", "runtime"],
   "generator/codegen": ["generator/backends", "generator/frontend", "generator/model", "runtime"],
-  "generator/api.ts": [
-    "generator/backends",
-    "generator/codegen",
-    "generator/compat",
-    "generator/frontend",
-    "generator/model",
-    "generator/services",
-    "runtime",
-  ],
-  "generator/cli": [
-    "generator/backends",
-    "generator/codegen",
-    "generator/compat",
-    "generator/frontend",
-    "generator/model",
-    "generator/services",
-    "runtime",
-  ],
+  "generator/api.ts": EVERY_STAGE,
+  "generator/cli": EVERY_STAGE,
 };
 
 /** The part of the tree a file belongs to: the longest key of MAY_IMPORT it is under. */
