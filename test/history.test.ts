@@ -28,6 +28,7 @@ describe("qapi-ts history", () => {
       removed: string | null,
       more: Partial<History["paths"][string]> = {},
     ) => ({
+      types: undefined,
       added,
       removed,
       absentIn: [],
@@ -35,20 +36,38 @@ describe("qapi-ts history", () => {
       unstable: [],
       ...more,
     });
-    expect(h.paths).toEqual({
+    const untyped = Object.fromEntries(
+      Object.entries(h.paths).map(([p, e]) => [p, { ...e, types: undefined }]),
+    );
+    const every = (name: string) => ({ "1.0": name, "2.0": name, "3.0": name });
+    expect(untyped).toEqual({
       a: entry("1.0", null),
+      "a/arg-type": entry("1.0", null),
       "a/arg-type/x": entry("1.0", null),
       "a/arg-type/y": entry("2.0", "3.0", { deprecated: ["2.0"] }),
       "a/arg-type/y$deprecated": entry("2.0", "3.0"),
+      "a/ret-type": entry("1.0", null),
       b: entry("2.0", "3.0", { unstable: ["2.0"] }),
       "b/$unstable": entry("2.0", "3.0"),
+      "b/arg-type": entry("2.0", "3.0"),
+      "b/ret-type": entry("2.0", "3.0"),
       c: entry("1.0", null, { absentIn: ["2.0"] }),
+      "c/arg-type": entry("1.0", null, { absentIn: ["2.0"] }),
+      "c/ret-type": entry("1.0", null, { absentIn: ["2.0"] }),
       d: entry("1.0", null),
+      "d/arg-type": entry("1.0", null),
       "d/arg-type/settings": entry("1.0", null),
       "d/arg-type/settings/mode": entry("1.0", null),
       "d/arg-type/settings/mode/^off": entry("2.0", null),
       "d/arg-type/settings/mode/^on": entry("1.0", null),
+      "d/ret-type": entry("1.0", null),
     });
+    // Where an object or an enum is reached, its name in each release (what lint --history
+    // follows a type by).
+    expect(h.paths["d/arg-type/settings"]!.types).toEqual(every("Settings"));
+    expect(h.paths["d/arg-type/settings/mode"]!.types).toEqual(every("Mode"));
+    expect(h.paths["a/arg-type"]!.types).toEqual(every("q_obj_a-arg"));
+    expect(h.paths["a/arg-type/x"]!.types).toBeUndefined();
   });
 
   it("answers for one path, written as a query", () => {
