@@ -12,6 +12,7 @@ import { qmpCommand } from "./qmp.ts";
 import { eventsCommand } from "./events.ts";
 import { diffCommand } from "./diff.ts";
 import { historyCommand } from "./history.ts";
+import { definesCommand } from "./defines.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -22,6 +23,7 @@ export const commands: CommandModule<any, any>[] = [
   featuresCommand,
   diffCommand,
   historyCommand,
+  definesCommand,
   generateCommand,
   validateCommand,
   qmpCommand,

@@ -104,7 +104,8 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
         process.exit(2);
       }
       if (!(e instanceof WalkLimitError)) throw e;
-      process.stderr.write(`qapi-ts history: ${e.message}\n`);
+      const files = releases.map((r) => r.file).join(", ");
+      process.stderr.write(`qapi-ts history: ${files}: ${e.message}\n`);
       process.exit(2);
     }
     await writeOutput(formatHistory(history, argv.format), argv.output);

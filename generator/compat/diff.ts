@@ -174,9 +174,10 @@ class Comparison {
     firstPaths(root);
     propagate(root);
     const out: WireChange[] = [];
+    const budget = { steps: TOTAL_WALK_BUDGET };
     for (const n of all) {
       if (!n.changes.length || n.path === null) continue;
-      const others = otherPaths(n, root);
+      const others = otherPaths(n, root, budget);
       for (const c of n.changes) {
         const bits =
           c.direction === "send" ? SEND : c.direction === "receive" ? RECEIVE : n.directions;
@@ -608,6 +609,9 @@ function firstPaths(root: Node): void {
     done.add(n);
     for (const e of n.edges) {
       const p = [...n.path!, ...e.rel];
+      // (Shortest first: the first path over budget means every later one is too.)
+      if (p.length > MAX_DEPTH)
+        throw new WalkLimitError(`a wire path deeper than ${MAX_DEPTH} components`);
       if (e.to.path === null || comparePaths(p, e.to.path) < 0) {
         e.to.path = p;
         e.to.via = e;
@@ -644,16 +648,22 @@ function inheritedPolicy(n: Node): Policy | null {
 
 /** Steps of the backward walk of otherPaths before it gives up counting (dead ends included). */
 const WALK_BUDGET = 200_000;
+/** ...and of all of them in one comparison (then the rest are listed as capped at once). */
+const TOTAL_WALK_BUDGET = 20_000_000;
 
 /**
  * The simple paths to `n` other than its first one, up to a cap, shortest first.
  * Walks backwards from `n` to the root along incoming edges, never through a node twice (an
  * explicit stack: type chains can be longer than the call stack is deep).
  */
-function otherPaths(n: Node, root: Node): { paths: string[][]; capped: boolean } {
+function otherPaths(
+  n: Node,
+  root: Node,
+  budget: { steps: number },
+): { paths: string[][]; capped: boolean } {
   const found: string[][] = [];
   let steps = 0;
-  let capped = false;
+  let capped = budget.steps <= 0;
   const onStack = new Set<Node>([n]);
   const stack: { node: Node; next: number; edge: Edge | null }[] = [
     { node: n, next: 0, edge: null },
@@ -666,7 +676,7 @@ function otherPaths(n: Node, root: Node): { paths: string[][]; capped: boolean }
       continue;
     }
     const e = top.node.incoming[top.next++]!;
-    if (++steps > WALK_BUDGET) capped = true;
+    if (++steps > WALK_BUDGET || --budget.steps <= 0) capped = true;
     if (onStack.has(e.from)) continue;
     if (e.from === root) {
       const p = [...e.rel];

@@ -152,16 +152,19 @@ function alternativesOf(t: WireType | null): WireAlternative[] | null {
 export const alternativeName = (x: WireAlternative): string =>
   alternativeKey(x.type) ?? x.type.kind;
 
-/** Per input, whether every branch of its union has member `name` of its own. */
-function inEveryBranch(o: WireType | null, name: string): boolean {
-  return (
-    o?.kind === "object" &&
-    o.variants.length > 0 &&
-    o.variants.every((v) => {
-      const t = throughArraysOrNull(v.type);
-      return t?.kind === "object" && t.members.some((m) => m.name === name);
-    })
-  );
+/** The names of the members every branch of a union has of its own (none for a struct). */
+function inEveryBranch(o: WireObject | null): Set<string> {
+  const out = new Set<string>();
+  if (!o?.variants.length) return out;
+  const counts = new Map<string, number>();
+  for (const v of o.variants) {
+    const t = throughArraysOrNull(v.type);
+    if (t?.kind !== "object") return out;
+    for (const name of new Set(t.members.map(memberName)))
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of counts) if (count === o.variants.length) out.add(name);
+  return out;
 }
 
 function throughArraysOrNull(t: WireType): WireType | null {
@@ -207,8 +210,9 @@ export function expandPlace(place: Place): PlaceChildren {
   // Common members: the object's own (flattened) plus what this branch inherits.
   const common = objects.map((o, i) => (o ? [...o.members, ...place.inherited[i]!] : null));
   const commonMaps = common.map((l) => (l ? byName(l, memberName) : null));
+  const everyBranch = objects.map(inEveryBranch);
   for (const m of align(common, memberName)) {
-    const moved = objects.map((o, i) => !m.sides[i] && inEveryBranch(o, m.name));
+    const moved = objects.map((_, i) => !m.sides[i] && everyBranch[i]!.has(m.name));
     const inheritedHere = objects.map((_, i) => place.inherited[i]!.some((x) => x === m.sides[i]));
     out.members.push({
       ...m,
