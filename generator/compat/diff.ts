@@ -141,7 +141,7 @@ const RECEIVE = 2;
 export interface BuildOracle {
   /** The side read whole (0: old, 1: new). */
   side: 0 | 1;
-  holds(c: Condition): boolean | null;
+  holds: (c: Condition) => boolean | null;
 }
 
 /** Every change from `old` to `new`, each once, ordered by path. */

@@ -50,7 +50,7 @@ export interface Inference {
   /** Every symbol the schema's conditions name, by name. */
   symbols: InferredSymbol[];
   /** Whether a condition holds in the build; null where the build cannot tell. */
-  holds(c: Condition): boolean | null;
+  holds: (c: Condition) => boolean | null;
   /** Observations the result contradicts: things the build lacks though their condition holds. */
   contradicted: Observation[];
 }
