@@ -76,7 +76,7 @@ parentPort!.on("message", ({ id, a, b }: FuzzCase) => {
     result = {
       id,
       outcome: clean ? "refused" : "crashed",
-      message: clean ? (e).message : String((e as Error).stack ?? e),
+      message: clean ? e.message : String((e as Error).stack ?? e),
     };
   }
   parentPort!.postMessage(result);
