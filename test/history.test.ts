@@ -305,6 +305,39 @@ describe("lint --history", () => {
     expect(run(["lint", since]).stderr).toBe("");
   });
 
+  it("says so where a release defines a member no command reaches, and follows a type by name", () => {
+    // 1.0 accepts netdev-like options untyped (as 4.1's netdev_add did) and reaches Info at
+    // 'old-info'; 2.0 types them and reaches Info at 'info' only.
+    const v1 = path.join(dir, "unreachable-1.json");
+    writeFileSync(
+      v1,
+      "{ 'struct': 'UserOptions', 'data': { 'host': 'str' } }\n" +
+        "{ 'struct': 'Info', 'data': { 'name': 'str' } }\n" +
+        "{ 'command': 'add', 'data': { 'type': 'str' } }\n" +
+        "{ 'command': 'old-info', 'returns': 'Info' }\n",
+    );
+    const v2 = path.join(dir, "unreachable-2.json");
+    const schema2 =
+      "##\n# @UserOptions:\n#\n# @host: the host (since 0.5)\n#\n# Since: 0.5\n##\n" +
+      "{ 'struct': 'UserOptions', 'data': { 'host': 'str' } }\n" +
+      "##\n# @Info:\n#\n# @name: its name (since 0.5)\n#\n# Since: 0.5\n##\n" +
+      "{ 'struct': 'Info', 'data': { 'name': 'str' } }\n" +
+      "##\n# @add:\n#\n# Since: 0.5\n##\n{ 'command': 'add', 'data': 'UserOptions' }\n" +
+      "##\n# @info:\n#\n# Since: 2.0\n##\n{ 'command': 'info', 'returns': 'Info' }\n";
+    writeFileSync(v2, schema2);
+    const file = path.join(dir, "unreachable-history.json");
+    expect(run(["history", `1.0=${v1}`, `2.0=${v2}`, "--format", "json", "-o", file]).status).toBe(
+      0,
+    );
+    const h = JSON.parse(readFileSync(file, "utf8")) as History;
+    expect(h.unreachable).toEqual({ "1.0": { UserOptions: ["host"] } });
+    const r = run(["lint", v2, "--history", file, "--format", "json"]);
+    expect((JSON.parse(r.stdout) as { message: string }[]).map((d) => d.message)).toEqual([
+      "member 'host' of 'UserOptions' is documented as since 0.5; release 1.0 defines it, but no command or event reaches it there (on the wire from 2.0: add/arg-type/host)",
+    ]);
+    // Info's 'name' is on the wire in 1.0 (at old-info), though not at 2.0's path: no warning.
+  });
+
   it("needs release names with versions", () => {
     const h = JSON.parse(readFileSync(historyFile, "utf8")) as History;
     const renamed = JSON.parse(JSON.stringify(h).replace(/"1\.0"/g, '"first"')) as History;
