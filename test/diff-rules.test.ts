@@ -102,6 +102,17 @@ const CASES: Case[] = [
     backward: [["n", "type changed", true, true]],
   },
   {
+    name: "a list where there was one value (of an alternate)",
+    before:
+      "{ 'alternate': 'Alt', 'data': { 'i': 'int', 'b': 'bool' } }\n" +
+      "{ 'struct': 'Subject', 'data': { 'n': 'Alt' } }",
+    after:
+      "{ 'alternate': 'Alt', 'data': { 'i': 'int', 'b': 'bool' } }\n" +
+      "{ 'struct': 'Subject', 'data': { 'n': [ 'Alt' ] } }",
+    forward: [["n", "type changed", true, true]],
+    backward: [["n", "type changed", true, true]],
+  },
+  {
     name: "a type accepting more values",
     before: "{ 'struct': 'Subject', 'data': { 'n': 'int' } }",
     after: "{ 'struct': 'Subject', 'data': { 'n': 'number' } }",
