@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -273,7 +273,10 @@ describe("pathological replies on the command line", () => {
         ["defines", schema, file],
         ["probe", "--reply", file, "q/arg-type/m/m"],
       ];
-      for (const args of commands) {
+      // lint --history reads what history wrote from the reply, when it wrote something.
+      const lint = ["lint", schema, "--history", history];
+      for (const args of [...commands, lint]) {
+        if (args === lint && !existsSync(history)) continue;
         const r = runCli(args);
         runs++;
         const what = `${name}: qapi-ts ${args.join(" ")}`;
@@ -282,11 +285,13 @@ describe("pathological replies on the command line", () => {
         outcomes.set(r.status!, (outcomes.get(r.status!) ?? 0) + 1);
         expect(r.stderr, what).not.toMatch(/internal error|\n\s+at /);
         // A refusal names the input (the query, for probe).
-        if (r.status === 2 && args[0] !== "probe") expect(r.stderr, what).toContain(file);
+        if (r.status === 2 && args[0] !== "probe")
+          expect(r.stderr, what).toContain(args === lint ? history : file);
       }
     }
     console.log(
-      `pathological replies: ${Object.keys(PATHOLOGICAL).length} replies × 6 commands = ${runs} runs; ` +
+      `pathological replies: ${Object.keys(PATHOLOGICAL).length} replies, ${runs} runs of diff, ` +
+        `history, defines, probe and lint --history; ` +
         [...outcomes].map(([code, n]) => `exit ${code}: ${n}`).join(", "),
     );
   }, 600_000);
