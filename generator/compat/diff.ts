@@ -32,9 +32,10 @@ import {
   expandPlace,
   MAX_DEPTH,
   MAX_PATHS,
-  placeOf,
+  lazyPlace,
   WalkLimitError,
   type Aligned,
+  type LazyPlace,
   type Place,
 } from "./walk.ts";
 
@@ -351,8 +352,8 @@ class Comparison {
           if (is === undefined || is === was) continue;
           this.change(n, [flag], is ? "flag set" : "flag cleared", "", null, "send");
         }
-        this.site(n, ["arg-type"], a.arg, b.arg, placeOf([a.arg, b.arg]), null, "send");
-        this.site(n, ["ret-type"], a.ret, b.ret, placeOf([a.ret, b.ret]), null, "receive");
+        this.site(n, ["arg-type"], a.arg, b.arg, lazyPlace([a.arg, b.arg]), null, "send");
+        this.site(n, ["ret-type"], a.ret, b.ret, lazyPlace([a.ret, b.ret]), null, "receive");
       });
       this.condition(
         root,
@@ -378,7 +379,7 @@ class Comparison {
       }
       const n = this.node(`event:${name}`, () => {
         this.features(n, (f) => [`$${f}`], featuresOf(a, b), "receive");
-        this.site(n, ["arg-type"], a.arg, b.arg, placeOf([a.arg, b.arg]), null, "receive");
+        this.site(n, ["arg-type"], a.arg, b.arg, lazyPlace([a.arg, b.arg]), null, "receive");
       });
       this.condition(
         root,
@@ -403,7 +404,7 @@ class Comparison {
     rel: string[],
     a: WireType,
     b: WireType,
-    next: Place,
+    next: LazyPlace,
     policy: Policy | null,
     direction: "send" | "receive" | null = null,
   ): void {
@@ -428,7 +429,7 @@ class Comparison {
       (a.kind === "object" && b.kind === "object") ||
       (a.kind === "enum" && b.kind === "enum")
     ) {
-      this.edge(n, rel, this.place(next), policy, direction);
+      this.edge(n, rel, this.place(next.place), policy, direction);
       return;
     }
     const scalar = (t: WireType): string | null =>
@@ -512,7 +513,7 @@ class Comparison {
     this.features(n, (f) => [`^${v.name}`, `$${f}`], featuresOf(va, vb));
   }
 
-  private member(n: Node, a: WireMember, b: WireMember, next: Place): void {
+  private member(n: Node, a: WireMember, b: WireMember, next: LazyPlace): void {
     const rel = [a.name];
     const policy = policyOf(a.name, a.features);
     if (a.optional !== b.optional)

@@ -160,13 +160,13 @@ function observe(schema: WireSchema, build: WireSchema): Observation[] {
     for (const a of c.alternatives ?? []) {
       if (!a.sides[0]) continue;
       note(`${path}/!${a.name}`, a.sides[0].ifcond, !!a.sides[1]);
-      if (both(a.sides)) queue.push({ place: a.next, path, depth });
+      if (both(a.sides) && a.next.hasParts) queue.push({ place: a.next.place, path, depth });
     }
     for (const br of c.branches) {
       if (!br.sides[0]) continue;
       note(`${path}/+${br.name}`, br.sides[0].ifcond, !!br.sides[1]);
-      if (both(br.sides))
-        queue.push({ place: br.next, path: `${path}/+${br.name}`, depth: depth + 1 });
+      if (both(br.sides) && br.next.hasParts)
+        queue.push({ place: br.next.place, path: `${path}/+${br.name}`, depth: depth + 1 });
     }
     for (const m of c.members) {
       const [s, b] = m.sides;
@@ -179,7 +179,8 @@ function observe(schema: WireSchema, build: WireSchema): Observation[] {
           f.ifcond,
           b.features.some((x) => x.name === f.name),
         );
-      queue.push({ place: m.next, path: `${path}/${m.name}`, depth: depth + 1 });
+      if (m.next.hasParts)
+        queue.push({ place: m.next.place, path: `${path}/${m.name}`, depth: depth + 1 });
     }
   }
   return out;

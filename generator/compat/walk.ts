@@ -50,12 +50,36 @@ export interface Place {
   readonly sides: readonly (string | null)[];
   /** The same key, the same subtree in every input. */
   readonly key: string;
+  /** `input:identity` of each side that has something (for PathPlaces). */
+  readonly tagged: readonly string[];
 }
 
 /** One child, per input: the input's element, or null where it has none. */
 export interface Aligned<T> {
   name: string;
   sides: (T | null)[];
+}
+
+/** A place made when first asked for (most members' types are scalars no walk enters). */
+export interface LazyPlace {
+  readonly place: Place;
+  /** Whether some side has a type with parts (object, enum, alternate): worth entering. */
+  readonly hasParts: boolean;
+}
+
+export function lazyPlace(
+  types: readonly (WireType | null)[],
+  inherited?: readonly (readonly WireMember[])[],
+): LazyPlace {
+  let place: Place | null = null;
+  return {
+    get place() {
+      return (place ??= placeOf(types, inherited));
+    },
+    get hasParts() {
+      return types.some((t) => t !== null && throughArrays(t).kind !== "builtin");
+    },
+  };
 }
 
 export interface AlignedMember extends Aligned<WireMember> {
@@ -65,15 +89,15 @@ export interface AlignedMember extends Aligned<WireMember> {
    * null (the member has a type per branch, compared there).
    */
   moved: boolean[];
-  next: Place;
+  next: LazyPlace;
 }
 
 export interface AlignedBranch extends Aligned<WireVariant> {
-  next: Place;
+  next: LazyPlace;
 }
 
 export interface AlignedAlternative extends Aligned<WireAlternative> {
-  next: Place;
+  next: LazyPlace;
 }
 
 /** The children of a place. An alternate's place has alternatives and features only. */
@@ -114,7 +138,13 @@ export function placeOf(
   const sides = stripped.map((t, i) =>
     t ? `${t.id}${inherited[i]!.length ? `:${inherited[i]!.map(memberId).join(".")}` : ""}` : null,
   );
-  return { types: stripped, inherited, sides, key: sides.map((k) => k ?? "-").join(",") };
+  return {
+    types: stripped,
+    inherited,
+    sides,
+    key: sides.map((k) => k ?? "-").join(","),
+    tagged: sides.flatMap((k, i) => (k === null ? [] : [`${i}:${k}`])),
+  };
 }
 
 const NONE: readonly WireMember[] = [];
@@ -153,9 +183,17 @@ export const alternativeName = (x: WireAlternative): string =>
   alternativeKey(x.type) ?? x.type.kind;
 
 /** The names of the members every branch of a union has of its own (none for a struct). */
-function inEveryBranch(o: WireObject | null): Set<string> {
+const everyBranchCache = new WeakMap<WireObject, Set<string>>();
+function inEveryBranch(o: WireObject | null): ReadonlySet<string> {
+  if (!o?.variants.length) return NO_NAMES;
+  let out = everyBranchCache.get(o);
+  if (!out) everyBranchCache.set(o, (out = namesInEveryBranch(o)));
+  return out;
+}
+const NO_NAMES: ReadonlySet<string> = new Set<string>();
+
+function namesInEveryBranch(o: WireObject): Set<string> {
   const out = new Set<string>();
-  if (!o?.variants.length) return out;
   const counts = new Map<string, number>();
   for (const v of o.variants) {
     const t = throughArraysOrNull(v.type);
@@ -193,7 +231,7 @@ export function expandPlace(place: Place): PlaceChildren {
     );
     out.alternatives = align(types.map(alternativesOf), alternativeName).map((a) => ({
       ...a,
-      next: placeOf(a.sides.map((x) => x?.type ?? null)),
+      next: lazyPlace(a.sides.map((x) => x?.type ?? null)),
     }));
     return out;
   }
@@ -217,7 +255,7 @@ export function expandPlace(place: Place): PlaceChildren {
     out.members.push({
       ...m,
       moved: moved.map((mv, i) => mv || inheritedHere[i]!),
-      next: placeOf(m.sides.map((x) => x?.type ?? null)),
+      next: lazyPlace(m.sides.map((x) => x?.type ?? null)),
     });
   }
   const variants = objects.map((o) => o?.variants ?? null);
@@ -235,7 +273,7 @@ export function expandPlace(place: Place): PlaceChildren {
     );
     out.branches.push({
       ...b,
-      next: placeOf(
+      next: lazyPlace(
         b.sides.map((v) => v?.type ?? null),
         inherited,
       ),
@@ -301,6 +339,13 @@ export function walkPaths(schemas: readonly WireSchema[], v: PathVisitor): void 
   type Item = { place: Place; path: string; depth: number } | { leave: Place };
   const onPath = new PathPlaces();
   const work: Item[] = [];
+  // A place is reached by many paths: its children are aligned once.
+  const expanded = new Map<string, PlaceChildren>();
+  const expand = (p: Place): PlaceChildren => {
+    let c = expanded.get(p.key);
+    if (!c) expanded.set(p.key, (c = expandPlace(p)));
+    return c;
+  };
   const { commands, events } = alignDefinitions(schemas);
   const roots = [
     ...commands.map((c) => ({
@@ -346,7 +391,7 @@ export function walkPaths(schemas: readonly WireSchema[], v: PathVisitor): void 
         throw new WalkLimitError(
           `a wire path deeper than ${MAX_DEPTH} components (a pathological input?)`,
         );
-      const c = expandPlace(place);
+      const c = expand(place);
       if (place.types.some((t) => t?.kind === "object" || t?.kind === "enum"))
         v.place?.(path, place.types);
       features(path, c.features);
@@ -356,7 +401,7 @@ export function walkPaths(schemas: readonly WireSchema[], v: PathVisitor): void 
       if (c.alternatives)
         for (const a of [...c.alternatives].reverse()) {
           thing(`${path}/!${a.name}`, absent(a.sides));
-          work.push({ place: a.next, path, depth });
+          if (a.next.hasParts) work.push({ place: a.next.place, path, depth });
         }
       for (const value of c.values) {
         const p = `${path}/^${value.name}`;
@@ -374,7 +419,8 @@ export function walkPaths(schemas: readonly WireSchema[], v: PathVisitor): void 
       }
       for (const b of [...c.branches].reverse()) {
         thing(`${path}/+${b.name}`, absent(b.sides));
-        work.push({ place: b.next, path: `${path}/+${b.name}`, depth: depth + 1 });
+        if (b.next.hasParts)
+          work.push({ place: b.next.place, path: `${path}/+${b.name}`, depth: depth + 1 });
       }
       for (const m of [...c.members].reverse()) {
         const p = `${path}/${m.name}`;
@@ -388,7 +434,7 @@ export function walkPaths(schemas: readonly WireSchema[], v: PathVisitor): void 
           ),
           "",
         );
-        work.push({ place: m.next, path: p, depth: depth + 1 });
+        if (m.next.hasParts) work.push({ place: m.next.place, path: p, depth: depth + 1 });
       }
     }
   }
@@ -403,18 +449,14 @@ class PathPlaces {
   /** Places on the path by the identity of each of their sides (`input:identity`). */
   private readonly bySide = new Map<string, Place[]>();
 
-  private static keys(p: Place): string[] {
-    return p.sides.flatMap((k, i) => (k === null ? [] : [`${i}:${k}`]));
-  }
-
   covers(p: Place): boolean {
-    const first = PathPlaces.keys(p)[0];
+    const first = p.tagged[0];
     const candidates = first === undefined ? undefined : this.bySide.get(first);
     return !!candidates?.some((q) => p.sides.every((k, i) => k === null || k === q.sides[i]));
   }
 
   enter(p: Place): void {
-    for (const k of PathPlaces.keys(p)) {
+    for (const k of p.tagged) {
       const list = this.bySide.get(k);
       if (list) list.push(p);
       else this.bySide.set(k, [p]);
@@ -423,7 +465,7 @@ class PathPlaces {
 
   /** (The path is a stack: `p` is the last place entered on each of its lists.) */
   leave(p: Place): void {
-    for (const k of PathPlaces.keys(p)) {
+    for (const k of p.tagged) {
       const list = this.bySide.get(k)!;
       list.pop();
       if (!list.length) this.bySide.delete(k);
@@ -561,7 +603,7 @@ export function followPath(
         for (const b of c.branches)
           if (b.name === name) {
             if (last) found.add(b.sides);
-            next.push(b.next);
+            next.push(b.next.place);
           }
       if (last) return withoutFeatures(found.result());
     } else {
@@ -573,7 +615,7 @@ export function followPath(
           if (m.name !== member) continue;
           if (dollar > 0) found.add(m.sides.map(hasFeature(step.slice(dollar + 1))));
           else if (last) found.add(m.sides, m.moved);
-          else next.push(m.next);
+          else next.push(m.next.place);
         }
       if (last) return dollar > 0 ? withoutFeatures(found.result()) : found.result();
     }
@@ -595,7 +637,7 @@ function transparent(places: readonly Place[]): Place[] {
     if (here.has(p.key)) continue;
     if (here.size >= MAX_PATHS) throw new WalkLimitError(`more than ${MAX_PATHS} places`);
     here.set(p.key, p);
-    for (const a of expandPlace(p).alternatives ?? []) queue.push(a.next);
+    for (const a of expandPlace(p).alternatives ?? []) queue.push(a.next.place);
   }
   return [...here.values()];
 }
