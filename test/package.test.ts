@@ -6,7 +6,8 @@
 // an event, a feature probe, and an integer beyond 2^53 there and back.
 //
 // (The tarball is packed with --ignore-scripts: the global setup has just built dist/ with
-// the very command `prepack` runs, which this test checks is what prepack runs.)
+// the very command `prepack` runs, which this test checks is what prepack runs, and the only
+// build of npm's pack lifecycle: prepack, prepare, postpack.)
 import { afterAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import {
@@ -113,6 +114,11 @@ describe.skipIf(!hasShared)(
     test("packs the files users need, and prepack builds them", () => {
       const pkg = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8"));
       expect(pkg.scripts.prepack).toBe("node build.mjs");
+      // npm pack runs prepack, then prepare, then postpack: one build, not two.
+      const builds = ["prepack", "prepare", "postpack"].filter((s) =>
+        /build\.mjs/.test(pkg.scripts[s] ?? ""),
+      );
+      expect(builds).toEqual(["prepack"]);
       expect(pkg.dependencies ?? {}).toEqual({});
       const r = run(
         "npm",
@@ -145,6 +151,18 @@ describe.skipIf(!hasShared)(
       );
       const r = run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball]);
       expect(r.status, r.out).toBe(0);
+      // Installing runs nothing of ours, so npm has nothing to warn about (it lists every
+      // install script, `prepare` included, that the user's allowScripts does not cover).
+      expect(
+        r.out.split("\n").filter((l) => /^npm warn.*(qapi-ts|install-script)/i.test(l)),
+      ).toEqual([]);
+      const shipped = JSON.parse(
+        readFileSync(path.join(project, "node_modules/qapi-ts/package.json"), "utf8"),
+      ) as { scripts?: Record<string, string> };
+      const installScripts = ["preinstall", "install", "postinstall", "prepare"];
+      expect(Object.keys(shipped.scripts ?? {}).filter((s) => installScripts.includes(s))).toEqual(
+        [],
+      );
       const modules = readdirSync(path.join(project, "node_modules")).filter(
         (n) => !n.startsWith("."),
       );

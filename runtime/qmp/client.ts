@@ -13,8 +13,9 @@
 // Every command carries an id and replies are matched by it, so any number may be in flight;
 // anything with an "event" key is an event whenever it comes, so events never pass for replies.
 // Integers are exact both ways: replies are parsed with parseJsonLossless (an integer beyond
-// 2^53 arrives as a bigint) and commands are written with stringifyJson (a bigint is sent as
-// the integer it is).
+// 2^53 arrives as a bigint), then put in the validators' representation of 64-bit integers
+// (their `int64`), and commands are written with stringifyJson (a bigint is sent as the
+// integer it is).
 
 import { SchemaIndex } from "../introspection.ts";
 import { stringifyJson } from "../validate/index.ts";
@@ -190,7 +191,9 @@ export class QmpClient<
       p.reject(QmpError.from(m.error, p.command));
       return;
     }
-    const problem = this.checks.result(p.command, m.return);
+    const decoded = this.checks.decodeResult(p.command, m.return);
+    const problem =
+      "problem" in decoded ? decoded.problem : this.checks.result(p.command, decoded.value);
     if (problem)
       p.reject(
         new QmpClientError(
@@ -199,7 +202,7 @@ export class QmpClient<
           p.command,
         ),
       );
-    else p.resolve(m.return);
+    else p.resolve((decoded as { value: unknown }).value);
   }
 
   /**
@@ -274,6 +277,10 @@ export class QmpClient<
     // consumers always get an object.
     if (msg.data === undefined) msg.data = {};
     const event = msg as unknown as QmpEvent;
+    // Data the validators' int64 representation cannot hold is not delivered half right.
+    const decoded = this.checks.decodeEvent(event.event, event.data);
+    if ("problem" in decoded) return this.warn(`event ${event.event} dropped: ${decoded.problem}`);
+    event.data = decoded.value;
     const problem = this.checks.event(event.event, event.data);
     if (problem) this.warn(`event ${event.event}: ${problem}`);
     this.hub.dispatch(event);

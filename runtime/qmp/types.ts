@@ -53,7 +53,9 @@ export type ValidatorOptions = ValidateOptions;
 /**
  * A validator set, such as the `validators` that `qapi-ts generate` writes to validators.ts.
  * Messages are QEMU's, with the path. Only the commands and events the set knows are checked:
- * a live QEMU may be newer or older than the schema the validators were generated from.
+ * a live QEMU may be newer or older than the schema the validators were generated from. A set
+ * with the decode methods (generated ones have them) has replies and event data put in its
+ * representation of 64-bit integers (`int64`) before they are checked and delivered.
  */
 export type Validators = Pick<
   AnyValidators,
@@ -62,7 +64,8 @@ export type Validators = Pick<
   | "validateCommandArguments"
   | "validateCommandReturns"
   | "validateEvent"
->;
+> &
+  Partial<Pick<AnyValidators, "decodeCommandReturns" | "decodeEvent">>;
 
 export interface ReconnectOptions {
   /** Attempts after a lost connection before giving up (default 10). */

@@ -5,25 +5,29 @@
 
 export {
   createValidators,
-  formatPath,
   type AnyCommands,
   type AnyEvents,
   type CommandMap,
   type EventMap,
   type ValidateOptions,
   type ValidationError,
+  type ValidatorSetOptions,
   type Validators,
 } from "./validators.ts";
 export type { ValidatorTable } from "./table.ts";
 export {
   acceptedRange,
   checkScalar,
+  formatPath,
+  INT64_TYPES,
   INTEGER_RANGES,
   isScalarType,
+  type Int64Representation,
   type IntegerType,
   type ScalarFailure,
   type ScalarType,
 } from "./scalars.ts";
+export { Int64RangeError } from "./int64.ts";
 export {
   commandEnvelope,
   isJsonFloat,
