@@ -231,7 +231,7 @@ describe.skipIf(!haveQemu)("file descriptors to a real QEMU", { timeout: 60_000 
     const overTcp = clientError(await settle(tcp.execute("getfd", { fdname: "x" }, { fds: [ro] })));
     expect([overTcp.code, overTcp.message]).toEqual([
       "fd-passing",
-      `file descriptors travel only over a Unix socket, not over tcp ${q.socket}`,
+      `getfd: file descriptors travel only over a Unix socket, not over tcp ${q.socket}`,
     ]);
     const u = await startQemu();
     const qmp = await clients.connect(u.socket);

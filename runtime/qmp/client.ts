@@ -180,9 +180,16 @@ export class QmpClient<
     const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     const connection = this.connection!;
-    return this.pending.add(command, oob, timeoutMs, signal, (id) =>
-      connection.write(`${head}${id}}\n`, fds),
-    );
+    return this.pending.add(command, oob, timeoutMs, signal, (id) => {
+      try {
+        connection.write(`${head}${id}}\n`, fds);
+      } catch (err) {
+        // Descriptors that cannot be sent: nothing was written.
+        if (err instanceof QmpClientError && err.code === "fd-passing")
+          throw new QmpClientError(err.code, `${command}: ${err.message}`, command, { cause: err });
+        throw err;
+      }
+    });
   }
 
   /** Reasons to fail before sending anything, or null. */
