@@ -37,8 +37,15 @@ const BUILTIN: Record<string, ScalarType> = {
   value: "any",
 };
 
-/** The validator table of every command and event the reply lists. */
-export function validatorTableFromSchema(schema: IntrospectedSchema): ValidatorTable {
+/**
+ * The validator table of every command and event the reply lists, or of only the commands
+ * named (what they reach is all that is built: a tool that checks one command at a time pays
+ * for that command's types alone).
+ */
+export function validatorTableFromSchema(
+  schema: IntrospectedSchema,
+  only?: { commands: readonly string[] },
+): ValidatorTable {
   const types: TypeEntry[] = [];
   const refs = new Map<string, TypeRef>();
 
@@ -104,11 +111,12 @@ export function validatorTableFromSchema(schema: IntrospectedSchema): ValidatorT
 
   const commands: CommandEntry[] = [];
   const events: EventEntry[] = [];
-  for (const { name } of schema.entries) {
+  const names = only ? only.commands.map((name) => ({ name })) : schema.entries;
+  for (const { name } of names) {
     const e = schema.get(name);
     if (e?.["meta-type"] === "command")
       commands.push([name, ref(e["arg-type"]), ref(e["ret-type"]), flagsOf(e.features), -1]);
-    else if (e?.["meta-type"] === "event") events.push([name, ref(e["arg-type"]), -1]);
+    else if (e?.["meta-type"] === "event" && !only) events.push([name, ref(e["arg-type"]), -1]);
   }
   return { conditions: [], types, commands, events, named: [] };
 }

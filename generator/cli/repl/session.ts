@@ -79,7 +79,8 @@ export async function runShell(o: ShellOptions): Promise<number> {
 class Session {
   failures = 0;
   private live: LiveSchema | null = null;
-  private validators: Validators | null = null;
+  /** Per command: validators of what it reaches, built when it is first used. */
+  private readonly validators = new Map<string, Validators>();
   private hmpWords: string[] = [];
   private rl: readline.Interface | null = null;
   /** True while a prompt (and what is typed after it) is on the screen. */
@@ -260,8 +261,13 @@ class Session {
       if (words[0]?.text === "help" && words[0].equals < 0) return await this.help(text);
       const live = await this.schema();
       const request = parseCommandLine(text, live);
-      this.validators ??= createValidators(validatorTableFromSchema(live.index));
-      const problem = this.validators.validateCommandArguments(request.command, request.args);
+      let validators = this.validators.get(request.command);
+      if (!validators) {
+        const only = { commands: [request.command] };
+        validators = createValidators(validatorTableFromSchema(live.index, only));
+        this.validators.set(request.command, validators);
+      }
+      const problem = validators.validateCommandArguments(request.command, request.args);
       if (problem) return fail(`${request.command}: ${problem.message}`);
       const result = request.oob
         ? await this.client.executeOob(request.command, request.args)
