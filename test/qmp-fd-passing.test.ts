@@ -127,6 +127,33 @@ describe.skipIf(!haveQemu)("file descriptors to a real QEMU", { timeout: 60_000 
     expect(checked).toBe(12);
   });
 
+  it("a command with descriptors waits, in its place, while QEMU reads nothing and the socket is full", async () => {
+    const q = await startQemu();
+    const qmp = await clients.connect(q.socket);
+    const { file, rw } = image("queued.raw");
+    // QEMU stopped: it reads nothing, so once the kernel's socket buffer is full Node queues the
+    // rest, and the descriptors must wait for that queue to empty to keep their place.
+    await q.freeze();
+    const big = "x".repeat(8 * 1024);
+    const before = Array.from({ length: 48 }, () =>
+      qmp.execute("human-monitor-command", { "command-line": `echo ${big}` }),
+    );
+    const added = qmp.execute("add-fd", { "fdset-id": 3, opaque: "after" }, { fds: [rw] });
+    const after = qmp.execute("query-status");
+    // (Internal, to show the case is the one meant: bytes are waiting in Node's queue.)
+    const socket = (
+      qmp as unknown as { connection: { stream: { socket: { writableLength: number } } } }
+    ).connection.stream.socket;
+    expect(socket.writableLength).toBeGreaterThan(0);
+    q.proc.kill("SIGCONT");
+    await Promise.all(before);
+    expect(await added).toMatchObject({ "fdset-id": 3 });
+    expect(await after).toMatchObject({ status: "running" });
+    const sets = (await qmp.execute("query-fdsets")) as FdSet[];
+    const fd = sets.find((s) => s["fdset-id"] === 3)!.fds[0]!.fd;
+    expect(descriptorsOn(q.proc.pid!, file).get(fd)).toBe("rw");
+  });
+
   it("auto-read-only on /dev/fdset/N: read-only until a writer attaches, read/write while it is, read-only after", async () => {
     const q = await startQemu();
     const qmp = await clients.connect(q.socket);
