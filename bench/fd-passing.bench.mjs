@@ -6,14 +6,12 @@
 // only the last descriptors it received), so their "pipelined" figure is a round trip's.
 // Rounds alternate the order of the two; figures are medians; wall time depends on QEMU and on
 // the machine's load, Node's CPU per command is the client's own cost.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { importTs, median } from "./lib.mjs";
+import { importTs, median, pipelined, QEMU, roundTrips, startBenchQemu } from "./lib.mjs";
 
-const QEMU = "qemu-system-x86_64";
 const LATENCY_N = 1000;
 const PIPELINE_N = 2000;
 const rounds = 5;
@@ -25,53 +23,9 @@ if (spawnSync(QEMU, ["--version"]).status !== 0) {
 const { QmpClient } = await importTs("runtime/qmp/index.ts");
 const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-fd-bench-"));
 const socket = path.join(work, "qmp.sock");
-const qemu = spawn(
-  QEMU,
-  [
-    "-machine",
-    "none",
-    "-display",
-    "none",
-    "-nodefaults",
-    "-qmp",
-    `unix:${socket},server=on,wait=off`,
-  ],
-  { stdio: "ignore" },
-);
-for (;;) {
-  if (existsSync(socket) && (await greets(socket))) break;
-  await new Promise((r) => setTimeout(r, 20));
-}
-function greets(s) {
-  return new Promise((resolve) => {
-    const c = createConnection(s);
-    c.setEncoding("utf8");
-    c.once("data", (d) => (c.destroy(), resolve(d.startsWith('{"QMP"'))));
-    c.once("error", () => resolve(false));
-  });
-}
-
-const cpuMicros = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-async function latency(send, n = LATENCY_N) {
-  for (let i = 0; i < 100; i++) await send();
-  const c0 = cpuMicros();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await send();
-  return { wall: Number(process.hrtime.bigint() - t0) / 1000 / n, cpu: (cpuMicros() - c0) / n };
-}
-async function throughput(send) {
-  await Promise.all(Array.from({ length: 200 }, send));
-  const c0 = cpuMicros();
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: PIPELINE_N }, send));
-  return {
-    wall: PIPELINE_N / (Number(process.hrtime.bigint() - t0) / 1e9),
-    cpu: (cpuMicros() - c0) / PIPELINE_N,
-  };
-}
+const qemu = await startBenchQemu([socket]);
+const latency = (send, n = LATENCY_N) => roundTrips(send, n);
+const throughput = (send) => pipelined(send, PIPELINE_N);
 
 try {
   const file = path.join(work, "img");
