@@ -118,10 +118,20 @@ export class DescriptorWriter {
     return fd;
   }
 
-  /** Waits for Node's queue to empty (a zero-length write completes after what came before). */
+  /** Milliseconds before retrying a full socket: doubled while it stays full, up to 64. */
+  private retryMs = 1;
+
+  /**
+   * Waits for Node's queue to empty (a zero-length write completes after what came before), or
+   * with nothing queued (the kernel's buffer was full), a little while.
+   */
   private flushSoon(): void {
-    if (this.socket.writableLength === 0) setTimeout(() => this.flush(), 1);
-    else this.socket.write(Buffer.alloc(0), () => this.flush());
+    if (this.socket.writableLength > 0) {
+      this.socket.write(Buffer.alloc(0), () => this.flush());
+      return;
+    }
+    setTimeout(() => this.flush(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 64);
   }
 
   private flush(): void {
@@ -138,6 +148,7 @@ export class DescriptorWriter {
         const sent = fdPassingAddon().sendWithFds(this.socketFd(), item.bytes, item.fds);
         if (sent < 0) return this.flushSoon(); // the kernel's buffer is full
         held.shift();
+        this.retryMs = 1;
         if (sent < item.bytes.length) this.socket.write(item.bytes.subarray(sent));
       }
       this.held = null;
