@@ -247,5 +247,55 @@ describe.skipIf(!hasShared)(
       );
       expect(r.status).toBe(0);
     });
+
+    test.skipIf(!haveQemu)(
+      "fd passing: without the optional native package the example says what to install; with it, it runs",
+      () => {
+        // The example as a user's program, compiled with plain tsc against the installed package.
+        const example = path.join(projectRoot, "examples/fdset-auto-read-only.ts");
+        writeFileSync(path.join(project, "fdset.ts"), readFileSync(example, "utf8"));
+        const options = { ...STRICT, module: "nodenext", outDir: "out-fdset", rootDir: "." };
+        writeFileSync(
+          path.join(project, "tsconfig.fdset.json"),
+          JSON.stringify({ compilerOptions: options, include: ["fdset.ts"] }),
+        );
+        const t = run(process.execPath, [tsc, "-p", "tsconfig.fdset.json"]);
+        expect([t.status, t.out]).toEqual([0, ""]);
+        writeFileSync(path.join(project, "out-fdset/package.json"), '{ "type": "module" }\n');
+        const program = path.join(project, "out-fdset/fdset.js");
+        const without = run(process.execPath, [program]);
+        expect(without.status, without.out).toBe(1);
+        expect(without.out).toMatch(/dynamic auto-read-only: yes\n/);
+        expect(without.out).toContain(
+          "add-fd: passing file descriptors needs the optional package @qapi-ts/fd-passing, which is not installed: run 'npm install @qapi-ts/fd-passing'",
+        );
+        // Descriptors at start-up need no native code.
+        const startUp = run(process.execPath, [program, "--at-start-up"]);
+        expect(startUp.status, startUp.out).toBe(0);
+        expect(startUp.out).toMatch(/writable NBD export attached: .* is read\/write\n/);
+
+        // The native package, packed and installed as a user would (it compiles here).
+        const packed = run("npm", [
+          "pack",
+          "--json",
+          "--pack-destination",
+          work,
+          path.join(projectRoot, "native/fd-passing"),
+        ]);
+        expect(packed.status, packed.out).toBe(0);
+        const addon = path.join(
+          work,
+          (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename,
+        );
+        spawnSync("chmod", ["-R", "u+w", path.join(project, "node_modules")]);
+        const installed = run("npm", ["install", "--offline", "--no-audit", "--no-fund", addon]);
+        expect(installed.status, installed.out).toBe(0);
+        const withIt = run(process.execPath, [program]);
+        expect(withIt.status, withIt.out).toBe(0);
+        expect(withIt.out).toMatch(
+          /no writer: the node's descriptor \d+ is read-only\nwritable NBD export attached: the node's descriptor \d+ is read\/write\nexport removed: the node's descriptor \d+ is read-only\n$/,
+        );
+      },
+    );
   },
 );

@@ -22,6 +22,7 @@ import { stringifyJson } from "../validate/index.ts";
 import { Checks } from "./checks.ts";
 import { QmpConnection, type QmpGreeting } from "./connection.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
+import { fdListProblem } from "./fd-passing.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
@@ -61,6 +62,8 @@ export class QmpClient<
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
+  /** Settles when the last command sent with descriptors has been answered (or failed). */
+  private descriptorsTurn: Promise<unknown> = Promise.resolve();
 
   constructor(target: QmpTarget, options: QmpClientOptions = {}) {
     this.target = target;
@@ -135,6 +138,29 @@ export class QmpClient<
     options: ExecuteOptions | undefined,
     oob: boolean,
   ): Promise<unknown> {
+    const fds = options?.fds;
+    if (fds?.length) {
+      const problem = Array.isArray(fds)
+        ? fdListProblem(fds)
+        : "fds must be an array of descriptors";
+      if (problem)
+        return Promise.reject(new QmpClientError("fd-passing", `${command}: ${problem}`, command));
+      // QEMU keeps the descriptors it last received until a command takes them, and replaces
+      // them with the next ones: so one command with descriptors at a time.
+      const sent = this.descriptorsTurn.then(() => this.write(command, args, options, oob, fds));
+      this.descriptorsTurn = sent.catch(() => {});
+      return sent;
+    }
+    return this.write(command, args, options, oob, undefined);
+  }
+
+  private write(
+    command: string,
+    args: unknown,
+    options: ExecuteOptions | undefined,
+    oob: boolean,
+    fds: readonly number[] | undefined,
+  ): Promise<unknown> {
     const early = this.refuse(command, args, oob);
     if (early) return Promise.reject(early);
     const signal = options?.signal;
@@ -155,9 +181,16 @@ export class QmpClient<
     const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     const connection = this.connection!;
-    return this.pending.add(command, oob, timeoutMs, signal, (id) =>
-      connection.write(`${head}${id}}\n`),
-    );
+    return this.pending.add(command, oob, timeoutMs, signal, (id) => {
+      try {
+        connection.write(`${head}${id}}\n`, fds);
+      } catch (err) {
+        // Descriptors that cannot be sent: nothing was written.
+        if (err instanceof QmpClientError && err.code === "fd-passing")
+          throw new QmpClientError(err.code, `${command}: ${err.message}`, command, { cause: err });
+        throw err;
+      }
+    });
   }
 
   /** Reasons to fail before sending anything, or null. */

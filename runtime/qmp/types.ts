@@ -36,6 +36,14 @@ export interface ExecuteOptions {
   /** Give up after this long (default: the client's commandTimeoutMs). 0 waits forever. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * File descriptors sent with the command (SCM_RIGHTS), for `getfd` and `add-fd`: over a Unix
+   * socket, with the optional package @qapi-ts/fd-passing installed (else the call fails with
+   * code "fd-passing" and says so). QEMU receives duplicates: close yours when you like. A
+   * command with descriptors is sent once every earlier one has been answered, since QEMU keeps
+   * only the last descriptors it received until a command takes them.
+   */
+  fds?: readonly number[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,3 +43,4 @@ export {
 export function jsonPointer(path: readonly (string | number)[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
+export { validatorTableFromSchema, type IntrospectedSchema } from "./introspected.ts";
