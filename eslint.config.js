@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     ignores: [
       "dist/",
-      "native/*/build/",
+      "runtime/native/*/build/",
       "generated/",
       "test/baselines/",
       "node_modules/",
@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   {
     // The native addon's loader is CommonJS, as node-gyp's output is loaded.
-    files: ["native/**/*.js"],
+    files: ["runtime/native/**/*.js"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

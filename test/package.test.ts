@@ -280,7 +280,7 @@ describe.skipIf(!hasShared)(
           "--json",
           "--pack-destination",
           work,
-          path.join(projectRoot, "native/fd-passing"),
+          path.join(projectRoot, "runtime/native/fd-passing"),
         ]);
         expect(packed.status, packed.out).toBe(0);
         const addon = path.join(

@@ -1,7 +1,7 @@
 // File descriptors sent with a command over a Unix socket (SCM_RIGHTS), as `getfd` and `add-fd`
 // expect them. Node's sockets cannot attach descriptors to what they write, so one native call
 // does it: sendmsg(2), from the optional package @qapi-ts/fd-passing (an N-API addon of ours,
-// native/fd-passing/). The socket stays Node's own: a message with descriptors is written by
+// runtime/native/fd-passing/). The socket stays Node's own: a message with descriptors is written by
 // that call only when Node has nothing queued on the socket, and whatever the client writes
 // meanwhile waits behind it, so the byte stream keeps its order.
 //
