@@ -163,6 +163,35 @@ describe("compatibility rules on hand-written pairs", () => {
     expect(changes[0]!.alsoAt).toEqual(["set-tree/arg-type/tree/weight"]);
   });
 
+  it("a member moved into a union's common part changes nothing where it was (4.2 → 5.2)", () => {
+    // SchemaInfo's 'features': on two branches before, common to all after. Only the branches
+    // that lacked it gain it, at the union's path; the others have it still.
+    const forward = diffFixture("moved");
+    expect(rows(forward)).toEqual([
+      ["query-schema/ret-type/features", "optional member added", "both", false],
+    ]);
+    expect(forward[0]!.alsoAt).toEqual(["set-schema/arg-type/features"]);
+    // Back: the branches that lacked it lose it again; a client sending it with them breaks.
+    const back = judge(
+      diffWire(
+        wire(path.join(fixtures, "moved.new.json")),
+        wire(path.join(fixtures, "moved.old.json")),
+      ),
+    );
+    expect(rows(back)).toEqual([
+      ["query-schema/ret-type/features", "optional member removed", "both", true],
+    ]);
+  });
+
+  it("compares a recursive type's element where it changes (ImageInfo's extents)", () => {
+    const at = "query-nodes/ret-type/format-specific/+vmdk/extents";
+    expect(rows(diffFixture("recursive-element"))).toEqual([
+      [`${at}/cluster-size`, "optional member added", "receive", false],
+      [`${at}/format-specific`, "optional member removed", "receive", false],
+      [`${at}/size`, "mandatory member removed", "receive", true],
+    ]);
+  });
+
   it("conditions: compared when both sides carry them; a change of condition is a change", () => {
     expect(sorted(rows(diffFixture("conditions")))).toEqual(
       sorted([

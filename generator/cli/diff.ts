@@ -14,6 +14,7 @@ interface DiffArgs extends ConfigurationArgs {
   compat: boolean;
   format: "text" | "json" | "markdown";
   allowDeprecated: boolean;
+  inferDefines: boolean;
 }
 
 /** Per-side -D/--defines: `--old-define`, `--old-defines`, `--new-define`, `--new-defines`. */
@@ -59,6 +60,13 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
         default: "text" as const,
         describe: "text (release notes), json (one object per change), markdown",
       })
+      .option("infer-defines", {
+        type: "boolean",
+        default: true,
+        describe:
+          "a schema read whole against one build (a reply): infer the build's symbols from it " +
+          "and list apart what its configuration explains (--no-infer-defines: do not)",
+      })
       .option("allow-deprecated", {
         type: "boolean",
         default: false,
@@ -67,7 +75,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .epilogue(
         "A schema without build symbols (-D, --defines, --old-*, --new-*) is compared whole, " +
           "conditions included (compared when both sides carry them); -D and --defines apply " +
-          "to whichever sides are schemas. Exit 0: nothing breaks; 1: something breaks; 2: " +
+          "to whichever sides are schemas. Against one build (a reply), the build's symbols are " +
+          "inferred from it (qapi-ts defines shows them): what a false condition explains is " +
+          "listed apart, never breaking. Exit 0: nothing breaks; 1: something breaks; 2: " +
           "usage or input error.",
       )
       .example("$0 diff old/qapi-schema.json qapi/qapi-schema.json", "")
@@ -76,13 +86,21 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
         "",
       ) as never,
   handler: async (argv) => {
-    const [{ readInputOrExit }, { diffWire }, { judge, isExcused }, { formatChanges }] =
-      await Promise.all([
-        import("./release-inputs.ts"),
-        import("../compat/diff.ts"),
-        import("../compat/verdicts.ts"),
-        import("../compat/format.ts"),
-      ]);
+    const [
+      { readInputOrExit },
+      { diffWire },
+      { judge, isExcused },
+      { formatChanges },
+      { inferSymbols },
+      { WalkLimitError },
+    ] = await Promise.all([
+      import("./release-inputs.ts"),
+      import("../compat/diff.ts"),
+      import("../compat/verdicts.ts"),
+      import("../compat/format.ts"),
+      import("../compat/infer.ts"),
+      import("../compat/walk.ts"),
+    ]);
     const side = (define: string[] | undefined, defines: string | undefined) => ({
       define: [...(argv.define ?? []), ...(define ?? [])],
       definesFiles: [argv.defines, defines].filter((f): f is string => f !== undefined),
@@ -100,8 +118,31 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       side(argv.newDefine, argv.newDefines),
       own(argv.newDefine, argv.newDefines),
     );
-    const changes = judge(diffWire(old, neu));
-    process.stdout.write(formatChanges(changes, argv.format));
+    // One side read whole (conditions kept), the other one build: infer that build's symbols.
+    const whole = old.conditional === neu.conditional ? null : old.conditional ? 0 : 1;
+    let changes;
+    let inferred = "";
+    try {
+      let oracle = null;
+      if (whole !== null && argv.inferDefines) {
+        const inference = inferSymbols(whole === 0 ? old : neu, whole === 0 ? neu : old);
+        oracle = { side: whole, holds: inference.holds } as const;
+        const count = (v: string): number => inference.symbols.filter((x) => x.value === v).length;
+        inferred =
+          `Conditions of ${whole === 0 ? argv.old : argv.new} evaluated for the build of ` +
+          `${whole === 0 ? argv.new : argv.old}, with symbols inferred from it: ` +
+          `${count("defined")} defined, ${count("undefined")} undefined, ${count("unknown")} unknown.`;
+      }
+      changes = judge(diffWire(old, neu, oracle));
+    } catch (e) {
+      if (!(e instanceof WalkLimitError)) throw e;
+      process.stderr.write(`qapi-ts diff: ${argv.old}, ${argv.new}: ${e.message}\n`);
+      process.exit(2);
+    }
+    let out = formatChanges(changes, argv.format);
+    if (inferred && argv.format !== "json")
+      out += argv.format === "markdown" ? `\n${inferred}\n` : `${inferred}\n`;
+    process.stdout.write(out);
     const breaks = changes.some((c) => c.breaking && !isExcused(c, argv.allowDeprecated));
     process.exitCode = breaks ? 1 : 0;
   },

@@ -67,7 +67,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       process.stderr.write(`qapi-ts history: release names must differ\n`);
       process.exit(2);
     }
-    const [{ readInputOrExit }, { buildHistory, canonicalPath }, { formatHistory }] =
+    const [{ readInputOrExit }, { buildHistory, canonicalPath, historyOfPath }, { formatHistory }] =
       await Promise.all([
         import("./release-inputs.ts"),
         import("../compat/history.ts"),
@@ -81,31 +81,32 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
     const wires = [];
     for (const r of releases)
       wires.push({ name: r.name, wire: await readInputOrExit(r.file, config) });
-    const { TooManyPaths } = await import("../compat/paths.ts");
+    const { WalkLimitError } = await import("../compat/walk.ts");
+    const { QueryError } = await import("../../runtime/introspection.ts");
     let history;
     try {
       history = buildHistory(wires);
+      if (argv.path !== undefined) {
+        const path = canonicalPath(argv.path);
+        const entry = historyOfPath(wires, history, path);
+        // (A record without a prototype: the path may be called `__proto__`.)
+        const paths = Object.create(null) as typeof history.paths;
+        if (entry) paths[path] = entry;
+        history = { releases: history.releases, paths };
+        if (!entry) {
+          process.stderr.write(`qapi-ts history: ${path}: in none of the releases\n`);
+          process.exitCode = 1;
+        }
+      }
     } catch (e) {
-      if (!(e instanceof TooManyPaths)) throw e;
-      process.stderr.write(`qapi-ts history: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (argv.path !== undefined) {
-      const { QueryError } = await import("../../runtime/introspection.ts");
-      let path: string;
-      try {
-        path = canonicalPath(argv.path);
-      } catch (e) {
-        if (!(e instanceof QueryError)) throw e;
+      if (e instanceof QueryError) {
         process.stderr.write(`qapi-ts history: --path: ${e.message}\n`);
         process.exit(2);
       }
-      const entry = history.paths[path];
-      history = { releases: history.releases, paths: entry ? { [path]: entry } : {} };
-      if (!entry) {
-        process.stderr.write(`qapi-ts history: ${path}: in none of the releases\n`);
-        process.exitCode = 1;
-      }
+      if (!(e instanceof WalkLimitError)) throw e;
+      const files = releases.map((r) => r.file).join(", ");
+      process.stderr.write(`qapi-ts history: ${files}: ${e.message}\n`);
+      process.exit(2);
     }
     await writeOutput(formatHistory(history, argv.format), argv.output);
   },
