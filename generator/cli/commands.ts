@@ -12,6 +12,7 @@ import { qmpCommand } from "./qmp.ts";
 import { eventsCommand } from "./events.ts";
 import { diffCommand } from "./diff.ts";
 import { historyCommand } from "./history.ts";
+import { lspCommand } from "./lsp.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -26,4 +27,5 @@ export const commands: CommandModule<any, any>[] = [
   validateCommand,
   qmpCommand,
   eventsCommand,
+  lspCommand,
 ];

@@ -57,6 +57,8 @@ export interface SyntaxFile {
   /** Top-level expressions in order (definitions, include and pragma directives). */
   exprs: SyntaxValue[];
   docs: SyntaxDoc[];
+  /** The files include directives name, as the front end names them, by where the directive starts. */
+  includes: Map<number, string>;
   /**
    * Where a syntax error ended the parse, or null: what follows is not in the tree, and the
    * values open there end at it (their `end`).

@@ -22,7 +22,7 @@ type ListPragma = Exclude<keyof Pragma, "docRequired">;
 export type PragmaSetting = readonly [keyof Pragma, boolean | string[]];
 
 /** The pragmas that take a list of names, by the name the schema gives them. */
-const LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LIST_PRAGMAS = new Map<string, ListPragma>([
   ["command-name-exceptions", "commandNameExceptions"],
   ["command-returns-exceptions", "commandReturnsExceptions"],
   ["documentation-exceptions", "documentationExceptions"],
@@ -30,7 +30,7 @@ const LIST_PRAGMAS = new Map<string, ListPragma>([
 ]);
 
 /** Names older releases used for the same lists (accepted under compat). */
-const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
   ["returns-whitelist", "commandReturnsExceptions"],
   ["name-case-whitelist", "memberNameExceptions"],
 ]);

@@ -278,7 +278,7 @@ function parseTopLevel(ctx: FileContext, s: Scanner): void {
       if (!(e instanceof Map)) throw new QAPIError(info, "top-level expression must be an object");
       if (e.has("include")) {
         rejectExprDoc(ctx, curDoc);
-        include(ctx, e, info);
+        include(ctx, e, info, s);
       } else if (e.has("pragma")) {
         rejectExprDoc(ctx, curDoc);
         pragmaDirective(ctx, e, info);
@@ -320,7 +320,7 @@ function rejectExprDoc(ctx: FileContext, doc: QAPIDoc | null): void {
 }
 
 /** An include directive, kept in place (followFile follows it). */
-function include(ctx: FileContext, e: PlainDict, info: SourceInfo): void {
+function include(ctx: FileContext, e: PlainDict, info: SourceInfo, s: Scanner): void {
   const file = e.get("include")!;
   if (e.size !== 1 || typeof file !== "string") {
     // Whatever the file would have defined is missing.
@@ -330,6 +330,7 @@ function include(ctx: FileContext, e: PlainDict, info: SourceInfo): void {
   }
   const resolved = joinDirname(ctx.file.fname, file);
   ctx.file.exprs.push({ kind: "include", file, resolved, info });
+  s.syntax?.included(resolved);
 }
 
 function pragmaDirective(ctx: FileContext, e: PlainDict, info: SourceInfo): void {

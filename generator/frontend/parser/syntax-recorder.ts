@@ -14,6 +14,7 @@ import type {
 export class SyntaxRecorder {
   private readonly exprs: SyntaxValue[] = [];
   private readonly docs: SyntaxDoc[] = [];
+  private readonly includes = new Map<number, string>();
   private readonly open: (SyntaxArray | SyntaxObject)[] = [];
   private errorAt: number | null = null;
 
@@ -65,6 +66,12 @@ export class SyntaxRecorder {
     this.docs.push({ start, end, doc });
   }
 
+  /** The last top-level expression is an include directive of `file` (as the front end names it). */
+  included(file: string): void {
+    const last = this.exprs[this.exprs.length - 1];
+    if (last) this.includes.set(last.start, file);
+  }
+
   /** A syntax error at `at` ends the file's parse: what is open ends there. */
   abort(at: number): void {
     this.errorAt = at;
@@ -77,6 +84,7 @@ export class SyntaxRecorder {
       text: this.text,
       exprs: this.exprs,
       docs: this.docs,
+      includes: this.includes,
       errorAt: this.errorAt,
     };
   }
