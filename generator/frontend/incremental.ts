@@ -81,6 +81,8 @@ class Unit {
   specLog: LogEntry[] = [];
   /** What its define() looked up and made (null before it ran). */
   events: DefinitionEvent[] | null = null;
+  /** The names of the entities it made (while its define() runs). */
+  madeNames = new Set<string>();
   defineLog: LogEntry[] = [];
   /** Names its entities' checks looked up. */
   reads = new Set<string>();
@@ -387,6 +389,7 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
         throw new Conflict();
       }
       x.events = [];
+      x.madeNames = new Set();
       sink.log = x.defineLog = [];
       this.defining = x;
       defs.define(spec);
@@ -416,8 +419,11 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
   // DefinitionTracker
 
   read(name: string, kind: LookupKind, found: boolean): void {
-    if (this.phase === "define") this.defining?.events!.push({ read: name, kind, found });
-    else {
+    if (this.phase === "define") {
+      const u = this.defining;
+      // (What it made itself is found whenever its work is replayed: no need to look again.)
+      if (u && !u.madeNames.has(name)) u.events!.push({ read: name, kind, found });
+    } else {
       const u = this.checking[this.checking.length - 1];
       if (u && this.redo.has(u)) u.reads.add(name);
     }
@@ -427,6 +433,7 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
     const u = this.defining;
     if (!u) return;
     u.events!.push({ made: entity });
+    u.madeNames.add(entity.name);
     this.unitOfEntity.set(entity, u);
   }
 

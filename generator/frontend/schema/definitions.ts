@@ -171,21 +171,15 @@ export class SchemaDefinitions {
 
   /**
    * Makes again what a definition's define() made before, as a tracker recorded it (`events`):
-   * the same entities, feature uses and doc comment, provided every name it looked up is found, or
-   * not found, as then. Returns false, having changed nothing, when one is not.
+   * the same entities, feature uses and doc comment, provided every name it looked up (but the
+   * ones it made itself) is found, or not found, as then. Returns false, having changed nothing,
+   * when one is not.
    */
   replay(events: readonly DefinitionEvent[], doc: QAPIDoc | null): boolean {
+    // (A tracker records no lookup of what the definition made itself before it.)
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
-      if (!("read" in ev)) continue;
-      // (What it made itself before this lookup is found: a few events back at most.)
-      let found: boolean | null = null;
-      for (let j = 0; j < i && found === null; j++) {
-        const m = events[j]!;
-        if ("made" in m && m.made.name === ev.read)
-          found = ev.kind !== "type" || (m.made.meta !== "command" && m.made.meta !== "event");
-      }
-      if ((found ?? this.has(ev.read, ev.kind)) !== ev.found) return false;
+      if ("read" in ev && this.has(ev.read, ev.kind) !== ev.found) return false;
     }
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
