@@ -23,7 +23,7 @@ export const lspCommand: CommandModule<object, LspArgs> = {
         describe: "the editor's process (passed by some clients; not used)",
       }),
   handler: async () => {
-    const { runLanguageServer } = await import("./language-server/session.ts");
+    const { runLanguageServer } = await import("./language-server/server.ts");
     const code = await runLanguageServer(process.stdin, process.stdout);
     // Exit once what was written is out (the protocol's last answer included).
     process.stdout.write("", () => process.exit(code));

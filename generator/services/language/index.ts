@@ -7,7 +7,7 @@
 // LanguageFacts and ServiceHost.
 
 import { codeActions } from "./code-actions.ts";
-import { completion } from "./completion.ts";
+import { completion } from "./completion-items.ts";
 import type { ServiceHost } from "./extensions.ts";
 import type { LanguageFacts } from "./facts.ts";
 import { hover } from "./hover.ts";
