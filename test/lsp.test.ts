@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type {
+  CodeAction,
   CompletionList,
   Diagnostic as LspDiagnostic,
   DocumentSymbol,
@@ -18,7 +19,7 @@ import type {
 import { LspClient } from "./helpers/lsp-client.ts";
 import { runCli } from "./helpers/cli.ts";
 import { scratchFolders } from "./helpers/scratch.ts";
-import { sharedPath } from "./helpers/paths.ts";
+import { projectRoot, sharedPath } from "./helpers/paths.ts";
 
 const qemuDir = sharedPath("qemu-10.2/qapi");
 const hasQemu = existsSync(path.join(qemuDir, "qapi-schema.json"));
@@ -364,6 +365,31 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
     ).rejects.toThrow(/must not use uppercase or '_'/);
   });
 
+  test("code action: a missing doc section inserted, and the error gone", async () => {
+    const original = client.text(blockCore);
+    const pushed = await client.edit(
+      blockCore,
+      "# @size: size of the device in bytes.\n#\n# @latency-ns:",
+      "# @latency-ns:",
+    );
+    const d = pushed.diagnostics.find((x) => /member 'size' lacks documentation/.test(x.message));
+    expect(d, JSON.stringify(pushed.diagnostics)).toBeDefined();
+    const actions = await client.request<CodeAction[]>("textDocument/codeAction", {
+      textDocument: { uri: client.uri(blockCore) },
+      range: d!.range,
+      context: { diagnostics: [d] },
+    });
+    const fix = actions.find((a) => a.title === "Document member 'size'");
+    expect(fix, JSON.stringify(actions.map((a) => a.title))).toBeDefined();
+    expect(fix!.kind).toBe("quickfix");
+    expect(fix!.diagnostics?.map((x) => x.message)).toEqual([d!.message]);
+    const [after] = await client.apply(fix!.edit!);
+    expect(after!.diagnostics).toEqual([]);
+    expect(client.text(blockCore)).toContain("# @size: ");
+    await client.replace(blockCore, original);
+    expect(client.latest(blockCore)).toEqual([]);
+  });
+
   test("outline, workspace symbols, semantic tokens", async () => {
     const symbols = await client.request<DocumentSymbol[]>("textDocument/documentSymbol", {
       textDocument: { uri: client.uri(blockCore) },
@@ -380,5 +406,36 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
     });
     expect(tokens.data.length % 5).toBe(0);
     expect(tokens.data.length / 5).toBeGreaterThan(1000);
+  });
+});
+
+// The project's demo schema (qapi/): the marker member x-auto-read-only-is-dynamic that lint
+// finds, replaced by a feature flag with a code action, as QEMU did in 2019.
+describe("the demo schema's marker member", () => {
+  const demo = path.join(projectRoot, "qapi");
+  const blockCore = path.join(demo, "block-core.json");
+  let client: LspClient;
+  beforeAll(async () => {
+    client = await LspClient.start(demo);
+  }, 120_000);
+  afterAll(async () => {
+    if (client) expect(await client.stop()).toBe(0);
+  });
+
+  test("lint's marker-member finding, fixed by a code action into a feature", async () => {
+    const first = await client.open(blockCore);
+    const d = first.diagnostics.find((x) => x.code === "marker-member");
+    expect(d, JSON.stringify(first.diagnostics)).toBeDefined();
+    const actions = await client.request<CodeAction[]>("textDocument/codeAction", {
+      textDocument: { uri: client.uri(blockCore) },
+      range: d!.range,
+      context: { diagnostics: [d] },
+    });
+    const fix = actions.find((a) => a.diagnostics?.some((x) => x.code === "marker-member"));
+    expect(fix, JSON.stringify(actions.map((a) => a.title))).toBeDefined();
+    const [after] = await client.apply(fix!.edit!);
+    expect(after!.diagnostics.filter((x) => x.severity === 1)).toEqual([]);
+    expect(after!.diagnostics.some((x) => x.code === "marker-member")).toBe(false);
+    expect(client.text(blockCore)).not.toMatch(/'\*?x-auto-read-only-is-dynamic'/);
   });
 });

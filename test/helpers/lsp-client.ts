@@ -4,7 +4,7 @@
 // messages. Documents are edited as an editor does: incremental changes with versions.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -12,6 +12,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Position,
+  type Range,
 } from "vscode-languageserver-protocol/node.js";
 import { bin } from "./paths.ts";
 
@@ -90,6 +91,60 @@ export class LspClient {
       contentChanges: [{ range, text: to }],
     });
     return this.diagnostics(file, doc.version);
+  }
+
+  /** Replaces the whole text of an open document; resolves with its diagnostics. */
+  async replace(file: string, text: string): Promise<PublishDiagnosticsParams> {
+    const uri = this.uri(file);
+    const doc = this.texts.get(uri)!;
+    doc.text = text;
+    doc.version++;
+    void this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: doc.version },
+      contentChanges: [{ text }],
+    });
+    return this.diagnostics(file, doc.version);
+  }
+
+  /**
+   * Makes a workspace edit's changes to the open documents, as an editor applies them (each
+   * document's edits as one didChange, last first so that each range holds); resolves with the
+   * diagnostics of each document changed.
+   */
+  async apply(edit: {
+    changes?: { [uri: string]: { range: Range; newText: string }[] };
+  }): Promise<PublishDiagnosticsParams[]> {
+    const out: Promise<PublishDiagnosticsParams>[] = [];
+    for (const [uri, edits] of Object.entries(edit.changes ?? {})) {
+      const doc = this.texts.get(uri);
+      if (!doc) throw new Error(`${uri} is not open`);
+      const file = fileURLToPath(uri);
+      const sorted = [...edits].sort(
+        (a, b) =>
+          b.range.start.line - a.range.start.line ||
+          b.range.start.character - a.range.start.character,
+      );
+      doc.version++;
+      for (const e of sorted) {
+        const from = this.offset(file, e.range.start);
+        const to = this.offset(file, e.range.end);
+        doc.text = doc.text.slice(0, from) + e.newText + doc.text.slice(to);
+      }
+      void this.connection.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: doc.version },
+        contentChanges: sorted.map((e) => ({ range: e.range, text: e.newText })),
+      });
+      out.push(this.diagnostics(file, doc.version));
+    }
+    return Promise.all(out);
+  }
+
+  /** The offset of a position in an open document. */
+  offset(file: string, p: Position): number {
+    const lines = this.text(file).split("\n");
+    let offset = 0;
+    for (let i = 0; i < p.line; i++) offset += lines[i]!.length + 1;
+    return offset + p.character;
   }
 
   close(file: string): void {

@@ -16,7 +16,7 @@ import { declaredMember, typeText } from "./hover.ts";
 import type { ServiceHost } from "./extensions.ts";
 import type { DefinitionSyntax, FileIndex } from "./occurrences.ts";
 import type { CodeAction, Range, TextEdit } from "./protocol.ts";
-import type { SnapshotIndex } from "./symbols.ts";
+import { newestSince, type SnapshotIndex } from "./symbols.ts";
 
 /** What an inserted description says until someone writes it. */
 const PLACEHOLDER = "TODO: describe.";
@@ -182,19 +182,6 @@ function docSkeleton(index: SnapshotIndex, f: FileIndex, def: DefinitionSyntax):
     (features.length ? `# Features:\n#\n${describe(features)}` : "") +
     `# Since: ${since}\n##\n`;
   return insertAt(f.lines.position(def.value.start).line, text);
-}
-
-function newestSince(index: SnapshotIndex): string {
-  let best = "";
-  let key = -1;
-  for (const e of index.model.entities) {
-    const m = e.doc?.since ? /(\d+)\.(\d+)/.exec(e.doc.since.text) : null;
-    if (m && Number(m[1]) * 1000 + Number(m[2]) > key) {
-      key = Number(m[1]) * 1000 + Number(m[2]);
-      best = `${m[1]}.${m[2]}`;
-    }
-  }
-  return best || "1.0";
 }
 
 function entry(obj: SyntaxObject, key: string): SyntaxObject["entries"][number] | undefined {

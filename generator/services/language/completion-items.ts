@@ -9,7 +9,7 @@ import type { SyntaxArray, SyntaxObject, SyntaxValue } from "../../model/syntax.
 import type { KeyFact } from "./facts.ts";
 import type { FileIndex } from "./occurrences.ts";
 import { CompletionItemKind, type CompletionItem, type Range } from "./protocol.ts";
-import type { SnapshotIndex } from "./symbols.ts";
+import { newestSince, type SnapshotIndex } from "./symbols.ts";
 
 /** What a container (object or array) of a definition is. */
 type Role =
@@ -402,22 +402,6 @@ function definitionName(top: SyntaxObject | SyntaxArray): string | null {
   if (top.kind !== "object") return null;
   const v = top.entries[0]?.value;
   return v?.kind === "string" ? v.value : null;
-}
-
-/** The newest release a Since: section names (what a new definition is documented as). */
-function newestSince(index: SnapshotIndex): string {
-  let best: number[] = [];
-  let text = "";
-  for (const e of index.model.entities) {
-    const m = e.doc?.since ? /(\d+)\.(\d+)/.exec(e.doc.since.text) : null;
-    if (!m) continue;
-    const v = [Number(m[1]), Number(m[2])];
-    if (v[0]! > (best[0] ?? -1) || (v[0] === best[0] && v[1]! > best[1]!)) {
-      best = v;
-      text = `${m[1]}.${m[2]}`;
-    }
-  }
-  return text || "1.0";
 }
 
 /** Snippets of documented definitions, where a top-level expression may start. */

@@ -263,3 +263,19 @@ export function includedFile(f: Found): string | undefined {
   const expr = syntax.exprs.find((e) => e.start <= f.occurrence.start && f.occurrence.end <= e.end);
   return expr ? syntax.includes.get(expr.start) : undefined;
 }
+
+/** The newest release a Since: section names (what a new definition is documented as). */
+export function newestSince(index: SnapshotIndex): string {
+  let best: number[] = [];
+  let text = "";
+  for (const e of index.model.entities) {
+    const m = e.doc?.since ? /(\d+)\.(\d+)/.exec(e.doc.since.text) : null;
+    if (!m) continue;
+    const v = [Number(m[1]), Number(m[2])];
+    if (v[0]! > (best[0] ?? -1) || (v[0] === best[0] && v[1]! > best[1]!)) {
+      best = v;
+      text = `${m[1]}.${m[2]}`;
+    }
+  }
+  return text || "1.0";
+}
