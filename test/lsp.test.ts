@@ -261,6 +261,23 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
     expect(m).toContain("member auto-read-only: bool");
     expect(m).toContain("`blockdev-add/arg-type/auto-read-only`");
     expect(m).toMatch(/read-only|auto/);
+    // Features shown as such, and a definition's condition.
+    const unstable = await client.at<Hover>(
+      "textDocument/hover",
+      blockCore,
+      "{ 'command': 'x-blockdev-change',",
+      14,
+    );
+    const u = (unstable.contents as { value: string }).value;
+    expect(u).toContain("**Unstable.**");
+    expect(u).toContain("Features: `unstable`");
+    const conditional = await client.at<Hover>(
+      "textDocument/hover",
+      blockCore,
+      "{ 'struct': 'BlockdevOptionsIoUring',",
+      13,
+    );
+    expect((conditional.contents as { value: string }).value).toContain("Only if `CONFIG_BLKIO`.");
   });
 
   test("completion: types for a member, keys of a struct, a union's branch values, features", async () => {
