@@ -456,3 +456,53 @@ describe("the demo schema's marker member", () => {
     expect(client.text(blockCore)).not.toMatch(/'\*?x-auto-read-only-is-dynamic'/);
   });
 });
+
+// A project's configuration file: its compat and lint settings apply, and the legacy forms that
+// --compat accepts are rewritten to today's by code actions.
+describe("a project's settings", () => {
+  test("compat: a simple union is a warning, rewritten by a code action; lint.noRule applies", async () => {
+    const dir = scratch("lsp-config");
+    writeFileSync(
+      path.join(dir, "qapi-ts.config.json"),
+      JSON.stringify({ schema: "s.json", compat: true, lint: { noRule: ["marker-member"] } }),
+    );
+    const schema = path.join(dir, "s.json");
+    writeFileSync(
+      schema,
+      [
+        "{ 'struct': 'Marked', 'data': { 'a': 'int', 'x-marker': 'null' } }",
+        "{ 'struct': 'Pair', 'data': { 'a': 'int', 'b': 'str' } }",
+        "{ 'union': 'Choice', 'data': { 'number': 'int', 'pair': 'Pair' } }",
+        "{ 'command': 'pick', 'data': { 'c': 'Choice', 'm': 'Marked' } }",
+        "",
+      ].join("\n"),
+    );
+    const client = await LspClient.start(dir);
+    try {
+      const first = await client.open(schema);
+      expect(first.diagnostics.filter((d) => d.severity === 1)).toEqual([]);
+      expect(first.diagnostics.some((d) => d.code === "marker-member")).toBe(false);
+      const legacy = first.diagnostics.find((d) => /simple unions/.test(d.message));
+      expect(legacy, JSON.stringify(first.diagnostics)).toBeDefined();
+      expect(legacy!.message).toMatch(/\(accepted by --compat\)$/);
+      const actions = await client.request<CodeAction[]>("textDocument/codeAction", {
+        textDocument: { uri: client.uri(schema) },
+        range: legacy!.range,
+        context: { diagnostics: [legacy] },
+      });
+      const fix = actions.find((a) => a.title.startsWith("Rewrite simple union 'Choice'"));
+      expect(fix, JSON.stringify(actions.map((a) => a.title))).toBeDefined();
+      expect(fix!.diagnostics?.map((d) => d.message)).toEqual([legacy!.message]);
+      const [after] = await client.apply(fix!.edit!);
+      expect(after!.diagnostics).toEqual([]);
+      expect(client.text(schema)).toMatch(/'discriminator': 'type'/);
+      // Today's form is what lint without --compat accepts too.
+      writeFileSync(schema, client.text(schema));
+      const r = runCli(["lint", "--no-rule", "marker-member", "s.json"], { cwd: dir });
+      expect(r.stdout + r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    } finally {
+      expect(await client.stop()).toBe(0);
+    }
+  }, 120_000);
+});

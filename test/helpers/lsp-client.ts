@@ -108,33 +108,28 @@ export class LspClient {
 
   /**
    * Makes a workspace edit's changes to the open documents, as an editor applies them (each
-   * document's edits as one didChange, last first so that each range holds); resolves with the
-   * diagnostics of each document changed.
+   * document's edits against its text before any of them, inserts at one place in their order),
+   * sent as one didChange of the whole text; resolves with the diagnostics of each document.
    */
   async apply(edit: {
     changes?: { [uri: string]: { range: Range; newText: string }[] };
   }): Promise<PublishDiagnosticsParams[]> {
     const out: Promise<PublishDiagnosticsParams>[] = [];
     for (const [uri, edits] of Object.entries(edit.changes ?? {})) {
-      const doc = this.texts.get(uri);
-      if (!doc) throw new Error(`${uri} is not open`);
       const file = fileURLToPath(uri);
-      const sorted = [...edits].sort(
-        (a, b) =>
-          b.range.start.line - a.range.start.line ||
-          b.range.start.character - a.range.start.character,
-      );
-      doc.version++;
-      for (const e of sorted) {
-        const from = this.offset(file, e.range.start);
-        const to = this.offset(file, e.range.end);
-        doc.text = doc.text.slice(0, from) + e.newText + doc.text.slice(to);
-      }
-      void this.connection.sendNotification("textDocument/didChange", {
-        textDocument: { uri, version: doc.version },
-        contentChanges: sorted.map((e) => ({ range: e.range, text: e.newText })),
-      });
-      out.push(this.diagnostics(file, doc.version));
+      if (!this.texts.has(uri)) throw new Error(`${uri} is not open`);
+      const text = this.text(file);
+      const located = edits
+        .map((e, i) => ({
+          i,
+          from: this.offset(file, e.range.start),
+          to: this.offset(file, e.range.end),
+          text: e.newText,
+        }))
+        .sort((a, b) => b.from - a.from || b.i - a.i);
+      let next = text;
+      for (const e of located) next = next.slice(0, e.from) + e.text + next.slice(e.to);
+      out.push(this.replace(file, next));
     }
     return Promise.all(out);
   }

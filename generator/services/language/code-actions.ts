@@ -414,7 +414,9 @@ function simpleUnions(index: SnapshotIndex, f: FileIndex, range: Range): CodeAct
       const typeName = typeText(wrapped);
       const element =
         wrapped?.meta === "array" ? `['${wrapped.elementType.name}']` : `'${typeName}'`;
-      const wrapper = `${typeName.replace(/^\[(.*)\]$/, "$1List")}Wrapper`;
+      // (A type name is CamelCase; a built-in's is not: 'int' gets 'IntWrapper'.)
+      const base = typeName.replace(/^\[(.*)\]$/, "$1List");
+      const wrapper = `${base.charAt(0).toUpperCase()}${base.slice(1)}Wrapper`;
       if (!made.has(wrapper) && !index.definition(wrapper)) {
         made.add(wrapper);
         defs.push(
