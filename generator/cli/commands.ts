@@ -14,6 +14,7 @@ import { shellCommand } from "./shell.ts";
 import { diffCommand } from "./diff.ts";
 import { historyCommand } from "./history.ts";
 import { definesCommand } from "./defines.ts";
+import { lspCommand } from "./lsp.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -30,4 +31,5 @@ export const commands: CommandModule<any, any>[] = [
   qmpCommand,
   eventsCommand,
   shellCommand,
+  lspCommand,
 ];

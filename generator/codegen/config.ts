@@ -10,7 +10,10 @@
 //     "compat": false,                        accept the legacy dialect of older QEMU
 //     "only": ["types", "validators"],        back ends to run (default: all)
 //     "options": { "introspection": { "unmask": true } },   back ends' own options
-//     "runtimePackage": "qapi-ts"             where generated code imports its support from
+//     "runtimePackage": "qapi-ts",            where generated code imports its support from
+//     "lint": { "rule": ["x-name"], "noRule": [], "history": "h.json" }
+//                                             what the language server (qapi-ts lsp) lints with:
+//                                             lint's --rule, --no-rule and --history
 //   }
 
 import { readFileSync } from "node:fs";
@@ -25,6 +28,15 @@ export interface GenerateConfig {
   only?: string[];
   options?: Record<string, Record<string, boolean | string>>;
   runtimePackage?: string;
+  lint?: LintConfig;
+}
+
+/** The lint settings of a project (lint's --rule, --no-rule, --history). */
+export interface LintConfig {
+  rule?: string[];
+  noRule?: string[];
+  /** A history file (resolved against the configuration's directory). */
+  history?: string;
 }
 
 /** A configuration and where it was found (paths in it already resolved against its directory). */
@@ -126,13 +138,34 @@ function checkConfig(where: string, value: unknown, dir: string): GenerateConfig
         }
         config.options = v as Record<string, Record<string, boolean | string>>;
         break;
+      case "lint":
+        config.lint = checkLint(where, v, dir);
+        break;
       default:
         throw new ConfigError(
-          `${where}: unknown key "${key}" (known: schema, output, defines, definesFile, compat, only, options, runtimePackage)`,
+          `${where}: unknown key "${key}" (known: schema, output, defines, definesFile, compat, only, options, runtimePackage, lint)`,
         );
     }
   }
   if (config.defines && config.definesFile)
     throw new ConfigError(`${where}: give "defines" or "definesFile", not both`);
   return config;
+}
+
+function checkLint(where: string, value: unknown, dir: string): LintConfig {
+  if (!isObject(value)) throw new ConfigError(`${where}: "lint" must be an object`);
+  const out: LintConfig = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "rule" || key === "noRule") {
+      if (!isStringList(v))
+        throw new ConfigError(`${where}: "lint.${key}" must be a list of strings`);
+      out[key] = v;
+    } else if (key === "history") {
+      if (typeof v !== "string" || v === "")
+        throw new ConfigError(`${where}: "lint.history" must be a path`);
+      out.history = path.resolve(dir, v);
+    } else
+      throw new ConfigError(`${where}: unknown key "lint.${key}" (known: rule, noRule, history)`);
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
 
 import type { QAPIDoc } from "./doc-comments.ts";
 import type { SourceInfo } from "../model/source.ts";
+import type { TextSpan } from "../model/syntax.ts";
 
 /**
  * A value as parsed: QAPI's JSON without numbers and null. Objects are Maps, keys in source
@@ -23,6 +24,8 @@ export interface DefinitionExpr {
    * would only repeat that error in other words.
    */
   docFailed: boolean;
+  /** Its text in the file: from its documentation block (if any) to its closing brace. */
+  span: TextSpan;
 }
 
 /** `{ 'include': 'file.json' }`: kept in the stream so the model can record modules/includes. */

@@ -13,6 +13,7 @@ import type { Condition } from "../../runtime/conditions.ts";
 import { DocError, docWarningKind, type QAPIDoc } from "./doc-comments.ts";
 import { legacyUse, type CheckContext } from "./diagnostics.ts";
 import {
+  CONDITION_KEYS,
   DEFINITION_KEYS,
   INCOMPATIBLE_FLAGS,
   MEMBER_KEYS,
@@ -329,7 +330,7 @@ function condition(cond: Plain, source: string, ctx: Ctx): Condition {
   const args = operands.map((o) => condition(o, source, ctx));
   return op === "all" ? { all: args } : { any: args };
 }
-const IF_OPERATORS = { required: [], optional: ["all", "any", "not"] };
+const IF_OPERATORS = { required: [], optional: [...CONDITION_KEYS] };
 
 function flag<S extends "true" | "false">(expected: boolean): ShapeCheck<S> {
   return {

@@ -126,19 +126,23 @@ function parseAndCheck(fname: string, host: SchemaHost, compat: boolean, sink: D
   const checked: (Exclude<Expr, DefinitionExpr> | DefinitionSpec | Failed)[] = exprs as never;
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]!;
-    if (e.kind === "definition") checked[i] = check(e, compat, sink);
+    if (e.kind === "definition") checked[i] = checkOrFail(e, compat, sink);
   }
   return { checked, complete };
 }
 
 /** Where a definition that failed its checks is (its error is reported). */
-interface Failed {
+export interface Failed {
   kind: "failed";
   info: SourceInfo;
 }
 
 /** A definition checked, or where the one that failed is (its error is reported). */
-function check(e: DefinitionExpr, compat: boolean, sink: DiagnosticSink): DefinitionSpec | Failed {
+export function checkOrFail(
+  e: DefinitionExpr,
+  compat: boolean,
+  sink: DiagnosticSink,
+): DefinitionSpec | Failed {
   try {
     return checkDefinition(e, { compat, sink });
   } catch (err) {

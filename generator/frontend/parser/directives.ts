@@ -18,8 +18,11 @@ export function joinDirname(fname: string, include: string): string {
 
 type ListPragma = Exclude<keyof Pragma, "docRequired">;
 
+/** One setting a pragma made: the field of Pragma and its new value. */
+export type PragmaSetting = readonly [keyof Pragma, boolean | string[]];
+
 /** The pragmas that take a list of names, by the name the schema gives them. */
-const LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LIST_PRAGMAS = new Map<string, ListPragma>([
   ["command-name-exceptions", "commandNameExceptions"],
   ["command-returns-exceptions", "commandReturnsExceptions"],
   ["documentation-exceptions", "documentationExceptions"],
@@ -27,24 +30,27 @@ const LIST_PRAGMAS = new Map<string, ListPragma>([
 ]);
 
 /** Names older releases used for the same lists (accepted under compat). */
-const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
   ["returns-whitelist", "commandReturnsExceptions"],
   ["name-case-whitelist", "memberNameExceptions"],
 ]);
 
-/** Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma). */
+/**
+ * Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma); returns
+ * the setting made.
+ */
 export function applyPragma(
   pragma: Pragma,
   name: string,
   value: Plain,
   info: SourceInfo,
   ctx: CheckContext,
-): void {
+): PragmaSetting {
   if (name === "doc-required") {
     if (typeof value !== "boolean")
       throw new QAPIError(info, "pragma 'doc-required' must be boolean");
     pragma.docRequired = value;
-    return;
+    return ["docRequired", value];
   }
   let field = LIST_PRAGMAS.get(name);
   if (field === undefined && ctx.compat) {
@@ -55,4 +61,5 @@ export function applyPragma(
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
     throw new QAPIError(info, `pragma ${name} must be a list of strings`);
   pragma[field] = value as string[];
+  return [field, value as string[]];
 }

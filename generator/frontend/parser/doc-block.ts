@@ -81,6 +81,8 @@ export class DocBlockReader {
   private curLine: string | null = null;
   /** Doc lines read so far. */
   private lineCount = 0;
+  /** Where the block's last line read so far ends (its closing `##` once read). */
+  end = 0;
 
   constructor(
     private readonly s: Scanner,
@@ -119,6 +121,7 @@ export class DocBlockReader {
 
   private nextDocLine(): string | null {
     this.s.accept(false);
+    if (this.s.t() === T.HASH) this.end = this.s.hashEnd;
     this.prevLine = this.curLine;
     this.curLine = this.getDocLine();
     this.lineCount++;
@@ -267,6 +270,7 @@ export class DocBlockReader {
 
   read(): QAPIDoc {
     const s = this.s;
+    this.end = s.hashEnd;
     if (s.hashEnd - s.pos !== 2)
       throw this.error("junk after '##' at start of documentation comment");
     const info = s.info();
@@ -355,6 +359,7 @@ export class DocBlockReader {
     if (this.closed) return;
     while (s.t() === T.HASH) {
       const closing = s.src.charCodeAt(s.pos + 1) === 35 && s.hashEnd - s.pos === 2;
+      this.end = s.hashEnd;
       s.accept(!closing);
       if (closing) return;
     }

@@ -5,6 +5,7 @@
 
 import type { IToken, TokenType } from "chevrotain";
 import * as lex from "../lexer.ts";
+import type { SyntaxRecorder } from "./syntax-recorder.ts";
 import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
 
 /** Token codes (QEMU's `tok`): the structural characters, a string, a boolean, a `#` line. */
@@ -58,6 +59,9 @@ export class Scanner {
   tok: T = T.EOF;
   val: string | boolean = "";
   pos = 0;
+  /** Where the current token ends (offset after it), and where the one before it ended. */
+  end = 0;
+  prevEnd = 0;
   line = 1;
   private linePos = 0;
   private nextSpecial = -1;
@@ -68,6 +72,8 @@ export class Scanner {
   private runEnd = 0;
   /** For a `#` token (at pos): where its line ends. */
   hashEnd = 0;
+  /** Records the values read with their places, when the caller wants the syntax tree. */
+  syntax: SyntaxRecorder | null = null;
 
   /** `src` ends with "\n" (see Scanner.text). */
   constructor(
@@ -114,6 +120,7 @@ export class Scanner {
 
   /** QEMU's accept(): the next token; `#` lines are skipped unless they are `##` ones or !skip. */
   accept(skipComment = true): void {
+    this.prevEnd = this.end;
     for (;;) {
       if (this.pendingNewline >= 0) {
         // the newline a comment token took along
@@ -147,6 +154,7 @@ export class Scanner {
         throw this.error(`stray '${excerpt(t.image)}'`);
       }
       this.tok = code;
+      this.end = offset + t.image.length;
       if (code === T.STR) {
         const image = t.image;
         this.val = isPlainString(image) ? image.slice(1, -1) : this.decodeString(image);
