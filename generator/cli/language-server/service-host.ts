@@ -12,7 +12,7 @@ import {
 import { legacyConditionToModern } from "../../frontend/legacy-conditions.ts";
 import { LEGACY_LIST_PRAGMAS, LIST_PRAGMAS } from "../../frontend/parser/directives.ts";
 import type { History } from "../../compat/history.ts";
-import { visitPaths } from "../../compat/paths.ts";
+import { visitPaths } from "../../compat/walk.ts";
 import { wireFromModel } from "../../compat/wire.ts";
 import type { ObjectType, SchemaModel } from "../../model/index.ts";
 import type { LanguageFacts, ServiceHost, Target } from "../../services/language/index.ts";
