@@ -23,6 +23,7 @@ import { QmpConnection, type QmpGreeting } from "./connection.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
+import { startTimer, type Timer } from "./timers.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
 import type {
   AnyCommands,
@@ -57,7 +58,7 @@ export class QmpClient<
   private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private schemaPromise: Promise<SchemaIndex> | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: Timer | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
 
@@ -307,7 +308,7 @@ export class QmpClient<
 
   /** Rejects every pending command, ends iterators, closes the transport (and a spawned QEMU). */
   async close(): Promise<void> {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     this.reconnectTimer = null;
     this.state = "closed";
     this.lostReason = null;
@@ -393,7 +394,7 @@ export class QmpClient<
       return;
     }
     const delay = Math.min(r.delayMs * 2 ** attempt, r.maxDelayMs);
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = startTimer(Math.max(delay, 1), () => {
       this.reconnectTimer = null;
       this.open().then(
         () => {
@@ -404,7 +405,7 @@ export class QmpClient<
         },
         () => this.scheduleReconnect(r, attempt + 1),
       );
-    }, delay);
+    });
   }
 
   /** Runs a caller's listener: one that throws must not break the client (nor escape a handler). */

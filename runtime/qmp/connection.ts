@@ -11,6 +11,7 @@
 import { parseJsonLossless, stringifyJson } from "../validate/index.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
 import { JsonFramer } from "./framing.ts";
+import { startTimer, type Timer } from "./timers.ts";
 import { describeTarget, openStream, type QmpStream, type QmpTarget } from "./transport.ts";
 
 /** The server's greeting, as qmp-spec.rst defines it (members beyond these are ignored). */
@@ -61,7 +62,7 @@ export class QmpConnection {
   private stream: QmpStream | null = null;
   private readonly framer: JsonFramer;
   private setup: Setup | null = null;
-  private setupTimer: NodeJS.Timeout | null = null;
+  private setupTimer: Timer | null = null;
 
   constructor(
     private readonly target: QmpTarget,
@@ -85,8 +86,7 @@ export class QmpConnection {
     await new Promise<void>((resolve, reject) => {
       this.setup = { resolve, reject };
       const ms = this.options.greetingTimeoutMs;
-      if (ms > 0 && Number.isFinite(ms))
-        this.setupTimer = setTimeout(() => this.setupTimedOut(ms), ms);
+      this.setupTimer = startTimer(ms, () => this.setupTimedOut(ms));
       stream.start(
         (chunk) => this.read(chunk),
         (reason) => this.streamClosed(reason),
@@ -127,7 +127,7 @@ export class QmpConnection {
     const setup = this.setup;
     this.phase = "closed";
     this.setup = null;
-    if (this.setupTimer) clearTimeout(this.setupTimer);
+    this.setupTimer?.cancel();
     return setup;
   }
 
@@ -223,7 +223,7 @@ export class QmpConnection {
     const setup = this.setup!;
     this.phase = "open";
     this.setup = null;
-    clearTimeout(this.setupTimer ?? undefined);
+    this.setupTimer?.cancel();
     setup.resolve();
   }
 

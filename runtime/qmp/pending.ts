@@ -3,6 +3,7 @@
 // first removes it, so that what comes later (a late reply, say) finds nothing to settle.
 
 import { QmpClientError } from "./errors.ts";
+import { startTimer, type Timer } from "./timers.ts";
 
 export interface PendingCommand {
   readonly command: string;
@@ -12,7 +13,7 @@ export interface PendingCommand {
 }
 
 interface Entry extends PendingCommand {
-  timer: NodeJS.Timeout | null;
+  timer: Timer | null;
   signal: AbortSignal | undefined;
   onAbort: () => void;
 }
@@ -47,12 +48,10 @@ export class PendingCommands {
         signal,
         onAbort: () => this.settle(id)?.reject(aborted(command, signal!)),
       };
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        entry.timer = setTimeout(() => {
-          const p = this.settle(id);
-          if (p) p.reject(this.timedOut(command, timeoutMs));
-        }, timeoutMs);
-      }
+      entry.timer = startTimer(timeoutMs, () => {
+        const p = this.settle(id);
+        if (p) p.reject(this.timedOut(command, timeoutMs));
+      });
       signal?.addEventListener("abort", entry.onAbort, { once: true });
       this.entries.set(id, entry);
       try {
@@ -95,7 +94,7 @@ export class PendingCommands {
 }
 
 function release(p: Entry): void {
-  if (p.timer) clearTimeout(p.timer);
+  p.timer?.cancel();
   p.signal?.removeEventListener("abort", p.onAbort);
 }
 
