@@ -2,10 +2,21 @@
 // (issue 16): bad targets, timers beyond Node's range, spawned QEMUs that must die with their
 // host. Each test failed on the client before these fixes.
 import { spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { QmpClient, QmpClientError } from "../runtime/qmp/index.ts";
+import { QmpClient, QmpClientError, QmpError } from "../runtime/qmp/index.ts";
+import {
+  checkSendable,
+  commandEnvelope,
+  createValidators,
+  JsonSyntaxError,
+  parseJsonForValidation,
+  stringifyJson,
+  type JsonEnvelope,
+} from "../runtime/validate/index.ts";
 import { MAX_TIMER_MS, startTimer } from "../runtime/qmp/timers.ts";
 import { replyText, startFakeServer, stopFakeServers } from "./helpers/fake-qmp-server.ts";
 import {
@@ -14,7 +25,9 @@ import {
   clientError,
   collect,
   haveQemu,
+  killAll,
   settle,
+  startQemu,
   waitFor,
 } from "./helpers/qemu.ts";
 import { projectRoot } from "./helpers/paths.ts";
@@ -185,3 +198,248 @@ describe.skipIf(!haveQemu || process.platform !== "linux")(
 
 // (QmpClientError is imported for the type of clientError's result.)
 void QmpClientError;
+
+describe("what QEMU's parser refuses is refused before sending", () => {
+  // The agreement that matters: checkSendable's verdict on a value (what the client and the
+  // validators apply) against the QEMU-exact parser's (json.ts, measured on QEMU 7.2) on the text
+  // stringifyJson writes for it (what the client sends), in a command's envelope.
+  const awkward = fc.constantFrom(
+    "\ud800",
+    "\udfff",
+    "\udbff\udc00",
+    "\ufdd0",
+    "\ufdef",
+    "\ufffe",
+    "\uffff",
+    "\ud83f\udffe",
+    "\ud83d\ude00",
+    "\u0000",
+    "\u001f",
+    "\u007f",
+    "\u0085",
+    '"',
+    "\\",
+    "é",
+    "€",
+    "\n",
+    "a",
+    "{",
+  );
+  const text = fc
+    .array(fc.oneof(awkward, fc.string({ maxLength: 3 })), { maxLength: 6 })
+    .map((a) => a.join(""));
+  const leaf = fc.oneof(
+    text,
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const value = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      leaf,
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(text, tie("value"), { maxKeys: 4 }),
+    ),
+  })).value;
+  // Nesting around the value near QEMU's limit: 1024 levels, the command's object included.
+  const nested = fc.tuple(value, fc.integer({ min: 1010, max: 1030 })).map(([v, depth]) => {
+    let out: unknown = v;
+    for (let i = 0; i < depth; i++) out = i % 2 ? { k: out } : [out];
+    return out;
+  });
+
+  function qemuVerdict(v: unknown, envelope: JsonEnvelope): string | null {
+    try {
+      parseJsonForValidation(stringifyJson(v), envelope);
+      return null;
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) return err.reason;
+      throw err;
+    }
+  }
+
+  it("checkSendable agrees with QEMU's parser on every value JSON can say (property)", () => {
+    const envelope = commandEnvelope("qom-set");
+    fc.assert(
+      fc.property(fc.oneof(value, nested), (v) => {
+        const args = { path: "/machine", property: "x", value: v };
+        expect(checkSendable(args, envelope)?.message ?? null).toBe(qemuVerdict(args, envelope));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it("checkSendable agrees at QEMU's token count and size limits", () => {
+    const envelope = commandEnvelope("x");
+    // {"a": [0, 0, ...]}: 2n + 5 tokens for n zeros, with the command's 8 around.
+    const zeros = (tokens: number) => ({ a: new Array((tokens - 5) / 2).fill(0) });
+    for (const tokens of [2 ** 21 - 9, 2 ** 21 - 7]) {
+      const v = zeros(tokens);
+      expect(checkSendable(v, envelope)?.message ?? null, `${tokens}`).toBe(
+        qemuVerdict(v, envelope),
+      );
+    }
+    expect(checkSendable(zeros(2 ** 21 - 7), envelope)?.message).toBe(
+      "JSON token count limit exceeded",
+    );
+    // 64 MiB of token text, the envelope's bytes included.
+    const bytes = 64 * 1024 * 1024 - envelope.bytes;
+    for (const length of [bytes - 2 - 8, bytes - 8 + 1]) {
+      const v = { s: "é".repeat(length >> 1) + "a".repeat(length & 1) };
+      expect(checkSendable(v, envelope)?.message ?? null, `${length}`).toBe(
+        qemuVerdict(v, envelope),
+      );
+    }
+  });
+
+  it("refuses what JSON cannot say, which JSON.stringify sent as null: NaN, undefined or functions in arrays, cycles (an infinity goes as 1e400)", () => {
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    const cases: [unknown, string, (string | number)[]][] = [
+      [{ x: NaN }, "not JSON: NaN", ["x"]],
+      [{ a: [1, NaN] }, "not JSON: NaN", ["a", 1]],
+      [{ a: { b: -NaN } }, "not JSON: NaN", ["a", "b"]],
+      [{ a: [undefined] }, "not JSON: undefined", ["a", 0]],
+      // eslint-disable-next-line no-sparse-arrays
+      [{ a: [1, , 3] }, "not JSON: undefined", ["a", 1]],
+      [{ a: [() => 1] }, "not JSON: a function", ["a", 0]],
+      [{ a: [Symbol("s")] }, "not JSON: a symbol", ["a", 0]],
+      [{ a: cyclic }, "not JSON: a circular structure", ["a", ...Array<number>(1022).fill(0)]],
+      [{ a: { toJSON: () => NaN } }, "not JSON: NaN", ["a"]],
+    ];
+    for (const [v, message, path] of cases)
+      expect(checkSendable(v, commandEnvelope("x")), message).toEqual({ message, path });
+    // What JSON.stringify leaves out of an object, a program means by: sent without it.
+    const omitted = { a: undefined, f: () => 1, s: Symbol("s"), d: new Date(0), n: new Number(2) };
+    expect(checkSendable(omitted)).toBeNull();
+    // JSON can say an infinity: a number token beyond the doubles, as QEMU reads 1e400.
+    expect(checkSendable({ a: [Infinity, -Infinity] })).toBeNull();
+    expect(stringifyJson({ a: [Infinity, -Infinity, NaN] })).toBe('{"a":[1e400,-1e400,null]}');
+    expect(parseJsonForValidation(stringifyJson([Infinity, -Infinity]))).toEqual([
+      Infinity,
+      -Infinity,
+    ]);
+  });
+
+  it("generated validators refuse, with QEMU's message, what passed them and then drew errors without an id", () => {
+    const validators = createValidators({
+      types: [
+        { builtin: "str" },
+        { builtin: "any" },
+        {
+          object: "Args",
+          members: [
+            ["path", 0, 0, -1],
+            ["value", 1, 0, -1],
+          ],
+        },
+      ],
+      commands: [["qom-set", 2, -1, 0, -1]],
+      events: [],
+      named: [["Args", 2, -1]],
+      conditions: [],
+    } as never);
+    const deep = (n: number): unknown => (n === 0 ? 0 : [deep(n - 1)]);
+    expect(
+      validators.validateCommandArguments("qom-set", { path: "/", value: deep(1022) }),
+    ).toBeNull();
+    expect(
+      validators.validateCommandArguments("qom-set", { path: "/", value: deep(1023) }),
+    ).toEqual({
+      message: "JSON nesting depth limit exceeded",
+      path: ["value", ...Array<number>(1022).fill(0)],
+    });
+    expect(validators.validateCommandArguments("qom-set", { path: "\ud800", value: 1 })).toEqual({
+      message: "JSON parse error, \\ud800 is not a valid Unicode character",
+      path: ["path"],
+    });
+    expect(
+      validators.validateCommandArguments("qom-set", { path: "/", value: ["\ufdd0"] })?.message,
+    ).toBe("JSON parse error, invalid UTF-8 sequence in string");
+    expect(validators.validateCommandArguments("qom-set", { path: "/", value: NaN })).toEqual({
+      message: "not JSON: NaN",
+      path: ["value"],
+    });
+  });
+});
+
+/** A raw QMP session: what QEMU answers to text as written (no client in between). */
+async function rawQmp(socket: string, lines: string[]): Promise<string[]> {
+  const conn = createConnection({ path: socket });
+  const got = collect(conn);
+  await got.until((t) => t.includes("\n"));
+  conn.write('{"execute": "qmp_capabilities"}\n');
+  await got.until((t) => t.split("\n").length > 2);
+  for (const line of lines) conn.write(line + "\n");
+  conn.write('{"execute": "query-name", "id": "end"}\n');
+  await got.until((t) => t.includes('"id": "end"'));
+  conn.destroy();
+  return got.text().trim().split(/\r?\n/).slice(2, -1);
+}
+
+describe.skipIf(!haveQemu)("against a real QEMU: each command gets its own reply", () => {
+  afterEach(killAll);
+
+  it("a value nested 1023 deep in qom-set's `any` is refused before sending (QEMU answered with ~1000 errors without an id, which failed the next commands)", async () => {
+    const q = await startQemu();
+    const deep = (n: number): unknown => (n === 0 ? 0 : [deep(n - 1)]);
+    const args = (n: number) => ({ path: "/machine", property: "no-such", value: deep(n) });
+    const raw = await rawQmp(q.socket, [
+      JSON.stringify({ execute: "qom-set", arguments: args(1023), id: 1 }),
+    ]);
+    // What QEMU does with it, sent as is: its limit, then an error per leftover token.
+    expect(raw[0]).toBe(
+      '{"error": {"class": "GenericError", "desc": "JSON nesting depth limit exceeded"}}',
+    );
+    expect(raw.length).toBeGreaterThan(500);
+    expect(raw.every((l) => !l.includes('"id"'))).toBe(true);
+
+    const warnings: string[] = [];
+    const c = track(new QmpClient({ socket: q.socket }, { onWarning: (w) => warnings.push(w) }));
+    await c.connect();
+    const [tooDeep, status, name, shallow] = await Promise.all([
+      settle(c.execute("qom-set", args(1023))),
+      settle(c.execute("query-status")),
+      settle(c.execute("query-name")),
+      settle(c.execute("qom-set", args(1022))),
+    ]);
+    const e = clientError(tooDeep);
+    expect([e.code, e.message]).toEqual([
+      "invalid-arguments",
+      expect.stringMatching(
+        /^qom-set: arguments cannot be sent: JSON nesting depth limit exceeded \(at value\[0\]\[0\].*\)$/,
+      ),
+    ]);
+    expect(status).toEqual({ ok: true, value: expect.objectContaining({ status: "running" }) });
+    expect(name).toEqual({ ok: true, value: {} });
+    // 1022 levels are within QEMU's limit: QEMU reads it, and answers about the property.
+    expect(shallow.ok).toBe(false);
+    expect((shallow as { error: QmpError }).error).toBeInstanceOf(QmpError);
+    expect((shallow as { error: QmpError }).error.desc).toMatch(/no-such/);
+    expect(warnings).toEqual([]);
+  });
+
+  it("strings QEMU refuses (lone surrogates, noncharacters) are refused before sending, in QEMU's words", async () => {
+    const q = await startQemu();
+    const bad = ["\ud800", "a\udc00", "\ufdd0", "\uffff", "\ud83f\udffe"];
+    const raw = await rawQmp(
+      q.socket,
+      bad.map((s, i) =>
+        stringifyJson({ execute: "qom-get", arguments: { path: s, property: "x" }, id: i }),
+      ),
+    );
+    const c = track(new QmpClient({ socket: q.socket }));
+    await c.connect();
+    for (const [i, s] of bad.entries()) {
+      const desc = (JSON.parse(raw[i]!) as { error: { desc: string } }).error.desc;
+      const e = clientError(await settle(c.execute("qom-get", { path: s, property: "x" })));
+      expect(e.message, JSON.stringify(s)).toBe(
+        `qom-get: arguments cannot be sent: ${desc} (at path)`,
+      );
+    }
+    expect(await c.execute("query-name")).toEqual({});
+  });
+});

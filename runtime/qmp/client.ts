@@ -17,12 +17,14 @@
 // the integer it is).
 
 import { SchemaIndex } from "../introspection.ts";
-import { stringifyJson } from "../validate/index.ts";
+import { checkSendable, messageEnvelope } from "../validate/sendable.ts";
+import { formatPath, stringifyJson } from "../validate/index.ts";
 import { Checks } from "./checks.ts";
 import { QmpConnection, type QmpGreeting } from "./connection.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
+import { wireLoggerOf } from "./wire-log.ts";
 import { startTimer, type Timer } from "./timers.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
 import type {
@@ -61,13 +63,24 @@ export class QmpClient<
   private reconnectTimer: Timer | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
+  /** Connections opened so far (the wire log numbers them). */
+  private connections = 0;
+  /** An event iterator under the "pause" policy is full: do not read from QEMU. */
+  private paused = false;
 
   constructor(target: QmpTarget, options: QmpClientOptions = {}) {
     this.target = target;
     this.options = options;
     this.checks = new Checks(options);
     this.pending = new PendingCommands((command, ms) => this.timedOut(command, ms));
-    this.hub = new EventHub((message) => this.warn(message));
+    this.hub = new EventHub(
+      (message) => this.warn(message),
+      (paused) => {
+        this.paused = paused;
+        if (paused) this.connection?.pause();
+        else this.connection?.resume();
+      },
+    );
   }
 
   /** new QmpClient(target, options) followed by connect(). */
@@ -139,25 +152,19 @@ export class QmpClient<
     if (early) return Promise.reject(early);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(aborted(command, signal));
-    // The arguments are written before anything is registered, so that unwritable ones fail
-    // alone; stringifyJson writes bigints (and integral doubles beyond 2^53) digit for digit.
-    let argsText = "";
-    if (args !== undefined) {
-      let json: string | undefined;
-      try {
-        json = stringifyJson(args);
-      } catch (err) {
-        return Promise.reject(notJson(command, (err as Error).message));
-      }
-      if (json === undefined) return Promise.reject(notJson(command, `${typeof args} is not JSON`));
-      argsText = `,"arguments":${json}`;
-    }
-    const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
+    const verb = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}`;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     const connection = this.connection!;
-    return this.pending.add(command, oob, timeoutMs, signal, (id) =>
-      connection.write(`${head}${id}}\n`),
-    );
+    return this.pending.add(command, oob, timeoutMs, signal, (id) => {
+      const end = `,"id":${id}}`;
+      if (args === undefined) return connection.write(verb + end);
+      // What QEMU's parser would refuse, or JSON cannot say, fails here alone (nothing is
+      // sent); stringifyJson writes bigints (and integral doubles beyond 2^53) digit for digit.
+      const before = `${verb},"arguments":`;
+      const problem = checkSendable(args, messageEnvelope(before, end));
+      if (problem) throw unsendable(command, problem);
+      connection.write(before + stringifyJson(args) + end);
+    });
   }
 
   /** Reasons to fail before sending anything, or null. */
@@ -175,18 +182,11 @@ export class QmpClient<
     return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
   }
 
-  /** A reply from QEMU: settles the command it answers. */
+  /** A reply from QEMU: settles the command it answers (pending.ts says which). */
   private reply(m: Record<string, unknown>): void {
-    const p = this.pending.takeForReply(m.id);
-    if (!p) {
-      // e.g. a timed-out or aborted command's
-      this.warn(
-        m.id === undefined
-          ? "reply without an id dropped (no in-band command is pending)"
-          : `reply with unknown id ${stringifyJson(m.id)} dropped`,
-      );
-      return;
-    }
+    const outcome = this.pending.takeReply(m);
+    if ("dropped" in outcome) return this.warn(outcome.dropped);
+    const p = outcome.to;
     if ("error" in m) {
       p.reject(QmpError.from(m.error, p.command));
       return;
@@ -204,27 +204,16 @@ export class QmpClient<
   }
 
   /**
-   * The error for a command whose timer fired. A message still arriving may be its reply; it
-   * cannot be skipped without reading it whole, so the connection is closed, which also stops
-   * buffering it.
+   * The error for a command whose timer fired. A message still arriving may be its reply: the
+   * connection's message timeout lets it go if it does not end (channel.ts).
    */
   private timedOut(command: string, timeoutMs: number): QmpClientError {
     const arriving = this.connection?.unfinishedBytes() ?? 0;
-    if (arriving === 0)
-      return new QmpClientError(
-        "timeout",
-        `${command}: no reply from QEMU in ${timeoutMs} ms`,
-        command,
-      );
-    this.connection!.fail(
-      new QmpClientError(
-        "disconnected",
-        `connection to ${this.connection!.description} closed: ${command} timed out while a message of ${arriving}+ bytes was still arriving`,
-      ),
-    );
     return new QmpClientError(
       "timeout",
-      `${command}: no complete reply from QEMU in ${timeoutMs} ms (${arriving} bytes of a message had arrived; the connection was closed)`,
+      arriving === 0
+        ? `${command}: no reply from QEMU in ${timeoutMs} ms`
+        : `${command}: no complete reply from QEMU in ${timeoutMs} ms (${arriving} bytes of a message had arrived)`,
       command,
     );
   }
@@ -333,8 +322,11 @@ export class QmpClient<
       {
         connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
         greetingTimeoutMs: this.options.greetingTimeoutMs ?? 5000,
+        messageTimeoutMs: this.options.commandTimeoutMs ?? 60_000,
         maxMessageBytes: this.options.maxMessageBytes,
         oob: this.options.oob !== false,
+        logger: wireLoggerOf(this.options.logger),
+        label: `#${++this.connections}`,
       },
       {
         reply: (m) => this.reply(m),
@@ -346,6 +338,7 @@ export class QmpClient<
       },
     );
     this.connection = connection;
+    if (this.paused) connection.pause();
     try {
       await connection.open();
     } catch (err) {
@@ -426,10 +419,16 @@ export class QmpClient<
   }
 }
 
-function notJson(command: string, why: string): QmpClientError {
+/** The error for arguments that cannot be sent: the problem, and where in the arguments. */
+export function unsendable(
+  command: string,
+  problem: { message: string; path: (string | number)[] },
+): QmpClientError {
+  let where = problem.path.length ? formatPath(problem.path) : "";
+  if (where.length > 80) where = `${where.slice(0, 40)}...${where.slice(-37)}`;
   return new QmpClientError(
     "invalid-arguments",
-    `${command}: arguments are not JSON: ${why}`,
+    `${command}: arguments cannot be sent: ${problem.message}${where ? ` (at ${where})` : ""}`,
     command,
   );
 }

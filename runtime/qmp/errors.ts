@@ -43,6 +43,11 @@ export type QmpClientErrorCode =
   /** The command's timeout elapsed with no (complete) reply. */
   | "timeout"
   /**
+   * The server answered the command with an error that carried no id (it could not read the
+   * request), and could not tell which of several commands it was about: see onWarning.
+   */
+  | "no-reply"
+  /**
    * A message from QEMU was longer than the client's maxMessageBytes: the connection was closed
    * and every pending command fails with this code.
    */

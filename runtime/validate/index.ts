@@ -24,6 +24,7 @@ export {
   type ScalarFailure,
   type ScalarType,
 } from "./scalars.ts";
+export { checkSendable, messageEnvelope, type SendableProblem } from "./sendable.ts";
 export {
   commandEnvelope,
   isJsonFloat,

@@ -10,7 +10,9 @@
 import { conditionHolds, type Condition } from "../conditions.ts";
 import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
 import { checkScalar, type ScalarType } from "./scalars.ts";
-import { isJsonFloat } from "./json.ts";
+import { commandEnvelope, isJsonFloat } from "./json.ts";
+import { checkSendable } from "./sendable.ts";
+import type { JsonEnvelope } from "./sendable.ts";
 import { DEPRECATED, UNSTABLE, type AlternateJsonType, type ValidatorTable } from "./table.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
@@ -180,7 +182,7 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   readonly typeNames: readonly string[];
   private readonly commands = new Map<
     string,
-    { args: Check; returns: Check; flags: number; cond: number }
+    { args: Check; returns: Check; flags: number; cond: number; envelope?: JsonEnvelope }
   >();
   private readonly events = new Map<string, { check: Check; cond: number }>();
   private readonly named = new Map<string, { check: Check; cond: number }>();
@@ -221,6 +223,14 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   ): ValidationError | null => {
     const o = this.settings(options, true);
     const c = this.commands.get(name);
+    // QEMU parses the message before it looks the command up.
+    if (args !== undefined) {
+      const problem = checkSendable(
+        args,
+        c ? (c.envelope ??= commandEnvelope(name)) : commandEnvelope(name),
+      );
+      if (problem) return problem;
+    }
     if (!c || isAbsent(o, c.cond)) return topLevel(`The command ${name} has not been found`);
     if ((c.flags & DEPRECATED && o.deprecated) || (c.flags & UNSTABLE && o.unstable)) {
       const adjective = c.flags & DEPRECATED && o.deprecated ? "Deprecated" : "Unstable";
@@ -260,6 +270,8 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     options?: ValidateOptions,
   ): ValidationError | null => {
     const o = this.settings(options, true);
+    const problem = checkSendable(value);
+    if (problem) return problem;
     const t = this.named.get(name);
     if (!t || isAbsent(o, t.cond)) return topLevel(`Unknown type '${name}'`);
     return run(t.check, value, o);
