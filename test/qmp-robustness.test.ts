@@ -6,6 +6,8 @@ import { createConnection } from "node:net";
 import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { runInNewContext } from "node:vm";
+import { setFlagsFromString } from "node:v8";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { QmpClient, QmpClientError, QmpError } from "../runtime/qmp/index.ts";
 import {
@@ -17,8 +19,14 @@ import {
   stringifyJson,
   type JsonEnvelope,
 } from "../runtime/validate/index.ts";
+import { JsonFramer } from "../runtime/qmp/framing.ts";
 import { MAX_TIMER_MS, startTimer } from "../runtime/qmp/timers.ts";
-import { replyText, startFakeServer, stopFakeServers } from "./helpers/fake-qmp-server.ts";
+import {
+  eventText,
+  replyText,
+  startFakeServer,
+  stopFakeServers,
+} from "./helpers/fake-qmp-server.ts";
 import {
   BASE_ARGS,
   QEMU,
@@ -30,7 +38,10 @@ import {
   startQemu,
   waitFor,
 } from "./helpers/qemu.ts";
-import { projectRoot } from "./helpers/paths.ts";
+import { bin, projectRoot } from "./helpers/paths.ts";
+
+// The memory test collects garbage between its measurements.
+setFlagsFromString("--expose-gc");
 
 const open: QmpClient[] = [];
 afterEach(async () => {
@@ -442,4 +453,214 @@ describe.skipIf(!haveQemu)("against a real QEMU: each command gets its own reply
     }
     expect(await c.execute("query-name")).toEqual({});
   });
+});
+
+describe("framing: text that is not JSON never swallows what follows", () => {
+  // Messages as QEMU writes them, one line each or pretty-printed (pretty=on), and stray lines
+  // (a warning on the same stream, say) with brackets, quotes and escapes anywhere in them.
+  const message = fc
+    .tuple(fc.jsonValue({ maxDepth: 3 }), fc.boolean())
+    .map(([v, pretty]) => ({ v, pretty }));
+  const stray = fc
+    .array(fc.constantFrom("{", "[", "}", "]", '"', "\\", "warning: ", "x", " ", "é", "\r"), {
+      minLength: 1,
+      maxLength: 12,
+    })
+    .map((parts) => parts.join(""))
+    .filter((line) => line.trim() !== "");
+  const stream = fc.array(fc.oneof(message, stray), { minLength: 1, maxLength: 12 });
+
+  it("every message after a stray line comes out whole (property: any stray line, any chunking)", () => {
+    fc.assert(
+      fc.property(stream, fc.integer({ min: 1, max: 64 }), (items, chunkSize) => {
+        let id = 0;
+        const sent: unknown[] = [];
+        let text = "";
+        for (const item of items) {
+          if (typeof item === "string") text += item + "\n";
+          else {
+            const m = { return: item.v, id: id++ };
+            sent.push(m);
+            text += (item.pretty ? JSON.stringify(m, null, 4) : JSON.stringify(m)) + "\r\n";
+          }
+        }
+        const bytes = Buffer.from(text);
+        const framer = new JsonFramer();
+        const received: unknown[] = [];
+        for (let i = 0; i < bytes.length; i += chunkSize)
+          for (const t of framer.push(bytes.subarray(i, i + chunkSize))) {
+            let v: unknown;
+            try {
+              v = JSON.parse(t);
+            } catch {
+              continue; // reported as not JSON
+            }
+            // (A stray line may itself be JSON, "[]" say: not one of the messages.)
+            if (typeof v === "object" && v !== null && "id" in v) received.push(v);
+          }
+        expect(received).toEqual(sent);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("a stray warning holding '{' or '[' no longer swallows the next reply (it timed out, and the connection closed)", async () => {
+    const fake = await startFakeServer({
+      onCommand: (cmd, conn) =>
+        conn.write(
+          `warning: unbalanced { here\n[stray "quote\n` +
+            replyText(cmd, `reply to ${String(cmd.execute)}`),
+        ),
+    });
+    const warnings: string[] = [];
+    const c = track(
+      new QmpClient(
+        { socket: fake.socket },
+        { commandTimeoutMs: 2000, onWarning: (w) => warnings.push(w) },
+      ),
+    );
+    await c.connect();
+    expect(await c.execute("first")).toBe("reply to first");
+    expect(await c.execute("second")).toBe("reply to second");
+    expect(c.connected).toBe(true);
+    expect(warnings.slice(0, 3)).toEqual([
+      "not JSON from QEMU, ignored: warning: unbalanced ",
+      "not JSON from QEMU, ignored: { here",
+      'not JSON from QEMU, ignored: [stray "quote',
+    ]);
+  });
+
+  it("resets at the guest agent's 0xFF sentinel, inside a value or a string", () => {
+    const framer = new JsonFramer();
+    const out = framer.push(
+      Buffer.concat([
+        Buffer.from('{"return": {"half": "a stale'),
+        Buffer.of(0xff),
+        Buffer.from('{"return": 1, "id": 2}\n{"return": [1, '),
+        Buffer.of(0xff),
+        Buffer.from('{"return": 3}'),
+      ]),
+    );
+    expect(out).toEqual([
+      '{"return": {"half": "a stale',
+      '{"return": 1, "id": 2}',
+      '{"return": [1, ',
+      '{"return": 3}',
+    ]);
+    expect(framer.pendingBytes()).toBe(0);
+  });
+});
+
+describe("bounded memory and time for a message still arriving", () => {
+  it("a message arriving one byte per chunk costs O(bytes), not ~100 bytes of memory per byte", () => {
+    const gc = runInNewContext("gc") as () => void;
+    const size = 2 << 20;
+    const bytes = Buffer.alloc(size, "a");
+    bytes.write('{"return": "');
+    const framer = new JsonFramer();
+    const used = (): number => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const before = used();
+    for (let i = 0; i < size; i++) framer.push(bytes.subarray(i, i + 1));
+    const perByte = (used() - before) / size;
+    expect(framer.pendingBytes()).toBe(size);
+    // One buffer that grows by doubling: at most about 2 bytes a byte (it was 70 to 100).
+    expect(perByte).toBeLessThan(4);
+    expect(framer.push(Buffer.from('"}'))).toHaveLength(1);
+  });
+
+  it("a timeout covers an event still arriving: it is let go, and the next message is read", async () => {
+    const fake = await startFakeServer({
+      onConnect: (conn) =>
+        setTimeout(() => {
+          conn.write('{"event": "HALF", "data": {"text": "never ends');
+          setTimeout(
+            () =>
+              conn.write(
+                '\r\n{"event": "WHOLE", "timestamp": {"seconds": 1, "microseconds": 2}}\r\n',
+              ),
+            700,
+          );
+        }, 100),
+    });
+    const warnings: string[] = [];
+    const c = track(
+      new QmpClient(
+        { socket: fake.socket },
+        { commandTimeoutMs: 300, onWarning: (w) => warnings.push(w) },
+      ),
+    );
+    const events = c.events();
+    await c.connect();
+    // No command is pending: only the message's own timeout can let the half event go.
+    await waitFor(() => warnings.length > 0, { what: "the half event to be let go" });
+    expect(warnings[0]).toMatch(/: \d+ bytes of a message that did not end within 300 ms, let go;/);
+    expect(c["connection"]!.unfinishedBytes()).toBe(0);
+    expect((await events.next()).value).toMatchObject({ event: "WHOLE" });
+  });
+});
+
+describe("back-pressure", () => {
+  /** A server that writes events (numbered) for as long as its client reads them. */
+  async function floodingServer(): Promise<{ socket: string; written: () => number }> {
+    let written = 0;
+    const fake = await startFakeServer({
+      onCapabilities: (cmd, conn) => {
+        conn.write(replyText(cmd, {}));
+        let seq = 0;
+        const pad = "x".repeat(200);
+        const more = (): void => {
+          while (!conn.destroyed) {
+            const text = eventText("FLOOD", { seq: seq++, pad });
+            written += text.length;
+            if (!conn.write(text)) return;
+          }
+        };
+        conn.on("drain", more);
+        more();
+      },
+    });
+    return { socket: fake.socket, written: () => written };
+  }
+
+  function rssBytes(pid: number): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return Number(m![1]) * 1024;
+  }
+
+  it.skipIf(process.platform !== "linux")(
+    "`qapi-ts events` into a pipe nobody reads stops reading QEMU's socket: bounded memory, no event lost (it grew to 1 GB in 20 s)",
+    async () => {
+      const server = await floodingServer();
+      const child = spawn(process.execPath, [bin, "events", "--socket", server.socket], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      try {
+        // Nobody reads stdout for 3 s (the pipe holds 64 KiB).
+        await new Promise((r) => setTimeout(r, 3000));
+        const sentWhileBlocked = server.written();
+        const rss = rssBytes(child.pid!);
+        await new Promise((r) => setTimeout(r, 1000));
+        // The server could write only what the pipe, Node's buffers, the iterator and the
+        // socket hold: a few MB, and nothing more once they were full.
+        expect(sentWhileBlocked).toBeLessThan(32 << 20);
+        expect(server.written() - sentWhileBlocked).toBeLessThan(1 << 20);
+        expect(rss).toBeLessThan(200 << 20);
+        // Then the reader comes: every event, in order, none dropped.
+        const out = collect(child.stdout);
+        expect(await out.until((t) => t.split("\n").length > 20_000, 30_000)).toBe(true);
+        const seqs = out
+          .text()
+          .split("\n")
+          .slice(0, 20_000)
+          .map((l) => (JSON.parse(l) as { data: { seq: number } }).data.seq);
+        expect(seqs).toEqual(seqs.map((_, i) => i));
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  );
 });

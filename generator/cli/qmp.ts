@@ -12,6 +12,7 @@ export interface TargetArgs {
   socket?: string;
   tcp?: string;
   timeout: number;
+  trace: boolean;
 }
 
 interface QmpArgs extends TargetArgs {
@@ -20,7 +21,10 @@ interface QmpArgs extends TargetArgs {
   oob: boolean;
 }
 
-/** --socket / --tcp / --timeout: where QEMU's monitor is, and how long to wait for it. */
+/**
+ * --socket / --tcp / --timeout / --trace: where QEMU's monitor is, how long to wait for it, and
+ * whether to print the wire log (every message both ways) on stderr.
+ */
 export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
   return y
     .option("socket", {
@@ -37,6 +41,12 @@ export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
       describe:
         "milliseconds to wait for each step: the connection, QEMU's greeting, a reply (0: forever)",
     })
+    .option("trace", {
+      type: "boolean",
+      default: false,
+      describe:
+        "print every message sent and received on stderr, with the time and the connection (long ones shortened)",
+    })
     .conflicts("socket", "tcp");
 }
 
@@ -51,7 +61,15 @@ export async function connectionFrom(
 ): Promise<{ target: QmpTarget; options: QmpClientOptions } | string> {
   const t = argv.timeout;
   if (!(typeof t === "number" && t >= 0)) return "--timeout wants milliseconds (0: no limit)";
-  const options = { connectTimeoutMs: t, greetingTimeoutMs: t, commandTimeoutMs: t };
+  const options: QmpClientOptions = {
+    connectTimeoutMs: t,
+    greetingTimeoutMs: t,
+    commandTimeoutMs: t,
+  };
+  if (argv.trace) {
+    const { formatWireLogEntry } = await import("../../runtime/qmp/wire-log.ts");
+    options.logger = (entry) => process.stderr.write(`${formatWireLogEntry(entry)}\n`);
+  }
   if (argv.socket !== undefined) return { target: { socket: argv.socket }, options };
   if (argv.tcp !== undefined) {
     const { parseHostPort } = await import("../../runtime/qmp/transport.ts");

@@ -156,10 +156,13 @@ export class JsonFramer {
         // Strings are most of a message: jump to their end (or an escape) with a native search.
         if (escaped) {
           escaped = false;
-          continue;
+          // An escaped raw newline is no JSON escape: broken, as a raw newline is.
+          if (chunk[i] !== NEWLINE) continue;
+          nextNewline = i;
         }
         if (nextBackslash < i) nextBackslash = find(chunk, BACKSLASH, i, to);
         if (nextNewline < i) nextNewline = find(chunk, NEWLINE, i, to);
+        // (At an escaped newline, nextNewline is i: the break below.)
         const quote = find(chunk, QUOTE, i, to);
         if (nextNewline < quote && nextNewline < nextBackslash) {
           // A raw newline: no JSON string holds one. The value is broken; the next line is new.
@@ -290,7 +293,8 @@ export class JsonFramer {
   private broken(): void {
     const held = this.held;
     if (held && this.heldBytes > 0) {
-      const end = Math.min(this.heldBytes, BROKEN_EXCERPT);
+      let end = Math.min(this.heldBytes, BROKEN_EXCERPT);
+      while (end > 0 && (held[end - 1] === NEWLINE || held[end - 1] === CR)) end--;
       const more = this.heldBytes > BROKEN_EXCERPT ? `... (${this.heldBytes} bytes)` : "";
       this.out.push(held.toString("utf8", 0, end) + more);
     }
