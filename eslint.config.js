@@ -7,7 +7,14 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["dist/", "generated/", "test/baselines/", "node_modules/", "examples/generated/"],
+    ignores: [
+      "dist/",
+      "generated/",
+      "test/baselines/",
+      "node_modules/",
+      "examples/generated/",
+      "examples/guest-agent.ts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -160,7 +160,12 @@ export interface BackendInfo {
   /** Back ends generated with it (its files import theirs). */
   requires: readonly string[];
   /** Its own options (for {@link GenerateOptions.backendOptions}): name -> description, default. */
-  options: Readonly<Record<string, { description: string; default: boolean | string }>>;
+  options: Readonly<
+    Record<
+      string,
+      { description: string; default: boolean | string; choices?: readonly (boolean | string)[] }
+    >
+  >;
 }
 
 /** The back ends {@link generate} can run, in the order their files are listed. */

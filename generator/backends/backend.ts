@@ -28,6 +28,8 @@ export interface BackendOptions {
 export interface BackendOption<T extends boolean | string = boolean | string> {
   description: string;
   default: T;
+  /** The values a string option takes, when it takes only some. */
+  choices?: readonly T[];
 }
 
 export interface Backend<O extends Record<string, boolean | string> = Record<never, never>> {

@@ -47,17 +47,22 @@ function backendOptions(
   given: Readonly<Record<string, boolean | string>> | undefined,
 ) {
   const out: Record<string, boolean | string> = {};
-  for (const [name, spec] of Object.entries(
-    b.options as Record<string, { default: boolean | string }>,
-  )) {
-    out[name] = spec.default;
-  }
+  const specs = b.options as Record<
+    string,
+    { default: boolean | string; choices?: readonly (boolean | string)[] }
+  >;
+  for (const [name, spec] of Object.entries(specs)) out[name] = spec.default;
   for (const [name, value] of Object.entries(given ?? {})) {
     if (!(name in out))
       throw new BackendOptionError(`back end '${b.name}' has no option '${name}'`);
     if (typeof value !== typeof out[name]) {
       throw new BackendOptionError(`option '${b.name}.${name}' takes a ${typeof out[name]}`);
     }
+    const choices = specs[name]!.choices;
+    if (choices && !choices.includes(value))
+      throw new BackendOptionError(
+        `option '${b.name}.${name}' is one of ${choices.join(", ")}, not '${String(value)}'`,
+      );
     out[name] = value;
   }
   return out;

@@ -1,6 +1,8 @@
-// `qapi-ts qmp (--socket PATH | --tcp HOST:PORT) COMMAND [JSON-ARGS]`: runs one command on a
-// running QEMU and prints its `return` value as JSON. Exit 0 on success, 1 when QEMU answers
-// with an error (printed as CLASS: desc), 2 on usage errors and when QEMU cannot be reached.
+// `qapi-ts qmp (--socket PATH | --tcp HOST:PORT) [--agent] COMMAND [JSON-ARGS]`: runs one command
+// on a running QEMU (or, with --agent, its guest agent) and prints its `return` value as JSON.
+// Exit 0 on success, 1 when QEMU answers with an error (printed as CLASS: desc), 2 on usage
+// errors and when QEMU cannot be reached. An agent's command that sends no reply on success
+// (guest-shutdown, guest-suspend-*) prints nothing, once the agent has shown it did not refuse it.
 //
 // Also the options and output helpers the commands that talk to a live QEMU share (`events`,
 // `probe --socket/--tcp`): one definition of the target and its timeout, and of how text that
@@ -19,6 +21,7 @@ interface QmpArgs extends TargetArgs {
   command: string;
   args?: string;
   oob: boolean;
+  agent: boolean;
 }
 
 /**
@@ -114,6 +117,42 @@ export async function terminalJson(): Promise<(value: unknown, indent?: number) 
     );
 }
 
+/** What an agent's command without a success response gives when it was not refused. */
+const NO_REPLY = Symbol("no reply");
+
+type Agent = import("../../runtime/qga/index.ts").QgaClient;
+
+async function agentClient(connection: {
+  target: QmpTarget;
+  options: QmpClientOptions;
+}): Promise<Agent> {
+  const { QgaClient } = await import("../../runtime/qga/index.ts");
+  const o = connection.options;
+  return new QgaClient(connection.target as Extract<QmpTarget, { socket: string }>, {
+    connectTimeoutMs: o.connectTimeoutMs,
+    syncTimeoutMs: o.greetingTimeoutMs,
+    commandTimeoutMs: o.commandTimeoutMs,
+    logger: o.logger,
+  });
+}
+
+/** Runs an agent's command; for one without a success response, waits for a refusal. */
+async function agentCommand(
+  agent: Agent,
+  command: string,
+  args: Record<string, unknown> | undefined,
+): Promise<unknown> {
+  const { DEFAULT_NO_SUCCESS_RESPONSE } = await import("../../runtime/qga/index.ts");
+  const result = await agent.execute(command, args);
+  if (!(DEFAULT_NO_SUCCESS_RESPONSE as readonly string[]).includes(command)) return result;
+  const { refusal } = result as { refusal: Promise<Error | null> };
+  // The agent answers in order: a reply to a ping after it says no refusal is coming.
+  agent.execute("guest-ping").catch(() => {});
+  const refused = await refusal;
+  if (refused) throw refused;
+  return NO_REPLY;
+}
+
 export const qmpCommand: CommandModule<object, QmpArgs> = {
   command: "qmp <command> [args]",
   describe: "Run one QMP command on a running QEMU and print its reply as JSON",
@@ -133,15 +172,23 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
         default: false,
         describe: "execute out-of-band (exec-oob)",
       })
+      .option("agent", {
+        type: "boolean",
+        default: false,
+        describe:
+          "talk to a guest agent (qemu-ga, or the socket of its virtio-serial port): synchronise with guest-sync-delimited instead of QMP's greeting",
+      })
       .example("$0 qmp --socket /tmp/qmp.sock query-status", "")
       .example(`$0 qmp --tcp localhost:4444 query-cpus-fast`, "")
       .example(
         `$0 qmp --socket /tmp/qmp.sock human-monitor-command '{"command-line": "info mtree"}'`,
         "",
-      ),
+      )
+      .example("$0 qmp --agent --socket /tmp/qga.sock guest-info", ""),
   handler: async (argv) => {
     const connection = await connectionFrom(argv);
     if (typeof connection === "string") usageExit("qmp", connection);
+    if (argv.agent && argv.oob) usageExit("qmp", "--oob does not apply to a guest agent (--agent)");
     let args: Record<string, unknown> | undefined;
     if (argv.args !== undefined) {
       const { parseJsonLossless } = await import("../../runtime/validate/index.ts");
@@ -155,14 +202,19 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
     }
 
     const { QmpClient, QmpError } = await import("../../runtime/qmp/index.ts");
-    const client = new QmpClient(connection.target, connection.options);
+    const client = argv.agent
+      ? await agentClient(connection)
+      : new QmpClient(connection.target, connection.options);
     let code = 0;
     try {
       await client.connect();
-      const result = argv.oob
-        ? await client.executeOob(argv.command, args)
-        : await client.execute(argv.command, args);
-      process.stdout.write((await terminalJson())(result, 2) + "\n");
+      const result =
+        client instanceof QmpClient
+          ? argv.oob
+            ? await client.executeOob(argv.command, args)
+            : await client.execute(argv.command, args)
+          : await agentCommand(client, argv.command, args);
+      if (result !== NO_REPLY) process.stdout.write((await terminalJson())(result, 2) + "\n");
     } catch (err) {
       if (!(err instanceof Error)) throw err;
       // QEMU's own refusal is the input's fault (1); not reaching QEMU is the environment's (2).

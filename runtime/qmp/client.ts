@@ -18,10 +18,10 @@
 
 import { SchemaIndex } from "../introspection.ts";
 import { checkSendable, messageEnvelope } from "../validate/sendable.ts";
-import { formatPath, stringifyJson } from "../validate/index.ts";
+import { stringifyJson } from "../validate/index.ts";
 import { Checks } from "./checks.ts";
 import { QmpConnection, type QmpGreeting } from "./connection.ts";
-import { QmpClientError, QmpError } from "./errors.ts";
+import { QmpClientError, QmpError, unsendable } from "./errors.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
 import { wireLoggerOf } from "./wire-log.ts";
@@ -417,18 +417,4 @@ export class QmpClient<
       // An onWarning that throws has nowhere left to report to, and must not stop the client.
     }
   }
-}
-
-/** The error for arguments that cannot be sent: the problem, and where in the arguments. */
-export function unsendable(
-  command: string,
-  problem: { message: string; path: (string | number)[] },
-): QmpClientError {
-  let where = problem.path.length ? formatPath(problem.path) : "";
-  if (where.length > 80) where = `${where.slice(0, 40)}...${where.slice(-37)}`;
-  return new QmpClientError(
-    "invalid-arguments",
-    `${command}: arguments cannot be sent: ${problem.message}${where ? ` (at ${where})` : ""}`,
-    command,
-  );
 }

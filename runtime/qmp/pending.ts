@@ -29,8 +29,11 @@ interface Entry extends PendingCommand {
   onAbort: () => void;
 }
 
-/** What became of a reply: the command it settles, or why it was dropped. */
-export type ReplyOutcome = { to: PendingCommand } | { dropped: string };
+/**
+ * What became of a reply: the command it settles, or why it was dropped (`late`: it answers a
+ * command of this client that was settled otherwise, a timed-out one say).
+ */
+export type ReplyOutcome = { to: PendingCommand } | { dropped: string; late?: boolean };
 
 /** Commands settled without a reply of their own that the server may still answer. */
 const UNSETTLED_KEPT = 10_000;
@@ -113,7 +116,7 @@ export class PendingCommands {
     const fate = typeof id === "number" ? this.unsettled.get(id) : undefined;
     if (fate === undefined) return { dropped: `reply with unknown id ${shortId(id)} dropped` };
     this.unsettled.delete(id as number);
-    return { dropped: `late reply to ${fate} dropped` };
+    return { dropped: `late reply to ${fate} dropped`, late: true };
   }
 
   /** Rejects every pending command with the error `make` builds for it; forgets the rest. */

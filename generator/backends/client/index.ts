@@ -3,6 +3,10 @@
 // one signature per deprecated command and event: TypeScript shows a call to a deprecated
 // overload as deprecated, which it cannot do for a name checked against a map. `createQmp`
 // makes one that validates arguments with the validators back end's validators.
+//
+// For the guest agent's schema (one that declares guest-sync-delimited, the agent's
+// synchronisation, or when the option `protocol` says "qga"), `client.ts` holds `Qga` and
+// `createQga` instead: qapi-ts/qga's QgaClient, told which commands send no reply on success.
 
 import type { Backend, BackendOptions } from "../backend.ts";
 import type { Command, Event, SchemaModel } from "../../model/index.ts";
@@ -23,18 +27,31 @@ import { alias, Declarations, interfaceDeclaration } from "../types/declarations
 import { INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
 import { docComment, docText } from "../types/tsdoc.ts";
 import templateSource from "./client.ts.hbs";
+import agentTemplateSource from "./qga-client.ts.hbs";
 
 export const CLIENT_FILE = "client.ts";
 
 const template = lazyTemplate(templateSource);
+const agentTemplate = lazyTemplate(agentTemplateSource);
 
-export const clientBackend: Backend = {
+/** The guest agent's synchronisation command: a schema that declares it is the agent's. */
+const AGENT_MARK = "guest-sync-delimited";
+
+type Protocol = "auto" | "qmp" | "qga";
+
+export const clientBackend: Backend<{ protocol: string }> = {
   name: "client",
   description: "client.ts: the QMP client typed by the schema, deprecations shown where used",
   requires: ["types", "validators"],
   paths: [CLIENT_FILE],
-  options: {},
-  generate(model: SchemaModel, options: BackendOptions) {
+  options: {
+    protocol: {
+      description: `the client's protocol: qmp (createQmp), qga (createQga, the guest agent's), or auto: qga when the schema declares ${AGENT_MARK}`,
+      default: "auto",
+      choices: ["auto", "qmp", "qga"],
+    },
+  },
+  generate(model: SchemaModel, options: BackendOptions & { protocol: string }) {
     const names = new TypeNames(model);
     const declarations = new Declarations(model, names, options.defines);
     const n = Object.fromEntries(INDEX_NAMES.map((k) => [k, names.ofIndex(k)])) as Record<
@@ -44,6 +61,9 @@ export const clientBackend: Backend = {
     const kept = model.entities.filter((e) => declarations.kept(e));
     const commands = kept.filter((e): e is Command => e.meta === "command");
     const events = kept.filter((e): e is Event => e.meta === "event");
+    const protocol = options.protocol as Protocol;
+    if (protocol === "qga" || (protocol === "auto" && commands.some((c) => c.name === AGENT_MARK)))
+      return [{ path: CLIENT_FILE, content: agentClient(options, n, commands, declarations) }];
     // (This file declares and imports nothing else, so these names cannot clash.)
     const imports = [
       importDeclaration(
@@ -95,16 +115,80 @@ export const clientBackend: Backend = {
   },
 };
 
+/** client.ts for the guest agent: QgaClient typed by the schema. */
+function agentClient(
+  options: BackendOptions,
+  n: Record<IndexName, string>,
+  commands: readonly Command[],
+  declarations: Declarations,
+): string {
+  const noReply = commands.filter((c) => !c.successResponse).map((c) => JSON.stringify(c.name));
+  const deprecated = deprecatedUses(commands, [], n, declarations, true);
+  // (CommandSent only where a deprecated command without a success response needs it.)
+  const sent = commands.some((c) => !c.successResponse && isDeprecated(c, declarations));
+  const imports = [
+    importDeclaration(
+      [
+        "QgaClient",
+        ...(sent ? ["type CommandSent"] : []),
+        ...(deprecated.length ? ["type ExecuteParams"] : []),
+        "type QgaClientOptions",
+        "type QgaTarget",
+      ],
+      `${options.runtimePackage}/qga`,
+    ),
+    importDeclaration([n.Commands], "./index.js", true),
+    importDeclaration(["validators"], "./validators.js"),
+  ];
+  return agentTemplate({
+    schemaName: options.schemaName,
+    imports: print(join(hardline, imports)),
+    noSuccessResponse: print(
+      group(
+        "export const noSuccessResponse = [",
+        indent(softline, join([",", line], noReply), ifBreak(",")),
+        softline,
+        "] as const;",
+      ),
+    ),
+    deprecatedUses: print(interfaceDeclaration("DeprecatedUses", [], deprecated)),
+    qga: print(alias("Qga", [`DeprecatedUses & QgaClient<${n.Commands}, NoSuccessResponse>`])),
+    factory: print([
+      group(
+        "export function createQga(",
+        indent(softline, "target: QgaTarget,", line, "options?: QgaClientOptions", ifBreak(",")),
+        softline,
+        "): Qga {",
+      ),
+      indent(
+        hardline,
+        group(
+          `return new QgaClient<${n.Commands}, NoSuccessResponse>(target, {`,
+          indent(line, "validate: validators,", line, "noSuccessResponse,", line, "...options,"),
+          line,
+          "});",
+        ),
+      ),
+      hardline,
+      "}",
+    ]),
+  });
+}
+
+function isDeprecated(e: Command | Event, declarations: Declarations): boolean {
+  return e.features.some((x) => x.name === "deprecated" && declarations.kept(x));
+}
+
 /** One signature per deprecated command (execute, and executeOob where allowed) and event. */
 function deprecatedUses(
   commands: readonly Command[],
   events: readonly Event[],
   n: Record<IndexName, string>,
   declarations: Declarations,
+  agent = false,
 ): Doc[] {
   const deprecation = (e: Command | Event): Doc | null => {
-    const f = e.features.find((x) => x.name === "deprecated" && declarations.kept(x));
-    if (!f) return null;
+    if (!isDeprecated(e, declarations)) return null;
     const text = e.doc?.features.get("deprecated")?.text;
     const tag = text ? `@deprecated ${docText(text, true)}` : "@deprecated";
     return docComment({ paras: [], tags: [tag] }, 2);
@@ -114,7 +198,9 @@ function deprecatedUses(
     const doc = deprecation(c);
     if (!doc) continue;
     const key = JSON.stringify(c.name);
-    for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
+    // (The agent's client resolves a command without a success response once it is sent.)
+    const returns = agent && !c.successResponse ? "CommandSent" : `${n.Commands}[K]["returns"]`;
+    for (const method of c.allowOob && !agent ? ["execute", "executeOob"] : ["execute"]) {
       out.push([
         doc,
         // Generic in K, as QmpClient's own method is: a concrete signature would not accept it.
@@ -122,7 +208,7 @@ function deprecatedUses(
           `${method}<K extends ${key}>(`,
           indent(softline, "command: K,", line, `...params: ExecuteParams<${n.Commands}[K]>`),
           softline,
-          `): globalThis.Promise<${n.Commands}[K]["returns"]>;`,
+          `): globalThis.Promise<${returns}>;`,
         ),
       ]);
     }
