@@ -9,6 +9,7 @@ export default tseslint.config(
   {
     ignores: [
       "dist/",
+      "runtime/native/*/build/",
       "generated/",
       "test/baselines/",
       "node_modules/",
@@ -50,5 +51,11 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The native addon's loader is CommonJS, as node-gyp's output is loaded.
+    files: ["runtime/native/**/*.js"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

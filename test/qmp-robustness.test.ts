@@ -480,7 +480,7 @@ describe("framing: text that is not JSON never swallows what follows", () => {
           if (typeof item === "string") text += item + "\n";
           else {
             const m = { return: item.v, id: id++ };
-            sent.push(m);
+            sent.push(JSON.parse(JSON.stringify(m))); // (what JSON can say: -0 is written 0)
             text += (item.pretty ? JSON.stringify(m, null, 4) : JSON.stringify(m)) + "\r\n";
           }
         }

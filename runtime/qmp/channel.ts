@@ -10,6 +10,7 @@
 import { parseJsonLossless } from "../validate/index.ts";
 import { JsonFramer, type FramingFailure } from "./framing.ts";
 import { startTimer, type Timer } from "./timers.ts";
+import { QmpClientError } from "./errors.ts";
 import { openStream, type QmpStream, type QmpTarget } from "./transport.ts";
 import type { WireLogger } from "./wire-log.ts";
 
@@ -80,6 +81,22 @@ export class Channel {
     this.stream!.write(text + "\n", written);
   }
 
+  /**
+   * Writes a message with descriptors attached (SCM_RIGHTS). Throws (code "fd-passing") what
+   * makes it impossible: a transport other than a Unix socket, no native package.
+   */
+  writeWithFds(text: string, fds: readonly number[]): void {
+    const stream = this.stream!;
+    if (!stream.writeWithFds)
+      throw new QmpClientError(
+        "fd-passing",
+        `file descriptors travel only over a Unix socket, not over ${this.description}` +
+          ("spawn" in this.target ? " (give a spawned QEMU its descriptors with spawn.fds)" : ""),
+      );
+    stream.writeWithFds(text + "\n", fds);
+    this.log("send", text, true, fds.length);
+  }
+
   /** Writes bytes that are not a message (the agent's sentinel), logged as `note`. */
   writeBytes(bytes: Uint8Array, note: string): void {
     this.log("send", note, false);
@@ -107,7 +124,7 @@ export class Channel {
     await this.stream?.destroy();
   }
 
-  private log(direction: "send" | "receive", text: string, json: boolean): void {
+  private log(direction: "send" | "receive", text: string, json: boolean, fds?: number): void {
     const logger = this.options.logger;
     if (!logger) return;
     try {
@@ -117,6 +134,7 @@ export class Channel {
         direction,
         text,
         json,
+        ...(fds ? { fds } : {}),
       });
     } catch (err) {
       this.handlers.warning(`the wire logger threw: ${(err as Error)?.message ?? String(err)}`);

@@ -127,9 +127,10 @@ export class QmpConnection {
     });
   }
 
-  /** Writes a message (its JSON text); `written` is called once it is handed to the system. */
-  write(text: string, written?: (error?: Error | null) => void): void {
-    this.channel.write(text, written);
+  /** Writes a message (its JSON text); with `fds`, attached to it (a Unix socket only). */
+  write(text: string, fds?: readonly number[]): void {
+    if (fds) this.channel.writeWithFds(text, fds);
+    else this.channel.write(text);
   }
 
   /** Stops (resumes) reading from QEMU: back-pressure for a consumer that cannot keep up. */

@@ -13,6 +13,7 @@ import { createConnection, type Socket } from "node:net";
 import path from "node:path";
 import { QmpClientError } from "./errors.ts";
 import { startTimer } from "./timers.ts";
+import { DescriptorWriter } from "./fd-passing.ts";
 
 /** Where the QMP server is. */
 export type QmpTarget =
@@ -25,7 +26,15 @@ export type QmpTarget =
        * also its crash or SIGKILL, through the kernel's parent-death signal, when util-linux's
        * `setpriv` is installed).
        */
-      spawn: { binary?: string; args: string[] };
+      spawn: {
+        binary?: string;
+        args: string[];
+        /**
+         * Descriptors QEMU inherits: `fds[i]` is descriptor `3 + i` in QEMU, for its command
+         * line (`-add-fd fd=3,set=1`). No native code is needed for these.
+         */
+        fds?: readonly number[];
+      };
     };
 
 export interface QmpStream {
@@ -36,6 +45,11 @@ export interface QmpStream {
    * operating system, or with the error that stopped them.
    */
   write(data: string | Uint8Array, written?: (error?: Error | null) => void): void;
+  /**
+   * Writes `text` with descriptors attached (SCM_RIGHTS); only a Unix socket has it. Throws
+   * (code "fd-passing") what makes it impossible.
+   */
+  writeWithFds?(text: string, fds: readonly number[]): void;
   /** Called once: data chunks until the stream closes; `reason` explains an abnormal end. */
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void;
   /** Stops reading (back-pressure: the peer's writes then block) until resume(). */
@@ -122,7 +136,11 @@ export async function openStream(target: QmpTarget, connectTimeoutMs: number): P
   const problem = targetProblem(target);
   if (problem) throw new QmpClientError("connect", `invalid target: ${problem}`);
   if ("spawn" in target)
-    return spawnQemu(target.spawn.binary ?? "qemu-system-x86_64", target.spawn.args);
+    return spawnQemu(
+      target.spawn.binary ?? "qemu-system-x86_64",
+      target.spawn.args,
+      target.spawn.fds ?? [],
+    );
   const options =
     "socket" in target
       ? { path: target.socket }
@@ -131,7 +149,7 @@ export async function openStream(target: QmpTarget, connectTimeoutMs: number): P
         : { host: target.tcp.host, port: target.tcp.port };
   const description = describeTarget(target);
   const socket = await connectSocket(options, description, connectTimeoutMs);
-  return new SocketStream(socket, description);
+  return new SocketStream(socket, description, "path" in options);
 }
 
 /** A Unix socket refuses a connection with EAGAIN when its queue of unaccepted ones is full. */
@@ -183,15 +201,26 @@ function connectSocket(
 }
 
 class SocketStream implements QmpStream {
+  /** For a Unix socket: descriptors, and the order of what is written around them. */
+  private readonly descriptors: DescriptorWriter | null;
+  readonly writeWithFds?: (text: string, fds: readonly number[]) => void;
+
   constructor(
     private readonly socket: Socket,
     readonly description: string,
+    unix: boolean,
   ) {
     socket.setNoDelay(true); // QMP is request/response: latency matters more than packet count
+    this.descriptors = unix ? new DescriptorWriter(socket) : null;
+    if (this.descriptors) {
+      const d = this.descriptors;
+      this.writeWithFds = (text, fds) => d.writeWithFds(text, fds);
+    }
   }
 
   write(data: string | Uint8Array, written?: (error?: Error | null) => void): void {
-    this.socket.write(data, written);
+    if (this.descriptors?.holding) this.descriptors.write(data, written);
+    else this.socket.write(data, written);
   }
 
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void {
@@ -267,8 +296,13 @@ function findExecutable(name: string): string | null {
   return null;
 }
 
-function spawnQemu(binary: string, args: string[]): Promise<QmpStream> {
+function spawnQemu(binary: string, args: string[], fds: readonly number[]): Promise<QmpStream> {
   return new Promise((resolve, reject) => {
+    const bad = fds.findIndex((fd) => !(Number.isSafeInteger(fd) && fd >= 0));
+    if (bad >= 0)
+      return reject(
+        new QmpClientError("connect", `spawn.fds[${bad}] is not a file descriptor: ${fds[bad]}`),
+      );
     const cannot = (why: string, cause?: unknown): void =>
       reject(new QmpClientError("connect", `cannot start ${binary}: ${why}`, undefined, { cause }));
     // Found first, so that a missing binary is ENOENT here, not a wrapper's exit status.
@@ -276,11 +310,11 @@ function spawnQemu(binary: string, args: string[]): Promise<QmpStream> {
     if (!file) return cannot("ENOENT");
     const wrapper = parentDeathWrapper();
     const qemuArgs = [...args, "-qmp", "stdio"];
+    // fds[i] becomes QEMU's descriptor 3 + i (setpriv passes its descriptors on).
+    const stdio = ["pipe", "pipe", "pipe", ...fds] as const;
     const child = wrapper
-      ? spawn(wrapper, ["--pdeathsig", "KILL", "--", file, ...qemuArgs], {
-          stdio: ["pipe", "pipe", "pipe"],
-        })
-      : spawn(file, qemuArgs, { stdio: ["pipe", "pipe", "pipe"] });
+      ? spawn(wrapper, ["--pdeathsig", "KILL", "--", file, ...qemuArgs], { stdio: [...stdio] })
+      : spawn(file, qemuArgs, { stdio: [...stdio] });
     child.once("error", (err: NodeJS.ErrnoException) => cannot(err.code ?? err.message, err));
     child.once("spawn", () => {
       children.add(child);

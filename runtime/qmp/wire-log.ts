@@ -26,6 +26,8 @@ export interface WireLogEntry {
    * agent's 0xFF sentinel (text "\xff"), or a note on what the client let go.
    */
   json: boolean;
+  /** Descriptors sent with the message (SCM_RIGHTS), when there were any. */
+  fds?: number;
 }
 
 /** Receives the wire log; it is called synchronously, so it should not block. */
@@ -52,7 +54,8 @@ export function formatWireLogEntry(
   text = text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   const arrow = entry.direction === "send" ? "->" : "<-";
   const kind = entry.json ? "" : "(not a message) ";
-  return `${new Date(entry.time).toISOString()} ${entry.connection} ${arrow} ${kind}${text}`;
+  const fds = entry.fds ? ` (with ${entry.fds} descriptor${entry.fds === 1 ? "" : "s"})` : "";
+  return `${new Date(entry.time).toISOString()} ${entry.connection} ${arrow} ${kind}${text}${fds}`;
 }
 
 let debugLogger: WireLogger | null | undefined;

@@ -8,7 +8,7 @@
 // synchronisation, or when the option `protocol` says "qga"), `client.ts` holds `Qga` and
 // `createQga` instead: qapi-ts/qga's QgaClient, told which commands send no reply on success.
 
-import type { Backend, BackendOptions } from "../backend.ts";
+import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
 import type { Command, Event, SchemaModel } from "../../model/index.ts";
 import { lazyTemplate } from "../templates/index.ts";
 import {
@@ -24,7 +24,9 @@ import {
   type Doc,
 } from "../printer.ts";
 import { alias, Declarations, interfaceDeclaration } from "../types/declarations.ts";
-import { INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
+import { INDEX_FILE, INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
+import { VALIDATORS_FILE } from "../validators/index.ts";
+import { emitModule, formFlags, importSpecifier, type ModuleForm } from "../module-forms.ts";
 import { docComment, docText } from "../types/tsdoc.ts";
 import templateSource from "./client.ts.hbs";
 import agentTemplateSource from "./qga-client.ts.hbs";
@@ -48,7 +50,7 @@ export const clientBackend: Backend<{ protocol: string }> = {
     protocol: {
       description: `the client's protocol: qmp (createQmp), qga (createQga, the guest agent's), or auto: qga when the schema declares ${AGENT_MARK}`,
       default: "auto",
-      choices: ["auto", "qmp", "qga"],
+      values: ["auto", "qmp", "qga"],
     },
   },
   generate(model: SchemaModel, options: BackendOptions & { protocol: string }) {
@@ -63,55 +65,59 @@ export const clientBackend: Backend<{ protocol: string }> = {
     const events = kept.filter((e): e is Event => e.meta === "event");
     const protocol = options.protocol as Protocol;
     if (protocol === "qga" || (protocol === "auto" && commands.some((c) => c.name === AGENT_MARK)))
-      return [{ path: CLIENT_FILE, content: agentClient(options, n, commands, declarations) }];
+      return agentClient(options, n, commands, declarations);
     // (This file declares and imports nothing else, so these names cannot clash.)
-    const imports = [
-      importDeclaration(
-        [
-          "QmpClient",
-          "type ExecuteParams",
-          "type QmpClientOptions",
-          "type QmpEvent",
-          "type QmpTarget",
-        ],
-        `${options.runtimePackage}/qmp`,
-      ),
-      importDeclaration([n.Commands, n.Events], "./index.js", true),
-      importDeclaration(["validators"], "./validators.js"),
-    ];
-    const content = template({
-      schemaName: options.schemaName,
-      n,
-      imports: print(join(hardline, imports)),
-      deprecatedUses: print(
-        interfaceDeclaration(
-          "DeprecatedUses",
-          [],
-          deprecatedUses(commands, events, n, declarations),
-        ),
-      ),
-      qmp: print(alias("Qmp", [`DeprecatedUses & QmpClient<${n.Commands}, ${n.Events}>`])),
-      factory: print([
-        group(
-          "export function createQmp(",
-          indent(softline, "target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")),
-          softline,
-          "): Qmp {",
-        ),
-        indent(
-          hardline,
-          group(
-            `return new QmpClient<${n.Commands}, ${n.Events}>(target, {`,
-            indent(line, "validate: validators,", line, "...options,"),
-            line,
-            "});",
+    const runtime = `${options.runtimePackage}/qmp`;
+    const runtimeTypes = ["ExecuteParams", "QmpClientOptions", "QmpEvent", "QmpTarget"];
+    const maps = importDeclaration(
+      [n.Commands, n.Events],
+      importSpecifier(CLIENT_FILE, INDEX_FILE, options),
+      true,
+    );
+    const validators = importDeclaration(
+      ["validators"],
+      importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
+    );
+    const imports: Record<ModuleForm, Doc[]> = {
+      ts: [
+        importDeclaration(["QmpClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
+        maps,
+        validators,
+      ],
+      js: [importDeclaration(["QmpClient"], runtime), validators],
+      dts: [importDeclaration(["QmpClient", ...runtimeTypes], runtime, true), maps],
+    };
+    const signature = (head: string, params: Doc[], end: string): Doc =>
+      group(`${head} createQmp(`, indent(softline, ...params), softline, end);
+    const typed = ["target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")];
+    const factory: Record<ModuleForm, Doc> = {
+      ts: [
+        signature("export function", typed, "): Qmp {"),
+        factoryBody(`new QmpClient<${n.Commands}, ${n.Events}>`, []),
+      ],
+      js: [
+        signature("export function", ["target,", line, "options", ifBreak(",")], ") {"),
+        factoryBody("new QmpClient", []),
+      ],
+      dts: signature("export declare function", typed, "): Qmp;"),
+    };
+    return emitModule(CLIENT_FILE, options, (form) =>
+      template({
+        ...formFlags(form),
+        schemaName: options.schemaName,
+        n,
+        imports: print(join(hardline, imports[form])),
+        deprecatedUses: print(
+          interfaceDeclaration(
+            "DeprecatedUses",
+            [],
+            deprecatedUses(commands, events, n, declarations),
           ),
         ),
-        hardline,
-        "}",
-      ]),
-    });
-    return [{ path: CLIENT_FILE, content }];
+        qmp: print(alias("Qmp", [`DeprecatedUses & QmpClient<${n.Commands}, ${n.Events}>`])),
+        factory: print(factory[form]),
+      }),
+    );
   },
 };
 
@@ -121,62 +127,97 @@ function agentClient(
   n: Record<IndexName, string>,
   commands: readonly Command[],
   declarations: Declarations,
-): string {
+): GeneratedFile[] {
   const noReply = commands.filter((c) => !c.successResponse).map((c) => JSON.stringify(c.name));
   const deprecated = deprecatedUses(commands, [], n, declarations, true);
   // (CommandSent only where a deprecated command without a success response needs it.)
   const sent = commands.some((c) => !c.successResponse && isDeprecated(c, declarations));
-  const imports = [
-    importDeclaration(
-      [
-        "QgaClient",
-        ...(sent ? ["type CommandSent"] : []),
-        ...(deprecated.length ? ["type ExecuteParams"] : []),
-        "type QgaClientOptions",
-        "type QgaTarget",
-      ],
-      `${options.runtimePackage}/qga`,
-    ),
-    importDeclaration([n.Commands], "./index.js", true),
-    importDeclaration(["validators"], "./validators.js"),
+  const runtime = `${options.runtimePackage}/qga`;
+  const runtimeTypes = [
+    ...(sent ? ["CommandSent"] : []),
+    ...(deprecated.length ? ["ExecuteParams"] : []),
+    "QgaClientOptions",
+    "QgaTarget",
   ];
-  return agentTemplate({
-    schemaName: options.schemaName,
-    imports: print(join(hardline, imports)),
-    noSuccessResponse: print(
-      group(
-        "export const noSuccessResponse = [",
-        indent(softline, join([",", line], noReply), ifBreak(",")),
-        softline,
-        "] as const;",
-      ),
-    ),
-    deprecatedUses: print(interfaceDeclaration("DeprecatedUses", [], deprecated)),
-    qga: print(alias("Qga", [`DeprecatedUses & QgaClient<${n.Commands}, NoSuccessResponse>`])),
-    factory: print([
-      group(
-        "export function createQga(",
-        indent(softline, "target: QgaTarget,", line, "options?: QgaClientOptions", ifBreak(",")),
-        softline,
-        "): Qga {",
-      ),
-      indent(
-        hardline,
-        group(
-          `return new QgaClient<${n.Commands}, NoSuccessResponse>(target, {`,
-          indent(line, "validate: validators,", line, "noSuccessResponse,", line, "...options,"),
-          line,
-          "});",
-        ),
-      ),
-      hardline,
-      "}",
-    ]),
-  });
+  const commandMap = importDeclaration(
+    [n.Commands],
+    importSpecifier(CLIENT_FILE, INDEX_FILE, options),
+    true,
+  );
+  const validators = importDeclaration(
+    ["validators"],
+    importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
+  );
+  const imports: Record<ModuleForm, Doc[]> = {
+    ts: [
+      importDeclaration(["QgaClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
+      commandMap,
+      validators,
+    ],
+    js: [importDeclaration(["QgaClient"], runtime), validators],
+    dts: [importDeclaration(["QgaClient", ...runtimeTypes], runtime, true), commandMap],
+  };
+  const list = (head: string, end: string): Doc =>
+    group(head, indent(softline, join([",", line], noReply), ifBreak(",")), softline, end);
+  const noSuccessResponse: Record<ModuleForm, Doc> = {
+    ts: list("export const noSuccessResponse = [", "] as const;"),
+    js: list("export const noSuccessResponse = [", "];"),
+    dts: list("export declare const noSuccessResponse: readonly [", "];"),
+  };
+  const signature = (head: string, params: Doc[], end: string): Doc =>
+    group(`${head} createQga(`, indent(softline, ...params), softline, end);
+  const typed = ["target: QgaTarget,", line, "options?: QgaClientOptions", ifBreak(",")];
+  const members = ["noSuccessResponse,"];
+  const factory: Record<ModuleForm, Doc> = {
+    ts: [
+      signature("export function", typed, "): Qga {"),
+      factoryBody(`new QgaClient<${n.Commands}, NoSuccessResponse>`, members),
+    ],
+    js: [
+      signature("export function", ["target,", line, "options", ifBreak(",")], ") {"),
+      factoryBody("new QgaClient", members),
+    ],
+    dts: signature("export declare function", typed, "): Qga;"),
+  };
+  return emitModule(CLIENT_FILE, options, (form) =>
+    agentTemplate({
+      ...formFlags(form),
+      schemaName: options.schemaName,
+      imports: print(join(hardline, imports[form])),
+      noSuccessResponse: print(noSuccessResponse[form]),
+      deprecatedUses: print(interfaceDeclaration("DeprecatedUses", [], deprecated)),
+      qga: print(alias("Qga", [`DeprecatedUses & QgaClient<${n.Commands}, NoSuccessResponse>`])),
+      factory: print(factory[form]),
+    }),
+  );
 }
 
 function isDeprecated(e: Command | Event, declarations: Declarations): boolean {
   return e.features.some((x) => x.name === "deprecated" && declarations.kept(x));
+}
+
+/** The factory's body, from `{`: a client checked by the schema's validators. */
+function factoryBody(construct: string, members: readonly string[]): Doc {
+  return [
+    indent(
+      hardline,
+      group(
+        `return ${construct}(target, {`,
+        indent(
+          line,
+          "validate: validators,",
+          ...members.flatMap((m) => [line, m]),
+          line,
+          "...options",
+          ifBreak(","),
+        ),
+        line,
+        "});",
+      ),
+    ),
+    hardline,
+    "}",
+  ];
 }
 
 /** One signature per deprecated command (execute, and executeOob where allowed) and event. */
