@@ -237,6 +237,46 @@ describe.skipIf(!haveQga)("against a real qemu-ga", () => {
   });
 });
 
+describe.skipIf(!haveQga)("qapi-ts shell --agent against a real qemu-ga", () => {
+  it("runs a script of agent commands (exit 1 when one fails) and --trace logs the exchange", async () => {
+    const agent = await startAgent();
+    const script = path.join(scratch("qga-shell"), "commands.txt");
+    writeFileSync(
+      script,
+      ["guest-ping", "help guest-shutdown", "guest-shutdown mode=powerdown", "guest-info"].join(
+        "\n",
+      ) + "\n",
+    );
+    const r = await run([
+      bin,
+      "shell",
+      "--agent",
+      "--socket",
+      agent.socket,
+      "--trace",
+      "-f",
+      script,
+    ]);
+    expect(r.code).toBe(1); // guest-shutdown is refused (blocked on this host)
+    const out = r.stdout.split("\n");
+    expect(out.slice(0, 2)).toEqual(["{}", "guest-shutdown (disabled) (no reply on success)"]);
+    expect(JSON.parse(out.slice(2).join("\n"))).toMatchObject({ version: expect.any(String) });
+    const err = r.stderr.split("\n");
+    expect(err).toContain(
+      `${script}:3: error: guest-shutdown: CommandNotFound: Command guest-shutdown has been disabled`,
+    );
+    expect(err.filter((l) => / -> \{"execute":"guest-ping","id":\d+\}$/.test(l))).toHaveLength(2);
+    expect(err.some((l) => / <- \{"return": \{\}, "id": \d+\}$/.test(l))).toBe(true);
+    // Every command succeeding: exit 0; no wire log without --trace.
+    writeFileSync(script, "guest-ping\nguest-get-host-name\n");
+    const ok = await run([bin, "shell", "--agent", "--socket", agent.socket, "-f", script]);
+    expect([ok.code, ok.stderr]).toEqual([0, ""]);
+    const refused = await run([bin, "shell", "--agent", "--spawn", "-f", script]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--agent goes with --socket or --tcp, not --spawn/);
+  });
+});
+
 describe("against a scripted agent", () => {
   it("a command without a success response resolves once written; no refusal once a later reply comes", async () => {
     const fake = await scriptedAgent((cmd) => (cmd.execute === "guest-shutdown" ? null : {}));
