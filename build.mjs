@@ -5,7 +5,7 @@
 //   dist/cli/qapi-ts.cjs.cache bin/qapi-ts compiles with this V8 code cache (start-up is most of
 //                              a small command's cost: with the cache, V8 skips compiling)
 //   dist/lib/*.js              the library, one ES module per subpath of package.json's
-//                              "exports" (index, qmp, introspection, validate, conditions) plus
+//                              "exports" (index, qmp, qga, introspection, validate, conditions) plus
 //                              shared chunks; dependencies inlined, so installing needs none
 //   dist/types/**.d.ts         declarations (and declaration maps to the shipped sources)
 //
@@ -36,6 +36,7 @@ const BUILD_PLACEHOLDER = "0".repeat(64);
 const LIBRARY_ENTRIES = {
   index: "generator/api.ts",
   qmp: "runtime/qmp/index.ts",
+  qga: "runtime/qga/index.ts",
   introspection: "runtime/introspection.ts",
   validate: "runtime/validate/index.ts",
   conditions: "runtime/conditions.ts",

@@ -253,10 +253,14 @@ describe("QEMU's input rules on a test schema", () => {
     expect(js).not.toContain("posix-cmd");
   });
 
-  test("values nested beyond the stack are invalid, not a crash", () => {
+  test("values nested beyond the stack are invalid, not a crash: QEMU's depth limit refuses them", () => {
     let deep: { kids?: unknown[] } = {};
     for (let i = 0; i < 200_000; i++) deep = { kids: [deep] };
-    expect(v.validateType("Tree", deep)).toEqual({ message: "Value nested too deeply", path: [] });
+    const e = v.validateType("Tree", deep)!;
+    expect(e.message).toBe("JSON nesting depth limit exceeded");
+    // Where the 1025th level opens: 1024 levels in, an object and an array each.
+    expect(e.path).toHaveLength(1024);
+    expect(e.path.slice(0, 4)).toEqual(["kids", 0, "kids", 0]);
     expect(v.validateType("Tree", { kids: [{ kids: [{ kids: [] }] }] })).toBeNull();
   });
 

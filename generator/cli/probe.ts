@@ -161,6 +161,7 @@ function usageError(argv: ProbeArgs): string | null {
   ) {
     return "-D, --defines, --compat and --unmask apply only to --schema";
   }
+  if (argv.trace && !hasTarget(argv)) return "--trace applies only to --socket and --tcp";
   return null;
 }
 

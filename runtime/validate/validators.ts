@@ -10,8 +10,9 @@
 import { conditionHolds, type Condition } from "../conditions.ts";
 import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
 import { int64Decoder, type Int64Decoder } from "./int64.ts";
-import { isObject, jsonType } from "./json.ts";
+import { commandEnvelope, isObject, jsonType } from "./json.ts";
 import { checkScalar, formatPath, type Int64Representation, type ScalarType } from "./scalars.ts";
+import { checkSendable, type JsonEnvelope } from "./sendable.ts";
 import { DEPRECATED, UNSTABLE, type ValidatorTable } from "./table.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
@@ -182,7 +183,14 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   readonly typeNames: readonly string[];
   private readonly commands = new Map<
     string,
-    { args: Check; returns: Check; returnsType: number; flags: number; cond: number }
+    {
+      args: Check;
+      returns: Check;
+      returnsType: number;
+      flags: number;
+      cond: number;
+      envelope?: JsonEnvelope;
+    }
   >();
   private readonly events = new Map<string, { check: Check; dataType: number; cond: number }>();
   private readonly decode: Int64Decoder;
@@ -229,6 +237,14 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   ): ValidationError | null => {
     const o = this.settings(options, true);
     const c = this.commands.get(name);
+    // QEMU parses the message before it looks the command up.
+    if (args !== undefined) {
+      const problem = checkSendable(
+        args,
+        c ? (c.envelope ??= commandEnvelope(name)) : commandEnvelope(name),
+      );
+      if (problem) return problem;
+    }
     if (!c || isAbsent(o, c.cond)) return topLevel(`The command ${name} has not been found`);
     if ((c.flags & DEPRECATED && o.deprecated) || (c.flags & UNSTABLE && o.unstable)) {
       const adjective = c.flags & DEPRECATED && o.deprecated ? "Deprecated" : "Unstable";
@@ -268,6 +284,8 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     options?: ValidateOptions,
   ): ValidationError | null => {
     const o = this.settings(options, true);
+    const problem = checkSendable(value);
+    if (problem) return problem;
     const t = this.named.get(name);
     if (!t || isAbsent(o, t.cond)) return topLevel(`Unknown type '${name}'`);
     return run(t.check, value, o);
