@@ -189,19 +189,24 @@ function backendsOf(files: readonly OwnedFile[], only: readonly string[] | undef
 }
 
 /**
- * Makes `dir` hold the files: writes only what changed, replaces the output as a whole (a
- * reader never sees a mix of old and new files), removes files an earlier run generated that
- * are no longer generated. Throws WriteError.
+ * Makes `dir` hold the files: writes only what changed, each file atomically (its old content or
+ * its new, never part of it; a run cut short is completed by the next), removes files an earlier
+ * run generated that are no longer generated, and touches nothing else in `dir`. A file of a
+ * generated file's name that qapi-ts did not write is a WriteError, unless `force`. Throws
+ * WriteError.
  */
 export function writeGeneratedFiles(
   dir: string,
   files: readonly OwnedFile[],
-  options: { only?: readonly string[] } = {},
+  options: { only?: readonly string[]; force?: boolean } = {},
 ): WriteResult {
-  return writeGenerated(dir, files, { backends: backendsOf(files, options.only) });
+  return writeGenerated(dir, files, {
+    backends: backendsOf(files, options.only),
+    force: options.force ?? false,
+  });
 }
 
-/** Compares `dir` with the files, writing nothing: stale, missing and extra files. */
+/** Compares `dir` with the files, writing nothing: stale, missing, extra and not-ours files. */
 export function checkGeneratedFiles(
   dir: string,
   files: readonly OwnedFile[],

@@ -370,11 +370,29 @@ describe("generate on a small schema", () => {
     const notDir = run(["generate", "schema.json", "-o", "a-file"], dir);
     expect(notDir.status).toBe(2);
     expect(notDir.stderr).toBe("qapi-ts: a-file exists and is not a directory\n");
-    const here = run(["generate", "schema.json", "-o", "."], dir);
-    expect([here.status, here.stderr]).toEqual([
-      2,
-      "qapi-ts: refusing to replace .: it is (or contains) the current directory\n",
-    ]);
+  });
+
+  test("into a user's folder: their files untouched, a same-named file refused (--force takes it), --check says not ours", () => {
+    const project = smallProject("theirs");
+    writeFileSync(path.join(project, "index.ts"), "export const mine = 1;\n");
+    const refused = run(["generate", "schema.json", "-o", "."], project);
+    expect([refused.status, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toBe(
+      `qapi-ts: index.ts exists and was not written by qapi-ts (its manifest, .qapi-ts-manifest, does not list it)\n` +
+        "move it away, or give --force to overwrite\n",
+    );
+    expect(readFileSync(path.join(project, "index.ts"), "utf8")).toBe("export const mine = 1;\n");
+    expect(existsSync(path.join(project, "schema.ts"))).toBe(false);
+    const check = run(["generate", "schema.json", "-o", ".", "--check"], project);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain(".: not ours: index.ts (a file qapi-ts did not write)\n");
+    // Into the current folder, beside the user's own files: with --force, index.ts is taken
+    // over; nothing else of theirs is touched.
+    const forced = run(["generate", "schema.json", "-o", ".", "--force"], project);
+    expect([forced.status, forced.stderr]).toEqual([0, ""]);
+    expect(readFileSync(path.join(project, "index.ts"), "utf8")).toContain("export interface");
+    expect(readFileSync(path.join(project, "uses.ts"), "utf8")).toBe(USES);
+    expect(readFileSync(path.join(project, "schema.json"))).toEqual(readFileSync(smallSchema));
   });
 });
 

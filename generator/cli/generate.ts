@@ -55,6 +55,10 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         type: "boolean",
         describe: "write nothing; list stale, missing and extra files and exit 1 if any",
       })
+      .option("force", {
+        type: "boolean",
+        describe: "overwrite files of generated files' names that qapi-ts did not write",
+      })
       .option("watch", {
         alias: "w",
         type: "boolean",

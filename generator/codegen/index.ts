@@ -24,6 +24,7 @@ import { BUILD } from "./version.ts";
 import { readRunRecord, writeRunRecord, type RunRecord } from "./run-record.ts";
 import {
   checkGenerated,
+  isInterrupted,
   readManifest,
   writeGenerated,
   WriteError,
@@ -39,7 +40,11 @@ export interface GenerateSettings {
   only: string[] | undefined;
   backendOptions: Record<string, Record<string, boolean | string>>;
   runtimePackage: string;
+  /** The defines file the symbols came from, if any (an input, never written over). */
+  definesFile?: string;
   check: boolean;
+  /** Overwrite files of generated files' names that qapi-ts did not write. */
+  force: boolean;
   quiet: boolean;
 }
 
@@ -53,6 +58,7 @@ export interface GenerateArgs extends ConfigurationArgs {
   runtimePackage?: string;
   config?: string;
   check?: boolean;
+  force?: boolean;
   watch?: boolean;
   quiet: boolean;
 }
@@ -97,7 +103,9 @@ export function resolveGenerateSettings(argv: GenerateArgs): GenerateSettings {
     only: argv.only ?? config.only,
     backendOptions,
     runtimePackage: argv.runtimePackage ?? config.runtimePackage ?? "qapi-ts",
+    definesFile: fromCommandLine ? argv.defines : config.definesFile,
     check: argv.check ?? false,
+    force: argv.force ?? false,
     quiet: argv.quiet,
   };
 }
@@ -124,6 +132,8 @@ export function runGenerate(s: GenerateSettings): number {
       ...r.stale.map((f) => `stale: ${f}`),
       ...r.missing.map((f) => `missing: ${f}`),
       ...r.extra.map((f) => `extra: ${f}`),
+      ...r.notOurs.map((f) => `not ours: ${f} (a file qapi-ts did not write)`),
+      ...(r.interrupted ? ["interrupted: a run was cut short (the next run completes it)"] : []),
     ];
     if (lines.length) {
       process.stderr.write(lines.map((l) => `${s.output}: ${l}\n`).join(""));
@@ -136,7 +146,11 @@ export function runGenerate(s: GenerateSettings): number {
     return 0;
   }
   try {
-    const r = writeGenerated(s.output, files, { backends });
+    const r = writeGenerated(s.output, files, {
+      backends,
+      force: s.force,
+      inputs: inputFilesOf(s, model),
+    });
     writeRunRecord(s.output, record(s, model, files));
     if (!s.quiet) {
       process.stdout.write(
@@ -239,18 +253,32 @@ function outputsDigest(files: readonly { path: string; content: Buffer | string 
   return h.digest("hex");
 }
 
-/** The record of a run: its input files and the digests isUpToDate compares. */
-function record(s: GenerateSettings, model: SchemaModel, files: readonly OwnedFile[]): RunRecord {
-  const inputFiles = [schemaBaseName(s.schema), ...model.modules.map((m) => m.name)].filter(
+/** The schema's files, relative to the main file's directory (as the run record keeps them). */
+function schemaFileNames(s: GenerateSettings, model: SchemaModel): string[] {
+  return [schemaBaseName(s.schema), ...model.modules.map((m) => m.name)].filter(
     (n, i, all) => !n.startsWith("./") && all.indexOf(n) === i,
   );
+}
+
+/** Every file a run read: the schema's files and the defines file. */
+function inputFilesOf(s: GenerateSettings, model: SchemaModel): string[] {
+  const dir = path.dirname(s.schema);
+  return [
+    ...schemaFileNames(s, model).map((n) => path.join(dir, n)),
+    ...(s.definesFile ? [s.definesFile] : []),
+  ];
+}
+
+/** The record of a run: its input files and the digests isUpToDate compares. */
+function record(s: GenerateSettings, model: SchemaModel, files: readonly OwnedFile[]): RunRecord {
+  const inputFiles = schemaFileNames(s, model);
   return { inputFiles, inputs: inputsDigest(s, inputFiles), outputs: outputsDigest(files) };
 }
 
 /** The number of files when the output is that of these inputs and intact; else null. */
 function isUpToDate(s: GenerateSettings): number | null {
   const last = readRunRecord(s.output);
-  if (!last) return null;
+  if (!last || isInterrupted(s.output)) return null;
   try {
     if (inputsDigest(s, last.inputFiles) !== last.inputs) return null;
     const backends = ranBackends(s);

@@ -33,6 +33,14 @@ const STRERROR = {
   ENXIO: "No such device or address",
   EAGAIN: "Resource temporarily unavailable",
   ENFILE: "Too many open files in system",
+  ENOSPC: "No space left on device",
+  EDQUOT: "Disk quota exceeded",
+  EROFS: "Read-only file system",
+  EFBIG: "File too large",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  ENOTEMPTY: "Directory not empty",
+  EXDEV: "Invalid cross-device link",
 } as const satisfies Record<string, string>;
 
 /** The C library's message for a Node error: by its code, else Node's own text. */
