@@ -305,7 +305,7 @@ describe("generate on a small schema", () => {
     writeFileSync(path.join(project, "bad.json"), JSON.stringify({ schema: 1 }));
     const bad = run(["generate", "--config", "bad.json"], project);
     expect([bad.status, bad.stderr]).toEqual([
-      2,
+      1,
       'qapi-ts generate: bad.json: "schema" must be a path\n',
     ]);
   });

@@ -6,6 +6,7 @@
 // A live holder is waited for, up to a bound, since its run is short (a write, not a parse).
 
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { strerror } from "../frontend/bounded-input.ts";
 
 /** Longer than any write of the output takes: a lock this old is stale whoever holds it. */
 export const LOCK_MAX_AGE_MS = 120_000;
@@ -37,7 +38,7 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
       fd = openSync(file, "wx", 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST")
-        throw new LockError(`cannot lock ${file}: ${(err as Error).message}`);
+        throw new LockError(`cannot lock ${file}: ${strerror(err)}`);
       const holder = readHolder(file);
       if (holder && holdsLock(holder)) {
         if (Date.now() >= deadline) {
@@ -55,6 +56,9 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
     }
     try {
       writeSync(fd, JSON.stringify(currentHolder()) + "\n");
+    } catch (err) {
+      rmSync(file, { force: true });
+      throw new LockError(`cannot lock ${file}: ${strerror(err)}`);
     } finally {
       closeSync(fd);
     }

@@ -7,6 +7,9 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
+/** How standard input (an input named `-`) is named in messages. */
+export const STDIN_NAME = "<stdin>";
+
 /** An input that cannot be read; `message` is ready to print. */
 export class InputError extends Error {
   override name = "InputError";
