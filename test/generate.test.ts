@@ -12,6 +12,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
@@ -195,6 +196,25 @@ describe("generate on a small schema", () => {
     );
     writeFileSync(path.join(dir, "schema.json"), schema);
     expect(run(["generate", "schema.json", "-o", "out"], dir).status).toBe(0);
+  });
+
+  test("an edit of an included file is noticed by the rerun: every schema file is digested", () => {
+    const project = smallProject("include-edit");
+    writeFileSync(
+      path.join(project, "more.json"),
+      "{ 'struct': 'Moar', 'data': { 'x': 'int' } }\n",
+    );
+    const schema = readFileSync(path.join(project, "schema.json"), "utf8");
+    writeFileSync(path.join(project, "schema.json"), `{ 'include': 'more.json' }\n${schema}`);
+    expect(run(["generate", "schema.json", "-o", "out"], project).status).toBe(0);
+    const more = path.join(project, "more.json");
+    const { atime, mtime } = statSync(more);
+    // Same size, same modification time: only the content tells.
+    writeFileSync(more, "{ 'struct': 'Mole', 'data': { 'x': 'int' } }\n");
+    utimesSync(more, atime, mtime);
+    const again = run(["generate", "schema.json", "-o", "out"], project);
+    expect(again.stdout).toMatch(/ [1-9]\d* written, /);
+    expect(readFileSync(path.join(project, "out/more.ts"), "utf8")).toContain("interface Mole");
   });
 
   test("--check lists stale, missing and extra files and writes nothing", () => {

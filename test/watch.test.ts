@@ -130,10 +130,10 @@ describe("generate --watch keeps running", () => {
     await w.until(() => w.stderr().includes("can't read include file"), "the missing include");
     mkdirSync(path.join(w.dir, "sub"));
     writeFileSync(path.join(w.dir, "sub/later.json"), "{ 'struct': 'Later', 'data': {} }\n");
-    await w.until(() => w.types("out/sub/later.ts").includes("interface Later"), "the include");
+    await w.until(() => w.types("out/later.ts").includes("interface Later"), "the include");
     // And an edit of that include, once it is known.
     writeFileSync(path.join(w.dir, "sub/later.json"), "{ 'struct': 'Later2', 'data': {} }\n");
-    await w.until(() => w.types("out/sub/later.ts").includes("interface Later2"), "the edit");
+    await w.until(() => w.types("out/later.ts").includes("interface Later2"), "the edit");
     expect(w.alive()).toBe(true);
   });
 

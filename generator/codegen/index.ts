@@ -124,7 +124,9 @@ export function resolveGenerate(argv: GenerateArgs): GeneratePlan {
     }
     targets = chosen;
   }
-  const plan = targets.map((t) => settingsOf(argv, t));
+  // Defaults are relative to the configuration's folder, or to the current one without it.
+  const base = found ? path.dirname(path.resolve(found.path)) : "";
+  const plan = targets.map((t) => settingsOf(argv, t, base));
   if (!found && (argv.schema === undefined || argv.output === undefined) && !argv.quiet) {
     process.stderr.write(
       `qapi-ts generate: no ${CONFIG_FILE} (or "qapi-ts" key in package.json) here or above; ` +
@@ -135,7 +137,7 @@ export function resolveGenerate(argv: GenerateArgs): GeneratePlan {
 }
 
 /** The settings of one run: command line over the configuration's entry over defaults. */
-function settingsOf(argv: GenerateArgs, config: GenerateTarget): GenerateSettings {
+function settingsOf(argv: GenerateArgs, config: GenerateTarget, base: string): GenerateSettings {
   const fromCommandLine = argv.define?.length || argv.defines !== undefined;
   let defines: Set<string> | null;
   try {
@@ -157,8 +159,8 @@ function settingsOf(argv: GenerateArgs, config: GenerateTarget): GenerateSetting
     backendOptions[m[1]!] = { ...backendOptions[m[1]!], [m[2]!]: value };
   }
   return {
-    schema: argv.schema ?? config.schema ?? DEFAULT_SCHEMA,
-    output: argv.output ?? config.output ?? DEFAULT_OUTPUT,
+    schema: argv.schema ?? shown(config.schema) ?? path.join(base, DEFAULT_SCHEMA),
+    output: argv.output ?? shown(config.output) ?? path.join(base, DEFAULT_OUTPUT),
     defines,
     compat: argv.compat ?? config.compat ?? false,
     only: argv.only ?? config.only,
@@ -169,6 +171,11 @@ function settingsOf(argv: GenerateArgs, config: GenerateTarget): GenerateSetting
     force: argv.force ?? false,
     quiet: argv.quiet,
   };
+}
+
+/** A path from the configuration as messages show it: relative to the current folder. */
+function shown(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : path.relative(process.cwd(), file) || ".";
 }
 
 /** `qapi-ts generate` without --watch: every run; returns the exit code (the worst). */
@@ -239,7 +246,7 @@ function runOnce(s: GenerateSettings): RunOutcome {
   }
   const host = recordingHost(diskHost);
   const loaded = load(s, host);
-  const inputs = host.files;
+  const inputs = new Map([...host.files].map(([f, r]) => [f, r.stamp]));
   if (s.definesFile) inputs.set(path.resolve(s.definesFile), stamp(s.definesFile));
   if (!loaded) return { code: 1, inputs };
   const { model, files } = loaded;
@@ -268,7 +275,7 @@ function runOnce(s: GenerateSettings): RunOutcome {
       force: s.force,
       inputs: [...inputs.keys()],
     });
-    writeRunRecord(s.output, record(s, model, files));
+    writeRunRecord(s.output, record(s, model, files, host.files));
     if (!s.quiet) {
       process.stdout.write(
         `${s.output}: ${files.length} files, ${r.written.length} written, ` +
@@ -283,19 +290,30 @@ function runOnce(s: GenerateSettings): RunOutcome {
   }
 }
 
+/** A file as a run read it: its stamp just before, and the bytes parsed (null: unread). */
+interface ReadFile {
+  stamp: string;
+  bytes: Uint8Array | null;
+}
+
 /**
- * A host that remembers every file the front end asked for (read or not: a missing include),
- * stamped just before it is read.
+ * A host that remembers every file the front end asked for (read or not: a missing include):
+ * what it was just before it was read, and the bytes it served, which the run record digests
+ * (a file changed while the run went on must not be taken for what the output was made from).
  */
-function recordingHost(base: SchemaHost): SchemaHost & { files: Map<string, string> } {
-  const files = new Map<string, string>();
+function recordingHost(base: SchemaHost): SchemaHost & { files: Map<string, ReadFile> } {
+  const files = new Map<string, ReadFile>();
   return {
     files,
     absolute: (f) => base.absolute(f),
     read(f, limit) {
       const abs = base.absolute(f);
-      if (!files.has(abs)) files.set(abs, stamp(abs));
-      return base.read(f, limit);
+      const seen: ReadFile = files.get(abs) ?? { stamp: stamp(abs), bytes: null };
+      const r = base.read(f, limit);
+      if ("bytes" in r) seen.bytes = r.bytes;
+      else if ("text" in r) seen.bytes = Buffer.from(r.text, "utf8");
+      files.set(abs, seen);
+      return r;
     },
   };
 }
@@ -458,10 +476,22 @@ function settingsKey(s: GenerateSettings): string {
   ]);
 }
 
-function inputsDigest(s: GenerateSettings, names: readonly string[]): string {
+/**
+ * The digest of the settings and of every schema file (names relative to the main file's
+ * folder): the bytes a run parsed when given, else the files as they are now.
+ */
+function inputsDigest(
+  s: GenerateSettings,
+  names: readonly string[],
+  parsed?: ReadonlyMap<string, ReadFile>,
+): string {
   const h = createHash("sha256").update(settingsKey(s));
   const dir = path.dirname(s.schema);
-  for (const n of names) h.update(`\0${n}\0`).update(readFileSync(path.join(dir, n)));
+  for (const n of names) {
+    const file = path.join(dir, n);
+    const bytes = parsed?.get(path.resolve(file))?.bytes ?? readFileSync(file);
+    h.update(`\0${n}\0`).update(bytes);
+  }
   return h.digest("hex");
 }
 
@@ -473,11 +503,20 @@ function outputsDigest(files: readonly { path: string; content: Buffer | string 
 }
 
 /** The record of a run: its input files (every schema file) and the digests isUpToDate compares. */
-function record(s: GenerateSettings, model: SchemaModel, files: readonly OwnedFile[]): RunRecord {
+function record(
+  s: GenerateSettings,
+  model: SchemaModel,
+  files: readonly OwnedFile[],
+  parsed: ReadonlyMap<string, ReadFile>,
+): RunRecord {
   const inputFiles = [schemaBaseName(s.schema), ...model.modules.map((m) => m.name)].filter(
     (n, i, all) => !n.startsWith("./") && all.indexOf(n) === i,
   );
-  return { inputFiles, inputs: inputsDigest(s, inputFiles), outputs: outputsDigest(files) };
+  return {
+    inputFiles,
+    inputs: inputsDigest(s, inputFiles, parsed),
+    outputs: outputsDigest(files),
+  };
 }
 
 /** The number of files when the output is that of these inputs and intact; else null. */
