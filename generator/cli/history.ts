@@ -84,8 +84,10 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       compat: argv.compat,
     };
     const wires = [];
+    // (Every file read, includes too, is an input that -o must not write over.)
+    const filesRead: string[] = [];
     for (const r of releases)
-      wires.push({ name: r.name, wire: await readInputOrExit(r.file, config) });
+      wires.push({ name: r.name, wire: await readInputOrExit(r.file, config, false, filesRead) });
     const { TooManyPaths } = await import("../compat/paths.ts");
     let history;
     try {
@@ -112,7 +114,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
         process.exitCode = 1;
       }
     }
-    const inputs = [...releases.map((r) => r.file), ...config.definesFiles].filter(
+    const inputs = [...releases.map((r) => r.file), ...filesRead, ...config.definesFiles].filter(
       (f) => f !== "-",
     );
     await writeOutput(formatHistory(history, argv.format), argv.output, inputs);

@@ -25,12 +25,14 @@ export interface SideConfiguration {
 /**
  * The wire model of `file` (`-`: standard input); on any error, the diagnostics on stderr and
  * exit 1. Symbols apply to schemas; `symbolsForThisFile` says they were given for this file
- * alone, which is a usage error for a reply (it is one build already).
+ * alone, which is a usage error for a reply (it is one build already). `filesRead` collects
+ * every file read (a schema's includes too).
  */
 export async function readInputOrExit(
   file: string,
   config: SideConfiguration,
   symbolsForThisFile = false,
+  filesRead?: string[],
 ): Promise<WireSchema> {
   let defines: Set<string> | null = null;
   for (const args of [
@@ -51,7 +53,7 @@ export async function readInputOrExit(
     }
   }
   const name = file === "-" ? STDIN_NAME : file;
-  const result = readWireInput(name, { defines, compat: config.compat, bytes });
+  const result = readWireInput(name, { defines, compat: config.compat, bytes, filesRead });
   for (const d of result.diagnostics) process.stderr.write(formatQemu(d) + "\n");
   if (!result.wire) process.exit(1);
   if (symbolsForThisFile && result.kind === "reply") {

@@ -21,6 +21,8 @@ export interface InputOptions {
    * and a schema's includes are read from disk relative to the current folder.
    */
   bytes?: Uint8Array;
+  /** Collects the name of every file read (a schema's includes too), when given. */
+  filesRead?: string[];
 }
 
 export type InputKind = "schema" | "reply";
@@ -55,7 +57,16 @@ export function readWireInput(file: string, options: InputOptions): InputResult 
 
 function readSchema(file: string, bytes: Uint8Array, options: InputOptions): InputResult {
   // The bytes read are the ones parsed (the file is not read a second time).
-  const host = overlayHost(new Map([[file, bytes]]));
+  const overlay = overlayHost(new Map([[file, bytes]]));
+  const host = options.filesRead
+    ? {
+        absolute: overlay.absolute,
+        read: (fname: string, limit: number) => {
+          options.filesRead!.push(fname);
+          return overlay.read(fname, limit);
+        },
+      }
+    : overlay;
   const loaded = loadSchema(file, { compat: options.compat, host });
   if (!loaded.model) return { wire: null, kind: "schema", diagnostics: loaded.diagnostics };
   const wire = wireFromModel(loaded.model, options.defines);
