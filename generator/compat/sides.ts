@@ -60,7 +60,7 @@ function readSchema(file: string, bytes: Uint8Array, options: InputOptions): Inp
   const overlay = overlayHost(new Map([[file, bytes]]));
   const host = options.filesRead
     ? {
-        absolute: overlay.absolute,
+        absolute: (fname: string) => overlay.absolute(fname),
         read: (fname: string, limit: number) => {
           options.filesRead!.push(fname);
           return overlay.read(fname, limit);
