@@ -64,19 +64,23 @@ describe("the configuration file", () => {
     const cli = run(["generate", "schema.json", "-o", "out", "--option", "typez.x=true"], dir);
     expect([cli.status, cli.stderr]).toEqual([
       2,
-      "qapi-ts generate: options for unknown back end 'typez' (back ends: types, validators, client, json-schema, introspection)\n",
+      "qapi-ts generate: options for 'typez', which is no back end (back ends: types, validators, client, json-schema, introspection; 'output' takes the output options)\n",
     ]);
     const config = path.join(dir, "qapi-ts.config.json");
     const cases: [object, string][] = [
       [
         { introspecton: { unmask: true } },
-        `"options": unknown back end 'introspecton' (back ends: types, validators, client, json-schema, introspection)`,
+        `"options": unknown back end 'introspecton' (back ends: types, validators, client, json-schema, introspection; 'output' takes the output options)`,
       ],
       [
         { introspection: { unmsk: true } },
         `"options.introspection": back end 'introspection' has no option 'unmsk' (options: unmask)`,
       ],
       [{ introspection: { unmask: "yes" } }, `"options.introspection.unmask" must be a boolean`],
+      [
+        { output: { targt: "js+dts" } },
+        `"options.output": output has no option 'targt' (options: target, importExtension, int64)`,
+      ],
     ];
     for (const [options, message] of cases) {
       writeFileSync(config, JSON.stringify({ schema: "schema.json", output: "out", options }));
@@ -84,6 +88,18 @@ describe("the configuration file", () => {
       expect([r.status, r.stderr]).toEqual([1, `qapi-ts generate: ${config}: ${message}\n`]);
     }
     expect(existsSync(path.join(dir, "out"))).toBe(false);
+    // "output" holds the options every back end follows.
+    writeFileSync(
+      config,
+      JSON.stringify({
+        schema: "schema.json",
+        output: "out",
+        options: { output: { target: "js+dts" } },
+      }),
+    );
+    expect(run(["generate"], dir).status).toBe(0);
+    expect(existsSync(path.join(dir, "out/schema.js"))).toBe(true);
+    rmSync(path.join(dir, "out"), { recursive: true });
     // The library refuses them too.
     const model = loadSchema(path.join(dir, "schema.json")).model!;
     expect(() => generate(model, { backendOptions: { typez: { x: true } } })).toThrow(

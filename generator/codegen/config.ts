@@ -31,6 +31,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { BACKENDS, selectBackends, UnknownBackendError } from "../backends/index.ts";
 import { runtimePackageProblem } from "../backends/generate-files.ts";
+import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_NAME } from "../backends/backend.ts";
 import { InputError, readFileInput } from "../frontend/bounded-input.ts";
 import { JsonInputError, parseJsonText } from "../frontend/json-input.ts";
 
@@ -229,21 +230,27 @@ function checkTarget(
   return config;
 }
 
-/** Each back end named must exist, and each option be one of its own, of its type. */
+/**
+ * Each back end named must exist (or be "output", the options every back end follows), and each
+ * option be one of its own, of its type.
+ */
 function checkOptions(where: string, v: unknown): Record<string, Record<string, boolean | string>> {
   if (!isObject(v) || !Object.values(v).every(isObject))
     throw new ConfigError(`${where}: "options" must be an object of objects`);
   for (const [name, given] of Object.entries(v as Record<string, Record<string, unknown>>)) {
-    const backend = BACKENDS.find((b) => b.name === name);
-    if (!backend)
+    const options =
+      name === OUTPUT_OPTIONS_NAME
+        ? OUTPUT_OPTIONS
+        : BACKENDS.find((b) => b.name === name)?.options;
+    if (!options)
       throw new ConfigError(
-        `${where}: "options": unknown back end '${name}' (back ends: ${BACKENDS.map((b) => b.name).join(", ")})`,
+        `${where}: "options": unknown back end '${name}' (back ends: ${BACKENDS.map((b) => b.name).join(", ")}; '${OUTPUT_OPTIONS_NAME}' takes the output options)`,
       );
-    const spec = backend.options as Record<string, { default: boolean | string }>;
+    const spec = options as Record<string, { default: boolean | string }>;
     for (const [option, x] of Object.entries(given)) {
       if (!Object.hasOwn(spec, option))
         throw new ConfigError(
-          `${where}: "options.${name}": back end '${name}' has no option '${option}'` +
+          `${where}: "options.${name}": ${name === OUTPUT_OPTIONS_NAME ? "output" : `back end '${name}'`} has no option '${option}'` +
             ` (options: ${Object.keys(spec).join(", ") || "none"})`,
         );
       if (typeof x !== typeof spec[option]!.default)
