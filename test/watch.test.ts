@@ -1,7 +1,7 @@
 // `generate --watch` keeps running whatever happens to its inputs: a schema file renamed away and
 // back, deleted and re-created, replaced by an editor's save-by-rename, an include written before
-// its file exists (in a folder that does not exist yet), the configuration file edited or
-// broken; and a burst of changes is one run (debounced). Each case drives a real watching
+// its file exists (in a folder that does not exist yet), an include's folder replaced, the
+// configuration file edited or broken; and a burst of changes is one run (debounced). Each case drives a real watching
 // process and waits for what it prints or writes.
 import { afterEach, describe, expect, test } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -134,6 +134,23 @@ describe("generate --watch keeps running", () => {
     // And an edit of that include, once it is known.
     writeFileSync(path.join(w.dir, "sub/later.json"), "{ 'struct': 'Later2', 'data': {} }\n");
     await w.until(() => w.types("out/later.ts").includes("interface Later2"), "the edit");
+    expect(w.alive()).toBe(true);
+  });
+
+  test("an include's folder replaced by another of that name (moved away, made anew)", async () => {
+    const dir = project("watch-folder", `{ 'include': 'sub/inc.json' }\n${SCHEMA}`);
+    mkdirSync(path.join(dir, "sub"));
+    writeFileSync(path.join(dir, "sub/inc.json"), "{ 'struct': 'Inc', 'data': {} }\n");
+    const w = startWatch(dir, ["schema.json", "-o", "out"]);
+    await w.until(() => w.types("out/inc.ts").includes("interface Inc"), "first run");
+    // (a checkout of another branch, a tool that rebuilds the folder)
+    renameSync(path.join(dir, "sub"), path.join(dir, "sub.old"));
+    mkdirSync(path.join(dir, "sub"));
+    writeFileSync(path.join(dir, "sub/inc.json"), "{ 'struct': 'IncNew', 'data': {} }\n");
+    await w.until(() => w.types("out/inc.ts").includes("interface IncNew"), "the new folder");
+    // The new folder is the one watched: an edit in it is seen.
+    writeFileSync(path.join(dir, "sub/inc.json"), "{ 'struct': 'IncEdited', 'data': {} }\n");
+    await w.until(() => w.types("out/inc.ts").includes("interface IncEdited"), "the edit");
     expect(w.alive()).toBe(true);
   });
 
