@@ -314,7 +314,7 @@ describe("qapi-ts diff on the command line", () => {
     expect(r.status).toBe(1);
   });
 
-  it("reports bad input with a location and exit 2", () => {
+  it("reports bad input with a location and exit 1", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-diff-"));
     try {
       const good = path.join(fixtures, "refactor.old.json");
@@ -325,29 +325,29 @@ describe("qapi-ts diff on the command line", () => {
           '  {"name": "0", "meta-type": "object", "members": [{"name": "m"}]}\n]\n',
       );
       let r = run(["diff", missingType, good]);
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       expect(r.stderr).toBe(`${missingType}:3:52: 'type' is not a string (at /1/members/0/type)\n`);
 
       const dangling = path.join(dir, "dangling.json");
       writeFileSync(dangling, '{"return": [{"name": "q", "meta-type": "event", "arg-type": "7"}]}');
       r = run(["diff", good, dangling]);
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       expect(r.stderr).toBe(`${dangling}:1:61: no entry '7' (at /0/arg-type)\n`);
 
       const notJson = path.join(dir, "broken.json");
       writeFileSync(notJson, '[\n  {"name": "q",,}\n]\n');
       r = run(["diff", notJson, good]);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`^${notJson}:2:\\d+: not a JSON document: `));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`${notJson}:2:16: not JSON: Expected double-quoted property name\n`);
 
       const badSchema = path.join(dir, "bad.json");
       writeFileSync(badSchema, "{ 'command': 'q', 'data': 'Nope' }\n");
       r = run(["diff", good, badSchema]);
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       expect(r.stderr).toContain(`${badSchema}:1: command's 'data' uses unknown type 'Nope'`);
 
       r = run(["diff", good, path.join(dir, "absent.json")]);
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       expect(r.stderr).toContain("can't read");
 
       // Symbols for a reply alone make no sense: it is one build already.
@@ -357,7 +357,7 @@ describe("qapi-ts diff on the command line", () => {
       expect(r.stderr).toContain("is a query-qmp-schema reply");
 
       r = run(["diff", good, good, "--defines", path.join(dir, "absent.defines")]);
-      expect(r.status).toBe(2);
+      expect(r.status).toBe(1);
       r = run(["diff", good]);
       expect(r.status).toBe(2);
     } finally {

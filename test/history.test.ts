@@ -97,12 +97,12 @@ describe("qapi-ts history", () => {
     );
   });
 
-  it("rejects malformed release arguments and bad inputs with exit 2", () => {
+  it("rejects malformed release arguments (exit 2) and bad inputs (exit 1)", () => {
     expect(run(["history", "just-a-file.json"]).status).toBe(2);
     expect(
       run(["history", ...releases, `1.0=${path.join(fixtures, "history-1.json")}`]).status,
     ).toBe(2);
-    expect(run(["history", `1.0=${path.join(fixtures, "absent.json")}`]).status).toBe(2);
+    expect(run(["history", `1.0=${path.join(fixtures, "absent.json")}`]).status).toBe(1);
     expect(run(["history", ...releases, "--path", ""]).status).toBe(2);
   });
 });
@@ -352,13 +352,13 @@ describe("lint --history", () => {
     expect(r.stderr).toBe("history release 'first' names no version: Since claims not checked\n");
   });
 
-  it("rejects a file that is not a history with exit 2", () => {
+  it("rejects a file that is not a history (or cannot be read) with exit 1", () => {
     const file = path.join(dir, "not-history.json");
     writeFileSync(file, '{"releases": ["1.0"], "paths": {"a": {"added": "9.9"}}}');
     const r = run(["lint", since, "--history", file]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain("not a history");
-    expect(run(["lint", since, "--history", path.join(dir, "absent.json")]).status).toBe(2);
+    expect(run(["lint", since, "--history", path.join(dir, "absent.json")]).status).toBe(1);
     rmSync(dir, { recursive: true, force: true });
   });
 });

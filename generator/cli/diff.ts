@@ -1,6 +1,7 @@
 // `qapi-ts diff OLD NEW`: the changes of the wire protocol between two schemas or recorded
 // query-qmp-schema replies, each judged by QEMU's compatibility rules. Exit 0 when nothing
-// breaks, 1 when something does, 2 on usage or input errors: a CI gate on schema changes.
+// breaks, 1 when something does or an input cannot be read or has errors (as for every
+// command), 2 on usage errors: a CI gate on schema changes.
 import type { Argv, CommandModule } from "yargs";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 
@@ -77,8 +78,8 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
           "conditions included (compared when both sides carry them); -D and --defines apply " +
           "to whichever sides are schemas. Against one build (a reply), the build's symbols are " +
           "inferred from it (qapi-ts defines shows them): what a false condition explains is " +
-          "listed apart, never breaking. Exit 0: nothing breaks; 1: something breaks; 2: " +
-          "usage or input error.",
+          "listed apart, never breaking. Exit 0: nothing breaks; 1: something breaks, or an " +
+          "input cannot be read or has errors; 2: usage error. - reads standard input.",
       )
       .example("$0 diff old/qapi-schema.json qapi/qapi-schema.json", "")
       .example(
@@ -86,6 +87,10 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
         "",
       ) as never,
   handler: async (argv) => {
+    if (argv.old === "-" && argv.new === "-") {
+      const { usageExit } = await import("./qmp.ts");
+      usageExit("diff", "standard input (-) can be read once");
+    }
     const [
       { readInputOrExit },
       { diffWire },

@@ -142,8 +142,9 @@ export class Workspace {
   /** The main files of the schemas that include `file` (see the header). */
   private roots(file: string): string[] {
     const config = this.config(path.dirname(file));
-    const configured = config?.config.schema;
-    if (configured && configured !== file) {
+    for (const target of config?.targets ?? []) {
+      const configured = target.schema;
+      if (!configured || configured === file) continue;
       const s = this.schemas.get(configured) ?? this.newSchema(configured);
       s.files = filesOf(s.program.update(), s.dir);
       if (s.files.has(file)) return [configured];
@@ -226,7 +227,9 @@ export class Workspace {
       if (found || this.folders.includes(d) || path.dirname(d) === d) break;
     }
     if (!found) return settings;
-    const { config, file } = found;
+    // (With several schemas: the entry of this one, else the first.)
+    const { targets, file } = found;
+    const config = targets.find((t) => t.schema === root) ?? targets[0]!;
     settings.compat = config.compat ?? false;
     const rules = selectRules(config.lint?.rule, config.lint?.noRule);
     if (typeof rules === "string") settings.problems.push(`${file}: ${rules}`);
