@@ -167,3 +167,8 @@ export function isScalarType(name: string): name is ScalarType {
 export function checkScalar(type: ScalarType, value: unknown): ScalarFailure | undefined {
   return CHECKS[type](value);
 }
+
+/** The check of one built-in type, for callers that check many values of it. */
+export function scalarCheck(type: ScalarType): (value: unknown) => ScalarFailure | undefined {
+  return CHECKS[type];
+}
