@@ -22,7 +22,15 @@
 // own-property test, for v and everything inside it (o.exactly: once, never again below).
 
 import type { Failure, ValidationError } from "./failure.ts";
-import { INTEGER_RANGES, isScalarType, type ScalarType } from "./scalars.ts";
+import { FLOAT_TOKEN_KEY } from "./json.ts";
+import {
+  INT64_TYPES,
+  INTEGER_RANGES,
+  isScalarType,
+  type Int64Representation,
+  type IntegerType,
+  type ScalarType,
+} from "./scalars.ts";
 import { DEPRECATED, OPTIONAL, UNSTABLE, type TypeEntry, type ValidatorTable } from "./table.ts";
 
 /** Options as the checks read them. */
@@ -89,8 +97,9 @@ const lit = (s: string): string => JSON.stringify(s);
 export function compileChecks(
   table: ValidatorTable,
   support: Support,
+  int64: Int64Representation = "exact",
 ): { checks: Check[]; entries: (Entry | undefined)[] } {
-  const source = new CheckWriter(table).write();
+  const source = new CheckWriter(table, int64).write();
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code from the table, names quoted
   const make = new Function("S", source) as (s: Support) => {
     checks: Check[];
@@ -102,7 +111,10 @@ export function compileChecks(
 class CheckWriter {
   private readonly out: string[] = [];
 
-  constructor(private readonly table: ValidatorTable) {}
+  constructor(
+    private readonly table: ValidatorTable,
+    private readonly int64: Int64Representation,
+  ) {}
 
   write(): string {
     this.out.push(
@@ -111,6 +123,9 @@ class CheckWriter {
       "const EMPTY = Object.freeze({});",
       // (V8 compiles `hasOwn.call(v, k)` inside `for (k in v)` to a check of v's shape.)
       "const hasOwn = Object.prototype.hasOwnProperty;",
+      // json.ts's isObject, written out in each object check: the float token's mark is then
+      // read where V8 has seen few shapes, not in one function every object goes through.
+      `const FLOAT = Symbol.for(${lit(FLOAT_TOKEN_KEY)});`,
       "const off = (o, i) => o.absent !== null && o.absent[i];",
     );
     const scalars = new Set<ScalarType>();
@@ -143,7 +158,11 @@ class CheckWriter {
     const onFailure = `return at(f, ${segment});`;
     if (t !== undefined && "builtin" in t) {
       if (t.builtin === "any") return "";
-      const accepted = commonCase(t.builtin, x);
+      // With 64-bit integers held as bigints, a number is no common case: the full check decides.
+      const accepted =
+        this.int64 === "bigint" && INT64_TYPES.has(t.builtin as IntegerType)
+          ? "false"
+          : commonCase(t.builtin, x);
       return `if (!(${accepted}) && (f = s_${t.builtin}(${x}, o)) !== undefined) ${onFailure}`;
     }
     return `if ((f = ${this.check(ref)}(${x}, o)) !== undefined) ${onFailure}`;
@@ -153,7 +172,7 @@ class CheckWriter {
     this.out.push(
       `function e${i}(o, args) {`,
       "return (v) => {",
-      "if (args) { if (v === undefined) v = EMPTY; else if (!isObject(v)) return notArguments(); }",
+      'if (args) { if (v === undefined) v = EMPTY; else if (typeof v !== "object" || v === null || Array.isArray(v) || v[FLOAT] === true) return notArguments(); }',
       "let f;",
       `try { f = t${i}(v, o); } catch (err) { return tooDeep(err); }`,
       "return f === undefined ? null : f.toError();",
@@ -284,7 +303,7 @@ class CheckWriter {
       ...c,
       ...h,
       `function t${i}(v, o) {`,
-      `if (!isObject(v)) return typeError("object");`,
+      `if (typeof v !== "object" || v === null || Array.isArray(v) || v[FLOAT] === true) return typeError("object");`,
       `let f = m${i}(v, o);`,
       "if (f !== undefined) {",
       // A failure stands when the members the loads found are all own; else, check exactly.

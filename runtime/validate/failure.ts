@@ -2,24 +2,12 @@
 // value (through the support functions of validators.ts), given its path on the way out, innermost
 // segment first, and turned into QEMU's message once, at the top, for the caller.
 
-import type { ScalarFailure } from "./scalars.ts";
+import { formatPath } from "./scalars.ts";
 
 /** Why a value is invalid: QEMU's message, and where, from the top of the value. */
 export interface ValidationError {
   message: string;
   path: (string | number)[];
-}
-
-/** QEMU's name for a place in a value: members joined by '.', array indexes in brackets. */
-export function formatPath(path: readonly (string | number)[]): string {
-  // (An indexed loop, and the one-member path as it is: the error path of small messages.)
-  if (path.length === 1 && typeof path[0] === "string" && path[0] !== "") return path[0];
-  let s = "";
-  for (let i = 0; i < path.length; i++) {
-    const p = path[i]!;
-    s += typeof p === "number" ? "[" + p + "]" : s ? "." + p : p;
-  }
-  return s || "<anonymous>";
 }
 
 export const enum Reason {
@@ -29,13 +17,16 @@ export const enum Reason {
   BadValue,
   RefusedMember,
   RefusedValue,
-  Scalar,
+  /** A value outside what an integer type takes. */
+  Expects,
 }
+
+const NO_SEGMENTS: (string | number)[] = [];
 
 /** A failure as data: one shape for every reason (a check's result is monomorphic). */
 export class Failure {
   /** The path so far, innermost segment first (reversed once, by toError). */
-  private readonly inward: (string | number)[];
+  private inward: (string | number)[];
 
   constructor(
     readonly reason: Reason,
@@ -43,22 +34,24 @@ export class Failure {
     readonly detail: string,
     /** "Deprecated" or "Unstable", for a refusal by policy. */
     readonly adjective: string,
-    readonly scalar: ScalarFailure | null,
     /** The member the failure is about, when it is one (missing, unexpected, refused). */
     member: string | null,
   ) {
-    this.inward = member === null ? [] : [member];
+    this.inward = member === null ? NO_SEGMENTS : [member];
   }
 
   /** Puts `segment` around the path so far (checks call it on the way out of a value). */
   at(segment: string | number): this {
-    this.inward.push(segment);
+    // (A one-segment array for the first: pushing onto [] would allocate room for 17.)
+    if (this.inward.length === 0) this.inward = [segment];
+    else this.inward.push(segment);
     return this;
   }
 
   /** QEMU's message, and the path (a failure is turned into an error once). */
   toError(): ValidationError {
-    const path = this.inward;
+    // (The shared empty path is never handed out: a caller may change its error.)
+    const path = this.inward === NO_SEGMENTS ? [] : this.inward;
     if (path.length > 1) path.reverse();
     return { message: this.text(formatPath(path)), path };
   }
@@ -78,8 +71,8 @@ export class Failure {
         return this.adjective + " parameter " + n + " disabled by policy";
       case Reason.RefusedValue:
         return this.adjective + " value " + this.detail + " disabled by policy";
-      case Reason.Scalar:
-        return this.scalar!.message(n);
+      case Reason.Expects:
+        return "Parameter '" + n + "' expects " + this.detail;
     }
   }
 }

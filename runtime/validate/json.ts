@@ -52,7 +52,9 @@ const MAX_TOKEN_BYTES = 64 * 1024 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const FLOAT_TOKEN: unique symbol = Symbol.for("qapi-ts.float-token");
+/** The registered symbol's key (compiled checks look the symbol up by it). */
+export const FLOAT_TOKEN_KEY = "qapi-ts.float-token";
+const FLOAT_TOKEN: unique symbol = Symbol.for(FLOAT_TOKEN_KEY) as typeof FLOAT_TOKEN;
 
 /**
  * A number written with a fraction or an exponent whose value is an integer (`1.0`, `1e3`,
@@ -74,6 +76,31 @@ export class JsonFloat {
 /** Whether a value is a JsonFloat (also one made by another copy of this module). */
 export function isJsonFloat(v: unknown): v is JsonFloat {
   return typeof v === "object" && v !== null && (v as JsonFloat)[FLOAT_TOKEN] === true;
+}
+
+/** A JSON object (a float token, which the QEMU-exact parse wraps, is a number). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isJsonFloat(v);
+}
+
+/** The JSON types, as QEMU's QType tells values apart (an alternate dispatches on them). */
+export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
+
+/** The JSON type of a value as the parses yield them ("other" for what JSON has not). */
+export function jsonType(v: unknown): JsonType | "other" {
+  switch (typeof v) {
+    case "string":
+      return "string";
+    case "number":
+    case "bigint":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "object":
+      if (v === null) return "null";
+      return Array.isArray(v) ? "array" : isJsonFloat(v) ? "number" : "object";
+  }
+  return "other";
 }
 
 /**

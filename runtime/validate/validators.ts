@@ -17,11 +17,19 @@ import {
   type Validate,
 } from "./compile.ts";
 import { Failure, Reason, type ValidationError } from "./failure.ts";
-import { scalarCheck, type ScalarType } from "./scalars.ts";
-import { isJsonFloat } from "./json.ts";
-import { DEPRECATED, UNSTABLE, type AlternateJsonType, type ValidatorTable } from "./table.ts";
+import { int64Decoder, type Int64Decoder } from "./int64.ts";
+import { isObject, jsonType } from "./json.ts";
+import {
+  checkScalar,
+  INT64_TYPES,
+  scalarCheck,
+  type Int64Representation,
+  type IntegerType,
+  type ScalarType,
+} from "./scalars.ts";
+import { DEPRECATED, UNSTABLE, type ValidatorTable } from "./table.ts";
 
-export { formatPath, type ValidationError } from "./failure.ts";
+export type { ValidationError } from "./failure.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
 export interface ValidateOptions {
@@ -54,11 +62,23 @@ export type CommandMap<C> = { [K in keyof C]: { args: unknown; returns: unknown 
 /** An event map: each event's data type. */
 export type EventMap<E> = { [K in keyof E]: unknown };
 
+/** How a validator set is made. */
+export interface ValidatorSetOptions {
+  /**
+   * How values of the 64-bit integer types are held (default "exact": a number when a double
+   * holds the integer exactly, else a bigint); the checks require it, and the decode methods
+   * put replies in it. Generated validators pass what their types were generated for.
+   */
+  int64?: Int64Representation;
+}
+
 /** Validators for a schema; `C` and `E` are its generated command and event maps. */
 export interface Validators<
   C extends CommandMap<C> = AnyCommands,
   E extends EventMap<E> = AnyEvents,
 > {
+  /** How this set holds values of the 64-bit integer types (ValidatorSetOptions.int64). */
+  readonly int64: Int64Representation;
   readonly commandNames: readonly string[];
   readonly eventNames: readonly string[];
   readonly typeNames: readonly string[];
@@ -92,6 +112,15 @@ export interface Validators<
   ): Validator<C[K]["returns"]>;
   event<K extends keyof E & string>(name: K, options?: ValidateOptions): Validator<E[K]>;
   type(name: string, options?: ValidateOptions): Validator;
+  /**
+   * A command's `return` value as parsed from QMP (parseJsonLossless, as the QMP client reads
+   * replies), put in this set's int64 representation, in place: "bigint" makes the integers of
+   * 64-bit members bigints, "number" throws Int64RangeError on an integer a number cannot hold
+   * exactly, "exact" changes nothing. Decode before validating or narrowing a reply.
+   */
+  decodeCommandReturns(name: string, value: unknown): unknown;
+  /** An event's `data` as parsed from QMP, put in this set's int64 representation (in place). */
+  decodeEvent(name: string, data: unknown): unknown;
   /** Type guards over the validators, for code that only needs a yes or no. */
   isCommandArguments<K extends keyof C & string>(
     name: K,
@@ -120,66 +149,69 @@ export type AnyEvents = Record<string, unknown>;
 export function createValidators<
   C extends CommandMap<C> = AnyCommands,
   E extends EventMap<E> = AnyEvents,
->(table: ValidatorTable | string): Validators<C, E> {
+>(table: ValidatorTable | string, options: ValidatorSetOptions = {}): Validators<C, E> {
   return new TableValidators<C, E>(
     typeof table === "string" ? (JSON.parse(table) as ValidatorTable) : table,
+    options.int64 ?? "exact",
   );
 }
 
-// What compile.ts's checks call to fail (nothing is allocated for a valid value).
-const SUPPORT: Support = {
-  typeError: (expected) => new Failure(Reason.TypeError, expected, "", null, null),
-  missing: (member) => new Failure(Reason.Missing, member, "", null, member),
-  unexpected: (member) => new Failure(Reason.Unexpected, member, "", null, member),
-  badValue: (value) => new Failure(Reason.BadValue, value, "", null, null),
+// What the compiled checks call to fail, for one int64 representation (nothing is allocated
+// for a valid value).
+const support = (int64: Int64Representation): Support => ({
+  typeError,
+  missing: (member) => new Failure(Reason.Missing, member, "", member),
+  unexpected,
+  badValue: (value) => new Failure(Reason.BadValue, value, "", null),
   refusedMember: (adjective, member) =>
-    new Failure(Reason.RefusedMember, member, adjective, null, member),
-  refusedValue: (adjective, value) =>
-    new Failure(Reason.RefusedValue, value, adjective, null, null),
+    new Failure(Reason.RefusedMember, member, adjective, member),
+  refusedValue: (adjective, value) => new Failure(Reason.RefusedValue, value, adjective, null),
   at: (f, segment) => f.at(segment),
   scalar(type: ScalarType): Check {
-    const check = scalarCheck(type);
+    // The representation matters only for the 64-bit integer types.
+    const check =
+      int64 === "exact" || !INT64_TYPES.has(type as IntegerType)
+        ? scalarCheck(type)
+        : (v: unknown) => checkScalar(type, v, int64);
     return (v) => {
       const f = check(v);
-      return f === undefined ? undefined : new Failure(Reason.Scalar, "", "", f, null);
+      if (f === undefined) return undefined;
+      return new Failure(
+        f.kind === "type" ? Reason.TypeError : Reason.Expects,
+        f.expected,
+        "",
+        null,
+      );
     };
   },
   jsonType,
   isObject,
-  tooDeep(err) {
-    if (err instanceof RangeError) return topLevel("Value nested too deeply");
-    throw err;
-  },
-  notArguments: () => topLevel("QMP input member 'arguments' must be an object"),
-};
+  tooDeep,
+  notArguments,
+});
 
-/** A JSON object (a float token, which the QEMU-exact parse wraps, is a number). */
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !isJsonFloat(v);
+function tooDeep(err: unknown): ValidationError {
+  if (err instanceof RangeError) return topLevel("Value nested too deeply");
+  throw err;
 }
 
-/** The JSON type an alternate dispatches on, as QEMU's QType does. */
-function jsonType(v: unknown): AlternateJsonType | "other" {
-  switch (typeof v) {
-    case "string":
-      return "string";
-    case "number":
-    case "bigint":
-      return "number";
-    case "boolean":
-      return "boolean";
-    case "object":
-      if (v === null) return "null";
-      return Array.isArray(v) ? "array" : isJsonFloat(v) ? "number" : "object";
-  }
-  return "other";
+function notArguments(): ValidationError {
+  return topLevel("QMP input member 'arguments' must be an object");
+}
+
+function typeError(expected: string): Failure {
+  return new Failure(Reason.TypeError, expected, "", null);
+}
+
+function unexpected(member: string): Failure {
+  return new Failure(Reason.Unexpected, member, "", member);
 }
 
 /** A command without arguments or result, an event without data: an empty object. */
 const emptyObject: Check = (v, o) => {
-  if (!isObject(v)) return SUPPORT.typeError("object");
+  if (!isObject(v)) return typeError("object");
   if (o.lax) return undefined;
-  for (const k in v) if (Object.hasOwn(v, k) && v[k] !== undefined) return SUPPORT.unexpected(k);
+  for (const k in v) if (Object.hasOwn(v, k) && v[k] !== undefined) return unexpected(k);
   return undefined;
 };
 const noData: Check = (v, o) => (v === undefined ? undefined : emptyObject(v, o));
@@ -217,9 +249,19 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   readonly typeNames: readonly string[];
   private readonly commands = new Map<
     string,
-    { args: ValidateUnder; returns: ValidateUnder; flags: number; cond: number }
+    {
+      args: ValidateUnder;
+      returns: ValidateUnder;
+      returnsType: number;
+      flags: number;
+      cond: number;
+    }
   >();
-  private readonly events = new Map<string, { check: ValidateUnder; cond: number }>();
+  private readonly events = new Map<
+    string,
+    { check: ValidateUnder; dataType: number; cond: number }
+  >();
+  private readonly decode: Int64Decoder;
   private readonly named = new Map<string, { check: ValidateUnder; cond: number }>();
   private readonly inputSettings = new WeakMap<ValidateOptions, Settings>();
   private readonly outputSettings = new WeakMap<ValidateOptions, Settings>();
@@ -233,8 +275,12 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   private readonly held = heldValidators();
   private readonly heldByOptions = new WeakMap<ValidateOptions, HeldValidators>();
 
-  constructor(private readonly table: ValidatorTable) {
-    const { checks, entries } = compileChecks(table, SUPPORT);
+  constructor(
+    private readonly table: ValidatorTable,
+    readonly int64: Int64Representation,
+  ) {
+    const { checks, entries } = compileChecks(table, support(int64), int64);
+    this.decode = int64Decoder(table, int64);
     // A type's own entry where it has one (not a built-in type), else the shared wrapper.
     const under = (ref: number, none: Check, args: boolean): ValidateUnder => {
       if (ref < 0) return (o) => validating(none, o, args);
@@ -245,12 +291,13 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
       this.commands.set(name, {
         args: under(args, emptyObject, true),
         returns: under(returns, emptyObject, false),
+        returnsType: returns,
         flags,
         cond,
       });
     }
     for (const [name, data, cond] of table.events) {
-      this.events.set(name, { check: under(data, noData, false), cond });
+      this.events.set(name, { check: under(data, noData, false), dataType: data, cond });
     }
     for (const [name, type, cond] of table.named)
       this.named.set(name, { check: under(type, noData, false), cond });
@@ -300,6 +347,12 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     value: unknown,
     options?: ValidateOptions,
   ): ValidationError | null => this.validator(Kind.Type, name, options).validate(value);
+
+  readonly decodeCommandReturns = (name: string, value: unknown): unknown =>
+    this.decode(this.commands.get(name)?.returnsType ?? -1, value);
+
+  readonly decodeEvent = (name: string, data: unknown): unknown =>
+    this.decode(this.events.get(name)?.dataType ?? -1, data);
 
   readonly isCommandArguments = <K extends keyof C & string>(
     name: K,
@@ -420,7 +473,7 @@ function validating(check: Check, o: Settings, args: boolean): Validate {
       ? run(check, {}, o)
       : isObject(value)
         ? run(check, value, o)
-        : SUPPORT.notArguments();
+        : notArguments();
 }
 
 /** A held validator that refuses every value: the name does not exist, or the policy refuses it. */
@@ -438,7 +491,7 @@ function run(check: Check, value: unknown, o: Settings): ValidationError | null 
   try {
     f = check(value, o);
   } catch (err) {
-    return SUPPORT.tooDeep(err);
+    return tooDeep(err);
   }
   return f === undefined ? null : f.toError();
 }
