@@ -162,7 +162,7 @@ for (const task of tasks) {
 }
 rmSync(work, { recursive: true, force: true });
 report(
-  `Cold runs on ${path.relative(path.resolve(shared, ".."), source)}, ${rounds} interleaved rounds (medians; the machine may be loaded by other work)`,
+  `Cold runs on ${source.startsWith(shared) ? path.relative(shared, source) : source}, ${rounds} interleaved rounds (medians; the machine may be loaded by other work)`,
   rows,
 );
 for (const n of notes) console.log(`note: ${n}`);
