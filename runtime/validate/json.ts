@@ -58,7 +58,9 @@ export class JsonSyntaxError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const FLOAT_TOKEN: unique symbol = Symbol.for("qapi-ts.float-token");
+/** The registered symbol's key (compiled checks look the symbol up by it). */
+export const FLOAT_TOKEN_KEY = "qapi-ts.float-token";
+const FLOAT_TOKEN: unique symbol = Symbol.for(FLOAT_TOKEN_KEY) as typeof FLOAT_TOKEN;
 
 /**
  * A number written with a fraction or an exponent whose value is an integer (`1.0`, `1e3`,
