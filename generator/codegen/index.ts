@@ -371,6 +371,14 @@ export async function watchGenerate(argv: GenerateArgs): Promise<void> {
       if (!wanted.has(dir)) wanted.set(dir, new Set());
       wanted.get(dir)!.add(name);
     }
+    // Each folder also by its name in the folder above: a folder moved away and made anew (a
+    // checkout, a tool rebuilding it) is a change there, while its own watch sees nothing.
+    for (const dir of [...wanted.keys()]) {
+      const parent = path.dirname(dir);
+      if (parent === dir) continue;
+      if (!wanted.has(parent)) wanted.set(parent, new Set());
+      wanted.get(parent)!.add(path.basename(dir));
+    }
     for (const [dir, w] of watchers) {
       // Gone, or replaced by another folder of that name: watched anew.
       if (!wanted.has(dir) || inode(dir) !== w.ino) {
