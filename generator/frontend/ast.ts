@@ -4,6 +4,7 @@
 
 import type { QAPIDoc } from "./doc-comments.ts";
 import type { SourceInfo } from "../model/source.ts";
+import type { PositionTable } from "./positions.ts";
 
 /**
  * A value as parsed: QAPI's JSON without numbers and null. Objects are Maps, keys in source
@@ -16,6 +17,9 @@ export type PlainDict = Map<string, Plain>;
 export interface DefinitionExpr {
   kind: "definition";
   plain: PlainDict;
+  /** Where its parts are: its file's table, and its own record's slot there. */
+  positions: PositionTable;
+  slot: number;
   info: SourceInfo;
   doc: QAPIDoc | null;
   /**

@@ -12,10 +12,19 @@
 // block, a directive or the shape of a top-level expression only loses that block or expression.
 
 import type { DefinitionExpr, Expr, ParsedSchema, PlainDict } from "../ast.ts";
+import type { Span } from "../../model/source.ts";
 import { DiagnosticSink } from "../diagnostics.ts";
 import { DocError, type QAPIDoc } from "../doc-comments.ts";
 import { diskHost, type SchemaHost } from "../host.ts";
-import { QAPIError, SourceInfo, excerpt, newPragma, type Pragma } from "../../model/source.ts";
+import {
+  QAPIError,
+  SourceInfo,
+  SourceText,
+  excerpt,
+  newPragma,
+  type Pragma,
+} from "../../model/source.ts";
+import { PositionTable } from "../positions.ts";
 import { decodeSchema } from "./decode.ts";
 import { applyPragma, joinDirname } from "./directives.ts";
 import { DocBlockReader } from "./doc-block.ts";
@@ -66,7 +75,7 @@ export function parseSchema(fname: string, options: ParseOptions): ParsedSchema 
     exprs: [],
     complete: true,
   };
-  parseFile(ctx, fname, null);
+  parseFile(ctx, fname, null, null);
   return { exprs: ctx.exprs, complete: ctx.complete };
 }
 
@@ -76,14 +85,24 @@ function absolute(ctx: ParseContext, fname: string): string {
   return abs;
 }
 
-/** One file: read, then its top-level expressions. An error that ends it is reported here. */
-function parseFile(ctx: ParseContext, fname: string, parentInfo: SourceInfo | null): void {
+/**
+ * One file: read, then its top-level expressions. An error that ends it is reported here.
+ * `includeSpan`: the file name in the include directive that names it.
+ */
+function parseFile(
+  ctx: ParseContext,
+  fname: string,
+  parentInfo: SourceInfo | null,
+  includeSpan: Span | null,
+): void {
   const pragma = parentInfo ? parentInfo.pragma : newPragma();
-  const fileInfo = new SourceInfo(fname, 1, parentInfo, pragma, ctx.files++);
+  const index = ctx.files++;
+  const unread = new SourceInfo(fname, 1, parentInfo, pragma, index);
   ctx.included.add(absolute(ctx, fname));
   try {
-    const s = new Scanner(Scanner.text(readFile(ctx, fname, parentInfo, fileInfo)), fileInfo);
-    parseTopLevel(ctx, s, fname, pragma);
+    const text = Scanner.text(readFile(ctx, fname, parentInfo, unread, includeSpan));
+    const fileInfo = new SourceInfo(fname, 1, parentInfo, pragma, index, new SourceText(text));
+    parseTopLevel(ctx, new Scanner(text, fileInfo), fname, pragma);
   } catch (err) {
     if (!(err instanceof QAPIError)) throw err;
     ctx.complete = false;
@@ -91,16 +110,19 @@ function parseFile(ctx: ParseContext, fname: string, parentInfo: SourceInfo | nu
   }
 }
 
+/** The file's text; `fileInfo` (without text yet) places errors in its bytes. */
 function readFile(
   ctx: ParseContext,
   fname: string,
   parentInfo: SourceInfo | null,
   fileInfo: SourceInfo,
+  includeSpan: Span | null,
 ): string {
   const cantRead = (reason: string): QAPIError =>
     new QAPIError(
       parentInfo,
       `can't read ${parentInfo ? "include" : "schema"} file '${fname}': ${reason}`,
+      { span: includeSpan },
     );
   const r = ctx.host.read(fname, MAX_SCHEMA_BYTES - ctx.bytes);
   if ("error" in r) throw cantRead(r.error);
@@ -119,6 +141,7 @@ function readFile(
 /** QEMU's parser loop: documentation blocks, directives and definitions, until the end. */
 function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pragma): void {
   const { exprs, sink } = ctx;
+  const table = new PositionTable(s.src);
   s.accept();
   let curDoc: QAPIDoc | null = null;
   /** The block before the current expression had an error. */
@@ -142,19 +165,25 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
       if (!curDoc.symbol) exprs.push({ kind: "freeform", doc: curDoc, info: curDoc.info });
       continue;
     }
-    const e = getExpr(s);
+    const slot = table.length;
+    const e = getExpr(s, table);
     try {
-      if (!(e instanceof Map)) throw new QAPIError(info, "top-level expression must be an object");
+      if (!(e instanceof Map))
+        throw new QAPIError(info, "top-level expression must be an object", {
+          span: table.span(slot),
+        });
       if (e.has("include")) {
         rejectExprDoc(ctx, curDoc);
-        include(ctx, e, info, fname);
+        include(ctx, e, info, fname, table, slot);
       } else if (e.has("pragma")) {
         rejectExprDoc(ctx, curDoc);
-        pragmaDirective(ctx, e, info, pragma);
+        pragmaDirective(ctx, e, info, pragma, table, slot);
       } else {
         const definition: DefinitionExpr = {
           kind: "definition",
           plain: e,
+          positions: table,
+          slot,
           info,
           doc: curDoc,
           docFailed,
@@ -163,7 +192,9 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
         if (curDoc && !curDoc.symbol) {
           definition.doc = null;
           definition.docFailed = true;
-          throw new DocError(curDoc.info, "definition documentation required");
+          throw new DocError(curDoc.info, "definition documentation required", {
+            span: curDoc.span,
+          });
         }
       }
     } catch (err) {
@@ -183,35 +214,62 @@ function rejectExprDoc(ctx: ParseContext, doc: QAPIDoc | null): void {
       new DocError(
         doc.info,
         `documentation for '${excerpt(doc.symbol)}' is not followed by the definition`,
+        { span: doc.span },
       ),
     );
 }
 
-function include(ctx: ParseContext, e: PlainDict, info: SourceInfo, fname: string): void {
+/** The directive `e`, whose record is at `slot` of `table`. */
+function include(
+  ctx: ParseContext,
+  e: PlainDict,
+  info: SourceInfo,
+  fname: string,
+  table: PositionTable,
+  slot: number,
+): void {
   const file = e.get("include")!;
+  const span = table.spanOf(slot, "include");
   if (e.size !== 1 || typeof file !== "string") {
     // Whatever the file would have defined is missing.
     ctx.complete = false;
-    if (e.size !== 1) throw new QAPIError(info, "invalid 'include' directive");
-    throw new QAPIError(info, "value of 'include' must be a string");
+    if (e.size !== 1)
+      throw new QAPIError(info, "invalid 'include' directive", { span: table.span(slot) });
+    throw new QAPIError(info, "value of 'include' must be a string", { span });
   }
   const resolved = joinDirname(fname, file);
   ctx.exprs.push({ kind: "include", file, resolved, info });
   const abs = absolute(ctx, resolved);
   for (let inf: SourceInfo | null = info; inf; inf = inf.parent) {
-    if (abs === absolute(ctx, inf.fname)) throw new QAPIError(info, `inclusion loop for ${file}`);
+    if (abs === absolute(ctx, inf.fname))
+      throw new QAPIError(info, `inclusion loop for ${file}`, { span });
   }
-  if (!ctx.included.has(abs)) parseFile(ctx, resolved, info);
+  if (!ctx.included.has(abs)) parseFile(ctx, resolved, info, span);
 }
 
-function pragmaDirective(ctx: ParseContext, e: PlainDict, info: SourceInfo, pragma: Pragma): void {
-  if (e.size !== 1) throw new QAPIError(info, "invalid 'pragma' directive");
+function pragmaDirective(
+  ctx: ParseContext,
+  e: PlainDict,
+  info: SourceInfo,
+  pragma: Pragma,
+  table: PositionTable,
+  slot: number,
+): void {
+  if (e.size !== 1)
+    throw new QAPIError(info, "invalid 'pragma' directive", { span: table.span(slot) });
   const value = e.get("pragma")!;
-  if (!(value instanceof Map)) throw new QAPIError(info, "value of 'pragma' must be an object");
+  const valueSlot = table.slotOf(slot, "pragma");
+  if (!(value instanceof Map))
+    throw new QAPIError(info, "value of 'pragma' must be an object", {
+      span: table.span(valueSlot),
+    });
   // Each pragma on its own: one that is wrong does not keep the others from applying.
+  let entry = table.firstEntry(valueSlot);
   value.forEach((v, name) => {
+    const at = entry;
+    entry = table.nextEntry(entry);
     try {
-      applyPragma(pragma, name, v, info, ctx);
+      applyPragma(pragma, name, v, info, ctx, table, at);
     } catch (err) {
       if (!(err instanceof QAPIError)) throw err;
       ctx.sink.error(err);
