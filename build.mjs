@@ -1,4 +1,5 @@
-// Builds what the package ships, into dist/ (`npm run build`; npm's prepare and prepack run it):
+// Builds what the package ships, into dist/ (`npm run build`; `npm pack` and `npm publish` run it
+// once, as `prepack`: the package has no install script, so installing it runs nothing):
 //
 //   dist/cli/qapi-ts.cjs       the CLI: one CommonJS script with every dependency inlined, which
 //   dist/cli/qapi-ts.cjs.cache bin/qapi-ts compiles with this V8 code cache (start-up is most of
@@ -60,6 +61,12 @@ const lighterDependencies = {
         `export { Lexer } from ${JSON.stringify(`${scan}/lexer_public.js`)};\n` +
         `export { createToken } from ${JSON.stringify(`${scan}/tokens_public.js`)};\n`,
       resolveDir: root,
+    }));
+    // Handlebars' main module only adds a require() hook for .hbs files to the importing process
+    // (require.extensions, a side effect on the user's program) around its compiler: take the
+    // compiler alone.
+    b.onResolve({ filter: /^handlebars$/ }, () => ({
+      path: path.join(root, "node_modules/handlebars/dist/cjs/handlebars.js"),
     }));
     b.onResolve({ filter: /^string-width$/ }, () => ({
       path: path.join(root, "generator/cli/shims/string-width.ts"),
@@ -142,12 +149,32 @@ async function buildLibrary(out) {
     chunkNames: "chunks/[name]-[hash]",
     // Readable output: users step through it in a debugger.
     minify: false,
-    // Dependencies written for CommonJS (handlebars) call require() for Node's built-ins.
-    banner: {
-      js: 'import { createRequire as __qapiCreateRequire } from "node:module";\nconst require = __qapiCreateRequire(import.meta.url);',
-    },
   });
+  platformNeutral(path.join(out, "lib"));
   declarations(out);
+}
+
+/**
+ * The run-time subpaths that browsers and other JavaScript runtimes load (and bundlers bundle
+ * for them): nothing they import, chunks included, may name a Node built-in or call require().
+ */
+const PLATFORM_NEUTRAL = ["validate", "introspection", "conditions"];
+
+/** Fails the build when a platform-neutral entry reaches Node's built-ins or require(). */
+function platformNeutral(lib) {
+  const seen = new Set();
+  const visit = (file, entry) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"/g)) {
+      if (m[1].startsWith(".")) visit(path.join(path.dirname(file), m[1]), entry);
+      else throw new Error(`build.mjs: qapi-ts/${entry} imports "${m[1]}" (through ${file})`);
+    }
+    if (/\brequire\s*\(/.test(text))
+      throw new Error(`build.mjs: qapi-ts/${entry} calls require() (in ${file})`);
+  };
+  for (const entry of PLATFORM_NEUTRAL) visit(path.join(lib, `${entry}.js`), entry);
 }
 
 /**

@@ -7,7 +7,14 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["dist/", "generated/", "test/baselines/", "node_modules/", "examples/generated/"],
+    ignores: [
+      "dist/",
+      "runtime/native/*/build/",
+      "generated/",
+      "test/baselines/",
+      "node_modules/",
+      "examples/generated/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -43,5 +50,11 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The native addon's loader is CommonJS, as node-gyp's output is loaded.
+    files: ["runtime/native/**/*.js"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

@@ -1,8 +1,9 @@
 // Shared benchmark helpers: loading TypeScript modules in-process (bundled once with esbuild,
 // as the CLI is), timing whole processes (median wall time, peak RSS), printing figures.
 import { build } from "esbuild";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
+import { createConnection } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -138,4 +139,57 @@ export function timeInProcess(fn, { runs = 15, warmup = 3 } = {}) {
 export function report(title, rows) {
   console.log(`\n## ${title}`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// QMP benchmarks against a real QEMU
+
+export const QEMU = "qemu-system-x86_64";
+
+/** One machine-less QEMU with a QMP monitor on each socket path; resolves once it greets. */
+export async function startBenchQemu(sockets) {
+  const monitors = sockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
+  const proc = spawn(QEMU, ["-machine", "none", "-display", "none", "-nodefaults", ...monitors], {
+    stdio: "ignore",
+  });
+  // Wait for a greeting on a throwaway connection: QEMU is then ready for the real ones.
+  for (;;) {
+    if (sockets.every((s) => existsSync(s)) && (await greets(sockets[0]))) return proc;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+function greets(socket) {
+  return new Promise((resolve) => {
+    const c = createConnection(socket);
+    c.setEncoding("utf8");
+    c.once("data", (s) => (c.destroy(), resolve(s.startsWith('{"QMP"'))));
+    c.once("error", () => resolve(false));
+  });
+}
+
+/** This process's CPU time so far, in µs (the client's own cost, whatever QEMU does). */
+export function cpuMicros() {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** µs per round trip, wall and this process's CPU, over `n` sequential calls of `send`. */
+export async function roundTrips(send, n) {
+  for (let i = 0; i < Math.min(200, n); i++) await send(); // warm-up
+  const c0 = cpuMicros();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await send();
+  return { wall: Number(process.hrtime.bigint() - t0) / 1000 / n, cpu: (cpuMicros() - c0) / n };
+}
+
+/** Commands per second (wall) and CPU µs per command, with `n` calls of `send` in flight. */
+export async function pipelined(send, n) {
+  await Promise.all(Array.from({ length: Math.min(500, n) }, send)); // warm-up
+  const c0 = cpuMicros();
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: n }, send));
+  return {
+    wall: n / (Number(process.hrtime.bigint() - t0) / 1e9),
+    cpu: (cpuMicros() - c0) / n,
+  };
 }

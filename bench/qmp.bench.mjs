@@ -12,18 +12,17 @@
 //
 // Needs qemu-system-x86_64 (.ci/ensure-qemu.sh). Prints the figures; asserts nothing.
 
-import { execFile, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { importTs, median, root } from "./lib.mjs";
+import { importTs, median, pipelined, QEMU, root, roundTrips, startBenchQemu } from "./lib.mjs";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 5;
 const LATENCY_N = 2000;
 const PIPELINE_N = 20000;
-const QEMU = "qemu-system-x86_64";
 
 if (spawnSync(QEMU, ["--version"]).status !== 0) {
   console.error(`qmp bench: ${QEMU} is not available (run .ci/ensure-qemu.sh)`);
@@ -37,23 +36,7 @@ const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-qmp-bench-"));
 /** One QEMU, one monitor per client. */
 async function startQemu(names) {
   const sockets = names.map((n) => path.join(work, `${n}.sock`));
-  const monitors = sockets.flatMap((s) => ["-qmp", `unix:${s},server=on,wait=off`]);
-  const proc = spawn(QEMU, ["-machine", "none", "-display", "none", "-nodefaults", ...monitors], {
-    stdio: "ignore",
-  });
-  // Wait for a greeting on a throwaway connection: QEMU is then ready for the real ones.
-  for (;;) {
-    if (sockets.every((s) => existsSync(s)) && (await greets(sockets[0]))) return { proc, sockets };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-function greets(socket) {
-  return new Promise((resolve) => {
-    const c = createConnection(socket);
-    c.setEncoding("utf8");
-    c.once("data", (s) => (c.destroy(), resolve(s.startsWith('{"QMP"'))));
-    c.once("error", () => resolve(false));
-  });
+  return { proc: await startBenchQemu(sockets), sockets };
 }
 
 /** The raw client: newline framing, JSON.parse, replies taken in order. */
@@ -93,32 +76,8 @@ async function rawClient(socket) {
 
 // Wall time depends on QEMU and on the machine's load; this process's CPU time per command is
 // the client's own cost, so both are reported.
-const cpuMicros = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-
-async function latency(send) {
-  for (let i = 0; i < 200; i++) await send(); // warm-up
-  const c0 = cpuMicros();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < LATENCY_N; i++) await send();
-  return {
-    wall: Number(process.hrtime.bigint() - t0) / 1000 / LATENCY_N,
-    cpu: (cpuMicros() - c0) / LATENCY_N,
-  }; // µs per round trip
-}
-
-async function throughput(send) {
-  await Promise.all(Array.from({ length: 500 }, send)); // warm-up
-  const c0 = cpuMicros();
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: PIPELINE_N }, send));
-  return {
-    wall: PIPELINE_N / (Number(process.hrtime.bigint() - t0) / 1e9),
-    cpu: (cpuMicros() - c0) / PIPELINE_N,
-  }; // commands per second
-}
+const latency = (send) => roundTrips(send, LATENCY_N); // µs per round trip
+const throughput = (send) => pipelined(send, PIPELINE_N); // commands per second
 
 const qemu = await startQemu(["raw", "client"]);
 try {

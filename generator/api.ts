@@ -18,6 +18,7 @@
  */
 
 import { BACKENDS } from "./backends/index.ts";
+import { OUTPUT_OPTIONS } from "./backends/backend.ts";
 import { generateFiles, type GenerateOptions, type OwnedFile } from "./backends/generate-files.ts";
 import { buildIntrospection } from "./model/introspection-tree.ts";
 import type { SchemaInfo } from "../runtime/schema-info.ts";
@@ -49,7 +50,7 @@ export type {
   Severity,
   SourceInfo,
 } from "./model/source.ts";
-export type { GeneratedFile } from "./backends/backend.ts";
+export type { GeneratedFile, OutputOptions } from "./backends/backend.ts";
 export type { SchemaInfo } from "../runtime/schema-info.ts";
 export type * from "./model/index.ts";
 
@@ -153,6 +154,13 @@ export function introspect(model: SchemaModel, options: IntrospectOptions = {}):
   }) as unknown as SchemaInfo[];
 }
 
+/** An option: what it does, its default, and the values it takes when they are a list. */
+export interface OptionInfo {
+  description: string;
+  default: boolean | string;
+  values?: readonly (boolean | string)[];
+}
+
 /** A back end of `generate`: its name, what it writes, and its own options. */
 export interface BackendInfo {
   name: string;
@@ -160,8 +168,14 @@ export interface BackendInfo {
   /** Back ends generated with it (its files import theirs). */
   requires: readonly string[];
   /** Its own options (for {@link GenerateOptions.backendOptions}): name -> description, default. */
-  options: Readonly<Record<string, { description: string; default: boolean | string }>>;
+  options: Readonly<Record<string, OptionInfo>>;
 }
+
+/**
+ * The output options every back end follows, given as `backendOptions.output` (the CLI's
+ * `--option output.NAME=VALUE`): target, importExtension, int64.
+ */
+export const outputOptions: Readonly<Record<string, OptionInfo>> = OUTPUT_OPTIONS;
 
 /** The back ends {@link generate} can run, in the order their files are listed. */
 export const backends: readonly BackendInfo[] = BACKENDS.map((b) => ({

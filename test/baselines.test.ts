@@ -12,6 +12,8 @@ import { describe, expect, test } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend/index.ts";
+import * as prettier from "prettier";
+import type { GeneratedFile } from "../generator/backends/backend.ts";
 import { generateFiles, type GenerateOptions } from "../generator/backends/generate-files.ts";
 import { linkPackage, SOURCE_CHECK_OPTIONS, typeCheck } from "./helpers/generated.ts";
 import { unifiedDiff } from "./helpers/line-diff.ts";
@@ -39,6 +41,12 @@ const CASES: Record<string, Case> = {
       "defines-posix": { defines: new Set(["CONFIG_POSIX"]) },
       "defines-none": { defines: new Set() },
       unmasked: { backendOptions: { introspection: { unmask: true } } },
+      // The output options (test/output-options.test.ts runs each under its runtime).
+      "target-js": { backendOptions: { output: { target: "js+dts" } } },
+      "import-ts": { backendOptions: { output: { importExtension: "ts" } } },
+      "import-none": { backendOptions: { output: { importExtension: "none" } } },
+      "int64-bigint": { backendOptions: { output: { int64: "bigint" } } },
+      "int64-number": { backendOptions: { output: { int64: "number" } } },
     },
   },
   small: {
@@ -113,13 +121,16 @@ for (const [name, c] of Object.entries(CASES)) {
         const index = paths
           .map((p) => `${p}  ${differs(p) ? "differs: see changes.diff" : "as default"}\n`)
           .join("");
+        // A module written as JavaScript and declarations is compared with its TypeScript.
+        const counterpart = (p: string) =>
+          defaults.has(p) ? p : p.replace(/\.(d\.ts|js)$/, ".ts");
         const changes = paths
           .filter(differs)
           .map((p) =>
             unifiedDiff(
-              defaults.has(p) ? `default/${p}` : "/dev/null",
+              defaults.has(counterpart(p)) ? `default/${counterpart(p)}` : "/dev/null",
               `${set}/${p}`,
-              defaults.get(p) ?? "",
+              defaults.get(counterpart(p)) ?? "",
               files.get(p)!,
             ),
           )
@@ -138,22 +149,33 @@ for (const [name, c] of Object.entries(CASES)) {
 
 const tmp = scratchFolders();
 
+/** Every option set of every case, with its whole output. */
+function allOutputs(): { label: string; options: GenerateOptions; files: GeneratedFile[] }[] {
+  return Object.entries(CASES).flatMap(([name, c]) => {
+    const loaded = loadSchema(path.join(projectRoot, c.schema), { compat: false });
+    const sets: Record<string, GenerateOptions> = { default: {}, ...c.optionSets };
+    return Object.entries(sets).map(([set, options]) => ({
+      label: `${name}/${set}`,
+      options,
+      files: generateFiles(loaded.model!, options),
+    }));
+  });
+}
+
 test("every option set's whole output compiles (strict, noUncheckedIndexedAccess)", async () => {
   const project = tmp("baselines-tsc");
   linkPackage(project);
-  const sources: string[] = [];
-  for (const [name, c] of Object.entries(CASES)) {
-    const loaded = loadSchema(path.join(projectRoot, c.schema), { compat: false });
-    const sets: Record<string, GenerateOptions> = { default: {}, ...c.optionSets };
-    for (const [set, options] of Object.entries(sets)) {
-      // Its run-time support is a package this project does not have.
-      if (options.runtimePackage) continue;
-      for (const f of generateFiles(loaded.model!, options)) {
-        const p = path.join(project, name, set, f.path);
-        mkdirSync(path.dirname(p), { recursive: true });
-        writeFileSync(p, f.content);
-        if (p.endsWith(".ts")) sources.push(p);
-      }
+  // Specifiers without an extension resolve only as bundlers resolve them.
+  const sources = { nodenext: [] as string[], bundler: [] as string[] };
+  for (const { label, options, files } of allOutputs()) {
+    // Its run-time support is a package this project does not have.
+    if (options.runtimePackage) continue;
+    const bare = options.backendOptions?.output?.importExtension === "none";
+    for (const f of files) {
+      const p = path.join(project, label, f.path);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, f.content);
+      if (p.endsWith(".ts")) sources[bare ? "bundler" : "nodenext"].push(p);
     }
   }
   const options = {
@@ -161,5 +183,19 @@ test("every option set's whole output compiles (strict, noUncheckedIndexedAccess
     noUncheckedIndexedAccess: true,
     noImplicitOverride: true,
   };
-  expect(await typeCheck(sources, options)).toEqual([]);
+  expect(await typeCheck(sources.nodenext, options)).toEqual([]);
+  expect(
+    await typeCheck(sources.bundler, { ...options, module: "esnext", moduleResolution: "bundler" }),
+  ).toEqual([]);
+}, 300_000);
+
+test("every option set's whole output is prettier-clean", async () => {
+  const unformatted: string[] = [];
+  for (const { label, files } of allOutputs()) {
+    for (const f of files) {
+      if (!(await prettier.check(f.content, { filepath: f.path })))
+        unformatted.push(`${label}/${f.path}`);
+    }
+  }
+  expect(unformatted).toEqual([]);
 });

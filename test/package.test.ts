@@ -6,7 +6,8 @@
 // an event, a feature probe, and an integer beyond 2^53 there and back.
 //
 // (The tarball is packed with --ignore-scripts: the global setup has just built dist/ with
-// the very command `prepack` runs, which this test checks is what prepack runs.)
+// the very command `prepack` runs, which this test checks is what prepack runs, and the only
+// build of npm's pack lifecycle: prepack, prepare, postpack.)
 import { afterAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import {
@@ -113,6 +114,11 @@ describe.skipIf(!hasShared)(
     test("packs the files users need, and prepack builds them", () => {
       const pkg = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8"));
       expect(pkg.scripts.prepack).toBe("node build.mjs");
+      // npm pack runs prepack, then prepare, then postpack: one build, not two.
+      const builds = ["prepack", "prepare", "postpack"].filter((s) =>
+        /build\.mjs/.test(pkg.scripts[s] ?? ""),
+      );
+      expect(builds).toEqual(["prepack"]);
       expect(pkg.dependencies ?? {}).toEqual({});
       const r = run(
         "npm",
@@ -145,6 +151,18 @@ describe.skipIf(!hasShared)(
       );
       const r = run("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball]);
       expect(r.status, r.out).toBe(0);
+      // Installing runs nothing of ours, so npm has nothing to warn about (it lists every
+      // install script, `prepare` included, that the user's allowScripts does not cover).
+      expect(
+        r.out.split("\n").filter((l) => /^npm warn.*(qapi-ts|install-script)/i.test(l)),
+      ).toEqual([]);
+      const shipped = JSON.parse(
+        readFileSync(path.join(project, "node_modules/qapi-ts/package.json"), "utf8"),
+      ) as { scripts?: Record<string, string> };
+      const installScripts = ["preinstall", "install", "postinstall", "prepare"];
+      expect(Object.keys(shipped.scripts ?? {}).filter((s) => installScripts.includes(s))).toEqual(
+        [],
+      );
       const modules = readdirSync(path.join(project, "node_modules")).filter(
         (n) => !n.startsWith("."),
       );
@@ -229,5 +247,55 @@ describe.skipIf(!hasShared)(
       );
       expect(r.status).toBe(0);
     });
+
+    test.skipIf(!haveQemu)(
+      "fd passing: without the optional native package the example says what to install; with it, it runs",
+      () => {
+        // The example as a user's program, compiled with plain tsc against the installed package.
+        const example = path.join(projectRoot, "examples/fdset-auto-read-only.ts");
+        writeFileSync(path.join(project, "fdset.ts"), readFileSync(example, "utf8"));
+        const options = { ...STRICT, module: "nodenext", outDir: "out-fdset", rootDir: "." };
+        writeFileSync(
+          path.join(project, "tsconfig.fdset.json"),
+          JSON.stringify({ compilerOptions: options, include: ["fdset.ts"] }),
+        );
+        const t = run(process.execPath, [tsc, "-p", "tsconfig.fdset.json"]);
+        expect([t.status, t.out]).toEqual([0, ""]);
+        writeFileSync(path.join(project, "out-fdset/package.json"), '{ "type": "module" }\n');
+        const program = path.join(project, "out-fdset/fdset.js");
+        const without = run(process.execPath, [program]);
+        expect(without.status, without.out).toBe(1);
+        expect(without.out).toMatch(/dynamic auto-read-only: yes\n/);
+        expect(without.out).toContain(
+          "add-fd: passing file descriptors needs the optional package @qapi-ts/fd-passing, which is not installed: run 'npm install @qapi-ts/fd-passing'",
+        );
+        // Descriptors at start-up need no native code.
+        const startUp = run(process.execPath, [program, "--at-start-up"]);
+        expect(startUp.status, startUp.out).toBe(0);
+        expect(startUp.out).toMatch(/writable NBD export attached: .* is read\/write\n/);
+
+        // The native package, packed and installed as a user would (it compiles here).
+        const packed = run("npm", [
+          "pack",
+          "--json",
+          "--pack-destination",
+          work,
+          path.join(projectRoot, "runtime/native/fd-passing"),
+        ]);
+        expect(packed.status, packed.out).toBe(0);
+        const addon = path.join(
+          work,
+          (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename,
+        );
+        spawnSync("chmod", ["-R", "u+w", path.join(project, "node_modules")]);
+        const installed = run("npm", ["install", "--offline", "--no-audit", "--no-fund", addon]);
+        expect(installed.status, installed.out).toBe(0);
+        const withIt = run(process.execPath, [program]);
+        expect(withIt.status, withIt.out).toBe(0);
+        expect(withIt.out).toMatch(
+          /no writer: the node's descriptor \d+ is read-only\nwritable NBD export attached: the node's descriptor \d+ is read\/write\nexport removed: the node's descriptor \d+ is read-only\n$/,
+        );
+      },
+    );
   },
 );

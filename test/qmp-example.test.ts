@@ -49,6 +49,32 @@ describe("examples/ and the typed client", { timeout: 180_000 }, () => {
     },
   );
 
+  it.skipIf(!haveQemu)(
+    "examples/fdset-auto-read-only.ts shows the read-only to read/write transition, with descriptors sent at run time and at start-up",
+    async () => {
+      // Compiled by the test before (tsc compiles every example).
+      const program = path.join(work, "out/examples/fdset-auto-read-only.js");
+      for (const mode of [[], ["--at-start-up"]]) {
+        const ran = await run(process.execPath, [program, ...mode]);
+        expect(ran.code, ran.out).toBe(0);
+        expect(ran.out).toMatch(
+          new RegExp(
+            [
+              /^connected to QEMU \d+\.\d+\.\d+/,
+              /file driver has dynamic auto-read-only: yes/,
+              /fd set 1: fd \d+ "ro" read-only, fd \d+ "rw" read\/write/,
+              /no writer: the node's descriptor \d+ is read-only/,
+              /writable NBD export attached: the node's descriptor \d+ is read\/write/,
+              /export removed: the node's descriptor \d+ is read-only\n$/,
+            ]
+              .map((r) => r.source)
+              .join("\n"),
+          ),
+        );
+      }
+    },
+  );
+
   it("rejects at compile time what the command and event maps forbid", async () => {
     // Lines marked ERR must each have a type error, and no other line may have one.
     const lines = [

@@ -10,9 +10,18 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadSchema } from "../generator/frontend/index.ts";
 import type { ObjectType, SchemaModel, Type } from "../generator/model/index.ts";
-import { INTEGER_RANGES } from "../runtime/validate/scalars.ts";
+import { INT64_TYPES, INTEGER_RANGES, type IntegerType } from "../runtime/validate/scalars.ts";
 import { loadValidators } from "../generator/cli/validate.ts";
-import { parseJsonLossless, stringifyJson, type Validators } from "../runtime/validate/index.ts";
+import { validatorTable } from "../generator/backends/validators/index.ts";
+import {
+  createValidators,
+  Int64RangeError,
+  parseJsonLossless,
+  stringifyJson,
+  type Validators,
+} from "../runtime/validate/index.ts";
+import { int64Decoder } from "../runtime/validate/int64.ts";
+import type { ValidatorTable } from "../runtime/validate/table.ts";
 import { projectRoot } from "./helpers/paths.ts";
 
 const qemuSchema = path.join(
@@ -281,12 +290,46 @@ function applyMutation(value: unknown, m: Mutation): unknown {
   return copy;
 }
 
+/**
+ * The value with every integer at a 64-bit integer type made a bigint: what the "bigint"
+ * representation must give, worked out along the model's types (not the validator table).
+ */
+function withBigints(t: Type, v: unknown): unknown {
+  switch (t.meta) {
+    case "builtin":
+      return INT64_TYPES.has(t.name as IntegerType) && typeof v === "number" ? BigInt(v) : v;
+    case "array":
+      return (v as unknown[]).map((x) => withBigints(t.elementType, x));
+    case "alternate": {
+      const branch = t.branches.variants.find((b) => alternateJsonType(b.type) === jsonTypeOf(v));
+      return branch ? withBigints(branch.type, v) : v;
+    }
+    case "object": {
+      const out: Obj = { ...(v as Obj) };
+      for (const m of t.members) if (m.name in out) out[m.name] = withBigints(m.type, out[m.name]);
+      const tag = t.branches?.tagMember.name;
+      const branch = tag ? t.branches!.variants.find((b) => b.name === out[tag]) : undefined;
+      return branch ? withBigints(branch.type, out) : out;
+    }
+    default:
+      return v;
+  }
+}
+
+function hasBigint(v: unknown): boolean {
+  if (typeof v === "bigint") return true;
+  if (typeof v !== "object" || v === null) return false;
+  return Object.values(v).some(hasBigint);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Subject {
   label: string;
   type: Type;
-  validate: (v: unknown) => { message: string; path: Path } | null;
+  validate: (v: unknown, validators?: Validators) => { message: string; path: Path } | null;
+  /** Its type in the validator table. */
+  ref: (table: ValidatorTable) => number;
 }
 
 function subjects(model: SchemaModel, validators: Validators): Subject[] {
@@ -296,14 +339,16 @@ function subjects(model: SchemaModel, validators: Validators): Subject[] {
       out.push({
         label: `type ${e.name}`,
         type: e,
-        validate: (v) => validators.validateType(e.name, v),
+        validate: (v, set = validators) => set.validateType(e.name, v),
+        ref: (table) => table.named.find(([name]) => name === e.name)![1],
       });
     } else if (e.meta === "command" && e.argType) {
       const argType = e.argType;
       out.push({
         label: `command ${e.name}`,
         type: argType,
-        validate: (v) => validators.validateCommandArguments(e.name, v),
+        validate: (v, set = validators) => set.validateCommandArguments(e.name, v),
+        ref: (table) => table.commands.find(([name]) => name === e.name)![1],
       });
     }
   }
@@ -344,6 +389,51 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
       `${label}: ${checked} of ${all.length} types and commands, ${runs} values each, accepted`,
     );
     expect(checked).toBeGreaterThan(all.length * 0.9);
+  });
+
+  test(`${label}: each int64 representation decodes every value as its validators take it`, () => {
+    const table = validatorTable(model, null);
+    const bigint = createValidators(table, { int64: "bigint" });
+    const number = createValidators(table, { int64: "number" });
+    const toBigint = int64Decoder(table, "bigint");
+    const toNumber = int64Decoder(table, "number");
+    let converted = 0;
+    let refused = 0;
+    for (const s of all) {
+      const arb = arbs.of(s.type);
+      if (!arb) continue;
+      const ref = s.ref(table);
+      fc.assert(
+        fc.property(arb, (value) => {
+          const wire = stringifyJson(value);
+          // "bigint": the 64-bit integers, and nothing else, become bigints; the JSON is the same.
+          const big = toBigint(ref, parseJsonLossless(wire));
+          expect(big, s.label).toEqual(withBigints(s.type, value));
+          expect(stringifyJson(big), s.label).toBe(wire);
+          expect(s.validate(big, bigint), s.label).toBeNull();
+          if (hasBigint(big) && !hasBigint(value)) converted++;
+          // "number": refused exactly when some integer has no exact number.
+          let small: unknown;
+          try {
+            small = toNumber(ref, parseJsonLossless(wire));
+          } catch (err) {
+            expect(err, s.label).toBeInstanceOf(Int64RangeError);
+            expect(hasBigint(value), s.label).toBe(true);
+            refused++;
+            return;
+          }
+          expect(hasBigint(value), s.label).toBe(false);
+          expect(small, s.label).toEqual(value);
+          expect(s.validate(small, number), s.label).toBeNull();
+        }),
+        { numRuns: runs },
+      );
+    }
+    console.log(
+      `${label}: int64 decoding: ${converted} values got bigints, ${refused} refused as numbers`,
+    );
+    expect(converted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 
   test(`${label}: single mutations are rejected with QEMU's message for that place`, () => {

@@ -2,6 +2,7 @@
 // its files import, and options of its own. The registry (backends/index.ts) lists them; the
 // writer (codegen/writer.ts) is the only code that touches the disk.
 import type { SchemaModel } from "../model/index.ts";
+import type { Int64Representation } from "../../runtime/validate/scalars.ts";
 
 export interface GeneratedFile {
   /** Path relative to the output directory, with forward slashes. */
@@ -9,8 +10,48 @@ export interface GeneratedFile {
   content: string;
 }
 
+/**
+ * The output options: what every back end's generated code follows, given once as
+ * `--option output.NAME=VALUE` or the configuration's `"options": { "output": {...} }`
+ * (OUTPUT_OPTIONS lists them), as protobuf-es's plugin options are.
+ */
+export interface OutputOptions {
+  /** "ts": TypeScript modules; "js+dts": JavaScript modules and their declarations. */
+  target: "ts" | "js+dts";
+  /** The extension of relative import specifiers between generated modules ("none": bare). */
+  importExtension: "js" | "ts" | "none";
+  /** How the generated code holds values of the 64-bit integer types (see Int64Representation). */
+  int64: Int64Representation;
+}
+
+/** Where the output options are given: `--option output.NAME=VALUE`, `options.output`. */
+export const OUTPUT_OPTIONS_NAME = "output";
+
+export const OUTPUT_OPTIONS: {
+  readonly [K in keyof OutputOptions]: BackendOption<OutputOptions[K]>;
+} = {
+  target: {
+    description:
+      "ts: TypeScript modules; js+dts: JavaScript modules and .d.ts declarations, for plain-JS projects",
+    default: "ts",
+    values: ["ts", "js+dts"],
+  },
+  importExtension: {
+    description:
+      "relative imports end in .js (Node, tsc, bundlers), .ts (Node's type stripping, Deno) or nothing (bundlers)",
+    default: "js",
+    values: ["js", "ts", "none"],
+  },
+  int64: {
+    description:
+      "64-bit integers: exact (a number when a double holds it exactly, else a bigint), bigint (always), number (an integer no number holds exactly is an error)",
+    default: "exact",
+    values: ["exact", "bigint", "number"],
+  },
+};
+
 /** Options every back end receives. */
-export interface BackendOptions {
+export interface BackendOptions extends OutputOptions {
   /** Symbols defined for this build; null keeps every condition (evaluated at run time). */
   defines: ReadonlySet<string> | null;
   /**
@@ -28,6 +69,8 @@ export interface BackendOptions {
 export interface BackendOption<T extends boolean | string = boolean | string> {
   description: string;
   default: T;
+  /** The values it takes, when they are a list. */
+  values?: readonly T[];
 }
 
 export interface Backend<O extends Record<string, boolean | string> = Record<never, never>> {

@@ -1,7 +1,15 @@
 // Generation: the chosen back ends run over one model, with the options resolved once. The CLI's
 // `generate`, `validate` and the library API call this; the writer (codegen/writer.ts) writes the result.
 
-import type { AnyBackend, BackendOptions, GeneratedFile } from "./backend.ts";
+import {
+  OUTPUT_OPTIONS,
+  OUTPUT_OPTIONS_NAME,
+  type AnyBackend,
+  type BackendOption,
+  type BackendOptions,
+  type GeneratedFile,
+  type OutputOptions,
+} from "./backend.ts";
 import { BACKENDS, selectBackends } from "./index.ts";
 import type { SchemaModel } from "../model/index.ts";
 
@@ -14,7 +22,10 @@ export interface GenerateOptions {
   runtimePackage?: string;
   /** Back ends to run (with those their files import); all when absent or empty. */
   only?: readonly string[];
-  /** Options of the back ends, by back end name (see each back end's `options`). */
+  /**
+   * Options of the back ends, by back end name (see each back end's `options`), and under
+   * `output` the output options every back end follows (OUTPUT_OPTIONS).
+   */
   backendOptions?: Readonly<Record<string, Readonly<Record<string, boolean | string>>>>;
 }
 
@@ -25,7 +36,23 @@ export interface OwnedFile extends GeneratedFile {
 
 /** The files of the chosen back ends, in registry order. Throws UnknownBackendError. */
 export function generateFiles(model: SchemaModel, options: GenerateOptions = {}): OwnedFile[] {
+  for (const name of Object.keys(options.backendOptions ?? {})) {
+    if (name !== OUTPUT_OPTIONS_NAME && !BACKENDS.some((b) => b.name === name))
+      throw new BackendOptionError(
+        `options for '${name}', which is no back end (back ends: ${BACKENDS.map((b) => b.name).join(", ")}; '${OUTPUT_OPTIONS_NAME}' takes the output options)`,
+      );
+  }
+  const output = resolveOptions(
+    OUTPUT_OPTIONS_NAME,
+    OUTPUT_OPTIONS,
+    options.backendOptions?.[OUTPUT_OPTIONS_NAME],
+  ) as unknown as OutputOptions;
+  if (output.importExtension === "ts" && output.target !== "ts")
+    throw new BackendOptionError(
+      `option 'output.importExtension=ts' needs 'output.target=ts' (JavaScript imports JavaScript)`,
+    );
   const common: BackendOptions = {
+    ...output,
     defines: options.defines ?? null,
     schemaName: options.schemaName ?? schemaBaseName(model.fname),
     runtimePackage: options.runtimePackage ?? "qapi-ts",
@@ -33,7 +60,10 @@ export function generateFiles(model: SchemaModel, options: GenerateOptions = {})
   };
   return selectBackends(options.only).flatMap((b) =>
     b
-      .generate(model, { ...common, ...backendOptions(b, options.backendOptions?.[b.name]) })
+      .generate(model, {
+        ...common,
+        ...resolveOptions(b.name, b.options, options.backendOptions?.[b.name]),
+      })
       .map((f) => ({
         ...f,
         backend: b.name,
@@ -41,23 +71,30 @@ export function generateFiles(model: SchemaModel, options: GenerateOptions = {})
   );
 }
 
-/** A back end's own options: its defaults, overridden by the given values (checked). */
-function backendOptions(
-  b: AnyBackend,
+/** A set of options (a back end's own, or the output options): defaults, overridden (checked). */
+function resolveOptions(
+  owner: string,
+  specs: AnyBackend["options"],
   given: Readonly<Record<string, boolean | string>> | undefined,
-) {
+): Record<string, boolean | string> {
   const out: Record<string, boolean | string> = {};
-  for (const [name, spec] of Object.entries(
-    b.options as Record<string, { default: boolean | string }>,
-  )) {
-    out[name] = spec.default;
-  }
+  const all = specs as Record<string, BackendOption>;
+  for (const [name, spec] of Object.entries(all)) out[name] = spec.default;
   for (const [name, value] of Object.entries(given ?? {})) {
-    if (!(name in out))
-      throw new BackendOptionError(`back end '${b.name}' has no option '${name}'`);
-    if (typeof value !== typeof out[name]) {
-      throw new BackendOptionError(`option '${b.name}.${name}' takes a ${typeof out[name]}`);
+    const spec = Object.hasOwn(all, name) ? all[name]! : undefined;
+    if (!spec) {
+      const known = Object.keys(all);
+      throw new BackendOptionError(
+        `${owner === OUTPUT_OPTIONS_NAME ? "there is no output option" : `back end '${owner}' has no option`} '${name}'` +
+          (known.length ? ` (options: ${known.join(", ")})` : ""),
+      );
     }
+    if (typeof value !== typeof spec.default)
+      throw new BackendOptionError(`option '${owner}.${name}' takes a ${typeof spec.default}`);
+    if (spec.values && !spec.values.includes(value))
+      throw new BackendOptionError(
+        `option '${owner}.${name}' takes ${spec.values.join(", ")}, not '${String(value)}'`,
+      );
     out[name] = value;
   }
   return out;

@@ -10,6 +10,7 @@ import { generateCommand } from "./generate.ts";
 import { validateCommand } from "./validate.ts";
 import { qmpCommand } from "./qmp.ts";
 import { eventsCommand } from "./events.ts";
+import { shellCommand } from "./shell.ts";
 import { diffCommand } from "./diff.ts";
 import { historyCommand } from "./history.ts";
 
@@ -26,4 +27,5 @@ export const commands: CommandModule<any, any>[] = [
   validateCommand,
   qmpCommand,
   eventsCommand,
+  shellCommand,
 ];

@@ -39,7 +39,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
         type: "string",
         array: true,
         requiresArg: true,
-        describe: "a back end's option, BACKEND.NAME=VALUE (e.g. introspection.unmask=true)",
+        describe:
+          "a back end's option, BACKEND.NAME=VALUE (e.g. introspection.unmask=true), or an output option of every back end, output.NAME=VALUE: target=ts|js+dts, importExtension=js|ts|none, int64=exact|bigint|number",
       })
       .option("runtime-package", {
         type: "string",

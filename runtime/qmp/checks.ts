@@ -69,6 +69,16 @@ export class Checks {
     return null;
   }
 
+  /** A command's result in the validators' int64 representation, or why it has none. */
+  decodeResult(command: string, value: unknown): { value: unknown } | { problem: string } {
+    return decode(() => this.validators?.decodeCommandReturns?.(command, value) ?? value);
+  }
+
+  /** An event's data in the validators' int64 representation, or why it has none. */
+  decodeEvent(name: string, data: unknown): { value: unknown } | { problem: string } {
+    return decode(() => this.validators?.decodeEvent?.(name, data) ?? data);
+  }
+
   /** What is wrong with a command's result, or null. */
   result(command: string, value: unknown): string | null {
     if (!this.commands.has(command)) return null;
@@ -87,6 +97,14 @@ function run(check: () => { message: string } | null): string | null {
     return check()?.message ?? null;
   } catch (err) {
     return `the validator threw: ${(err as Error)?.message ?? String(err)}`;
+  }
+}
+
+function decode(put: () => unknown): { value: unknown } | { problem: string } {
+  try {
+    return { value: put() };
+  } catch (err) {
+    return { problem: (err as Error)?.message ?? String(err) };
   }
 }
 

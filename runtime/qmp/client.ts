@@ -13,14 +13,16 @@
 // Every command carries an id and replies are matched by it, so any number may be in flight;
 // anything with an "event" key is an event whenever it comes, so events never pass for replies.
 // Integers are exact both ways: replies are parsed with parseJsonLossless (an integer beyond
-// 2^53 arrives as a bigint) and commands are written with stringifyJson (a bigint is sent as
-// the integer it is).
+// 2^53 arrives as a bigint), then put in the validators' representation of 64-bit integers
+// (their `int64`), and commands are written with stringifyJson (a bigint is sent as the
+// integer it is).
 
 import { SchemaIndex } from "../introspection.ts";
 import { stringifyJson } from "../validate/index.ts";
 import { Checks } from "./checks.ts";
 import { QmpConnection, type QmpGreeting } from "./connection.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
+import { fdListProblem } from "./fd-passing.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
@@ -60,6 +62,8 @@ export class QmpClient<
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
+  /** Settles when the last command sent with descriptors has been answered (or failed). */
+  private descriptorsTurn: Promise<unknown> = Promise.resolve();
 
   constructor(target: QmpTarget, options: QmpClientOptions = {}) {
     this.target = target;
@@ -134,6 +138,29 @@ export class QmpClient<
     options: ExecuteOptions | undefined,
     oob: boolean,
   ): Promise<unknown> {
+    const fds = options?.fds;
+    if (fds?.length) {
+      const problem = Array.isArray(fds)
+        ? fdListProblem(fds)
+        : "fds must be an array of descriptors";
+      if (problem)
+        return Promise.reject(new QmpClientError("fd-passing", `${command}: ${problem}`, command));
+      // QEMU keeps the descriptors it last received until a command takes them, and replaces
+      // them with the next ones: so one command with descriptors at a time.
+      const sent = this.descriptorsTurn.then(() => this.write(command, args, options, oob, fds));
+      this.descriptorsTurn = sent.catch(() => {});
+      return sent;
+    }
+    return this.write(command, args, options, oob, undefined);
+  }
+
+  private write(
+    command: string,
+    args: unknown,
+    options: ExecuteOptions | undefined,
+    oob: boolean,
+    fds: readonly number[] | undefined,
+  ): Promise<unknown> {
     const early = this.refuse(command, args, oob);
     if (early) return Promise.reject(early);
     const signal = options?.signal;
@@ -154,9 +181,16 @@ export class QmpClient<
     const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     const connection = this.connection!;
-    return this.pending.add(command, oob, timeoutMs, signal, (id) =>
-      connection.write(`${head}${id}}\n`),
-    );
+    return this.pending.add(command, oob, timeoutMs, signal, (id) => {
+      try {
+        connection.write(`${head}${id}}\n`, fds);
+      } catch (err) {
+        // Descriptors that cannot be sent: nothing was written.
+        if (err instanceof QmpClientError && err.code === "fd-passing")
+          throw new QmpClientError(err.code, `${command}: ${err.message}`, command, { cause: err });
+        throw err;
+      }
+    });
   }
 
   /** Reasons to fail before sending anything, or null. */
@@ -190,7 +224,9 @@ export class QmpClient<
       p.reject(QmpError.from(m.error, p.command));
       return;
     }
-    const problem = this.checks.result(p.command, m.return);
+    const decoded = this.checks.decodeResult(p.command, m.return);
+    const problem =
+      "problem" in decoded ? decoded.problem : this.checks.result(p.command, decoded.value);
     if (problem)
       p.reject(
         new QmpClientError(
@@ -199,7 +235,7 @@ export class QmpClient<
           p.command,
         ),
       );
-    else p.resolve(m.return);
+    else p.resolve((decoded as { value: unknown }).value);
   }
 
   /**
@@ -274,6 +310,10 @@ export class QmpClient<
     // consumers always get an object.
     if (msg.data === undefined) msg.data = {};
     const event = msg as unknown as QmpEvent;
+    // Data the validators' int64 representation cannot hold is not delivered half right.
+    const decoded = this.checks.decodeEvent(event.event, event.data);
+    if ("problem" in decoded) return this.warn(`event ${event.event} dropped: ${decoded.problem}`);
+    event.data = decoded.value;
     const problem = this.checks.event(event.event, event.data);
     if (problem) this.warn(`event ${event.event}: ${problem}`);
     this.hub.dispatch(event);

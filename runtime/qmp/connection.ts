@@ -94,8 +94,16 @@ export class QmpConnection {
     });
   }
 
-  write(text: string): void {
-    this.stream!.write(text);
+  /** Writes a message; with `fds`, attached to it (a Unix socket only: else code "fd-passing"). */
+  write(text: string, fds?: readonly number[]): void {
+    if (!fds) return this.stream!.write(text);
+    if (!this.stream!.writeWithFds)
+      throw new QmpClientError(
+        "fd-passing",
+        `file descriptors travel only over a Unix socket, not over ${this.description}` +
+          ("spawn" in this.target ? " (give a spawned QEMU its descriptors with spawn.fds)" : ""),
+      );
+    this.stream!.writeWithFds(text, fds);
   }
 
   /** Bytes of a message that has begun to arrive but not ended. */

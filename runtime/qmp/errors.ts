@@ -61,7 +61,13 @@ export type QmpClientErrorCode =
   /** An event iterator fell further behind than its buffer allows (policy "error"). */
   | "event-overflow"
   /** The client was closed by its owner. */
-  | "closed";
+  | "closed"
+  /**
+   * Descriptors given with a command could not be sent: the optional native package is not
+   * installed (the message says what to install), the transport is not a Unix socket, or the
+   * list is not one of descriptors. Nothing was sent.
+   */
+  | "fd-passing";
 
 /** The client could not obtain an answer from QEMU. */
 export class QmpClientError extends Error {

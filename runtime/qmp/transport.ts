@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection, type Socket } from "node:net";
 import { QmpClientError } from "./errors.ts";
+import { DescriptorWriter } from "./fd-passing.ts";
 
 /** Where the QMP server is. */
 export type QmpTarget =
@@ -15,13 +16,26 @@ export type QmpTarget =
        * Start QEMU with its monitor on our pipes (`-qmp stdio` is added to `args`). The process
        * belongs to the client: close() terminates it.
        */
-      spawn: { binary?: string; args: string[] };
+      spawn: {
+        binary?: string;
+        args: string[];
+        /**
+         * Descriptors QEMU inherits: `fds[i]` is descriptor `3 + i` in QEMU, for its command
+         * line (`-add-fd fd=3,set=1`). No native code is needed for these.
+         */
+        fds?: readonly number[];
+      };
     };
 
 export interface QmpStream {
   /** For messages: "unix socket /tmp/x", "tcp localhost:4444", "qemu-system-x86_64 (pid 123)". */
   readonly description: string;
   write(text: string): void;
+  /**
+   * Writes `text` with descriptors attached (SCM_RIGHTS); only a Unix socket has it. Throws
+   * (code "fd-passing") what makes it impossible.
+   */
+  writeWithFds?(text: string, fds: readonly number[]): void;
   /** Called once: data chunks until the stream closes; `reason` explains an abnormal end. */
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void;
   /** Tears the pipe down (and stops a spawned QEMU); resolves once it is gone. */
@@ -48,7 +62,11 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
 
 export async function openStream(target: QmpTarget, connectTimeoutMs: number): Promise<QmpStream> {
   if ("spawn" in target)
-    return spawnQemu(target.spawn.binary ?? "qemu-system-x86_64", target.spawn.args);
+    return spawnQemu(
+      target.spawn.binary ?? "qemu-system-x86_64",
+      target.spawn.args,
+      target.spawn.fds ?? [],
+    );
   let options: { path: string } | { host: string; port: number };
   if ("socket" in target) options = { path: target.socket };
   else {
@@ -62,7 +80,7 @@ export async function openStream(target: QmpTarget, connectTimeoutMs: number): P
   }
   const description = describeTarget(target);
   const socket = await connectSocket(options, description, connectTimeoutMs);
-  return new SocketStream(socket, description);
+  return new SocketStream(socket, description, "path" in options);
 }
 
 /** A Unix socket refuses a connection with EAGAIN when its queue of unaccepted ones is full. */
@@ -110,15 +128,26 @@ function connectSocket(
 }
 
 class SocketStream implements QmpStream {
+  /** For a Unix socket: descriptors, and the order of what is written around them. */
+  private readonly descriptors: DescriptorWriter | null;
+  readonly writeWithFds?: (text: string, fds: readonly number[]) => void;
+
   constructor(
     private readonly socket: Socket,
     readonly description: string,
+    unix: boolean,
   ) {
     socket.setNoDelay(true); // QMP is request/response: latency matters more than packet count
+    this.descriptors = unix ? new DescriptorWriter(socket) : null;
+    if (this.descriptors) {
+      const d = this.descriptors;
+      this.writeWithFds = (text, fds) => d.writeWithFds(text, fds);
+    }
   }
 
   write(text: string): void {
-    this.socket.write(text);
+    if (this.descriptors?.holding) this.descriptors.write(text);
+    else this.socket.write(text);
   }
 
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void {
@@ -142,9 +171,16 @@ class SocketStream implements QmpStream {
 /** The last few lines QEMU wrote to stderr: the reason it refused to start, usually. */
 const STDERR_KEEP = 4096;
 
-function spawnQemu(binary: string, args: string[]): Promise<QmpStream> {
+function spawnQemu(binary: string, args: string[], fds: readonly number[]): Promise<QmpStream> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, [...args, "-qmp", "stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const bad = fds.findIndex((fd) => !(Number.isSafeInteger(fd) && fd >= 0));
+    if (bad >= 0)
+      return reject(
+        new QmpClientError("connect", `spawn.fds[${bad}] is not a file descriptor: ${fds[bad]}`),
+      );
+    const child = spawn(binary, [...args, "-qmp", "stdio"], {
+      stdio: ["pipe", "pipe", "pipe", ...fds],
+    });
     child.once("error", (err: NodeJS.ErrnoException) => {
       reject(
         new QmpClientError(

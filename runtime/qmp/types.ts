@@ -36,6 +36,14 @@ export interface ExecuteOptions {
   /** Give up after this long (default: the client's commandTimeoutMs). 0 waits forever. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * File descriptors sent with the command (SCM_RIGHTS), for `getfd` and `add-fd`: over a Unix
+   * socket, with the optional package @qapi-ts/fd-passing installed (else the call fails with
+   * code "fd-passing" and says so). QEMU receives duplicates: close yours when you like. A
+   * command with descriptors is sent once every earlier one has been answered, since QEMU keeps
+   * only the last descriptors it received until a command takes them.
+   */
+  fds?: readonly number[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -53,7 +61,9 @@ export type ValidatorOptions = ValidateOptions;
 /**
  * A validator set, such as the `validators` that `qapi-ts generate` writes to validators.ts.
  * Messages are QEMU's, with the path. Only the commands and events the set knows are checked:
- * a live QEMU may be newer or older than the schema the validators were generated from.
+ * a live QEMU may be newer or older than the schema the validators were generated from. A set
+ * with the decode methods (generated ones have them) has replies and event data put in its
+ * representation of 64-bit integers (`int64`) before they are checked and delivered.
  */
 export type Validators = Pick<
   AnyValidators,
@@ -62,7 +72,8 @@ export type Validators = Pick<
   | "validateCommandArguments"
   | "validateCommandReturns"
   | "validateEvent"
->;
+> &
+  Partial<Pick<AnyValidators, "decodeCommandReturns" | "decodeEvent">>;
 
 export interface ReconnectOptions {
   /** Attempts after a lost connection before giving up (default 10). */

@@ -5,25 +5,29 @@
 
 export {
   createValidators,
-  formatPath,
   type AnyCommands,
   type AnyEvents,
   type CommandMap,
   type EventMap,
   type ValidateOptions,
   type ValidationError,
+  type ValidatorSetOptions,
   type Validators,
 } from "./validators.ts";
 export type { ValidatorTable } from "./table.ts";
 export {
   acceptedRange,
   checkScalar,
+  formatPath,
+  INT64_TYPES,
   INTEGER_RANGES,
   isScalarType,
+  type Int64Representation,
   type IntegerType,
   type ScalarFailure,
   type ScalarType,
 } from "./scalars.ts";
+export { Int64RangeError } from "./int64.ts";
 export {
   commandEnvelope,
   isJsonFloat,
@@ -39,3 +43,4 @@ export {
 export function jsonPointer(path: readonly (string | number)[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
+export { validatorTableFromSchema, type IntrospectedSchema } from "./introspected.ts";

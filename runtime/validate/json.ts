@@ -76,6 +76,31 @@ export function isJsonFloat(v: unknown): v is JsonFloat {
   return typeof v === "object" && v !== null && (v as JsonFloat)[FLOAT_TOKEN] === true;
 }
 
+/** A JSON object (a float token, which the QEMU-exact parse wraps, is a number). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isJsonFloat(v);
+}
+
+/** The JSON types, as QEMU's QType tells values apart (an alternate dispatches on them). */
+export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
+
+/** The JSON type of a value as the parses yield them ("other" for what JSON has not). */
+export function jsonType(v: unknown): JsonType | "other" {
+  switch (typeof v) {
+    case "string":
+      return "string";
+    case "number":
+    case "bigint":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "object":
+      if (v === null) return "null";
+      return Array.isArray(v) ? "array" : isJsonFloat(v) ? "number" : "object";
+  }
+  return "other";
+}
+
 /**
  * The message a value sits in. QEMU counts its limits over the whole message, and parses the
  * message only once it is complete: until the objects around the value close, all of the

@@ -50,6 +50,27 @@ export const INTEGER_RANGES: {
 };
 
 /**
+ * How a program holds the values of the 64-bit integer types (INT64_TYPES), which a double
+ * cannot hold exactly beyond 2^53:
+ * - "exact": a `number` when a double holds the integer exactly, else a `bigint` (what
+ *   parseJsonLossless yields);
+ * - "bigint": always a `bigint`;
+ * - "number": always a `number`; an integer that a double does not hold exactly is an error,
+ *   never rounded.
+ * The other integer types are `number`s in every representation.
+ */
+export type Int64Representation = "exact" | "bigint" | "number";
+
+/** The integer types whose range a double does not hold exactly (int, int64, uint64, size). */
+export const INT64_TYPES: ReadonlySet<IntegerType> = new Set(
+  (Object.keys(INTEGER_RANGES) as IntegerType[]).filter(
+    (t) =>
+      INTEGER_RANGES[t].max > BigInt(Number.MAX_SAFE_INTEGER) ||
+      INTEGER_RANGES[t].min < BigInt(Number.MIN_SAFE_INTEGER),
+  ),
+);
+
+/**
  * The integers QEMU accepts as input of an integer type: its range, except that uint64 and
  * size also take a negative int64 (as its two's complement).
  */
@@ -58,6 +79,13 @@ export function acceptedRange(type: IntegerType): { min: bigint; max: bigint } {
   return type === "uint64" || type === "size"
     ? { min: INTEGER_RANGES.int64.min, max }
     : { min, max };
+}
+
+/** QEMU's name for a place in a value: members joined by '.', array indexes in brackets. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let s = "";
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  return s || "<anonymous>";
 }
 
 /** Why a value is refused: QEMU's message for the parameter QEMU names `name` ("a.b[0]"). */
@@ -86,6 +114,10 @@ const NOT_NULL = failure("type", "null");
 const NOT_NUMBER = failure("type", "number");
 const NOT_INTEGER = failure("type", "integer");
 const NOT_UINT64 = failure("value", "uint64");
+// A 64-bit integer in the other representation than the validators' (not QEMU's messages: QEMU
+// sees JSON, where the two are one integer).
+const NOT_BIGINT = failure("type", "bigint");
+const NOT_EXACT_NUMBER = failure("value", "an integer that a number holds exactly");
 
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
@@ -163,7 +195,19 @@ export function isScalarType(name: string): name is ScalarType {
   return Object.hasOwn(CHECKS, name);
 }
 
-/** QEMU's verdict on a value of a built-in type: undefined when accepted, else why not. */
-export function checkScalar(type: ScalarType, value: unknown): ScalarFailure | undefined {
+/**
+ * QEMU's verdict on a value of a built-in type: undefined when accepted, else why not. With
+ * `int64` other than "exact", a value of a 64-bit integer type must also be in that
+ * representation (a `bigint`, or a `number`).
+ */
+export function checkScalar(
+  type: ScalarType,
+  value: unknown,
+  int64: Int64Representation = "exact",
+): ScalarFailure | undefined {
+  if (int64 !== "exact" && INT64_TYPES.has(type as IntegerType)) {
+    if (int64 === "bigint" && typeof value === "number") return NOT_BIGINT;
+    if (int64 === "number" && typeof value === "bigint") return NOT_EXACT_NUMBER;
+  }
   return CHECKS[type](value);
 }

@@ -5,6 +5,7 @@
 // apart (introspection shows them all as `int`), since their ranges differ.
 
 import type { Condition } from "../conditions.ts";
+import type { JsonType } from "./json.ts";
 import type { ScalarType } from "./scalars.ts";
 
 /** Index into ValidatorTable.types. */
@@ -31,7 +32,7 @@ export type AlternateBranchEntry = readonly [
 ];
 
 /** The JSON types an alternate tells its branches apart by (QEMU's QType). */
-export type AlternateJsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
+export type AlternateJsonType = JsonType;
 
 export type TypeEntry =
   | { readonly builtin: ScalarType }

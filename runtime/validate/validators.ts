@@ -9,9 +9,10 @@
 
 import { conditionHolds, type Condition } from "../conditions.ts";
 import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
-import { checkScalar, type ScalarType } from "./scalars.ts";
-import { isJsonFloat } from "./json.ts";
-import { DEPRECATED, UNSTABLE, type AlternateJsonType, type ValidatorTable } from "./table.ts";
+import { int64Decoder, type Int64Decoder } from "./int64.ts";
+import { isObject, jsonType } from "./json.ts";
+import { checkScalar, formatPath, type Int64Representation, type ScalarType } from "./scalars.ts";
+import { DEPRECATED, UNSTABLE, type ValidatorTable } from "./table.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
 export interface ValidateOptions {
@@ -39,11 +40,23 @@ export type CommandMap<C> = { [K in keyof C]: { args: unknown; returns: unknown 
 /** An event map: each event's data type. */
 export type EventMap<E> = { [K in keyof E]: unknown };
 
+/** How a validator set is made. */
+export interface ValidatorSetOptions {
+  /**
+   * How values of the 64-bit integer types are held (default "exact": a number when a double
+   * holds the integer exactly, else a bigint); the checks require it, and the decode methods
+   * put replies in it. Generated validators pass what their types were generated for.
+   */
+  int64?: Int64Representation;
+}
+
 /** Validators for a schema; `C` and `E` are its generated command and event maps. */
 export interface Validators<
   C extends CommandMap<C> = AnyCommands,
   E extends EventMap<E> = AnyEvents,
 > {
+  /** How this set holds values of the 64-bit integer types (ValidatorSetOptions.int64). */
+  readonly int64: Int64Representation;
   readonly commandNames: readonly string[];
   readonly eventNames: readonly string[];
   readonly typeNames: readonly string[];
@@ -63,6 +76,15 @@ export interface Validators<
   validateEvent(name: string, data: unknown, options?: ValidateOptions): ValidationError | null;
   /** A value of a named type. Null when valid. */
   validateType(name: string, value: unknown, options?: ValidateOptions): ValidationError | null;
+  /**
+   * A command's `return` value as parsed from QMP (parseJsonLossless, as the QMP client reads
+   * replies), put in this set's int64 representation, in place: "bigint" makes the integers of
+   * 64-bit members bigints, "number" throws Int64RangeError on an integer a number cannot hold
+   * exactly, "exact" changes nothing. Decode before validating or narrowing a reply.
+   */
+  decodeCommandReturns(name: string, value: unknown): unknown;
+  /** An event's `data` as parsed from QMP, put in this set's int64 representation (in place). */
+  decodeEvent(name: string, data: unknown): unknown;
   /** Type guards over the validators, for code that only needs a yes or no. */
   isCommandArguments<K extends keyof C & string>(
     name: K,
@@ -84,13 +106,6 @@ export interface Validators<
 export type AnyCommands = Record<string, { args: unknown; returns: unknown }>;
 export type AnyEvents = Record<string, unknown>;
 
-/** QEMU's name for a place in a value: members joined by '.', array indexes in brackets. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let s = "";
-  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
-  return s || "<anonymous>";
-}
-
 /**
  * The validators of a table (or of its JSON text, as generated code embeds it). Checks are
  * compiled on first use.
@@ -98,9 +113,10 @@ export function formatPath(path: readonly (string | number)[]): string {
 export function createValidators<
   C extends CommandMap<C> = AnyCommands,
   E extends EventMap<E> = AnyEvents,
->(table: ValidatorTable | string): Validators<C, E> {
+>(table: ValidatorTable | string, options: ValidatorSetOptions = {}): Validators<C, E> {
   return new TableValidators<C, E>(
     typeof table === "string" ? (JSON.parse(table) as ValidatorTable) : table,
+    options.int64 ?? "exact",
   );
 }
 
@@ -112,11 +128,11 @@ function fail(path: (string | number)[], text: (path: string) => string): Failur
   return { path, text };
 }
 
-const SUPPORT: Support = {
-  typeError: (expected) =>
-    fail([], (n) => `Invalid parameter type for '${n}', expected: ${expected}`),
+/** What the compiled checks call, for one int64 representation. */
+const support = (int64: Int64Representation): Support => ({
+  typeError,
   missing: (member) => fail([member], (n) => `Parameter '${n}' is missing`),
-  unexpected: (member) => fail([member], (n) => `Parameter '${n}' is unexpected`),
+  unexpected,
   badValue: (value) => fail([], (n) => `Parameter '${n}' does not accept value '${value}'`),
   // QEMU's compat policy: a member is named by its path, a value by itself.
   refusedMember: (adjective, member) =>
@@ -129,41 +145,27 @@ const SUPPORT: Support = {
   },
   scalar(type: ScalarType): Check {
     return (v) => {
-      const f = checkScalar(type, v);
+      const f = checkScalar(type, v, int64);
       return f === undefined ? undefined : fail([], (n) => f.message(n));
     };
   },
   jsonType,
   isObject,
-};
+});
 
-/** A JSON object (a float token, which the QEMU-exact parse wraps, is a number). */
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !isJsonFloat(v);
+function typeError(expected: string): Failure {
+  return fail([], (n) => `Invalid parameter type for '${n}', expected: ${expected}`);
 }
 
-/** The JSON type an alternate dispatches on, as QEMU's QType does. */
-function jsonType(v: unknown): AlternateJsonType | "other" {
-  switch (typeof v) {
-    case "string":
-      return "string";
-    case "number":
-    case "bigint":
-      return "number";
-    case "boolean":
-      return "boolean";
-    case "object":
-      if (v === null) return "null";
-      return Array.isArray(v) ? "array" : isJsonFloat(v) ? "number" : "object";
-  }
-  return "other";
+function unexpected(member: string): Failure {
+  return fail([member], (n) => `Parameter '${n}' is unexpected`);
 }
 
 /** A command without arguments or result, an event without data: an empty object. */
 const emptyObject: Check = (v, o) => {
-  if (!isObject(v)) return SUPPORT.typeError("object");
+  if (!isObject(v)) return typeError("object");
   if (o.lax) return undefined;
-  for (const k in v) if (Object.hasOwn(v, k) && v[k] !== undefined) return SUPPORT.unexpected(k);
+  for (const k in v) if (Object.hasOwn(v, k) && v[k] !== undefined) return unexpected(k);
   return undefined;
 };
 const noData: Check = (v, o) => (v === undefined ? undefined : emptyObject(v, o));
@@ -180,9 +182,10 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   readonly typeNames: readonly string[];
   private readonly commands = new Map<
     string,
-    { args: Check; returns: Check; flags: number; cond: number }
+    { args: Check; returns: Check; returnsType: number; flags: number; cond: number }
   >();
-  private readonly events = new Map<string, { check: Check; cond: number }>();
+  private readonly events = new Map<string, { check: Check; dataType: number; cond: number }>();
+  private readonly decode: Int64Decoder;
   private readonly named = new Map<string, { check: Check; cond: number }>();
   private readonly inputSettings = new WeakMap<ValidateOptions, Settings>();
   private readonly outputSettings = new WeakMap<ValidateOptions, Settings>();
@@ -193,19 +196,24 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     absent: null,
   };
 
-  constructor(private readonly table: ValidatorTable) {
-    const checks = compileChecks(table, SUPPORT);
+  constructor(
+    private readonly table: ValidatorTable,
+    readonly int64: Int64Representation,
+  ) {
+    const checks = compileChecks(table, support(int64));
+    this.decode = int64Decoder(table, int64);
     const check = (ref: number): Check => checks[ref]!;
     for (const [name, args, returns, flags, cond] of table.commands) {
       this.commands.set(name, {
         args: args < 0 ? emptyObject : check(args),
         returns: returns < 0 ? emptyObject : check(returns),
+        returnsType: returns,
         flags,
         cond,
       });
     }
     for (const [name, data, cond] of table.events) {
-      this.events.set(name, { check: data < 0 ? noData : check(data), cond });
+      this.events.set(name, { check: data < 0 ? noData : check(data), dataType: data, cond });
     }
     for (const [name, type, cond] of table.named)
       this.named.set(name, { check: check(type), cond });
@@ -264,6 +272,12 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     if (!t || isAbsent(o, t.cond)) return topLevel(`Unknown type '${name}'`);
     return run(t.check, value, o);
   };
+
+  readonly decodeCommandReturns = (name: string, value: unknown): unknown =>
+    this.decode(this.commands.get(name)?.returnsType ?? -1, value);
+
+  readonly decodeEvent = (name: string, data: unknown): unknown =>
+    this.decode(this.events.get(name)?.dataType ?? -1, data);
 
   readonly isCommandArguments = <K extends keyof C & string>(
     name: K,

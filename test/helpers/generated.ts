@@ -6,13 +6,22 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BackendOptions, GeneratedFile } from "../../generator/backends/backend.ts";
+import {
+  OUTPUT_OPTIONS,
+  type BackendOptions,
+  type GeneratedFile,
+  type OutputOptions,
+} from "../../generator/backends/backend.ts";
 import { BACKENDS } from "../../generator/backends/index.ts";
 import { projectRoot } from "./paths.ts";
 
 /** The options every back end gets, as `generate` resolves them by default. */
 export function backendOptions(overrides: Partial<BackendOptions> = {}): BackendOptions {
+  const output = Object.fromEntries(
+    Object.entries(OUTPUT_OPTIONS).map(([name, spec]) => [name, spec.default]),
+  ) as unknown as OutputOptions;
   return {
+    ...output,
     defines: null,
     schemaName: "schema.json",
     runtimePackage: "qapi-ts",

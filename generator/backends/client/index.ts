@@ -20,7 +20,9 @@ import {
   type Doc,
 } from "../printer.ts";
 import { alias, Declarations, interfaceDeclaration } from "../types/declarations.ts";
-import { INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
+import { INDEX_FILE, INDEX_NAMES, TypeNames, type IndexName } from "../types/names.ts";
+import { VALIDATORS_FILE } from "../validators/index.ts";
+import { emitModule, formFlags, importSpecifier, type ModuleForm } from "../module-forms.ts";
 import { docComment, docText } from "../types/tsdoc.ts";
 import templateSource from "./client.ts.hbs";
 
@@ -45,55 +47,76 @@ export const clientBackend: Backend = {
     const commands = kept.filter((e): e is Command => e.meta === "command");
     const events = kept.filter((e): e is Event => e.meta === "event");
     // (This file declares and imports nothing else, so these names cannot clash.)
-    const imports = [
-      importDeclaration(
-        [
-          "QmpClient",
-          "type ExecuteParams",
-          "type QmpClientOptions",
-          "type QmpEvent",
-          "type QmpTarget",
-        ],
-        `${options.runtimePackage}/qmp`,
-      ),
-      importDeclaration([n.Commands, n.Events], "./index.js", true),
-      importDeclaration(["validators"], "./validators.js"),
-    ];
-    const content = template({
-      schemaName: options.schemaName,
-      n,
-      imports: print(join(hardline, imports)),
-      deprecatedUses: print(
-        interfaceDeclaration(
-          "DeprecatedUses",
-          [],
-          deprecatedUses(commands, events, n, declarations),
-        ),
-      ),
-      qmp: print(alias("Qmp", [`DeprecatedUses & QmpClient<${n.Commands}, ${n.Events}>`])),
-      factory: print([
-        group(
-          "export function createQmp(",
-          indent(softline, "target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")),
-          softline,
-          "): Qmp {",
-        ),
-        indent(
-          hardline,
-          group(
-            `return new QmpClient<${n.Commands}, ${n.Events}>(target, {`,
-            indent(line, "validate: validators,", line, "...options,"),
-            line,
-            "});",
+    const runtime = `${options.runtimePackage}/qmp`;
+    const runtimeTypes = ["ExecuteParams", "QmpClientOptions", "QmpEvent", "QmpTarget"];
+    const maps = importDeclaration(
+      [n.Commands, n.Events],
+      importSpecifier(CLIENT_FILE, INDEX_FILE, options),
+      true,
+    );
+    const validators = importDeclaration(
+      ["validators"],
+      importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
+    );
+    const imports: Record<ModuleForm, Doc[]> = {
+      ts: [
+        importDeclaration(["QmpClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
+        maps,
+        validators,
+      ],
+      js: [importDeclaration(["QmpClient"], runtime), validators],
+      dts: [importDeclaration(["QmpClient", ...runtimeTypes], runtime, true), maps],
+    };
+    const signature = (head: string, params: Doc[], end: string): Doc =>
+      group(`${head} createQmp(`, indent(softline, ...params), softline, end);
+    const typed = ["target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")];
+    const factory: Record<ModuleForm, Doc> = {
+      ts: [
+        signature("export function", typed, "): Qmp {"),
+        factoryBody(`new QmpClient<${n.Commands}, ${n.Events}>`),
+      ],
+      js: [
+        signature("export function", ["target,", line, "options", ifBreak(",")], ") {"),
+        factoryBody("new QmpClient"),
+      ],
+      dts: signature("export declare function", typed, "): Qmp;"),
+    };
+    return emitModule(CLIENT_FILE, options, (form) =>
+      template({
+        ...formFlags(form),
+        schemaName: options.schemaName,
+        n,
+        imports: print(join(hardline, imports[form])),
+        deprecatedUses: print(
+          interfaceDeclaration(
+            "DeprecatedUses",
+            [],
+            deprecatedUses(commands, events, n, declarations),
           ),
         ),
-        hardline,
-        "}",
-      ]),
-    });
-    return [{ path: CLIENT_FILE, content }];
+        qmp: print(alias("Qmp", [`DeprecatedUses & QmpClient<${n.Commands}, ${n.Events}>`])),
+        factory: print(factory[form]),
+      }),
+    );
   },
 };
+
+/** createQmp's body, from `{`: a client checked by the schema's validators. */
+function factoryBody(construct: string): Doc {
+  return [
+    indent(
+      hardline,
+      group(
+        `return ${construct}(target, {`,
+        indent(line, "validate: validators,", line, "...options", ifBreak(",")),
+        line,
+        "});",
+      ),
+    ),
+    hardline,
+    "}",
+  ];
+}
 
 /** One signature per deprecated command (execute, and executeOob where allowed) and event. */
 function deprecatedUses(

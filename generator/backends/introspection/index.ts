@@ -16,7 +16,8 @@ import {
 } from "../../model/introspection-tree.ts";
 import type { ConditionalItem } from "../../../runtime/schema-payload.ts";
 import { rawTemplate } from "../json-text.ts";
-import { importDeclaration, print } from "../printer.ts";
+import { importDeclaration, print, type Doc } from "../printer.ts";
+import { emitModule, formFlags, type ModuleForm } from "../module-forms.ts";
 import { lazyTemplate } from "../templates/index.ts";
 import templateSource from "./introspection.ts.hbs";
 
@@ -38,20 +39,25 @@ export const introspectionBackend: Backend<{ unmask: boolean }> = {
     const payload = options.defines
       ? resolveConditions(tree, options.defines)
       : splitConditions(tree, [], conditional);
-    const content = template({
-      schemaName: options.schemaName,
-      imports: print(
-        importDeclaration(
-          ["conditionalPayload", "type SchemaInfo"],
-          `${options.runtimePackage}/introspection`,
-        ),
-      ),
-      typeNames: options.unmask ? "real" : "masked",
-      defined: options.defines ? [...options.defines].sort().join(" ") || "nothing" : null,
-      payload: rawTemplate(entryLines(payload as JsonValue[])),
-      conditional: rawTemplate(entryLines(conditional)),
-    });
-    return [{ path: INTROSPECTION_FILE, content }];
+    const runtime = `${options.runtimePackage}/introspection`;
+    const imports: Record<ModuleForm, Doc> = {
+      ts: importDeclaration(["conditionalPayload", "type SchemaInfo"], runtime),
+      js: importDeclaration(["conditionalPayload"], runtime),
+      dts: importDeclaration(["SchemaInfo"], runtime, true),
+    };
+    const payloadText = rawTemplate(entryLines(payload as JsonValue[]));
+    const conditionalText = rawTemplate(entryLines(conditional));
+    return emitModule(INTROSPECTION_FILE, options, (form) =>
+      template({
+        ...formFlags(form),
+        schemaName: options.schemaName,
+        imports: print(imports[form]),
+        typeNames: options.unmask ? "real" : "masked",
+        defined: options.defines ? [...options.defines].sort().join(" ") || "nothing" : null,
+        payload: payloadText,
+        conditional: conditionalText,
+      }),
+    );
   },
 };
 

@@ -10,9 +10,10 @@
 //   alternate Foo     `export type Foo = A | B;`
 //   int, int64 ...    aliases of `number` (and `bigint` for the 64-bit ones) in builtin.ts
 //
-// Integers: a JSON integer a program receives is a `number` when a double holds it exactly and
-// a `bigint` otherwise (the lossless parse of qapi-ts/validate and the QMP client); the types of
-// 64-bit integers say so. Arguments may use either.
+// Integers: the 64-bit integer types are what the output option `int64` chose (INT64_FORMS):
+// by default a JSON integer a program receives is a `number` when a double holds it exactly and
+// a `bigint` otherwise (the lossless parse of qapi-ts/validate and the QMP client), and
+// arguments may use either; the other integer types are `number`s.
 
 import type { ArgSection, Documentation } from "../../model/documentation.ts";
 import type {
@@ -27,7 +28,12 @@ import type {
   Type,
 } from "../../model/index.ts";
 import { conditionHolds, conditionText } from "../../../runtime/conditions.ts";
-import { INTEGER_RANGES, type IntegerType } from "../../../runtime/validate/scalars.ts";
+import {
+  INT64_TYPES,
+  INTEGER_RANGES,
+  type Int64Representation,
+  type IntegerType,
+} from "../../../runtime/validate/scalars.ts";
 import { group, hardline, ifBreak, indent, join, line, softline, type Doc } from "../printer.ts";
 import { propertyKey, typeExpression, type TypeNames } from "./names.ts";
 import { docComment, docText, type DocContent } from "./tsdoc.ts";
@@ -44,11 +50,27 @@ export interface Ref {
 /** One declaration: the identifier it declares and its text. */
 export interface Declaration {
   name: string;
+  /** Its TypeScript. */
   doc: Doc;
+  /** A value's JavaScript and its declaration (a Declaration without them declares types only). */
+  value?: { js: Doc; dts: Doc };
 }
 
-/** Integers a double holds exactly: beyond them, values arrive as bigints. */
-const SAFE = 2n ** 53n - 1n;
+/** The type of the 64-bit integer types (int, int64, uint64, size) in each representation. */
+const INT64_FORMS: Record<Int64Representation, { type: string; note: string }> = {
+  exact: {
+    type: "number | bigint",
+    note: "Received as a `number` when a double holds it exactly, else as a `bigint`; either may be sent.",
+  },
+  bigint: {
+    type: "bigint",
+    note: "Always a `bigint` (the QMP client converts replies and events; the validators refuse a `number`).",
+  },
+  number: {
+    type: "number",
+    note: "Always a `number`: a reply integer that a number cannot hold exactly is an error, never rounded.",
+  },
+};
 
 /** A leaf interface a union's variant declares, and the leaf of the branch union it extends. */
 interface Leaf {
@@ -67,6 +89,7 @@ export class Declarations {
     model: SchemaModel,
     private readonly names: TypeNames,
     private readonly defines: ReadonlySet<string> | null,
+    private readonly int64: Int64Representation = "exact",
   ) {
     for (const e of model.entities) {
       if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit) {
@@ -113,20 +136,12 @@ export class Declarations {
 
   private integer(name: IntegerType): Declaration {
     const { min, max } = INTEGER_RANGES[name];
-    const big = max > SAFE || min < -SAFE;
     const notes = [`QAPI built-in \`${name}\`: an integer in [${min}, ${max}].`];
-    if (big) {
-      notes.push(
-        "Received as a `number` when a double holds it exactly, else as a `bigint`; " +
-          "either may be sent.",
-      );
-    }
+    const big = INT64_TYPES.has(name) ? INT64_FORMS[this.int64] : null;
+    if (big) notes.push(big.note);
     return {
       name,
-      doc: [
-        docComment({ paras: notes, tags: [] }, 0),
-        alias(name, [big ? "number | bigint" : "number"]),
-      ],
+      doc: [docComment({ paras: notes, tags: [] }, 0), alias(name, [big?.type ?? "number"])],
     };
   }
 
@@ -234,23 +249,21 @@ export class Declarations {
     const values = this.names.enumValues(e.name);
     const literals = members.map((m) => JSON.stringify(m.name));
     const doc = this.entityDoc(e, this.itemList("Values", members, e.doc));
-    const valuesDoc = { paras: [`Every value of {@link ${name}}, in schema order.`], tags: [] };
+    const valuesDoc = docComment(
+      { paras: [`Every value of {@link ${name}}, in schema order.`], tags: [] },
+      0,
+    );
+    const list = (open: string, close: string): Doc =>
+      group(open, indent(softline, join([",", line], literals), ifBreak(",")), softline, close);
     return [
+      { name, doc: [docComment(doc, 0), alias(name, literals)] },
       {
-        name,
-        doc: [
-          docComment(doc, 0),
-          alias(name, literals),
-          hardline,
-          hardline,
-          docComment(valuesDoc, 0),
-          group(
-            `export const ${values} = Object.freeze([`,
-            indent(softline, join([",", line], literals), ifBreak(",")),
-            softline,
-            "] as const);",
-          ),
-        ],
+        name: values,
+        doc: [valuesDoc, list(`export const ${values} = Object.freeze([`, "] as const);")],
+        value: {
+          js: [valuesDoc, list(`export const ${values} = Object.freeze([`, "]);")],
+          dts: [valuesDoc, list(`export declare const ${values}: readonly [`, "];")],
+        },
       },
     ];
   }

@@ -5,17 +5,25 @@
 //   export interface Events { SHUTDOWN: ShutdownData; STOP: undefined }
 //
 // Names are allocated by names.ts, declarations written by declarations.ts, files laid out by the
-// printer; the templates hold the files' fixed text. Imports between generated files use `.js`
-// (what tsc, bundlers and Node resolve).
+// printer; the templates hold the files' fixed text. Imports between generated files end as the
+// output option `importExtension` says (`.js` by default: what tsc, bundlers and Node resolve);
+// with `target: "js+dts"` each module is its JavaScript (enums' value lists, re-exports) and
+// its declarations.
 
 import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
 import type { Command, Event, ObjectType, SchemaModel, Type } from "../../model/index.ts";
 import { hardline, importDeclaration, indent, join, print, type Doc } from "../printer.ts";
 import { lazyTemplate } from "../templates/index.ts";
-import { alias, Declarations, interfaceDeclaration, type Ref } from "./declarations.ts";
+import { emitModule, formFlags, importSpecifier, type ModuleForm } from "../module-forms.ts";
+import {
+  alias,
+  Declarations,
+  interfaceDeclaration,
+  type Declaration,
+  type Ref,
+} from "./declarations.ts";
 import {
   fileOf,
-  importSpecifier,
   INDEX_FILE,
   INDEX_NAMES,
   moduleFiles,
@@ -56,7 +64,7 @@ class TypesOutput {
   ) {
     this.fileNames = moduleFiles(model, options.reservedPaths);
     this.names = new TypeNames(model);
-    this.declarations = new Declarations(model, this.names, options.defines);
+    this.declarations = new Declarations(model, this.names, options.defines, options.int64);
   }
 
   files(): GeneratedFile[] {
@@ -66,23 +74,31 @@ class TypesOutput {
       const file = this.fileNames.get(m.name)!;
       const imports: Imports = new Map();
       const ref = this.ref(file, imports);
-      const declarations: string[] = [];
+      const declarations: Declaration[] = [];
       for (const e of m.entities) {
         if (!this.declarations.kept(e)) continue;
-        for (const d of this.declarations.declare(e, ref)) declarations.push(print(d.doc));
+        declarations.push(...this.declarations.declare(e, ref));
       }
       if (declarations.length === 0) continue;
       emitted.push(file);
-      out.push({
-        path: file,
-        content: moduleTemplate({
-          schemaName: this.options.schemaName,
-          imports: this.importLines(file, imports),
-          declarations,
+      out.push(
+        ...emitModule(file, this.options, (form) => {
+          const texts = declarations.flatMap((d) => {
+            const doc = form === "ts" ? d.doc : d.value ? d.value[form] : form === "dts" && d.doc;
+            return doc ? [print(doc)] : [];
+          });
+          return moduleTemplate({
+            schemaName: this.options.schemaName,
+            // (Its imports are of types only.)
+            imports: form === "js" ? "" : this.importLines(file, imports),
+            declarations: texts,
+            // A module of types only still exists in JavaScript: index.js re-exports it.
+            empty: texts.length === 0,
+          });
         }),
-      });
+      );
     }
-    out.push(this.index(emitted));
+    out.push(...emitModule(INDEX_FILE, this.options, (form) => this.index(emitted, form)));
     return out;
   }
 
@@ -107,14 +123,18 @@ class TypesOutput {
     const docs: Doc[] = [...imports.keys()]
       .sort()
       .map((target) =>
-        importDeclaration([...imports.get(target)!].sort(), importSpecifier(file, target), true),
+        importDeclaration(
+          [...imports.get(target)!].sort(),
+          importSpecifier(file, target, this.options),
+          true,
+        ),
       );
     return docs.length ? print(join(hardline, docs)) : "";
   }
 
   // -- index.ts -----------------------------------------------------------------------------
 
-  private index(moduleFileNames: readonly string[]): GeneratedFile {
+  private index(moduleFileNames: readonly string[], form: ModuleForm): string {
     const imports: Imports = new Map();
     const ref = this.ref(INDEX_FILE, imports);
     const n = Object.fromEntries(INDEX_NAMES.map((k) => [k, this.names.ofIndex(k)])) as Record<
@@ -137,10 +157,11 @@ class TypesOutput {
       alias(`${n.EventName}`, [`keyof ${n.Events}`]),
       alias(`${n.EventData}<K extends ${n.EventName}>`, [`${n.Events}[K]`]),
     ];
-    const content = indexTemplate({
+    return indexTemplate({
+      ...formFlags(form),
       schemaName: this.options.schemaName,
-      imports: this.importLines(INDEX_FILE, imports),
-      reexports: moduleFileNames.map((f) => importSpecifier(INDEX_FILE, f)),
+      imports: form === "js" ? "" : this.importLines(INDEX_FILE, imports),
+      reexports: moduleFileNames.map((f) => importSpecifier(INDEX_FILE, f, this.options)),
       n,
       noArguments: print(
         interfaceDeclaration(n.NoArguments, [], ["readonly __noArguments?: never;"]),
@@ -149,7 +170,6 @@ class TypesOutput {
       events: print(interfaceDeclaration(n.Events, [], eventEntries)),
       helpers: print(join(hardline, helpers)),
     });
-    return { path: INDEX_FILE, content };
   }
 
   private argsType(argType: ObjectType | null, ref: Ref): string | null {

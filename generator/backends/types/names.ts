@@ -218,17 +218,6 @@ export function propertyKey(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-/** The module specifier one generated file uses to import another (both output-relative). */
-export function importSpecifier(fromFile: string, toFile: string): string {
-  const from = fromFile.split("/").slice(0, -1);
-  const to = toFile.split("/");
-  let i = 0;
-  while (i < from.length && i < to.length - 1 && from[i] === to[i]) i++;
-  const up = from.length - i;
-  const rest = to.slice(i).join("/").replace(/\.ts$/, ".js");
-  return (up === 0 ? "./" : "../".repeat(up)) + rest;
-}
-
 /**
  * The output file of each module that defines something, by module name, in module order:
  * the base name without `.json`, made safe, suffixed `-2`, `-3`... on a clash with another

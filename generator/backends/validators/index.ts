@@ -32,9 +32,20 @@ import type { ScalarType } from "../../../runtime/validate/scalars.ts";
 import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
 import { jsonLines, rawTemplate } from "../json-text.ts";
 import { publicNames } from "../public-names.ts";
-import { group, hardline, importDeclaration, indent, line, print } from "../printer.ts";
+import {
+  group,
+  hardline,
+  ifBreak,
+  importDeclaration,
+  indent,
+  line,
+  print,
+  softline,
+  type Doc,
+} from "../printer.ts";
+import { emitModule, formFlags, importSpecifier, type ModuleForm } from "../module-forms.ts";
 import { lazyTemplate } from "../templates/index.ts";
-import { TypeNames } from "../types/names.ts";
+import { INDEX_FILE, TypeNames } from "../types/names.ts";
 import templateSource from "./validators.ts.hbs";
 
 export const VALIDATORS_FILE = "validators.ts";
@@ -48,38 +59,82 @@ export const validatorsBackend: Backend = {
   paths: [VALIDATORS_FILE],
   options: {},
   generate(model: SchemaModel, options: BackendOptions) {
-    const table = validatorTable(model, options.defines);
+    const table = rawTemplate(jsonLines(validatorTable(model, options.defines)));
     // The command and event maps of the types back end, by the names it gives them.
     const names = new TypeNames(model);
+    const maps = [names.ofIndex("Commands"), names.ofIndex("Events")];
     const configurationNote = options.defines
       ? [
           `Generated for one configuration (defined: ${[...options.defines].sort().join(" ") || "nothing"}):`,
           "what its conditions exclude does not exist here.",
         ]
       : ["Conditional parts are accepted unless the options' `defines` names the build's symbols."];
-    const content = template({
-      schemaName: options.schemaName,
-      runtimePackage: options.runtimePackage,
-      imports: print([
-        importDeclaration(
-          ["createValidators", "type ValidateOptions", "type ValidationError", "type Validators"],
-          `${options.runtimePackage}/validate`,
-        ),
-        hardline,
-        importDeclaration([names.ofIndex("Commands"), names.ofIndex("Events")], "./index.js", true),
-      ]),
-      validators: print(
-        group(
-          `export const validators: Validators<${names.ofIndex("Commands")}, ${names.ofIndex("Events")}> =`,
-          indent(line, "createValidators(TABLE);"),
-        ),
-      ),
-      configurationNote,
-      table: rawTemplate(jsonLines(table)),
-    });
-    return [{ path: VALIDATORS_FILE, content }];
+    if (options.int64 !== "exact")
+      configurationNote.push(`64-bit integers are ${options.int64}s (int64: ${options.int64}).`);
+    const runtime = `${options.runtimePackage}/validate`;
+    const indexFile = importSpecifier(VALIDATORS_FILE, INDEX_FILE, options);
+    const type = `Validators<${maps.join(", ")}>`;
+    // As prettier lays it out: a lone argument after a break at `=`, else the arguments broken.
+    const declare = (head: string): Doc =>
+      options.int64 === "exact"
+        ? group(`${head} =`, indent(line, "createValidators(TABLE);"))
+        : group(
+            `${head} = createValidators(`,
+            indent(softline, "TABLE,", line, `{ int64: ${JSON.stringify(options.int64)} }`),
+            ifBreak(","),
+            softline,
+            ");",
+          );
+    const render = (form: ModuleForm) => {
+      const imports: Record<ModuleForm, Doc> = {
+        ts: [
+          importDeclaration(
+            ["createValidators", "type ValidateOptions", "type ValidationError", "type Validators"],
+            runtime,
+          ),
+          hardline,
+          importDeclaration(maps, indexFile, true),
+        ],
+        js: importDeclaration(["createValidators"], runtime),
+        dts: [
+          importDeclaration(["ValidateOptions", "ValidationError", "Validators"], runtime, true),
+          hardline,
+          importDeclaration(maps, indexFile, true),
+        ],
+      };
+      const validators: Record<ModuleForm, Doc> = {
+        ts: declare(`export const validators: ${type}`),
+        js: declare("export const validators"),
+        dts: `export declare const validators: ${type};`,
+      };
+      return template({
+        ...formFlags(form),
+        schemaName: options.schemaName,
+        runtimePackage: options.runtimePackage,
+        imports: print(imports[form]),
+        validators: print(validators[form]),
+        members: VALIDATOR_MEMBERS,
+        configurationNote,
+        table,
+      });
+    };
+    return emitModule(VALIDATORS_FILE, options, render);
   },
 };
+
+/** What validators.ts exports of its `validators` one by one. */
+const VALIDATOR_MEMBERS = [
+  "commandNames",
+  "eventNames",
+  "typeNames",
+  "validateCommandArguments",
+  "validateCommandReturns",
+  "validateEvent",
+  "validateType",
+  "isCommandArguments",
+  "isCommandReturns",
+  "isEventData",
+] as const;
 
 /** The validator table of a model; with `defines`, for that configuration only. */
 export function validatorTable(
