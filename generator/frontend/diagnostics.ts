@@ -12,6 +12,10 @@
 
 import { QAPIError, type Diagnostic, type ErrorPlace, type SourceInfo } from "../model/source.ts";
 
+// What a diagnostic is (its `range`: the exact text at fault, 1-based lines and columns), for
+// the front end's users (lint, the language server).
+export type { Diagnostic, Position, RelatedLocation, SourceRange } from "../model/source.ts";
+
 export type DiagnosticMode = "first-error" | "all";
 
 /** Thrown when "all" mode has recorded maxErrors errors: ends the front end's run. */
