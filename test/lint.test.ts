@@ -82,7 +82,7 @@ describe("lint rules", () => {
       const r = runCli(["lint", option, "no-such-rule", f]);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(
-        /unknown lint rule 'no-such-rule' \(rules: marker-member, x-name, sentence-spacing\)/,
+        /unknown lint rule 'no-such-rule' \(rules: marker-member, x-name, sentence-spacing, errors-list, list-spacing\)/,
       );
     }
   });
@@ -98,9 +98,15 @@ describe("lint rules", () => {
   test("selectRules and runLint, in a program", () => {
     const names = (rules: ReturnType<typeof selectRules>) =>
       typeof rules === "string" ? rules : rules.map((r) => r.name);
-    expect(names(selectRules())).toEqual(["marker-member", "sentence-spacing"]);
+    expect(names(selectRules())).toEqual([
+      "marker-member",
+      "sentence-spacing",
+      "errors-list",
+      "list-spacing",
+    ]);
     expect(names(selectRules(["x-name"]))).toEqual(["x-name"]);
-    expect(selectRules([], ["marker-member", "x-name", "sentence-spacing"])).toEqual([]);
+    const all = LINT_RULES.map((r) => r.name);
+    expect(selectRules([], all)).toEqual([]);
     expect(selectRules(["nope"])).toMatch(/unknown lint rule 'nope'/);
     const model = loadSchemaText(markers).model!;
     expect(runLint(model).map((d) => [d.rule, d.severity, d.info?.line])).toEqual([
@@ -155,6 +161,41 @@ describe("sentence-spacing", () => {
     (dir) => {
       const model = loadSchema(sharedPath("qemu-10.2", dir, "qapi-schema.json")).model!;
       expect(rule.check(model).map(formatGcc)).toEqual([]);
+    },
+  );
+});
+
+describe("list-spacing and errors-list", () => {
+  const findings = (name: string, body: string, defn = "{ 'command': 'c' }") => {
+    const rule = LINT_RULES.find((r) => r.name === name)!;
+    const model = loadSchemaText(`##\n# @c:\n#\n${body}\n##\n${defn}\n`).model!;
+    return rule.check(model).map((d) => [d.message, d.range!.start.line, d.range!.start.col]);
+  };
+
+  test.each<[string, string, unknown[][]]>([
+    ["a list after text", "# Text:\n# - one\n#\n# More.", [["preceded", 5, 3]]],
+    ["text after a list", "# Text:\n#\n# 1. one\n#    two\n# More.", [["followed", 8, 3]]],
+    ["a spaced list", "# Text:\n#\n# * one\n#   two\n# * three\n#\n# More.", []],
+    ["a list opening a section", "# Errors:\n#     - If x, GenericError\n#\n# Since: 1.0", []],
+    ["a literal block", "# Example::\n#\n#     text\n#     - not a list", []],
+  ])("list-spacing: %s", (_, body, expected) => {
+    const found = findings("list-spacing", body);
+    expect(found.map(([m, l, c]) => [(m as string).split(" ")[4], l, c])).toEqual(expected);
+  });
+
+  test("errors-list: an 'Errors:' section that is not a list, at its tag", () => {
+    expect(findings("errors-list", "# Errors: If x, GenericError")).toEqual([
+      [expect.stringContaining("not a list"), 4, 3],
+    ]);
+    expect(findings("errors-list", "# Errors:\n#     - If x, GenericError")).toEqual([]);
+  });
+
+  test.skipIf(!hasShared).each(["qapi", "qga", "storage-daemon/qapi"])(
+    "QEMU 10.2's %s schema keeps both",
+    (dir) => {
+      const model = loadSchema(sharedPath("qemu-10.2", dir, "qapi-schema.json")).model!;
+      const rules = LINT_RULES.filter((r) => r.name === "list-spacing" || r.name === "errors-list");
+      expect(runLint(model, rules).map(formatGcc)).toEqual([]);
     },
   );
 });

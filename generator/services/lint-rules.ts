@@ -92,7 +92,90 @@ export const LINT_RULES: readonly LintRule[] = [
       return out;
     },
   },
+  {
+    name: "errors-list",
+    byDefault: true,
+    summary: "an 'Errors:' section that is not an rST list of error conditions (qapi-code-gen.rst)",
+    check(model) {
+      const out: Diagnostic[] = [];
+      for (const doc of model.docs) {
+        const errors = doc.errors;
+        if (!errors || /^\s*(?:[-*]|\d+\.|#\.)\s/.test(errors.text)) continue;
+        out.push(
+          warning(
+            errors.info,
+            errors.span,
+            "the 'Errors' section is not a list: write each error condition as an item ('- If ..., DeviceNotFound')",
+          ),
+        );
+      }
+      return out;
+    },
+  },
+  {
+    name: "list-spacing",
+    byDefault: true,
+    summary:
+      "a list in documentation text without a blank line before or after it (qapi-code-gen.rst)",
+    check(model) {
+      const out: Diagnostic[] = [];
+      for (const doc of model.docs) {
+        const source = doc.info.source;
+        if (!source) continue;
+        for (const { line, col, end, before } of unspacedLists(source, doc.info.line))
+          out.push({
+            severity: "warning",
+            message: `a list must be ${before ? "preceded" : "followed"} by a blank line`,
+            info: doc.info.at(line),
+            range: { start: { line, col }, end: { line, col: end } },
+          });
+      }
+      return out;
+    },
+  },
 ];
+
+const LIST_ITEM = /^(\s*)(?:[-*]|\d+\.|#\.)\s+/;
+/** A line that is only a section's tag or a description's name: its text follows. */
+const TAG_ONLY = /^(?:@[^:\s]*|Returns|Errors|Since|TODO|Features):$/;
+
+/**
+ * Lists that touch the text before or after them, in the doc comment whose opening `##` is line
+ * `first`: the item (before) or the line after (after), as a line and a column range.
+ */
+function* unspacedLists(
+  source: { lineCount: number; line(n: number): string },
+  first: number,
+): Generator<{ line: number; col: number; end: number; before: boolean }> {
+  /** The indentation of the current list item's text, while in a list; else -1. */
+  let itemIndent = -1;
+  let prev = "";
+  let literalIndent = -1;
+  for (let n = first + 1; n <= source.lineCount; n++) {
+    const raw = source.line(n);
+    if (raw.startsWith("##") || !raw.startsWith("#")) return;
+    const text = raw.slice(2);
+    const blank = text.trim() === "";
+    const indent = text.length - text.trimStart().length;
+    if (literalIndent >= 0 && (blank || indent > literalIndent)) {
+      prev = text;
+      continue;
+    }
+    literalIndent = /::\s*$/.test(text) || /^\s*\.\. /.test(text) ? indent : -1;
+    const item = LIST_ITEM.exec(text);
+    const span = { col: 3 + indent, end: 3 + text.trimEnd().length };
+    if (item) {
+      const inText = prev.trim() !== "" && itemIndent < 0 && !TAG_ONLY.test(prev.trim());
+      if (inText) yield { line: n, ...span, before: true };
+      itemIndent = item[0].length;
+    } else if (blank) itemIndent = -1;
+    else if (itemIndent >= 0 && indent < itemIndent) {
+      yield { line: n, ...span, before: false };
+      itemIndent = -1;
+    }
+    prev = text;
+  }
+}
 
 /** Words that end in a period without ending a sentence. */
 const ABBREVIATIONS = new Set([
