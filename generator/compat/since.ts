@@ -7,7 +7,7 @@
 // other configurations) are not judged. Release names must contain a version (`4.1`, `qemu-9.2.0`).
 
 import type { Definition, ObjectType, SchemaModel } from "../model/index.ts";
-import type { Diagnostic, SourceInfo } from "../model/source.ts";
+import type { Diagnostic, SourceInfo, SourceRange } from "../model/source.ts";
 import type { History } from "./history.ts";
 import { visitPaths } from "./paths.ts";
 import { wireFromModel } from "./wire.ts";
@@ -30,6 +30,8 @@ interface Claim {
   since: string;
   version: Version;
   info: SourceInfo;
+  /** The claim as written: the `Since:` section's tag, or the member's `(since X.Y)`. */
+  range: SourceRange | undefined;
   paths: string[];
 }
 
@@ -69,7 +71,10 @@ export function sinceDiagnostics(model: SchemaModel, history: History): Diagnost
       if (missing)
         message = `${claim.subject} is documented as since ${claim.since}, but release ${missing.name} lacks it (first in ${first}: ${at})`;
     }
-    if (message) out.push({ severity: "warning", message, info: claim.info });
+    if (message) {
+      const range = claim.range;
+      out.push({ severity: "warning", message, info: claim.info, ...(range && { range }) });
+    }
   }
   return out;
 }
@@ -100,6 +105,7 @@ function claims(model: SchemaModel): Claim[] {
           since: doc.since.text.trim(),
           version,
           info: doc.since.info,
+          range: doc.since.info.range(doc.since.span),
           paths: [d.name],
         });
     }
@@ -112,11 +118,27 @@ function claims(model: SchemaModel): Claim[] {
         since: m[1]!,
         version: parseVersion(m[1]!)!,
         info: section.info,
+        range: sinceRange(section.info, section.text) ?? section.info.range(section.span),
         paths,
       });
     }
   }
   return out;
+}
+
+/** Where `(since X.Y)` is in the description that starts at `info`'s line and reads `text`. */
+function sinceRange(info: SourceInfo, text: string): SourceRange | undefined {
+  const source = info.source;
+  if (!source) return undefined;
+  const lines = text.split("\n").length;
+  for (let line = info.line; line < info.line + lines && line <= source.lineCount; line++) {
+    const m = /\(since:?\s*\d+\.\d+(?:\.\d+)?\)?/i.exec(source.line(line));
+    if (m) {
+      const col = m.index + 1;
+      return { start: { line, col }, end: { line, col: col + m[0].length } };
+    }
+  }
+  return undefined;
 }
 
 /** The wire paths of member (or enum value) `name` as documented by definition `d`. */
