@@ -1,16 +1,16 @@
 // Builds what the package ships, into dist/ (`npm run build`; `npm pack` and `npm publish` run it
 // once, as `prepack`: the package has no install script, so installing it runs nothing):
 //
-//   dist/cli/qapi-ts.cjs       the CLI: one CommonJS script with every dependency inlined, which
-//   dist/cli/qapi-ts.cjs.cache bin/qapi-ts compiles with this V8 code cache (start-up is most of
-//                              a small command's cost: with the cache, V8 skips compiling)
+//   dist/cli/qapi-ts.cjs       the CLI: one CommonJS script with every dependency inlined, its
+//                              build digest on the first line (bin/qapi-ts keys the V8 code
+//                              cache it makes on first use, in the user's cache dir, by it)
 //   dist/lib/*.js              the library, one ES module per subpath of package.json's
-//                              "exports" (index, qmp, introspection, validate, conditions) plus
+//                              "exports" (index, qmp, qga, introspection, validate, conditions) plus
 //                              shared chunks; dependencies inlined, so installing needs none
 //   dist/types/**.d.ts         declarations (and declaration maps to the shipped sources)
 //
 // `node build.mjs --cli` builds the CLI only (what the tests run). Everything is built into a
-// fresh directory and swapped in, so dist/ never pairs a script with another build's cache.
+// fresh directory and swapped in.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -36,6 +36,7 @@ const BUILD_PLACEHOLDER = "0".repeat(64);
 const LIBRARY_ENTRIES = {
   index: "generator/api.ts",
   qmp: "runtime/qmp/index.ts",
+  qga: "runtime/qga/index.ts",
   introspection: "runtime/introspection.ts",
   validate: "runtime/validate/index.ts",
   conditions: "runtime/conditions.ts",
@@ -125,18 +126,19 @@ async function buildCli(out) {
       "import.meta.url": "__qapiModuleUrl",
       __QAPI_TS_BUILD__: JSON.stringify(BUILD_PLACEHOLDER),
     },
-    banner: { js: 'const __qapiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    banner: {
+      js: `// qapi-ts build ${BUILD_PLACEHOLDER}\nconst __qapiModuleUrl = require("node:url").pathToFileURL(__filename).href;`,
+    },
     plugins: [lighterDependencies, builtinImportsAsRequires],
   });
   stampBuild(path.join(out, "cli/qapi-ts.cjs"));
-  train(out);
 }
 
 /** The digest of the bundle (with the placeholder in it), written in place of the placeholder. */
 function stampBuild(file) {
   const text = readFileSync(file, "latin1");
   const digest = createHash("sha256").update(text).digest("hex");
-  writeFileSync(file, text.replace(BUILD_PLACEHOLDER, digest), "latin1");
+  writeFileSync(file, text.replaceAll(BUILD_PLACEHOLDER, digest), "latin1");
 }
 
 async function buildLibrary(out) {
@@ -210,38 +212,6 @@ function declarations(out) {
     }
   };
   walk(types);
-}
-
-/**
- * Commands whose compiled code the CLI's code cache holds: start-up and help, and the front end
- * (lint and dump of the project's schema). Each run adds what it compiled to the cache the runs
- * before it wrote; what no run compiles is compiled from source when used. (V8 reads the whole
- * cache at every start: training `generate` too made the cache half as big again, and lint
- * slower.)
- */
-const TRAINING_RUNS = [
-  ["--help"],
-  ["lint", "--help"],
-  ["lint", "qapi/qapi-schema.json"],
-  ["dump", "qapi/qapi-schema.json"],
-];
-
-/** Writes the CLI's code cache: the TRAINING_RUNS, run from the build in `out`. */
-function train(out) {
-  for (const args of TRAINING_RUNS) {
-    const r = spawnSync(process.execPath, [path.join(root, "bin/qapi-ts"), ...args], {
-      cwd: root,
-      env: { ...process.env, QAPI_TS_TRAIN_CACHE: path.join(out, "cli") },
-      encoding: "utf8",
-    });
-    if (r.status !== 0)
-      // Not fatal: without a cache (or with less in it) the CLI compiles from source, only slower.
-      process.stderr.write(
-        `build.mjs: warning: training run \`qapi-ts ${args.join(" ")}\` exited ${r.status}\n${r.stderr ?? ""}`,
-      );
-  }
-  if (!existsSync(path.join(out, "cli/qapi-ts.cjs.cache")))
-    process.stderr.write("build.mjs: warning: no code cache written\n");
 }
 
 const tmp = path.join(root, `dist.tmp-${process.pid}`);

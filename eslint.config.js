@@ -14,6 +14,7 @@ export default tseslint.config(
       "test/baselines/",
       "node_modules/",
       "examples/generated/",
+      "examples/guest-agent.ts",
     ],
   },
   js.configs.recommended,

@@ -6,7 +6,10 @@ set -euo pipefail
 command_name=$1
 package=$2
 
-if command -v "$command_name" >/dev/null 2>&1; then
+# Daemons such as qemu-ga live in /usr/sbin, which a user's PATH may lack: look there too.
+found() { PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$command_name" >/dev/null 2>&1; }
+
+if found; then
   exit 0
 fi
 
@@ -26,7 +29,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # --no-install-recommends keeps it to the program itself (no GUI extras, no firmware).
 $SUDO apt-get install -y -q --no-install-recommends "$package"
-command -v "$command_name" >/dev/null 2>&1 || {
-  echo "ensure-package: apt-get finished but $command_name is still not on PATH" >&2
+found || {
+  echo "ensure-package: apt-get finished but $command_name is still not installed" >&2
   exit 1
 }

@@ -1,7 +1,8 @@
 // Validator throughput on real messages: the generated validators (what `qapi-ts generate`
 // writes for QEMU 10.2's schema) against ajv compiled from our own JSON Schema of the same
 // schema, on the same values. Messages: the three real query-qmp-schema replies (as that
-// command's result) and typical command arguments, replies and events.
+// command's result) and typical command arguments, replies and events, each valid and with a
+// typical mistake. Both sides are held per message, as a client holds them per command.
 //
 //   node bench/validate.bench.mjs          (needs ../shared and a built dist/: npm run build)
 import { execFileSync } from "node:child_process";
@@ -36,8 +37,7 @@ t0 = performance.now();
 // ajv at its fastest: first error only; ownProperties so that it reads members as we do.
 const ajv = new Ajv2020({ strict: false, allErrors: false, ownProperties: true });
 ajv.addSchema(jsonSchema);
-const ajvFor = (key) => ajv.getSchema(`${jsonSchema.$id}#/$defs/${key}`);
-const reply = ajvFor("query-qmp-schema:returns");
+ajv.getSchema(`${jsonSchema.$id}#/$defs/query-qmp-schema:returns`);
 const ajvCompileMs = performance.now() - t0;
 
 const replyFiles = [
@@ -46,13 +46,25 @@ const replyFiles = [
   "qemu-10.2/expected/linux-x86_64.introspect.json",
 ];
 
-/** [label, kind, name, value]: kind is "args", "returns" or "event". */
+const replies = replyFiles.map((f) => JSON.parse(readFileSync(path.join(shared, f), "utf8")));
+/** The reply with one unknown member in its last entry (QEMU's reply of a newer release). */
+function withUnknownLastEntry(reply) {
+  const broken = structuredClone(reply);
+  broken[broken.length - 1]["x-unknown"] = 1;
+  return broken;
+}
+
+/**
+ * [label, kind, name, valid value, invalid value (what a client gets wrong most: a wrong type,
+ * a value outside an enum, a missing or an unknown member)]; kind is "args", "returns" or "event".
+ */
 const messages = [
-  ...replyFiles.map((f) => [
+  ...replyFiles.map((f, i) => [
     `query-qmp-schema reply (${path.basename(f).split(".query")[0].replace(".introspect.json", "")})`,
     "returns",
     "query-qmp-schema",
-    JSON.parse(readFileSync(path.join(shared, f), "utf8")),
+    replies[i],
+    withUnknownLastEntry(replies[i]),
   ]),
   [
     "blockdev-add qcow2 over file",
@@ -72,6 +84,20 @@ const messages = [
       "l2-cache-size": 1048576,
       backing: null,
     },
+    {
+      driver: "qcow2",
+      "node-name": "disk0",
+      discard: "unmap",
+      cache: { direct: true, "no-flush": false },
+      file: {
+        driver: "file",
+        filename: "/var/lib/images/disk0.qcow2",
+        aio: "fast", // not a BlockdevAioOptions
+        locking: "auto",
+      },
+      "l2-cache-size": 1048576,
+      backing: null,
+    },
   ],
   [
     "object-add memory-backend-file",
@@ -84,25 +110,49 @@ const messages = [
       "mem-path": "/dev/hugepages",
       share: true,
     },
+    {
+      "qom-type": "memory-backend-file",
+      id: "mem0",
+      size: "4G", // a size is an integer
+      "mem-path": "/dev/hugepages",
+      share: true,
+    },
   ],
   [
     "migrate-set-parameters",
     "args",
     "migrate-set-parameters",
     { "max-bandwidth": 134217728, "downtime-limit": 300, "multifd-channels": 4, "tls-creds": null },
+    { "max-bandwidth": 134217728, "downtime-limit": 300, "multifd-channel": 4, "tls-creds": null },
   ],
-  ["query-status reply", "returns", "query-status", { running: true, status: "running" }],
-  ["SHUTDOWN event", "event", "SHUTDOWN", { guest: true, reason: "guest-shutdown" }],
+  [
+    "query-status reply",
+    "returns",
+    "query-status",
+    { running: true, status: "running" },
+    { running: true }, // status missing
+  ],
+  [
+    "SHUTDOWN event",
+    "event",
+    "SHUTDOWN",
+    { guest: true, reason: "guest-shutdown" },
+    { guest: "yes", reason: "guest-shutdown" },
+  ],
 ];
 
+/** Ours, held: the name and the options resolved once (what a client does per command). */
 const oursFor = (kind, name) =>
-  kind === "args"
-    ? (v) => ours.validateCommandArguments(name, v)
+  (kind === "args"
+    ? ours.validators.commandArguments(name)
     : kind === "returns"
-      ? (v) => ours.validateCommandReturns(name, v)
-      : (v) => ours.validateEvent(name, v);
-const ajvKey = (kind, name) =>
-  kind === "args" ? `${name}:arguments` : kind === "returns" ? `${name}:returns` : `${name}:data`;
+      ? ours.validators.commandReturns(name)
+      : ours.validators.event(name)
+  ).validate;
+const ajvFor = (kind, name) =>
+  ajv.getSchema(
+    `${jsonSchema.$id}#/$defs/${name}:${kind === "args" ? "arguments" : kind === "returns" ? "returns" : "data"}`,
+  );
 
 /** Calls per second of fn(value) over about `ms`, after a warm-up. */
 function rate(fn, value, ms) {
@@ -118,56 +168,85 @@ function rate(fn, value, ms) {
   return (n * 1000) / (now - start);
 }
 
-/** Best of several alternating rounds for each contender: the machine may be shared. */
-function compare(a, b, value, rounds = 5, ms = 150) {
-  let bestA = 0;
-  let bestB = 0;
+const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+
+/**
+ * Interleaved rounds, a then b, each round's two rates taken under the same load (the machine
+ * may be shared): the median rate of each, and the median of the rounds' ratios a/b.
+ */
+function compare(a, b, value, rounds = 11, ms = 60) {
+  const ra = [];
+  const rb = [];
   for (let r = 0; r < rounds; r++) {
-    bestA = Math.max(bestA, rate(a, value, ms));
-    bestB = Math.max(bestB, rate(b, value, ms));
+    ra.push(rate(a, value, ms));
+    rb.push(rate(b, value, ms));
   }
-  return [bestA, bestB];
+  return [median(ra), median(rb), median(ra.map((x, i) => x / rb[i]))];
 }
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (r) => `${r.toFixed(2)}x`;
 console.log(
-  `QEMU 10.2 schema: generate (whole process) ${generateMs.toFixed(0)} ms, validators.ts ${(validatorsBytes / 1024).toFixed(0)} KiB, import ${importMs.toFixed(0)} ms; ajv addSchema+compile ${ajvCompileMs.toFixed(0)} ms`,
+  `Node ${process.versions.node}; QEMU 10.2 schema: generate (whole process) ${generateMs.toFixed(0)} ms, validators.ts ${(validatorsBytes / 1024).toFixed(0)} KiB, import ${importMs.toFixed(0)} ms; ajv addSchema+compile ${ajvCompileMs.toFixed(0)} ms`,
 );
 console.log(
-  "calls per second, best of 5 alternating rounds (ours: QEMU's message; ajv: first error only)",
+  "calls per second of a held validator (ours: validators.commandArguments(name) and the like;\n" +
+    "ajv: ajv.getSchema(...)), medians of 11 interleaved rounds; ratio: the median of the rounds'\n" +
+    "ratios; ours gives QEMU's message, ajv its first error; by name: ours through\n" +
+    "validateCommandArguments(name, value) and the like",
 );
-console.log(
-  "message                                          size      ours/s       ajv/s   ours/ajv",
-);
+const header = [
+  "message".padEnd(44),
+  "size".padStart(8),
+  "valid: ours/s".padStart(14),
+  "ajv/s".padStart(10),
+  "ratio".padStart(7),
+  "by name".padStart(8),
+  "invalid: ours/s".padStart(16),
+  "ajv/s".padStart(10),
+  "ratio".padStart(7),
+];
+console.log(header.join(" "));
 let failures = 0;
-for (const [label, kind, name, value] of messages) {
+for (const [label, kind, name, value, invalid] of messages) {
   const mine = oursFor(kind, name);
-  const theirs =
-    kind === "returns" && name === "query-qmp-schema" ? reply : ajvFor(ajvKey(kind, name));
+  const byName =
+    kind === "args"
+      ? (v) => ours.validateCommandArguments(name, v)
+      : kind === "returns"
+        ? (v) => ours.validateCommandReturns(name, v)
+        : (v) => ours.validateEvent(name, v);
+  const theirs = ajvFor(kind, name);
   const e = mine(value);
-  if (e !== null || theirs(value) !== true) {
+  const bad = mine(invalid);
+  if (e !== null || theirs(value) !== true || bad === null || theirs(invalid) !== false) {
     console.log(
-      `${label}: not accepted (ours: ${e?.message ?? "ok"}; ajv: ${JSON.stringify(theirs.errors?.[0])})`,
+      `${label}: unexpected verdict (ours: ${e?.message ?? "ok"} / ${bad?.message ?? "ok"}; ajv: ${JSON.stringify(theirs.errors?.[0])})`,
     );
     failures++;
     continue;
   }
   const size = JSON.stringify(value).length;
-  const [a, b] = compare(mine, theirs, value);
+  const [a, b, validRatio] = compare(mine, theirs, value);
+  const [, , byNameRatio] = compare(byName, theirs, value, 5);
+  const [c, d, invalidRatio] = compare(mine, theirs, invalid);
   const sizeText = size >= 10240 ? `${(size / 1024).toFixed(0)} KiB` : `${size} B`;
   console.log(
-    `${label.padEnd(46)} ${sizeText.padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`,
+    [
+      label.padEnd(44),
+      sizeText.padStart(8),
+      fmt(a).padStart(14),
+      fmt(b).padStart(10),
+      ratio(validRatio).padStart(7),
+      ratio(byNameRatio).padStart(8),
+      fmt(c).padStart(16),
+      fmt(d).padStart(10),
+      ratio(invalidRatio).padStart(7),
+    ].join(" "),
+  );
+  theirs(invalid);
+  console.log(
+    `  invalid: ours "${bad.message}"; ajv "${theirs.errors[0].instancePath} ${theirs.errors[0].message}"`,
   );
 }
-
-// Rejections: QEMU's message (ours) against ajv's first error, on a reply broken near its end.
-const broken = structuredClone(messages[2][3]);
-broken[broken.length - 1]["x-unknown"] = 1;
-const [a, b] = compare((v) => ours.validateCommandReturns("query-qmp-schema", v), reply, broken);
-console.log(
-  `${"rejecting a reply (unknown member, last entry)".padEnd(46)} ${"".padStart(8)} ${fmt(a).padStart(11)} ${fmt(b).padStart(11)} ${(a / b).toFixed(2).padStart(9)}x`,
-);
-console.log(`  ours: ${ours.validateCommandReturns("query-qmp-schema", broken).message}`);
-reply(broken);
-console.log(`  ajv:  ${reply.errors[0].instancePath} ${reply.errors[0].message}`);
 process.exitCode = failures ? 1 : 0;

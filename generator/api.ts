@@ -19,7 +19,11 @@
 
 import { BACKENDS } from "./backends/index.ts";
 import { OUTPUT_OPTIONS } from "./backends/backend.ts";
-import { generateFiles, type GenerateOptions, type OwnedFile } from "./backends/generate-files.ts";
+import {
+  generateFiles,
+  type GenerateOptions as FileOptions,
+  type OwnedFile,
+} from "./backends/generate-files.ts";
 import { buildIntrospection } from "./model/introspection-tree.ts";
 import type { SchemaInfo } from "../runtime/schema-info.ts";
 import {
@@ -32,6 +36,9 @@ import { runLint, selectRules } from "./services/lint.ts";
 import { LINT_RULES } from "./services/lint-rules.ts";
 import type { SchemaModel } from "./model/index.ts";
 import { formatGcc, formatQemu, toJson, type Diagnostic } from "./model/source.ts";
+import { ConfigError, loadConfig as findConfig } from "./codegen/config.ts";
+import { DefinesError, readDefines } from "./codegen/defines.ts";
+import path from "node:path";
 import {
   checkGenerated,
   writeGenerated,
@@ -41,7 +48,8 @@ import {
 
 export { VERSION } from "./codegen/version.ts";
 export { UnknownBackendError } from "./backends/index.ts";
-export { BackendOptionError, type GenerateOptions } from "./backends/generate-files.ts";
+export { BackendOptionError } from "./backends/generate-files.ts";
+export { ConfigError, type GenerateTarget } from "./codegen/config.ts";
 export { WriteError, type CheckResult, type WriteResult } from "./codegen/writer.ts";
 export type {
   Diagnostic,
@@ -188,13 +196,95 @@ export const backends: readonly BackendInfo[] = BACKENDS.map((b) => ({
 /** A generated file, with the back end that owns it. */
 export type { OwnedFile };
 
+/** Options of {@link generate}. */
+export interface GenerateOptions extends Omit<FileOptions, "defines"> {
+  /**
+   * The build's condition symbols, as an array or a set (every other symbol is false); null or
+   * absent (the default) keeps every condition in the output, evaluated at run time.
+   */
+  defines?: Iterable<string> | null;
+}
+
 /**
  * The output files of the schema, in memory: TypeScript types, validators, JSON Schema and the
  * introspection module (or the back ends `options.only` names). Throws UnknownBackendError or
  * BackendOptionError for options that name what does not exist.
  */
 export function generate(model: SchemaModel, options: GenerateOptions = {}): OwnedFile[] {
-  return generateFiles(model, options);
+  return generateFiles(model, { ...options, defines: symbolSet(options.defines) });
+}
+
+/** Symbols as a set (an array and a set alike); a lone string is refused, not split. */
+function symbolSet(defines: Iterable<string> | null | undefined): ReadonlySet<string> | null {
+  if (defines === undefined || defines === null) return null;
+  if (typeof defines === "string")
+    throw new TypeError("defines: give an array or a set of symbols, not a string");
+  return new Set(defines);
+}
+
+/** One entry of a project's configuration, ready for {@link loadSchema} and {@link generate}. */
+export interface ConfigTarget {
+  /** The main schema file (absolute). */
+  schema: string;
+  /** The output folder (absolute). */
+  output: string;
+  /** How to read the schema. */
+  load: { compat: boolean };
+  /** The options of {@link generate} (build symbols read from `definesFile` when named). */
+  generate: GenerateOptions;
+}
+
+/** A project's configuration: where it was found and what it generates. */
+export interface ProjectConfig {
+  /** The file it was read from (package.json's "qapi-ts" key: `…/package.json ("qapi-ts")`). */
+  file: string;
+  /** One entry per schema (a configuration without "generates" has one). */
+  targets: ConfigTarget[];
+}
+
+/**
+ * The configuration `qapi-ts generate` reads: `file` when given, else the nearest
+ * `qapi-ts.config.json` or package.json "qapi-ts" key in `dir` (default: the current folder)
+ * or above it, up to the repository's root. null when there is none. Paths come back
+ * absolute, defaults filled in (`qapi/qapi-schema.json` into `generated`, relative to the
+ * file). Throws ConfigError (the message names the file, and where in it).
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig();
+ * for (const t of config?.targets ?? []) {
+ *   const { model, diagnostics } = loadSchema(t.schema, t.load);
+ *   if (model) writeGeneratedFiles(t.output, generate(model, t.generate), t.generate);
+ * }
+ * ```
+ */
+export function loadConfig(dir: string = process.cwd(), file?: string): ProjectConfig | null {
+  const found = findConfig(dir, file);
+  if (!found) return null;
+  const base = path.dirname(path.resolve(found.path));
+  return {
+    file: found.file,
+    targets: found.targets.map((t) => {
+      let defines: ReadonlySet<string> | null;
+      try {
+        defines = readDefines({ define: t.defines, defines: t.definesFile });
+      } catch (err) {
+        if (err instanceof DefinesError) throw new ConfigError(`${found.file}: ${err.message}`);
+        throw err;
+      }
+      return {
+        schema: t.schema ?? path.join(base, "qapi/qapi-schema.json"),
+        output: t.output ?? path.join(base, "generated"),
+        load: { compat: t.compat ?? false },
+        generate: {
+          defines,
+          ...(t.only ? { only: t.only } : {}),
+          ...(t.options ? { backendOptions: t.options } : {}),
+          ...(t.runtimePackage ? { runtimePackage: t.runtimePackage } : {}),
+        },
+      };
+    }),
+  };
 }
 
 /** Which back ends produced the files (their earlier files are replaced; others' are kept). */
@@ -203,19 +293,24 @@ function backendsOf(files: readonly OwnedFile[], only: readonly string[] | undef
 }
 
 /**
- * Makes `dir` hold the files: writes only what changed, replaces the output as a whole (a
- * reader never sees a mix of old and new files), removes files an earlier run generated that
- * are no longer generated. Throws WriteError.
+ * Makes `dir` hold the files: writes only what changed, each file atomically (its old content or
+ * its new, never part of it; a run cut short is completed by the next), removes files an earlier
+ * run generated that are no longer generated, and touches nothing else in `dir`. A file of a
+ * generated file's name that qapi-ts did not write is a WriteError, unless `force`. Throws
+ * WriteError.
  */
 export function writeGeneratedFiles(
   dir: string,
   files: readonly OwnedFile[],
-  options: { only?: readonly string[] } = {},
+  options: { only?: readonly string[]; force?: boolean } = {},
 ): WriteResult {
-  return writeGenerated(dir, files, { backends: backendsOf(files, options.only) });
+  return writeGenerated(dir, files, {
+    backends: backendsOf(files, options.only),
+    force: options.force ?? false,
+  });
 }
 
-/** Compares `dir` with the files, writing nothing: stale, missing and extra files. */
+/** Compares `dir` with the files, writing nothing: stale, missing, extra and not-ours files. */
 export function checkGeneratedFiles(
   dir: string,
   files: readonly OwnedFile[],

@@ -62,6 +62,11 @@ const CASES: Record<string, Case> = {
     defaultDir: "test/baselines/names/default",
     optionSets: {},
   },
+  agent: {
+    schema: "test/fixtures/agent/schema.json",
+    defaultDir: "test/baselines/agent/default",
+    optionSets: { "protocol-qmp": { backendOptions: { client: { protocol: "qmp" } } } },
+  },
 };
 
 /** Every file under dir, relative, sorted. */

@@ -9,7 +9,7 @@ import { readWireInput, type InputOptions } from "../generator/compat/sides.ts";
 import { diffWire } from "../generator/compat/diff.ts";
 import { judge, type JudgedChange } from "../generator/compat/verdicts.ts";
 import { buildHistory, type History } from "../generator/compat/history.ts";
-import { visitPaths } from "../generator/compat/paths.ts";
+import { visitPaths } from "../generator/compat/walk.ts";
 import type { WireSchema } from "../generator/compat/wire.ts";
 import { shared } from "./helpers/paths.ts";
 

@@ -211,7 +211,9 @@ describe("findProbeItems", () => {
     const markers = findMarkerMembers(model);
     expect(markers.map(itemPath)).toEqual(["FileOptions.x-dynamic"]);
     expect(markers[0]!.info?.fname).toBe(schemaFile);
-    expect(markers[0]!.info?.line).toBeGreaterThan(1);
+    expect(markers[0]!.info?.line).toBe(
+      SCHEMA.split("\n").indexOf("{ 'struct': 'FileOptions',") + 1,
+    );
   });
 
   test("text listing", () => {
@@ -257,8 +259,14 @@ describe("qapi-ts features", () => {
       if: "CONFIG_POSIX",
       doc: "present when auto-read-only is dynamic",
       file: schemaFile,
-      line: expect.any(Number),
+      // The line of the definition the marker is a member of.
+      line: SCHEMA.split("\n").indexOf("{ 'struct': 'FileOptions',") + 1,
     });
+    // Every item's line is its definition's, exactly.
+    const definitionLine = (name: string) =>
+      SCHEMA.split("\n").findIndex((l) => new RegExp(`^\\{ '[a-z]+': '${name}'`).test(l)) + 1;
+    for (const i of items)
+      expect([i.name, i.line]).toEqual([i.name, definitionLine(i.definition as string)]);
   });
 
   test("bad schema: QEMU-style diagnostic, exit 1", () => {

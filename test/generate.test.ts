@@ -12,6 +12,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
@@ -197,6 +198,25 @@ describe("generate on a small schema", () => {
     expect(run(["generate", "schema.json", "-o", "out"], dir).status).toBe(0);
   });
 
+  test("an edit of an included file is noticed by the rerun: every schema file is digested", () => {
+    const project = smallProject("include-edit");
+    writeFileSync(
+      path.join(project, "more.json"),
+      "{ 'struct': 'Moar', 'data': { 'x': 'int' } }\n",
+    );
+    const schema = readFileSync(path.join(project, "schema.json"), "utf8");
+    writeFileSync(path.join(project, "schema.json"), `{ 'include': 'more.json' }\n${schema}`);
+    expect(run(["generate", "schema.json", "-o", "out"], project).status).toBe(0);
+    const more = path.join(project, "more.json");
+    const { atime, mtime } = statSync(more);
+    // Same size, same modification time: only the content tells.
+    writeFileSync(more, "{ 'struct': 'Mole', 'data': { 'x': 'int' } }\n");
+    utimesSync(more, atime, mtime);
+    const again = run(["generate", "schema.json", "-o", "out"], project);
+    expect(again.stdout).toMatch(/ [1-9]\d* written, /);
+    expect(readFileSync(path.join(project, "out/more.ts"), "utf8")).toContain("interface Mole");
+  });
+
   test("--check lists stale, missing and extra files and writes nothing", () => {
     const project = smallProject("check");
     const out = path.join(project, "out");
@@ -305,7 +325,7 @@ describe("generate on a small schema", () => {
     writeFileSync(path.join(project, "bad.json"), JSON.stringify({ schema: 1 }));
     const bad = run(["generate", "--config", "bad.json"], project);
     expect([bad.status, bad.stderr]).toEqual([
-      2,
+      1,
       'qapi-ts generate: bad.json: "schema" must be a path\n',
     ]);
   });
@@ -370,11 +390,29 @@ describe("generate on a small schema", () => {
     const notDir = run(["generate", "schema.json", "-o", "a-file"], dir);
     expect(notDir.status).toBe(2);
     expect(notDir.stderr).toBe("qapi-ts: a-file exists and is not a directory\n");
-    const here = run(["generate", "schema.json", "-o", "."], dir);
-    expect([here.status, here.stderr]).toEqual([
-      2,
-      "qapi-ts: refusing to replace .: it is (or contains) the current directory\n",
-    ]);
+  });
+
+  test("into a user's folder: their files untouched, a same-named file refused (--force takes it), --check says not ours", () => {
+    const project = smallProject("theirs");
+    writeFileSync(path.join(project, "index.ts"), "export const mine = 1;\n");
+    const refused = run(["generate", "schema.json", "-o", "."], project);
+    expect([refused.status, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toBe(
+      `qapi-ts: index.ts exists and was not written by qapi-ts (its manifest, .qapi-ts-manifest, does not list it)\n` +
+        "move it away, or give --force to overwrite\n",
+    );
+    expect(readFileSync(path.join(project, "index.ts"), "utf8")).toBe("export const mine = 1;\n");
+    expect(existsSync(path.join(project, "schema.ts"))).toBe(false);
+    const check = run(["generate", "schema.json", "-o", ".", "--check"], project);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain(".: not ours: index.ts (a file qapi-ts did not write)\n");
+    // Into the current folder, beside the user's own files: with --force, index.ts is taken
+    // over; nothing else of theirs is touched.
+    const forced = run(["generate", "schema.json", "-o", ".", "--force"], project);
+    expect([forced.status, forced.stderr]).toEqual([0, ""]);
+    expect(readFileSync(path.join(project, "index.ts"), "utf8")).toContain("export interface");
+    expect(readFileSync(path.join(project, "uses.ts"), "utf8")).toBe(USES);
+    expect(readFileSync(path.join(project, "schema.json"))).toEqual(readFileSync(smallSchema));
   });
 });
 

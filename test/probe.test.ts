@@ -359,16 +359,17 @@ describe("probe --schema on the project's qapi/", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "qapi-ts-probe-"));
     const schema = path.join(dir, "bad.json");
     writeFileSync(schema, "{ 'command': 'x', 'data': { 'a': 'NoSuchType' } }\n");
+    // Exit 2: no answer (1 would read as "not found", a feature absent).
     const bad = probeCli(["--schema", schema, "x"]);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/bad\.json:1: .*NoSuchType/);
     const notJson = path.join(dir, "reply.json");
     writeFileSync(notJson, "[{");
     const res = probeCli(["--reply", notJson, "x"]);
-    expect(res.status).toBe(1);
-    expect(res.stderr).toMatch(/^qapi-ts probe: .*reply\.json: not JSON/);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/^qapi-ts probe: .*reply\.json:1:3: not JSON/);
     const missing = probeCli(["--reply", path.join(dir, "absent.json"), "x"]);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/can't read reply file '.*absent\.json'/);
     expect(probeCli(["--reply", notJson, "--unmask", "x"]).status).toBe(2);
     expect(probeCli(["x"]).status).toBe(2);

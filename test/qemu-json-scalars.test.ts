@@ -10,6 +10,7 @@ import { loadSchema } from "../generator/frontend/index.ts";
 import { loadValidators } from "../generator/cli/validate.ts";
 import {
   checkScalar,
+  checkSendable,
   isScalarType,
   JsonFloat,
   parseJsonForValidation,
@@ -142,13 +143,16 @@ describe("the generated validators agree with checkScalar", () => {
 
   test("on every scalar type and value", () => {
     let compared = 0;
+    // (NaN is not JSON: refused before any type check, as qmp-robustness.test.ts shows.)
+    const sendable = VALUES.filter((x) => checkSendable(x) === null);
+    expect(VALUES.length - sendable.length).toBe(1);
     for (const t of SCALARS)
-      for (const value of VALUES) {
+      for (const value of sendable) {
         const generated = v.validateType("Scalars", { [t]: value })?.message ?? null;
         expect(generated, `${t} ${String(value)}`).toBe(checkScalar(t, value)?.message(t) ?? null);
         compared++;
       }
-    expect(compared).toBe(SCALARS.length * VALUES.length);
+    expect(compared).toBe(SCALARS.length * sendable.length);
   });
 
   test("a float token is a number to alternates and not an object to structs", () => {

@@ -252,7 +252,7 @@ describe("qapi-ts qmp / events against misbehaving servers", () => {
     ]);
   });
 
-  it("probe exits 1 when QEMU answers query-qmp-schema with an error, as qmp does", async () => {
+  it("probe exits 2 when QEMU answers query-qmp-schema with an error (no answer, not 'not found')", async () => {
     const fake = await startFakeServer({
       onCommand: (cmd, conn) =>
         conn.write(
@@ -262,7 +262,7 @@ describe("qapi-ts qmp / events against misbehaving servers", () => {
     });
     const r = await run(["probe", "--socket", fake.socket, "query-status"]);
     expect([r.code, r.stdout, r.stderr]).toEqual([
-      1,
+      2,
       "",
       "qapi-ts probe: query-qmp-schema: GenericError: not now\\x1b[K\n",
     ]);

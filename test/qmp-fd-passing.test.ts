@@ -142,8 +142,10 @@ describe.skipIf(!haveQemu)("file descriptors to a real QEMU", { timeout: 60_000 
     const after = qmp.execute("query-status");
     // (Internal, to show the case is the one meant: bytes are waiting in Node's queue.)
     const socket = (
-      qmp as unknown as { connection: { stream: { socket: { writableLength: number } } } }
-    ).connection.stream.socket;
+      qmp as unknown as {
+        connection: { channel: { stream: { socket: { writableLength: number } } } };
+      }
+    ).connection.channel.stream.socket;
     expect(socket.writableLength).toBeGreaterThan(0);
     q.proc.kill("SIGCONT");
     await Promise.all(before);

@@ -194,13 +194,16 @@ describe("QMP protocol handling", () => {
     expect(((await lossy.next()).value as QmpEvent).data).toEqual({ i: 90 });
   });
 
-  it("gives an id-less error reply to the oldest in-band command, and drops replies with unknown ids", async () => {
+  it("gives an error without an id to the one command that can have caused it, by elimination when several could, and drops replies with unknown ids", async () => {
+    const parseError =
+      '{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n';
+    let hold: (() => void) | null = null;
     const fake = await startFakeServer({
       onCommand: (cmd, conn) => {
-        if (cmd.execute === "first")
-          conn.write(
-            '{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}\r\n',
-          );
+        if (cmd.execute === "alone" || cmd.execute === "first") conn.write(parseError);
+        else if (cmd.execute === "second")
+          // Answered in order, after "first"'s error: held until the test has looked.
+          hold = () => conn.write(JSON.stringify({ return: "mine", id: cmd.id }) + "\r\n");
         else {
           conn.write(JSON.stringify({ return: "stray", id: 12345 }) + "\r\n");
           conn.write(JSON.stringify({ return: "mine", id: cmd.id }) + "\r\n");
@@ -209,16 +212,37 @@ describe("QMP protocol handling", () => {
     });
     const warnings: string[] = [];
     const c = await client(fake.socket, { onWarning: (w) => warnings.push(w) });
-    const [first, second] = await Promise.allSettled([c.execute("first"), c.execute("second")]);
-    expect(first.status).toBe("rejected");
-    const err = (first as PromiseRejectedResult).reason as QmpError;
+
+    // One command pending: the error is its own.
+    const alone = await c.execute("alone").catch((e: unknown) => e);
+    expect(alone).toBeInstanceOf(QmpError);
+    expect([
+      (alone as QmpError).class,
+      (alone as QmpError).desc,
+      (alone as QmpError).command,
+    ]).toEqual(["GenericError", "JSON parse error, expecting value", "alone"]);
+    expect(warnings).toEqual([]);
+
+    // Two pending: the error could be either's, so it goes to none (a warning) ...
+    const first = c.execute("first").catch((e: unknown) => e);
+    const second = c.execute("second");
+    await waitFor(() => warnings.length === 1 && hold !== null, { what: "the error" });
+    expect(warnings[0]).toMatch(
+      /^error without an id \(the server could not read a request\) could be about any of first, second.*: given to none: GenericError: JSON parse error, expecting value$/,
+    );
+    // ... until "second" is answered: commands are answered in order, so it was "first"'s.
+    hold!();
+    expect(await second).toBe("mine");
+    const err = (await first) as QmpError;
     expect(err).toBeInstanceOf(QmpError);
     expect([err.class, err.desc, err.command]).toEqual([
       "GenericError",
       "JSON parse error, expecting value",
       "first",
     ]);
-    expect(second).toEqual({ status: "fulfilled", value: "mine" });
+
+    warnings.length = 0;
+    expect(await c.execute("third")).toBe("mine");
     expect(warnings).toEqual(["reply with unknown id 12345 dropped"]);
   });
 

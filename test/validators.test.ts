@@ -253,10 +253,14 @@ describe("QEMU's input rules on a test schema", () => {
     expect(js).not.toContain("posix-cmd");
   });
 
-  test("values nested beyond the stack are invalid, not a crash", () => {
+  test("values nested beyond the stack are invalid, not a crash: QEMU's depth limit refuses them", () => {
     let deep: { kids?: unknown[] } = {};
     for (let i = 0; i < 200_000; i++) deep = { kids: [deep] };
-    expect(v.validateType("Tree", deep)).toEqual({ message: "Value nested too deeply", path: [] });
+    const e = v.validateType("Tree", deep)!;
+    expect(e.message).toBe("JSON nesting depth limit exceeded");
+    // Where the 1025th level opens: 1024 levels in, an object and an array each.
+    expect(e.path).toHaveLength(1024);
+    expect(e.path.slice(0, 4)).toEqual(["kids", 0, "kids", 0]);
     expect(v.validateType("Tree", { kids: [{ kids: [{ kids: [] }] }] })).toBeNull();
   });
 
@@ -286,6 +290,63 @@ describe("QEMU's input rules on a test schema", () => {
     expect(msg(v.validateType("nope", {}))).toBe("Unknown type 'nope'");
     expect([...v.commandNames].sort()).toEqual(["make", "new-cmd", "old-cmd", "posix-cmd"]);
     expect([...v.eventNames].sort()).toEqual(["HAPPENED", "PING"]);
+  });
+
+  test("held validators give the verdicts of the by-name functions, options resolved once", () => {
+    const reject = { deprecatedInput: "reject", unstableInput: "reject" } as const;
+    const posix = { defines: ["CONFIG_POSIX"] };
+    const lax = { unknownMembers: "ignore" } as const;
+    const values: unknown[] = [
+      undefined,
+      null,
+      [1],
+      {},
+      { what: { kind: "plain" } },
+      { what: { kind: "extra", count: 1, posix: "p", old: "o" }, colors: ["blue", "green"] },
+      { what: { kind: "nested", shape: "round", radius: 256 } },
+      { what: { kind: "plain" }, ref: { kind: "extra" }, count: [1] },
+      { count: 1, posix: "p", exp: "e", extra: true },
+      { what: "extra" },
+      { what: 1 },
+    ];
+    const cases: [
+      string,
+      (o?: object) => { validate: (x: unknown) => unknown },
+      (x: unknown, o?: object) => unknown,
+    ][] = [];
+    for (const name of ["make", "old-cmd", "new-cmd", "posix-cmd", "nope"]) {
+      cases.push([
+        `arguments of ${name}`,
+        (o) => v.commandArguments(name, o),
+        (x, o) => v.validateCommandArguments(name, x, o),
+      ]);
+      cases.push([
+        `result of ${name}`,
+        (o) => v.commandReturns(name, o),
+        (x, o) => v.validateCommandReturns(name, x, o),
+      ]);
+    }
+    for (const name of ["HAPPENED", "PING", "NOPE"])
+      cases.push([`event ${name}`, (o) => v.event(name, o), (x, o) => v.validateEvent(name, x, o)]);
+    for (const name of ["Extra", "Thing", "Color", "Ref", "nope"])
+      cases.push([`type ${name}`, (o) => v.type(name, o), (x, o) => v.validateType(name, x, o)]);
+    for (const [what, hold, byName] of cases) {
+      for (const options of [undefined, reject, posix, lax]) {
+        const held = hold(options);
+        for (const value of values) {
+          expect(held.validate(value), `${what} ${JSON.stringify(value)}`).toEqual(
+            byName(value, options),
+          );
+        }
+      }
+    }
+    const make = v.commandArguments("make", reject);
+    expect(v.commandArguments("make", reject)).toBe(make);
+    expect(make.is({ what: { kind: "plain" } })).toBe(true);
+    expect(make.is({ what: { kind: "extra", count: 1, posix: "p", old: "o" } })).toBe(false);
+    expect(
+      v.commandArguments("make").is({ what: { kind: "extra", count: 1, posix: "p", old: "o" } }),
+    ).toBe(true);
   });
 
   test("a polluted Object.prototype changes no verdict; names of its members work", async () => {

@@ -34,7 +34,11 @@ export interface OwnedFile extends GeneratedFile {
   backend: string;
 }
 
-/** The files of the chosen back ends, in registry order. Throws UnknownBackendError. */
+/**
+ * The files of the chosen back ends, in registry order. Throws UnknownBackendError, or
+ * BackendOptionError for options of a back end that does not exist, options a back end does not
+ * have, and a runtimePackage that is not an import specifier.
+ */
 export function generateFiles(model: SchemaModel, options: GenerateOptions = {}): OwnedFile[] {
   for (const name of Object.keys(options.backendOptions ?? {})) {
     if (name !== OUTPUT_OPTIONS_NAME && !BACKENDS.some((b) => b.name === name))
@@ -51,6 +55,8 @@ export function generateFiles(model: SchemaModel, options: GenerateOptions = {})
     throw new BackendOptionError(
       `option 'output.importExtension=ts' needs 'output.target=ts' (JavaScript imports JavaScript)`,
     );
+  const problem = runtimePackageProblem(options.runtimePackage ?? "qapi-ts");
+  if (problem) throw new BackendOptionError(problem);
   const common: BackendOptions = {
     ...output,
     defines: options.defines ?? null,
@@ -101,6 +107,41 @@ function resolveOptions(
 }
 
 export class BackendOptionError extends Error {}
+
+/** One path segment of an import specifier: no spaces, quotes, backslashes or controls. */
+const SEGMENT = /^[A-Za-z0-9._~@+-]+$/;
+/** A package name as npm accepts it (lower case; not starting with '.' or '_'). */
+const PACKAGE_NAME = /^[a-z0-9~-][a-z0-9._~-]*$/;
+
+/**
+ * Why `spec` cannot be where generated code imports its run-time support from (it is written
+ * into import statements): null when it is a package name with an optional subpath (`qapi-ts`,
+ * `@scope/name/sub`), a package's own subpath import (`#qapi`) or a relative path (`./lib`).
+ */
+export function runtimePackageProblem(spec: string): string | null {
+  const parts = spec.split("/");
+  const plain = (segs: string[]) => segs.every((p) => SEGMENT.test(p) && p !== "." && p !== "..");
+  let ok: boolean;
+  if (spec.startsWith("./") || spec.startsWith("../")) {
+    const up = parts.findIndex((p) => p !== "..");
+    const rest = parts.slice(parts[0] === "." ? 1 : up);
+    ok = rest.length > 0 && plain(rest);
+  } else if (spec.startsWith("#")) {
+    ok = plain([parts[0]!.slice(1), ...parts.slice(1)]);
+  } else if (spec.startsWith("@")) {
+    ok =
+      parts.length >= 2 &&
+      PACKAGE_NAME.test(parts[0]!.slice(1)) &&
+      PACKAGE_NAME.test(parts[1]!) &&
+      plain(parts.slice(2));
+  } else {
+    ok = PACKAGE_NAME.test(parts[0]!) && plain(parts.slice(1));
+  }
+  return ok && spec.length <= 214
+    ? null
+    : `runtimePackage ${JSON.stringify(spec)} is not a package name (qapi-ts, @scope/name, ` +
+        "with an optional /subpath), a subpath import (#name) or a relative path (./lib/qapi-ts)";
+}
 
 /** The main schema file's name without directories: output never depends on how it was typed. */
 export function schemaBaseName(fname: string): string {

@@ -13,6 +13,8 @@ import { eventsCommand } from "./events.ts";
 import { shellCommand } from "./shell.ts";
 import { diffCommand } from "./diff.ts";
 import { historyCommand } from "./history.ts";
+import { definesCommand } from "./defines.ts";
+import { lspCommand } from "./lsp.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -23,9 +25,11 @@ export const commands: CommandModule<any, any>[] = [
   featuresCommand,
   diffCommand,
   historyCommand,
+  definesCommand,
   generateCommand,
   validateCommand,
   qmpCommand,
   eventsCommand,
   shellCommand,
+  lspCommand,
 ];

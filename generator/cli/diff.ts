@@ -1,6 +1,7 @@
 // `qapi-ts diff OLD NEW`: the changes of the wire protocol between two schemas or recorded
 // query-qmp-schema replies, each judged by QEMU's compatibility rules. Exit 0 when nothing
-// breaks, 1 when something does, 2 on usage or input errors: a CI gate on schema changes.
+// breaks, 1 when something does or an input cannot be read or has errors (as for every
+// command), 2 on usage errors: a CI gate on schema changes.
 import type { Argv, CommandModule } from "yargs";
 import { compatOption, configurationOptions, type ConfigurationArgs } from "./options.ts";
 
@@ -14,6 +15,7 @@ interface DiffArgs extends ConfigurationArgs {
   compat: boolean;
   format: "text" | "json" | "markdown";
   allowDeprecated: boolean;
+  inferDefines: boolean;
 }
 
 /** Per-side -D/--defines: `--old-define`, `--old-defines`, `--new-define`, `--new-defines`. */
@@ -59,6 +61,13 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
         default: "text" as const,
         describe: "text (release notes), json (one object per change), markdown",
       })
+      .option("infer-defines", {
+        type: "boolean",
+        default: true,
+        describe:
+          "a schema read whole against one build (a reply): infer the build's symbols from it " +
+          "and list apart what its configuration explains (--no-infer-defines: do not)",
+      })
       .option("allow-deprecated", {
         type: "boolean",
         default: false,
@@ -67,8 +76,10 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .epilogue(
         "A schema without build symbols (-D, --defines, --old-*, --new-*) is compared whole, " +
           "conditions included (compared when both sides carry them); -D and --defines apply " +
-          "to whichever sides are schemas. Exit 0: nothing breaks; 1: something breaks; 2: " +
-          "usage or input error.",
+          "to whichever sides are schemas. Against one build (a reply), the build's symbols are " +
+          "inferred from it (qapi-ts defines shows them): what a false condition explains is " +
+          "listed apart, never breaking. Exit 0: nothing breaks; 1: something breaks, or an " +
+          "input cannot be read or has errors; 2: usage error. - reads standard input.",
       )
       .example("$0 diff old/qapi-schema.json qapi/qapi-schema.json", "")
       .example(
@@ -76,13 +87,25 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
         "",
       ) as never,
   handler: async (argv) => {
-    const [{ readInputOrExit }, { diffWire }, { judge, isExcused }, { formatChanges }] =
-      await Promise.all([
-        import("./release-inputs.ts"),
-        import("../compat/diff.ts"),
-        import("../compat/verdicts.ts"),
-        import("../compat/format.ts"),
-      ]);
+    if (argv.old === "-" && argv.new === "-") {
+      const { usageExit } = await import("./qmp.ts");
+      usageExit("diff", "standard input (-) can be read once");
+    }
+    const [
+      { readInputOrExit },
+      { diffWire },
+      { judge, isExcused },
+      { formatChanges },
+      { inferSymbols },
+      { WalkLimitError },
+    ] = await Promise.all([
+      import("./release-inputs.ts"),
+      import("../compat/diff.ts"),
+      import("../compat/verdicts.ts"),
+      import("../compat/format.ts"),
+      import("../compat/infer.ts"),
+      import("../compat/walk.ts"),
+    ]);
     const side = (define: string[] | undefined, defines: string | undefined) => ({
       define: [...(argv.define ?? []), ...(define ?? [])],
       definesFiles: [argv.defines, defines].filter((f): f is string => f !== undefined),
@@ -100,8 +123,31 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       side(argv.newDefine, argv.newDefines),
       own(argv.newDefine, argv.newDefines),
     );
-    const changes = judge(diffWire(old, neu));
-    process.stdout.write(formatChanges(changes, argv.format));
+    // One side read whole (conditions kept), the other one build: infer that build's symbols.
+    const whole = old.conditional === neu.conditional ? null : old.conditional ? 0 : 1;
+    let changes;
+    let inferred = "";
+    try {
+      let oracle = null;
+      if (whole !== null && argv.inferDefines) {
+        const inference = inferSymbols(whole === 0 ? old : neu, whole === 0 ? neu : old);
+        oracle = { side: whole, holds: inference.holds } as const;
+        const count = (v: string): number => inference.symbols.filter((x) => x.value === v).length;
+        inferred =
+          `Conditions of ${whole === 0 ? argv.old : argv.new} evaluated for the build of ` +
+          `${whole === 0 ? argv.new : argv.old}, with symbols inferred from it: ` +
+          `${count("defined")} defined, ${count("undefined")} undefined, ${count("unknown")} unknown.`;
+      }
+      changes = judge(diffWire(old, neu, oracle));
+    } catch (e) {
+      if (!(e instanceof WalkLimitError)) throw e;
+      process.stderr.write(`qapi-ts diff: ${argv.old}, ${argv.new}: ${e.message}\n`);
+      process.exit(2);
+    }
+    let out = formatChanges(changes, argv.format);
+    if (inferred && argv.format !== "json")
+      out += argv.format === "markdown" ? `\n${inferred}\n` : `${inferred}\n`;
+    process.stdout.write(out);
     const breaks = changes.some((c) => c.breaking && !isExcused(c, argv.allowDeprecated));
     process.exitCode = breaks ? 1 : 0;
   },

@@ -13,10 +13,10 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
   describe: "Print the checked schema model (QEMU's test dump format)",
   builder: (y) => schemaArgument(y),
   handler: async (argv) => {
-    const { loadSchema } = await import("../frontend/index.ts");
+    const { loadSchemaArgument } = await import("./options.ts");
     const { dumpModel } = await import("../services/dump.ts");
     const { formatQemu } = await import("../model/source.ts");
-    const result = loadSchema(argv.schema, { compat: argv.compat });
+    const result = await loadSchemaArgument(argv.schema, { compat: argv.compat });
     const messages = result.diagnostics.map((d) => formatQemu(d) + "\n").join("");
     if (messages) process.stderr.write(messages);
     if (result.model) process.stdout.write(dumpModel(result.model));

@@ -28,7 +28,7 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
     }),
   handler: async (args) => {
     const defines = await readConfiguration(args);
-    const model = await loadModelOrExit(args.schema, { compat: args.compat });
+    const { model } = await loadModelOrExit(args.schema, { compat: args.compat });
     const { findProbeItems, formatProbeItems, isPresent, probeItemJson } = await import(
       "../services/features.ts"
     );

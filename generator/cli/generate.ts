@@ -1,10 +1,12 @@
 // `qapi-ts generate [SCHEMA] [-o DIR] [-D SYM]... [--defines FILE] [--compat] [--only NAME...]
-// [--option BACKEND.NAME=VALUE]... [--check] [--watch]`: the codegen step. Settings come from the
-// command line, else from the configuration file (config.ts), else the project's own defaults
-// (qapi/qapi-schema.json into generated/). Front end, the back ends of the registry, the writer.
+// [--option BACKEND.NAME=VALUE]... [--check] [--force] [--watch]`: the codegen step. Settings
+// come from the command line, else from the configuration file (config.ts: the nearest one, one
+// run per schema it lists), else the defaults (qapi/qapi-schema.json into generated/, with a
+// note). Front end, the back ends of the registry, the writer.
 //
-// Exit codes: 0 done (with --check: up to date), 1 schema errors (with --check: stale, missing
-// or extra files), 2 usage errors and unwritable output.
+// Exit codes: 0 done (with --check: up to date), 1 input errors (the schema, a defines or
+// configuration file; with --check: stale, missing, extra or not-ours files), 2 usage errors
+// and an unwritable output.
 import type { CommandModule } from "yargs";
 import { configurationOptions } from "./options.ts";
 import type { GenerateArgs } from "../codegen/index.ts";
@@ -50,25 +52,27 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option("config", {
         type: "string",
         requiresArg: true,
-        describe: 'configuration file (default: qapi-ts.config.json, or package.json\'s "qapi-ts")',
+        describe:
+          'configuration file (default: the nearest qapi-ts.config.json or package.json "qapi-ts" key, here or above)',
       })
       .option("check", {
         type: "boolean",
-        describe: "write nothing; list stale, missing and extra files and exit 1 if any",
+        describe: "write nothing; list stale, missing, extra and not-ours files and exit 1 if any",
+      })
+      .option("force", {
+        type: "boolean",
+        describe: "overwrite files of generated files' names that qapi-ts did not write",
       })
       .option("watch", {
         alias: "w",
         type: "boolean",
-        describe: "regenerate whenever an included file changes",
+        describe: "regenerate whenever a schema file or the configuration changes",
       })
       .option("quiet", { alias: "q", type: "boolean", default: false, describe: "no summary line" })
       .conflicts("check", "watch"),
   handler: async (argv) => {
-    const { resolveGenerateSettings, runGenerate, watchGenerate } = await import(
-      "../codegen/index.ts"
-    );
-    const settings = resolveGenerateSettings(argv);
-    if (argv.watch) await watchGenerate(settings);
-    else process.exitCode = runGenerate(settings);
+    const { runPlan, watchGenerate } = await import("../codegen/index.ts");
+    if (argv.watch) await watchGenerate(argv);
+    else process.exitCode = runPlan(argv);
   },
 };

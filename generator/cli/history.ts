@@ -1,7 +1,8 @@
 // `qapi-ts history NAME=INPUT...`: for every wire path over a series of releases (oldest first),
 // the release it appears in, the one it disappears in, and those in which it is deprecated or
-// unstable. Inputs as for `diff` (schemas or query-qmp-schema replies). Exit 0; 1 when --path
-// names something no release has; 2 on usage or input errors.
+// unstable. Inputs as for `diff` (schemas or query-qmp-schema replies; NAME=- reads standard
+// input). Exit 0; 1 when --path names something no release has, or an input cannot be read or
+// has errors (as for every command); 2 on usage errors and an unwritable output.
 import type { CommandModule } from "yargs";
 import {
   compatOption,
@@ -44,7 +45,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
         alias: "o",
         type: "string",
         requiresArg: true,
-        describe: "Write to FILE, not stdout",
+        describe: "Write to FILE (replaced whole), not stdout",
       })
       .epilogue("-D and --defines apply to every schema given; replies take none.")
       .example(
@@ -67,7 +68,11 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       process.stderr.write(`qapi-ts history: release names must differ\n`);
       process.exit(2);
     }
-    const [{ readInputOrExit }, { buildHistory, canonicalPath }, { formatHistory }] =
+    if (releases.filter((r) => r.file === "-").length > 1) {
+      process.stderr.write(`qapi-ts history: standard input (-) can be read once\n`);
+      process.exit(2);
+    }
+    const [{ readInputOrExit }, { buildHistory, canonicalPath, historyOfPath }, { formatHistory }] =
       await Promise.all([
         import("./release-inputs.ts"),
         import("../compat/history.ts"),
@@ -79,34 +84,40 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       compat: argv.compat,
     };
     const wires = [];
+    // (Every file read, includes too, is an input that -o must not write over.)
+    const filesRead: string[] = [];
     for (const r of releases)
-      wires.push({ name: r.name, wire: await readInputOrExit(r.file, config) });
-    const { TooManyPaths } = await import("../compat/paths.ts");
+      wires.push({ name: r.name, wire: await readInputOrExit(r.file, config, false, filesRead) });
+    const { WalkLimitError } = await import("../compat/walk.ts");
+    const { QueryError } = await import("../../runtime/introspection.ts");
     let history;
     try {
       history = buildHistory(wires);
+      if (argv.path !== undefined) {
+        const path = canonicalPath(argv.path);
+        const entry = historyOfPath(wires, history, path);
+        // (A record without a prototype: the path may be called `__proto__`.)
+        const paths = Object.create(null) as typeof history.paths;
+        if (entry) paths[path] = entry;
+        history = { releases: history.releases, paths };
+        if (!entry) {
+          process.stderr.write(`qapi-ts history: ${path}: in none of the releases\n`);
+          process.exitCode = 1;
+        }
+      }
     } catch (e) {
-      if (!(e instanceof TooManyPaths)) throw e;
-      process.stderr.write(`qapi-ts history: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (argv.path !== undefined) {
-      const { QueryError } = await import("../../runtime/introspection.ts");
-      let path: string;
-      try {
-        path = canonicalPath(argv.path);
-      } catch (e) {
-        if (!(e instanceof QueryError)) throw e;
+      if (e instanceof QueryError) {
         process.stderr.write(`qapi-ts history: --path: ${e.message}\n`);
         process.exit(2);
       }
-      const entry = history.paths[path];
-      history = { releases: history.releases, paths: entry ? { [path]: entry } : {} };
-      if (!entry) {
-        process.stderr.write(`qapi-ts history: ${path}: in none of the releases\n`);
-        process.exitCode = 1;
-      }
+      if (!(e instanceof WalkLimitError)) throw e;
+      const files = releases.map((r) => r.file).join(", ");
+      process.stderr.write(`qapi-ts history: ${files}: ${e.message}\n`);
+      process.exit(2);
     }
-    await writeOutput(formatHistory(history, argv.format), argv.output);
+    const inputs = [...releases.map((r) => r.file), ...filesRead, ...config.definesFiles].filter(
+      (f) => f !== "-",
+    );
+    await writeOutput(formatHistory(history, argv.format), argv.output, inputs);
   },
 };

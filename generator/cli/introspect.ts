@@ -31,16 +31,17 @@ export const introspectCommand: CommandModule<object, IntrospectArgs> = {
         alias: "o",
         type: "string",
         requiresArg: true,
-        describe: "Write to FILE, not stdout",
+        describe: "Write to FILE (replaced whole), not stdout",
       })
       .example("$0 introspect qapi-schema.json --defines linux.defines", ""),
   handler: async (args) => {
     const defines = (await readConfiguration(args)) ?? new Set<string>();
-    const model = await loadModelOrExit(args.schema, { compat: args.compat });
+    const { model, files } = await loadModelOrExit(args.schema, { compat: args.compat });
     const { buildIntrospection, formatIntrospection } = await import(
       "../model/introspection-tree.ts"
     );
     const payload = buildIntrospection(model, { defines, unmask: args.unmask });
-    await writeOutput(formatIntrospection(payload), args.output);
+    const inputs = [...files, ...(args.defines !== undefined ? [args.defines] : [])];
+    await writeOutput(formatIntrospection(payload), args.output, inputs);
   },
 };

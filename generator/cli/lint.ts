@@ -11,7 +11,7 @@ interface LintArgs {
   compat: boolean;
   strict: boolean;
   format: "qemu" | "gcc" | "json";
-  "max-errors": number;
+  "max-errors": string;
   rule: string[];
   "no-rule": string[];
   history?: string;
@@ -30,7 +30,7 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         type: "string",
         array: true,
         demandOption: true,
-        describe: "main schema files",
+        describe: "main schema files (-: standard input)",
       })
       .option("strict", {
         type: "boolean",
@@ -49,8 +49,8 @@ export const lintCommand: CommandModule<object, LintArgs> = {
           "warn on Since claims that contradict this history (qapi-ts history --format json)",
       })
       .option("max-errors", {
-        type: "number",
-        default: DEFAULT_MAX_ERRORS,
+        type: "string",
+        default: String(DEFAULT_MAX_ERRORS),
         requiresArg: true,
         describe: "stop after this many errors in a schema (0: no limit)",
       })
@@ -72,12 +72,14 @@ export const lintCommand: CommandModule<object, LintArgs> = {
       })
       .check((argv) => {
         const max = argv["max-errors"];
-        if (!Number.isInteger(max) || max < 0)
-          return `--max-errors: expected a whole number, 0 or more, not '${String(max)}'`;
+        if (!/^\d+$/.test(max))
+          return `--max-errors: expected a whole number, 0 or more, not '${max}'`;
+        const stdin = [...argv.schema, argv.history].filter((f) => f === "-").length;
+        if (stdin > 1) return "standard input (-) can be read once";
         return true;
       }),
   handler: async (argv) => {
-    const { loadSchema } = await import("../frontend/index.ts");
+    const { loadSchemaArgument } = await import("./options.ts");
     const { compareLocations } = await import("../frontend/diagnostics.ts");
     const { formatQemu, formatGcc, toJson } = await import("../model/source.ts");
     const { runLint, selectRules } = await import("../services/lint.ts");
@@ -91,19 +93,23 @@ export const lintCommand: CommandModule<object, LintArgs> = {
       argv.history === undefined
         ? () => []
         : await (await import("./release-inputs.ts")).sinceCheckOrExit(argv.history);
-    const max = argv["max-errors"];
-    const all = argv.schema.flatMap((s) => {
-      const r = loadSchema(s, {
+    const max = Number(argv["max-errors"]);
+    const all = [];
+    for (const s of argv.schema) {
+      const r = await loadSchemaArgument(s, {
         compat: argv.compat,
         diagnostics: "all",
         maxErrors: max === 0 ? Infinity : max,
       });
-      if (!r.model) return r.diagnostics;
+      if (!r.model) all.push(...r.diagnostics);
       // lint's findings among the front end's warnings, in file order
-      return [...r.diagnostics, ...runLint(r.model, rules), ...since(r.model)].sort(
-        compareLocations,
-      );
-    });
+      else
+        all.push(
+          ...[...r.diagnostics, ...runLint(r.model, rules), ...since(r.model)].sort(
+            compareLocations,
+          ),
+        );
+    }
     if (argv.format === "json")
       process.stdout.write(JSON.stringify(all.map(toJson), null, 2) + "\n");
     else {

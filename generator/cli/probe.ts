@@ -1,9 +1,10 @@
 // `qapi-ts probe`: answers feature-detection queries over a query-qmp-schema reply: read from a
 // file, built from a schema for one configuration, or asked of a live QEMU (--socket, --tcp).
 // One line per query, in the order given: QUERY<TAB>1 (found), QUERY<TAB>0 (not found),
-// QUERY<TAB>error. Exit 0 when all are found, 1 when any is not (or an input is bad or cannot
-// be read: schema, --defines file, reply file, as for every command; or QEMU answers with an
-// error), 2 when a query is an error, on usage errors and when QEMU cannot be reached.
+// QUERY<TAB>error. Exit 0 when all are found, 1 when any is not; 2 when there is no answer: a
+// query is an error, an input is bad or cannot be read (schema, --defines file, reply file:
+// exit 1 would read as "not found", and a broken input is no evidence that a feature is
+// absent), QEMU cannot be reached or answers with an error, and on usage errors.
 import type { CommandModule } from "yargs";
 import type { Condition } from "../../runtime/conditions.ts";
 import type { Explanation, ProbeAnswer } from "../../runtime/introspection.ts";
@@ -28,15 +29,8 @@ interface ProbeArgs extends ConfigurationArgs, TargetArgs {
   json: boolean;
 }
 
-/** Why no reply could be obtained: printed as one line, exit with `code`. */
-class ReplyUnavailable extends Error {
-  constructor(
-    message: string,
-    readonly code: 1 | 2,
-  ) {
-    super(message);
-  }
-}
+/** Why no reply could be obtained: printed as one line, exit 2. */
+class ReplyUnavailable extends Error {}
 
 export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: "probe <query..>",
@@ -96,7 +90,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     } catch (err) {
       if (err instanceof ReplyUnavailable || err instanceof SchemaReplyError) {
         process.stderr.write(`qapi-ts probe: ${err.message}\n`);
-        process.exit(err instanceof ReplyUnavailable ? err.code : 1);
+        process.exit(2);
       }
       throw err;
     }
@@ -161,6 +155,7 @@ function usageError(argv: ProbeArgs): string | null {
   ) {
     return "-D, --defines, --compat and --unmask apply only to --schema";
   }
+  if (argv.trace && !hasTarget(argv)) return "--trace applies only to --socket and --tcp";
   return null;
 }
 
@@ -197,33 +192,37 @@ async function obtainReply(argv: ProbeArgs): Promise<{ reply: unknown; model?: S
   if (hasTarget(argv)) {
     const connection = await connectionFrom(argv);
     if (typeof connection === "string") usageExit("probe", connection);
-    const [{ fetchQmpSchema }, { QmpError }] = await Promise.all([
-      import("../../runtime/qmp/fetch-schema.ts"),
-      import("../../runtime/qmp/errors.ts"),
-    ]);
+    const { fetchQmpSchema } = await import("../../runtime/qmp/fetch-schema.ts");
     const reply = await fetchQmpSchema(connection.target, connection.options).catch(
       (err: Error) => {
-        // QEMU's own error reply is 1, as for `qmp`; not reaching QEMU is 2.
-        throw new ReplyUnavailable(terminalText(err.message), err instanceof QmpError ? 1 : 2);
+        // Not reaching QEMU, and QEMU's own error reply, are no answer.
+        throw new ReplyUnavailable(terminalText(err.message));
       },
     );
     return { reply };
   }
-  const { readFileInput, InputError } = await import("../frontend/bounded-input.ts");
+  const [{ readInput, InputError, STDIN_NAME }, { parseJsonText, JsonInputError }] =
+    await Promise.all([
+      import("../frontend/bounded-input.ts"),
+      import("../frontend/json-input.ts"),
+    ]);
   let text: string;
   try {
     // A reply of QEMU's is under 1 MiB; QEMU's own bound on a message is 64 MiB.
-    text = readFileInput(argv.reply!, { maxBytes: 64 << 20, purpose: "reply file" }).toString(
+    text = (await readInput(argv.reply!, { maxBytes: 64 << 20, purpose: "reply file" })).toString(
       "utf8",
     );
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    throw new ReplyUnavailable(err.message, 1);
+    throw new ReplyUnavailable(err.message);
   }
   try {
-    return { reply: JSON.parse(text) };
+    return { reply: parseJsonText(text) };
   } catch (err) {
-    throw new ReplyUnavailable(`${argv.reply}: not JSON: ${(err as Error).message}`, 1);
+    if (!(err instanceof JsonInputError)) throw err;
+    const name = argv.reply === "-" ? STDIN_NAME : argv.reply!;
+    const at = err.line === null ? "" : `:${err.line}:${err.col ?? 1}`;
+    throw new ReplyUnavailable(`${name}${at}: ${err.message}`);
   }
 }
 
@@ -233,8 +232,8 @@ async function replyFromSchema(
   argv: ProbeArgs,
 ): Promise<{ reply: unknown; model: SchemaModel }> {
   const { readConfiguration, loadModelOrExit } = await import("./options.ts");
-  const defines = (await readConfiguration(argv)) ?? new Set<string>();
-  const model = await loadModelOrExit(schema, { compat: argv.compat });
+  const defines = (await readConfiguration(argv, 2)) ?? new Set<string>();
+  const { model } = await loadModelOrExit(schema, { compat: argv.compat }, 2);
   const { buildIntrospection } = await import("../model/introspection-tree.ts");
   return { reply: buildIntrospection(model, { defines, unmask: argv.unmask }), model };
 }

@@ -1,6 +1,8 @@
-// `qapi-ts qmp (--socket PATH | --tcp HOST:PORT) COMMAND [JSON-ARGS]`: runs one command on a
-// running QEMU and prints its `return` value as JSON. Exit 0 on success, 1 when QEMU answers
-// with an error (printed as CLASS: desc), 2 on usage errors and when QEMU cannot be reached.
+// `qapi-ts qmp (--socket PATH | --tcp HOST:PORT) [--agent] COMMAND [JSON-ARGS]`: runs one command
+// on a running QEMU (or, with --agent, its guest agent) and prints its `return` value as JSON.
+// Exit 0 on success, 1 when QEMU answers with an error (printed as CLASS: desc), 2 on usage
+// errors and when QEMU cannot be reached. An agent's command that sends no reply on success
+// (guest-shutdown, guest-suspend-*) prints nothing, once the agent has shown it did not refuse it.
 //
 // Also the options and output helpers the commands that talk to a live QEMU share (`events`,
 // `probe --socket/--tcp`): one definition of the target and its timeout, and of how text that
@@ -12,15 +14,20 @@ export interface TargetArgs {
   socket?: string;
   tcp?: string;
   timeout: number;
+  trace: boolean;
 }
 
 interface QmpArgs extends TargetArgs {
   command: string;
   args?: string;
   oob: boolean;
+  agent: boolean;
 }
 
-/** --socket / --tcp / --timeout: where QEMU's monitor is, and how long to wait for it. */
+/**
+ * --socket / --tcp / --timeout / --trace: where QEMU's monitor is, how long to wait for it, and
+ * whether to print the wire log (every message both ways) on stderr.
+ */
 export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
   return y
     .option("socket", {
@@ -37,6 +44,12 @@ export function targetOptions<T>(y: Argv<T>): Argv<T & TargetArgs> {
       describe:
         "milliseconds to wait for each step: the connection, QEMU's greeting, a reply (0: forever)",
     })
+    .option("trace", {
+      type: "boolean",
+      default: false,
+      describe:
+        "print every message sent and received on stderr, with the time and the connection (long ones shortened)",
+    })
     .conflicts("socket", "tcp");
 }
 
@@ -51,7 +64,15 @@ export async function connectionFrom(
 ): Promise<{ target: QmpTarget; options: QmpClientOptions } | string> {
   const t = argv.timeout;
   if (!(typeof t === "number" && t >= 0)) return "--timeout wants milliseconds (0: no limit)";
-  const options = { connectTimeoutMs: t, greetingTimeoutMs: t, commandTimeoutMs: t };
+  const options: QmpClientOptions = {
+    connectTimeoutMs: t,
+    greetingTimeoutMs: t,
+    commandTimeoutMs: t,
+  };
+  if (argv.trace) {
+    const { formatWireLogEntry } = await import("../../runtime/qmp/wire-log.ts");
+    options.logger = (entry) => process.stderr.write(`${formatWireLogEntry(entry)}\n`);
+  }
   if (argv.socket !== undefined) return { target: { socket: argv.socket }, options };
   if (argv.tcp !== undefined) {
     const { parseHostPort } = await import("../../runtime/qmp/transport.ts");
@@ -96,6 +117,42 @@ export async function terminalJson(): Promise<(value: unknown, indent?: number) 
     );
 }
 
+/** What an agent's command without a success response gives when it was not refused. */
+const NO_REPLY = Symbol("no reply");
+
+type Agent = import("../../runtime/qga/index.ts").QgaClient;
+
+async function agentClient(connection: {
+  target: QmpTarget;
+  options: QmpClientOptions;
+}): Promise<Agent> {
+  const { QgaClient } = await import("../../runtime/qga/index.ts");
+  const o = connection.options;
+  return new QgaClient(connection.target as Extract<QmpTarget, { socket: string }>, {
+    connectTimeoutMs: o.connectTimeoutMs,
+    syncTimeoutMs: o.greetingTimeoutMs,
+    commandTimeoutMs: o.commandTimeoutMs,
+    logger: o.logger,
+  });
+}
+
+/** Runs an agent's command; for one without a success response, waits for a refusal. */
+async function agentCommand(
+  agent: Agent,
+  command: string,
+  args: Record<string, unknown> | undefined,
+): Promise<unknown> {
+  const { DEFAULT_NO_SUCCESS_RESPONSE } = await import("../../runtime/qga/index.ts");
+  const result = await agent.execute(command, args);
+  if (!(DEFAULT_NO_SUCCESS_RESPONSE as readonly string[]).includes(command)) return result;
+  const { refusal } = result as { refusal: Promise<Error | null> };
+  // The agent answers in order: a reply to a ping after it says no refusal is coming.
+  agent.execute("guest-ping").catch(() => {});
+  const refused = await refusal;
+  if (refused) throw refused;
+  return NO_REPLY;
+}
+
 export const qmpCommand: CommandModule<object, QmpArgs> = {
   command: "qmp <command> [args]",
   describe: "Run one QMP command on a running QEMU and print its reply as JSON",
@@ -115,15 +172,23 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
         default: false,
         describe: "execute out-of-band (exec-oob)",
       })
+      .option("agent", {
+        type: "boolean",
+        default: false,
+        describe:
+          "talk to a guest agent (qemu-ga, or the socket of its virtio-serial port): synchronise with guest-sync-delimited instead of QMP's greeting",
+      })
       .example("$0 qmp --socket /tmp/qmp.sock query-status", "")
       .example(`$0 qmp --tcp localhost:4444 query-cpus-fast`, "")
       .example(
         `$0 qmp --socket /tmp/qmp.sock human-monitor-command '{"command-line": "info mtree"}'`,
         "",
-      ),
+      )
+      .example("$0 qmp --agent --socket /tmp/qga.sock guest-info", ""),
   handler: async (argv) => {
     const connection = await connectionFrom(argv);
     if (typeof connection === "string") usageExit("qmp", connection);
+    if (argv.agent && argv.oob) usageExit("qmp", "--oob does not apply to a guest agent (--agent)");
     let args: Record<string, unknown> | undefined;
     if (argv.args !== undefined) {
       const { parseJsonLossless } = await import("../../runtime/validate/index.ts");
@@ -137,14 +202,19 @@ export const qmpCommand: CommandModule<object, QmpArgs> = {
     }
 
     const { QmpClient, QmpError } = await import("../../runtime/qmp/index.ts");
-    const client = new QmpClient(connection.target, connection.options);
+    const client = argv.agent
+      ? await agentClient(connection)
+      : new QmpClient(connection.target, connection.options);
     let code = 0;
     try {
       await client.connect();
-      const result = argv.oob
-        ? await client.executeOob(argv.command, args)
-        : await client.execute(argv.command, args);
-      process.stdout.write((await terminalJson())(result, 2) + "\n");
+      const result =
+        client instanceof QmpClient
+          ? argv.oob
+            ? await client.executeOob(argv.command, args)
+            : await client.execute(argv.command, args)
+          : await agentCommand(client, argv.command, args);
+      if (result !== NO_REPLY) process.stdout.write((await terminalJson())(result, 2) + "\n");
     } catch (err) {
       if (!(err instanceof Error)) throw err;
       // QEMU's own refusal is the input's fault (1); not reaching QEMU is the environment's (2).

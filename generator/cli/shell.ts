@@ -1,7 +1,8 @@
 // `qapi-ts shell (--socket PATH | --tcp HOST:PORT | --spawn [-- QEMU ARGS...])`: an interactive
 // QMP shell with completion and checks from the live schema, or with -H an HMP one; commands
 // from a file (--file) or from standard input when it is not a terminal run as a script. The
-// session itself (generator/cli/repl/) is loaded only when the command runs.
+// session itself (generator/cli/repl/) is loaded only when the command runs. --agent talks to a
+// guest agent (qemu-ga) on --socket/--tcp; --trace prints the wire log.
 import type { CommandModule } from "yargs";
 import { connectionFrom, targetOptions, usageExit, type TargetArgs } from "./qmp.ts";
 
@@ -12,6 +13,7 @@ interface ShellArgs extends TargetArgs {
   file?: string;
   schema?: string;
   history?: string | false;
+  agent: boolean;
 }
 
 export const shellCommand: CommandModule<object, ShellArgs> = {
@@ -25,6 +27,11 @@ export const shellCommand: CommandModule<object, ShellArgs> = {
       })
       .positional("qemu", { type: "string", array: true, hidden: true })
       .option("hmp", { alias: "H", type: "boolean", default: false, describe: "HMP commands" })
+      .option("agent", {
+        type: "boolean",
+        default: false,
+        describe: "talk to a guest agent (qemu-ga) on --socket or --tcp",
+      })
       .option("file", {
         alias: "f",
         type: "string",
@@ -43,8 +50,15 @@ export const shellCommand: CommandModule<object, ShellArgs> = {
       .example("$0 shell --socket /tmp/qmp.sock", "")
       .example("$0 shell -H --socket /tmp/qmp.sock", "")
       .example("$0 shell --spawn -- -machine none -nodefaults", "")
+      .example("$0 shell --agent --socket /tmp/qga.sock", "")
       .example("$0 shell --socket /tmp/qmp.sock < commands.txt", ""),
   handler: async (argv) => {
+    // (Checked here: yargs counts a boolean's default as given.)
+    if (argv.agent && (argv.spawn || argv.hmp))
+      usageExit(
+        "shell",
+        `--agent goes with --socket or --tcp, not ${argv.spawn ? "--spawn" : "-H"}`,
+      );
     let target;
     let options;
     if (argv.spawn) {
@@ -76,6 +90,8 @@ export const shellCommand: CommandModule<object, ShellArgs> = {
       script: argv.file ?? null,
       history,
       schemaFile: argv.schema ?? null,
+      agent: argv.agent,
+      trace: argv.trace,
     });
   },
 };

@@ -88,7 +88,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     // The build's symbols: conditional parts need theirs (default: every part accepted).
     const defines = await readConfiguration(argv);
     const { readInput, InputError } = await import("../frontend/bounded-input.ts");
-    const { loadSchema } = await import("../frontend/index.ts");
+    const { loadSchemaArgument } = await import("./options.ts");
     const { formatQemu } = await import("../model/source.ts");
     const { parseJsonForValidation, commandEnvelope, JsonSyntaxError, jsonPointer } = await import(
       "../../runtime/validate/index.ts"
@@ -116,7 +116,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       return;
     }
 
-    const loaded = loadSchema(argv.schema, { compat: argv.compat });
+    const loaded = await loadSchemaArgument(argv.schema, { compat: argv.compat });
     // Only errors: warnings about the schema are `lint`'s business, not the value's.
     const messages = loaded.diagnostics
       .filter((d) => d.severity === "error")
@@ -172,5 +172,7 @@ function usageError(a: ValidateArgs): string | null {
   const chosen = [a.command, a.event, a.type].filter((x) => x !== undefined).length;
   if (chosen !== 1) return "name exactly one of --command, --event or --type";
   if (a.returns && a.command === undefined) return "--returns goes with --command";
+  if (a.schema === "-" && a.file === "-")
+    return "standard input (-) can be read once: give the schema or the value as a file";
   return null;
 }

@@ -2,10 +2,11 @@
 // verdicts are verdicts.ts's.
 //
 // Types are compared by structure, never by name, so renaming a type, flattening members into a
-// base or reordering anything changes nothing. The comparison builds a graph whose nodes are the
-// pairs of things compared (the schema root, a command pair, an event pair, a pair of types),
-// memoised by the pair: a type pair is compared once however many paths reach it, and recursive
-// types terminate. Each node holds its own changes (at paths relative to it) and edges to the
+// base, moving a member between a union's common part and its branches or reordering anything
+// changes nothing. The two sides are walked together by the walk history uses (walk.ts): the
+// comparison builds a graph whose nodes are the things compared (the schema root, a command
+// pair, an event pair, a place of the walk: a pair of types), memoised by key: a place is
+// compared once however many paths reach it, and recursive types terminate. Each node holds its own changes (at paths relative to it) and edges to the
 // pairs below it. Afterwards, every node gets its first path (shortest, then component-wise
 // lexicographically first: Dijkstra over the graph), the directions it is reached in, whether
 // every path to it passes through something deprecated/unstable, and how many other simple paths
@@ -18,15 +19,25 @@
 import { conditionHolds, conditionSymbols, conditionText } from "../../runtime/conditions.ts";
 import type { Condition } from "../../runtime/conditions.ts";
 import {
-  alternativeKey,
   describeType,
-  type WireAlternative,
+  type WireEnumValue,
   type WireFeature,
   type WireMember,
   type WireObject,
   type WireSchema,
   type WireType,
 } from "./wire.ts";
+import {
+  alignDefinitions,
+  expandPlace,
+  MAX_DEPTH,
+  MAX_PATHS,
+  lazyPlace,
+  WalkLimitError,
+  type Aligned,
+  type LazyPlace,
+  type Place,
+} from "./walk.ts";
 
 export type ChangeKind =
   | "command added"
@@ -73,6 +84,11 @@ export interface WireChange {
   /** For "condition changed": what a build that loses / gains the thing sees (else null). */
   lost: ChangeKind | null;
   gained: ChangeKind | null;
+  /**
+   * The condition (on the side read whole) that is false in the other side's build, when that
+   * alone makes the change: the build's configuration explains it (see BuildOracle).
+   */
+  explained: string | null;
   /** The other simple paths that reach the same change (a shared type), shortest first. */
   otherPaths: string[][];
   /** There are more: listing stopped at OTHER_PATHS_CAP (or the walk's budget). */
@@ -91,6 +107,7 @@ interface LocalChange {
   direction: "send" | "receive" | null;
   lost: ChangeKind | null;
   gained: ChangeKind | null;
+  explained: string | null;
 }
 
 interface Edge {
@@ -116,9 +133,25 @@ interface Node {
 const SEND = 1;
 const RECEIVE = 2;
 
+/**
+ * What the build of one side is known to define, when that side is a schema read whole and the
+ * other one build (a reply): `holds(c)` is whether condition `c` holds in that build (null:
+ * the other side cannot tell). A change that exists only because a condition is false in that
+ * build is explained by the build's configuration (infer.ts).
+ */
+export interface BuildOracle {
+  /** The side read whole (0: old, 1: new). */
+  side: 0 | 1;
+  holds: (c: Condition) => boolean | null;
+}
+
 /** Every change from `old` to `new`, each once, ordered by path. */
-export function diffWire(old: WireSchema, neu: WireSchema): WireChange[] {
-  return new Comparison(old, neu).run();
+export function diffWire(
+  old: WireSchema,
+  neu: WireSchema,
+  oracle: BuildOracle | null = null,
+): WireChange[] {
+  return new Comparison(old, neu, oracle).run();
 }
 
 class Comparison {
@@ -130,6 +163,7 @@ class Comparison {
   constructor(
     private readonly old: WireSchema,
     private readonly neu: WireSchema,
+    private readonly oracle: BuildOracle | null,
   ) {
     this.conditional = old.conditional && neu.conditional;
   }
@@ -141,9 +175,10 @@ class Comparison {
     firstPaths(root);
     propagate(root);
     const out: WireChange[] = [];
+    const budget = { steps: TOTAL_WALK_BUDGET };
     for (const n of all) {
       if (!n.changes.length || n.path === null) continue;
-      const others = otherPaths(n, root);
+      const others = otherPaths(n, root, budget);
       for (const c of n.changes) {
         const bits =
           c.direction === "send" ? SEND : c.direction === "receive" ? RECEIVE : n.directions;
@@ -155,6 +190,7 @@ class Comparison {
           policy: c.policy ?? (n.stable ? null : inheritedPolicy(n)),
           lost: c.lost,
           gained: c.gained,
+          explained: c.explained,
           otherPaths: others.paths.map((p) => [...p, ...c.rel]),
           otherPathsCapped: others.capped,
         });
@@ -166,6 +202,8 @@ class Comparison {
   private node(key: string, expand: () => void): Node {
     let n = this.nodes.get(key);
     if (n) return n;
+    if (this.nodes.size >= MAX_PATHS)
+      throw new WalkLimitError(`more than ${MAX_PATHS} pairs of types to compare`);
     n = {
       changes: [],
       edges: [],
@@ -201,7 +239,38 @@ class Comparison {
     policy: Policy | null,
     direction: "send" | "receive" | null = null,
   ): void {
-    n.changes.push({ rel, kind, detail, policy, direction, lost: null, gained: null });
+    n.changes.push({
+      rel,
+      kind,
+      detail,
+      policy,
+      direction,
+      lost: null,
+      gained: null,
+      explained: null,
+    });
+  }
+
+  /**
+   * A thing one side has and the other lacks: `sides` says which (old, new), `ifcond` is its
+   * condition on the side that has it. Explained by the build's configuration when that side
+   * is the schema read whole and the condition is false in the other side's build.
+   */
+  private presence(
+    n: Node,
+    rel: string[],
+    sides: readonly [unknown, unknown],
+    kinds: readonly [removed: ChangeKind, added: ChangeKind],
+    ifcond: Condition | null,
+    detail: string,
+    policy: Policy | null,
+    direction: "send" | "receive" | null = null,
+  ): void {
+    const has = sides[0] ? 0 : 1;
+    this.change(n, rel, kinds[has], detail, policy, direction);
+    const o = this.oracle;
+    if (o && ifcond && o.side === has && o.holds(ifcond) === false)
+      n.changes.at(-1)!.explained = conditionText(ifcond);
   }
 
   /** A change of condition, when both sides carry conditions and they are not equivalent. */
@@ -227,26 +296,22 @@ class Comparison {
       direction,
       lost: d.lost ? lost : null,
       gained: d.gained ? gained : null,
+      explained: null,
     });
   }
 
   private features(
     n: Node,
     rel: (feature: string) => string[],
-    a: WireFeature[],
-    b: WireFeature[],
+    features: readonly Aligned<WireFeature>[],
     direction: "send" | "receive" | null = null,
   ): void {
-    const before = new Map(a.map((f) => [f.name, f]));
-    const after = new Map(b.map((f) => [f.name, f]));
-    for (const name of union(before.keys(), after.keys())) {
-      const fa = before.get(name);
-      const fb = after.get(name);
-      if (fa && fb) {
-        const r = rel(name);
+    for (const { name, sides } of features) {
+      const [fa, fb] = sides;
+      if (fa && fb)
         this.condition(
           n,
-          r,
+          rel(name),
           fa.ifcond,
           fb.ifcond,
           "feature removed",
@@ -254,31 +319,41 @@ class Comparison {
           null,
           direction,
         );
-      } else
-        this.change(n, rel(name), fa ? "feature removed" : "feature added", "", null, direction);
+      else
+        this.presence(
+          n,
+          rel(name),
+          [fa, fb],
+          ["feature removed", "feature added"],
+          (fa ?? fb)!.ifcond,
+          "",
+          null,
+          direction,
+        );
     }
   }
 
   private expandRoot(root: Node): void {
-    const { old, neu } = this;
-    for (const name of union(old.commands.keys(), neu.commands.keys())) {
-      const a = old.commands.get(name);
-      const b = neu.commands.get(name);
+    const { commands, events } = alignDefinitions([this.old, this.neu]);
+    for (const {
+      name,
+      sides: [a, b],
+    } of commands) {
       const policy = a ? policyOf(name, a.features) : null;
       if (!a || !b) {
-        this.change(root, [name], a ? "command removed" : "command added", "", policy, "send");
+        const kinds = ["command removed", "command added"] as const;
+        this.presence(root, [name], [a, b], kinds, (a ?? b)!.ifcond, "", policy, "send");
         continue;
       }
-      const key = `command:${name}`;
-      const n = this.node(key, () => {
-        this.features(n, (f) => [`$${f}`], a.features, b.features, "send");
+      const n = this.node(`command:${name}`, () => {
+        this.features(n, (f) => [`$${f}`], featuresOf(a, b), "send");
         for (const [flag, was] of a.flags) {
           const is = b.flags.get(flag);
           if (is === undefined || is === was) continue;
           this.change(n, [flag], is ? "flag set" : "flag cleared", "", null, "send");
         }
-        this.site(n, ["arg-type"], a.arg, b.arg, null, "send");
-        this.site(n, ["ret-type"], a.ret, b.ret, null, "receive");
+        this.site(n, ["arg-type"], a.arg, b.arg, lazyPlace([a.arg, b.arg]), null, "send");
+        this.site(n, ["ret-type"], a.ret, b.ret, lazyPlace([a.ret, b.ret]), null, "receive");
       });
       this.condition(
         root,
@@ -292,17 +367,19 @@ class Comparison {
       );
       this.edge(root, [name], n, policy, "send");
     }
-    for (const name of union(old.events.keys(), neu.events.keys())) {
-      const a = old.events.get(name);
-      const b = neu.events.get(name);
+    for (const {
+      name,
+      sides: [a, b],
+    } of events) {
       const policy = a ? policyOf(name, a.features) : null;
       if (!a || !b) {
-        this.change(root, [name], a ? "event removed" : "event added", "", policy, "receive");
+        const kinds = ["event removed", "event added"] as const;
+        this.presence(root, [name], [a, b], kinds, (a ?? b)!.ifcond, "", policy, "receive");
         continue;
       }
       const n = this.node(`event:${name}`, () => {
-        this.features(n, (f) => [`$${f}`], a.features, b.features, "receive");
-        this.site(n, ["arg-type"], a.arg, b.arg, null, "receive");
+        this.features(n, (f) => [`$${f}`], featuresOf(a, b), "receive");
+        this.site(n, ["arg-type"], a.arg, b.arg, lazyPlace([a.arg, b.arg]), null, "receive");
       });
       this.condition(
         root,
@@ -320,18 +397,20 @@ class Comparison {
 
   /**
    * Where a value of type `a` became one of type `b` (a member, a command's arg-type...): a
-   * change of the value's type right here, or an edge to the pair of types to compare.
+   * change of the value's type right here, or an edge to the place (walk.ts) of the two types.
    */
   private site(
     n: Node,
     rel: string[],
     a: WireType,
     b: WireType,
+    next: LazyPlace,
     policy: Policy | null,
     direction: "send" | "receive" | null = null,
   ): void {
     // Arrays are transparent: compare their elements at the same path.
-    while (a.kind === "array" && b.kind === "array") {
+    for (let i = 0; a.kind === "array" && b.kind === "array"; i++) {
+      if (i >= MAX_DEPTH) throw new WalkLimitError(`arrays nest more than ${MAX_DEPTH} deep`);
       a = a.element;
       b = b.element;
     }
@@ -342,16 +421,15 @@ class Comparison {
       if (!(any(a) && any(b))) typeChange(any(b) ? "type widened" : "type narrowed");
       return;
     }
-    if (a.kind === "alternate" || b.kind === "alternate") {
-      this.edge(n, rel, this.alternates(a, b), policy, direction);
-      return;
-    }
-    if (a.kind === "object" && b.kind === "object") {
-      this.edge(n, rel, this.objects(a, b, [], []), policy, direction);
-      return;
-    }
-    if (a.kind === "enum" && b.kind === "enum") {
-      this.edge(n, rel, this.enums(a, b), policy, direction);
+    // A list of values where there was one (or the other way round).
+    if (a.kind === "array" || b.kind === "array") return typeChange("type changed");
+    if (
+      a.kind === "alternate" ||
+      b.kind === "alternate" ||
+      (a.kind === "object" && b.kind === "object") ||
+      (a.kind === "enum" && b.kind === "enum")
+    ) {
+      this.edge(n, rel, this.place(next.place), policy, direction);
       return;
     }
     const scalar = (t: WireType): string | null =>
@@ -367,150 +445,75 @@ class Comparison {
     else typeChange("type changed");
   }
 
-  private enums(a: WireType & { kind: "enum" }, b: WireType & { kind: "enum" }): Node {
-    const n = this.node(`enum:${a.id}:${b.id}`, () => {
-      this.features(n, (f) => [`$${f}`], a.features, b.features);
-      const before = new Map(a.values.map((v) => [v.name, v]));
-      const after = new Map(b.values.map((v) => [v.name, v]));
-      for (const name of union(before.keys(), after.keys())) {
-        const va = before.get(name);
-        const vb = after.get(name);
-        const rel = [`^${name}`];
-        const policy = va ? policyOf(name, va.features) : null;
-        if (!va || !vb) {
-          this.change(n, rel, va ? "enum value removed" : "enum value added", "", policy);
-          continue;
+  /** The comparison of two types at a place of the walk (walk.ts), once per place. */
+  private place(place: Place): Node {
+    const n = this.node(`place:${place.key}`, () => {
+      const c = expandPlace(place);
+      this.features(n, (f) => [`$${f}`], c.features);
+      if (c.alternatives) {
+        for (const x of c.alternatives) {
+          const [xa, xb] = x.sides;
+          const rel = [`!${x.name}`];
+          if (!xa || !xb) {
+            const kinds = ["alternative removed", "alternative added"] as const;
+            const t = (xa ?? xb)!;
+            this.presence(n, rel, [xa, xb], kinds, t.ifcond, describeType(t.type), null);
+            continue;
+          }
+          const kinds = ["alternative removed", "alternative added"] as const;
+          this.condition(n, rel, xa.ifcond, xb.ifcond, ...kinds, null);
+          this.site(n, [], xa.type, xb.type, x.next, null);
         }
-        this.condition(
-          n,
-          rel,
-          va.ifcond,
-          vb.ifcond,
-          "enum value removed",
-          "enum value added",
-          policy,
-        );
-        this.features(n, (f) => [`^${name}`, `$${f}`], va.features, vb.features);
+        return;
       }
-    });
-    return n;
-  }
-
-  /** At least one side is an alternate; a plain type is an alternate of one alternative. */
-  private alternates(a: WireType, b: WireType): Node {
-    const n = this.node(`alternate:${a.id}:${b.id}`, () => {
-      if (a.kind === "alternate" && b.kind === "alternate")
-        this.features(n, (f) => [`$${f}`], a.features, b.features);
-      const before = alternatives(a);
-      const after = alternatives(b);
-      for (const key of union(before.keys(), after.keys())) {
-        const xa = before.get(key);
-        const xb = after.get(key);
-        const rel = [`!${key}`];
-        if (!xa || !xb) {
-          const t = (xa ?? xb)!.type;
-          this.change(
-            n,
-            rel,
-            xa ? "alternative removed" : "alternative added",
-            describeType(t),
-            null,
-          );
-          continue;
+      const [a, b] = place.types;
+      if (a?.kind === "object" && b?.kind === "object" && a.tag !== null && b.tag !== null)
+        if (a.tag !== b.tag) this.change(n, [], "tag changed", `${a.tag} → ${b.tag}`, null);
+      for (const v of c.values) this.value(n, v);
+      for (const m of c.members) {
+        const [ma, mb] = m.sides;
+        if (ma && mb) this.member(n, ma, mb, m.next);
+        // In every branch on the other side: compared in the branches.
+        else if (m.moved[ma ? 1 : 0]) continue;
+        else {
+          const x = (ma ?? mb)!;
+          const kinds = x.optional
+            ? (["optional member removed", "optional member added"] as const)
+            : (["mandatory member removed", "mandatory member added"] as const);
+          const policy = ma ? policyOf(m.name, ma.features) : null;
+          this.presence(n, [m.name], [ma, mb], kinds, x.ifcond, describeType(x.type), policy);
         }
-        this.condition(
-          n,
-          rel,
-          xa.ifcond,
-          xb.ifcond,
-          "alternative removed",
-          "alternative added",
-          null,
-        );
-        this.site(n, [], xa.type, xb.type, null);
       }
-    });
-    return n;
-  }
-
-  /**
-   * Two objects. `extraA` / `extraB`: common members of the enclosing unions that moved into
-   * (or out of) every variant: they belong to this comparison of variants.
-   */
-  private objects(
-    a: WireObject,
-    b: WireObject,
-    extraA: WireMember[],
-    extraB: WireMember[],
-    context = "",
-  ): Node {
-    const n = this.node(`object:${a.id}:${b.id}${context}`, () => {
-      this.features(n, (f) => [`$${f}`], a.features, b.features);
-      if (a.tag !== null && b.tag !== null && a.tag !== b.tag)
-        this.change(n, [], "tag changed", `${a.tag} → ${b.tag}`, null);
-      const before = new Map([...a.members, ...extraA].map((m) => [m.name, m]));
-      const after = new Map([...b.members, ...extraB].map((m) => [m.name, m]));
-      // Common members that every variant on the other side has moved, not (dis)appeared.
-      const inEveryVariant = (o: WireObject, name: string): boolean =>
-        o.variants.length > 0 &&
-        o.variants.every(
-          (v) => v.type.kind === "object" && v.type.members.some((m) => m.name === name),
-        );
-      const movedIntoVariants: WireMember[] = [];
-      const movedOutOfVariants: WireMember[] = [];
-      for (const name of union(before.keys(), after.keys())) {
-        const ma = before.get(name);
-        const mb = after.get(name);
-        if (ma && mb) this.member(n, ma, mb);
-        else if (ma && inEveryVariant(b, name)) movedIntoVariants.push(ma);
-        else if (mb && inEveryVariant(a, name)) movedOutOfVariants.push(mb);
-        else if (ma)
-          this.change(
-            n,
-            [name],
-            ma.optional ? "optional member removed" : "mandatory member removed",
-            describeType(ma.type),
-            policyOf(name, ma.features),
-          );
-        else
-          this.change(
-            n,
-            [name],
-            mb!.optional ? "optional member added" : "mandatory member added",
-            describeType(mb!.type),
-            null,
-          );
-      }
-      const variantsBefore = new Map(a.variants.map((v) => [v.case, v]));
-      const variantsAfter = new Map(b.variants.map((v) => [v.case, v]));
-      const moved = movedIntoVariants.length + movedOutOfVariants.length > 0;
-      const movedContext = moved
-        ? `:${a.id}:${b.id}:${movedIntoVariants.map((m) => m.name).join(",")}|${movedOutOfVariants.map((m) => m.name).join(",")}`
-        : "";
-      for (const c of union(variantsBefore.keys(), variantsAfter.keys())) {
-        const va = variantsBefore.get(c);
-        const vb = variantsAfter.get(c);
-        const rel = [`+${c}`];
-        const policy = casePolicy(a, c);
+      for (const br of c.branches) {
+        const [va, vb] = br.sides;
+        const rel = [`+${br.name}`];
+        const policy = a?.kind === "object" ? casePolicy(a, br.name) : null;
         if (!va || !vb) {
-          this.change(n, rel, va ? "branch removed" : "branch added", "", policy);
+          const kinds = ["branch removed", "branch added"] as const;
+          this.presence(n, rel, [va, vb], kinds, (va ?? vb)!.ifcond, "", policy);
           continue;
         }
         this.condition(n, rel, va.ifcond, vb.ifcond, "branch removed", "branch added", policy);
-        if (va.type.kind === "object" && vb.type.kind === "object")
-          this.edge(
-            n,
-            rel,
-            this.objects(va.type, vb.type, movedIntoVariants, movedOutOfVariants, movedContext),
-            policy,
-          );
-        else this.site(n, rel, va.type, vb.type, policy);
+        this.site(n, rel, va.type, vb.type, br.next, policy);
       }
     });
     return n;
   }
 
-  private member(n: Node, a: WireMember, b: WireMember): void {
+  private value(n: Node, v: Aligned<WireEnumValue>): void {
+    const [va, vb] = v.sides;
+    const rel = [`^${v.name}`];
+    const policy = va ? policyOf(v.name, va.features) : null;
+    const kinds = ["enum value removed", "enum value added"] as const;
+    if (!va || !vb) {
+      this.presence(n, rel, [va, vb], kinds, (va ?? vb)!.ifcond, "", policy);
+      return;
+    }
+    this.condition(n, rel, va.ifcond, vb.ifcond, ...kinds, policy);
+    this.features(n, (f) => [`^${v.name}`, `$${f}`], featuresOf(va, vb));
+  }
+
+  private member(n: Node, a: WireMember, b: WireMember, next: LazyPlace): void {
     const rel = [a.name];
     const policy = policyOf(a.name, a.features);
     if (a.optional !== b.optional)
@@ -530,15 +533,24 @@ class Comparison {
       b.optional ? "optional member added" : "mandatory member added",
       policy,
     );
-    this.features(n, (f) => [`${a.name}$${f}`], a.features, b.features);
-    this.site(n, rel, a.type, b.type, policy);
+    this.features(n, (f) => [`${a.name}$${f}`], featuresOf(a, b));
+    this.site(n, rel, a.type, b.type, next, policy);
   }
 }
 
-function alternatives(t: WireType): Map<string, WireAlternative> {
-  const list = t.kind === "alternate" ? t.alternatives : [{ type: t, ifcond: null }];
-  // Only a malformed reply has alternatives that no JSON type selects; keep them apart by kind.
-  return new Map(list.map((x) => [alternativeKey(x.type) ?? x.type.kind, x]));
+/** The features of two things, aligned by name. */
+function featuresOf(
+  a: { features: WireFeature[] },
+  b: { features: WireFeature[] },
+): Aligned<WireFeature>[] {
+  const names = [...new Set([...a.features, ...b.features].map((f) => f.name))].sort();
+  return names.map((name) => ({
+    name,
+    sides: [
+      a.features.find((f) => f.name === name) ?? null,
+      b.features.find((f) => f.name === name) ?? null,
+    ],
+  }));
 }
 
 /** deprecated / unstable by feature, else x- by name (after any downstream __RFQDN_ prefix). */
@@ -579,10 +591,6 @@ function conditionDifference(
   return lost || gained ? { lost, gained } : null;
 }
 
-function union(a: Iterable<string>, b: Iterable<string>): string[] {
-  return [...new Set([...a, ...b])].sort();
-}
-
 /** Shorter first, then component by component (stable under extension, unlike joined text). */
 export function comparePaths(a: readonly string[], b: readonly string[]): number {
   if (a.length !== b.length) return a.length - b.length;
@@ -602,6 +610,9 @@ function firstPaths(root: Node): void {
     done.add(n);
     for (const e of n.edges) {
       const p = [...n.path!, ...e.rel];
+      // (Shortest first: the first path over budget means every later one is too.)
+      if (p.length > MAX_DEPTH)
+        throw new WalkLimitError(`a wire path deeper than ${MAX_DEPTH} components`);
       if (e.to.path === null || comparePaths(p, e.to.path) < 0) {
         e.to.path = p;
         e.to.via = e;
@@ -638,16 +649,22 @@ function inheritedPolicy(n: Node): Policy | null {
 
 /** Steps of the backward walk of otherPaths before it gives up counting (dead ends included). */
 const WALK_BUDGET = 200_000;
+/** ...and of all of them in one comparison (then the rest are listed as capped at once). */
+const TOTAL_WALK_BUDGET = 20_000_000;
 
 /**
  * The simple paths to `n` other than its first one, up to a cap, shortest first.
  * Walks backwards from `n` to the root along incoming edges, never through a node twice (an
  * explicit stack: type chains can be longer than the call stack is deep).
  */
-function otherPaths(n: Node, root: Node): { paths: string[][]; capped: boolean } {
+function otherPaths(
+  n: Node,
+  root: Node,
+  budget: { steps: number },
+): { paths: string[][]; capped: boolean } {
   const found: string[][] = [];
   let steps = 0;
-  let capped = false;
+  let capped = budget.steps <= 0;
   const onStack = new Set<Node>([n]);
   const stack: { node: Node; next: number; edge: Edge | null }[] = [
     { node: n, next: 0, edge: null },
@@ -660,7 +677,7 @@ function otherPaths(n: Node, root: Node): { paths: string[][]; capped: boolean }
       continue;
     }
     const e = top.node.incoming[top.next++]!;
-    if (++steps > WALK_BUDGET) capped = true;
+    if (++steps > WALK_BUDGET || --budget.steps <= 0) capped = true;
     if (onStack.has(e.from)) continue;
     if (e.from === root) {
       const p = [...e.rel];

@@ -13,15 +13,23 @@ interface Section {
   changes: JudgedChange[];
 }
 
-/** Breaking changes, breaking changes to exempt things, compatible changes: in that order. */
+/**
+ * Breaking changes, breaking changes to exempt things, compatible changes, and apart from them
+ * the differences the build's configuration explains: in that order.
+ */
 function sections(changes: readonly JudgedChange[]): Section[] {
+  const protocol = changes.filter((c) => !c.explainedBy);
   return [
-    { title: "Breaking changes", changes: changes.filter((c) => c.breaking && !c.policy) },
+    { title: "Breaking changes", changes: protocol.filter((c) => c.breaking && !c.policy) },
     {
       title: "Breaking changes to deprecated, unstable or x- named interfaces",
-      changes: changes.filter((c) => c.breaking && c.policy),
+      changes: protocol.filter((c) => c.breaking && c.policy),
     },
-    { title: "Compatible changes", changes: changes.filter((c) => !c.breaking) },
+    { title: "Compatible changes", changes: protocol.filter((c) => !c.breaking) },
+    {
+      title: "Explained by the build's configuration (not changes of the protocol)",
+      changes: changes.filter((c) => c.explainedBy),
+    },
   ].filter((s) => s.changes.length);
 }
 
@@ -39,6 +47,7 @@ function byKind(changes: readonly JudgedChange[]): [string, JudgedChange[]][] {
 function notes(c: JudgedChange): string[] {
   const out: string[] = [];
   if (c.detail) out.push(c.detail);
+  if (c.explainedBy) out.push(`if ${c.explainedBy}: false in that build`);
   out.push(c.direction);
   if (c.policy) out.push(POLICY_WORDS[c.policy]);
   if (c.otherPaths)
@@ -51,9 +60,11 @@ function notes(c: JudgedChange): string[] {
 export function summary(changes: readonly JudgedChange[]): string {
   const breaking = changes.filter((c) => c.breaking);
   const exempt = breaking.filter((c) => c.policy).length;
+  const explained = changes.filter((c) => c.explainedBy).length;
   return (
     `${changes.length} change${changes.length === 1 ? "" : "s"}, ${breaking.length} breaking` +
-    (exempt ? ` (${exempt} of them to deprecated, unstable or x- named interfaces)` : "")
+    (exempt ? ` (${exempt} of them to deprecated, unstable or x- named interfaces)` : "") +
+    (explained ? `, ${explained} explained by the build's configuration` : "")
   );
 }
 
@@ -88,6 +99,7 @@ export function describeHistory(p: PathHistory): string {
   const parts = [`since ${p.added}`];
   if (p.removed) parts.push(`removed in ${p.removed}`);
   if (p.absentIn.length) parts.push(`absent from ${p.absentIn.join(", ")}`);
+  if (p.moved?.length) parts.push(`moved within its union in ${p.moved.join(", ")}`);
   if (p.deprecated.length) parts.push(`deprecated in ${p.deprecated.join(", ")}`);
   if (p.unstable.length) parts.push(`unstable in ${p.unstable.join(", ")}`);
   return parts.join("; ");

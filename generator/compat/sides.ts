@@ -4,8 +4,10 @@
 // given, else whole, every element keeping its condition. Problems come back as diagnostics,
 // located (file:line:col) where the file says where.
 
-import { readFileSync } from "node:fs";
 import { loadSchema } from "../frontend/index.ts";
+import { readBounded, cantRead } from "../frontend/bounded-input.ts";
+import { overlayHost } from "../frontend/host.ts";
+import { JsonInputError, lineCol, looksLikeReply, parseJsonText } from "../frontend/json-input.ts";
 import { newPragma, SourceInfo, type Diagnostic } from "../model/source.ts";
 import { wireFromEntries, wireFromModel, WireInputError, type WireSchema } from "./wire.ts";
 
@@ -14,6 +16,13 @@ export interface InputOptions {
   defines: ReadonlySet<string> | null;
   /** Accept the legacy dialect of QEMU before 6.2 (schemas only). */
   compat: boolean;
+  /**
+   * The input's bytes, already read (standard input): `file` is then only its name in messages,
+   * and a schema's includes are read from disk relative to the current folder.
+   */
+  bytes?: Uint8Array;
+  /** Collects the name of every file read (a schema's includes too), when given. */
+  filesRead?: string[];
 }
 
 export type InputKind = "schema" | "reply";
@@ -22,28 +31,43 @@ export type InputResult =
   | { wire: WireSchema; kind: InputKind; diagnostics: Diagnostic[] }
   | { wire: null; kind: InputKind | null; diagnostics: Diagnostic[] };
 
-/** Reads `file` as whichever kind of input its content is. */
-export function readWireInput(file: string, options: InputOptions): InputResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    return { wire: null, kind: null, diagnostics: [error(`can't read ${file}: ${message(e)}`)] };
-  }
-  return isReply(text) ? readReply(file, text) : readSchema(file, options);
-}
+/**
+ * A reply of QEMU's is under 1 MiB; QEMU's own bound on a message is 64 MiB. (A schema is
+ * read again by the front end, within its own bound.)
+ */
+export const MAX_REPLY_BYTES = 64 << 20;
 
 /**
- * A reply is a JSON array, or a JSON object whose first key is "return". A QAPI schema is a
- * sequence of definitions (objects) and comments, so it never starts with '[', and its first
- * object is a directive or definition, never "return".
+ * Reads `file` as whichever kind of input its content is. Every read is bounded: a FIFO, a
+ * device or a directory is refused unopened, a file is read up to MAX_REPLY_BYTES.
  */
-function isReply(text: string): boolean {
-  return /^\uFEFF?\s*(\[|\{\s*"return"\s*:)/.test(text);
+export function readWireInput(file: string, options: InputOptions): InputResult {
+  let bytes = options.bytes;
+  if (bytes === undefined) {
+    const r = readBounded(file, MAX_REPLY_BYTES);
+    if (!("bytes" in r)) {
+      const d = error(cantRead("input file", file, r, MAX_REPLY_BYTES));
+      return { wire: null, kind: null, diagnostics: [d] };
+    }
+    bytes = r.bytes;
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return looksLikeReply(text) ? readReply(file, text) : readSchema(file, bytes, options);
 }
 
-function readSchema(file: string, options: InputOptions): InputResult {
-  const loaded = loadSchema(file, { compat: options.compat });
+function readSchema(file: string, bytes: Uint8Array, options: InputOptions): InputResult {
+  // The bytes read are the ones parsed (the file is not read a second time).
+  const overlay = overlayHost(new Map([[file, bytes]]));
+  const host = options.filesRead
+    ? {
+        absolute: (fname: string) => overlay.absolute(fname),
+        read: (fname: string, limit: number) => {
+          options.filesRead!.push(fname);
+          return overlay.read(fname, limit);
+        },
+      }
+    : overlay;
+  const loaded = loadSchema(file, { compat: options.compat, host });
   if (!loaded.model) return { wire: null, kind: "schema", diagnostics: loaded.diagnostics };
   const wire = wireFromModel(loaded.model, options.defines);
   return { wire, kind: "schema", diagnostics: loaded.diagnostics };
@@ -53,17 +77,11 @@ function readReply(file: string, text: string): InputResult {
   const fail = (d: Diagnostic): InputResult => ({ wire: null, kind: "reply", diagnostics: [d] });
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (e) {
-    const m = message(e);
-    const at = /line (\d+) column (\d+)/.exec(m);
-    const pos = /position (\d+)/.exec(m);
-    const where = at
-      ? { line: Number(at[1]), col: Number(at[2]) }
-      : pos
-        ? lineCol(text, Number(pos[1]))
-        : null;
-    return fail(located(file, where, `not a JSON document: ${m}`));
+    if (!(e instanceof JsonInputError)) throw e;
+    const where = e.line === null ? null : { line: e.line, col: e.col ?? 1 };
+    return fail(located(file, where, e.message));
   }
   const wrapped = !Array.isArray(json);
   const list = wrapped ? (json as { return: unknown }).return : json;
@@ -92,24 +110,9 @@ function located(file: string, at: { line: number; col: number } | null, msg: st
   };
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** A JSON path as a JSON Pointer (RFC 6901), e.g. `/12/members/3`. */
 function pointer(path: (string | number)[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("") || "/";
-}
-
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i < offset && i < text.length; i++)
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      start = i + 1;
-    }
-  return { line, col: offset - start + 1 };
 }
 
 /**

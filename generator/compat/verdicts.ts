@@ -163,8 +163,14 @@ function breaksOneWay(kind: Exclude<ChangeKind, "condition changed">, way: OneWa
   return RULES[kind][way] === true;
 }
 
-/** Whether a change breaks clients in the direction(s) it is reached. */
-export function isBreaking(c: Pick<WireChange, "kind" | "direction" | "lost" | "gained">): boolean {
+/**
+ * Whether a change breaks clients in the direction(s) it is reached. A change the build's
+ * configuration explains never does.
+ */
+export function isBreaking(
+  c: Pick<WireChange, "kind" | "direction" | "lost" | "gained"> & { explained?: string | null },
+): boolean {
+  if (c.explained) return false;
   const ways: OneWay[] = c.direction === "both" ? ["send", "receive"] : [c.direction];
   const kinds =
     c.kind === "condition changed"
@@ -187,6 +193,11 @@ export interface JudgedChange {
   /** The thing (or every path to it) was deprecated / unstable / x- named before the change. */
   policy: WireChange["policy"];
   detail: string;
+  /**
+   * The condition, false in the build of the side that lacks the thing, that explains the change
+   * (a schema read whole against one build); null for changes of the protocol.
+   */
+  explainedBy: string | null;
   /** How many other paths reach the same change (a type shared by several places)... */
   otherPaths: number;
   /** ...and which, shortest first (a lower bound and a partial list when capped). */
@@ -202,6 +213,7 @@ export function judge(changes: readonly WireChange[]): JudgedChange[] {
     breaking: isBreaking(c),
     policy: c.policy,
     detail: c.detail,
+    explainedBy: c.explained,
     otherPaths: c.otherPaths.length,
     alsoAt: c.otherPaths.map((p) => p.join("/")),
     otherPathsCapped: c.otherPathsCapped,

@@ -14,7 +14,7 @@ import {
   Conditional,
   resolveConditions,
 } from "../model/introspection-tree.ts";
-import type { Condition } from "../../runtime/conditions.ts";
+import { conditionHolds, type Condition } from "../../runtime/conditions.ts";
 import type { JsonType, SchemaModel } from "../model/index.ts";
 import { alternativeJsonType, wireJsonType } from "../model/json-types.ts";
 
@@ -26,6 +26,8 @@ export interface WireFeature {
 interface NodeBase {
   /** Unique within one WireSchema. */
   id: number;
+  /** The entry's name as the source gives it (a masked number in a QEMU binary's reply). */
+  entry: string;
   /** The type's name when the source shows it (schemas, unmasked replies); null when masked. */
   name: string | null;
   features: WireFeature[];
@@ -110,6 +112,13 @@ export interface WireSchema {
   events: Map<string, WireEvent>;
   /** Conditions are kept (a schema read without build symbols). */
   conditional: boolean;
+  /** Every type the commands and events reach, by entry name. */
+  types: ReadonlyMap<string, WireType>;
+  /**
+   * A schema's types (of this build) that no command or event reaches, by name, with their
+   * members (`m`) and values (`^v`): they exist, but not on the wire. Replies cannot tell.
+   */
+  unreachable?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -155,12 +164,32 @@ export function wireFromModel(model: SchemaModel, defines: ReadonlySet<string> |
     const def = model.lookup(c.name);
     if (def?.meta === "command") c.flags.set("allow-preconfig", def.allowPreconfig);
   }
-  return wire;
+  const unreachable = new Map<string, string[]>();
+  for (const e of model.entities) {
+    if (e.isImplicit || wire.types.has(e.name)) continue;
+    if (defines && !conditionHolds(e.ifcond, defines)) continue;
+    const holds = (ifcond: Condition | null): boolean =>
+      !defines || conditionHolds(ifcond, defines);
+    if (e.meta === "object")
+      unreachable.set(
+        e.name,
+        e.members.filter((m) => holds(m.ifcond)).map((m) => m.name),
+      );
+    else if (e.meta === "enum")
+      unreachable.set(
+        e.name,
+        e.members.filter((m) => holds(m.ifcond)).map((m) => `^${m.name}`),
+      );
+  }
+  return { ...wire, unreachable };
 }
 
 class WireBuilder {
   private readonly entries = new Map<string, { entry: Record<string, Json>; index: number }>();
   private readonly nodes = new Map<string, WireType>();
+  /** Nodes made but not yet filled in: building is iterative (chains of types can be long). */
+  private readonly pending: { node: WireType; entry: Record<string, Json>; index: number }[] = [];
+  private readonly arrays: { node: WireArray; index: number }[] = [];
   private nextId = 0;
 
   constructor(
@@ -173,6 +202,7 @@ class WireBuilder {
       commands: new Map(),
       events: new Map(),
       conditional: this.conditional,
+      types: this.nodes,
     };
     const definitions: { entry: Record<string, Json>; index: number; ifcond: Condition | null }[] =
       [];
@@ -196,18 +226,21 @@ class WireBuilder {
       const arg = this.reference(entry, "arg-type", [index]);
       if (entry["meta-type"] === "event") {
         schema.events.set(name, { name, arg, features, ifcond });
-        continue;
+      } else {
+        const ret = this.reference(entry, "ret-type", [index]);
+        const flags = new Map<string, boolean>();
+        for (const flag of REPLY_FLAGS) {
+          const v = entry[flag];
+          if (v !== undefined && typeof v !== "boolean")
+            throw new WireInputError(`'${flag}' of '${name}' is not a boolean`, [index, flag]);
+          flags.set(flag, v === true);
+        }
+        schema.commands.set(name, { name, arg, ret, flags, features, ifcond });
       }
-      const ret = this.reference(entry, "ret-type", [index]);
-      const flags = new Map<string, boolean>();
-      for (const flag of REPLY_FLAGS) {
-        const v = entry[flag];
-        if (v !== undefined && typeof v !== "boolean")
-          throw new WireInputError(`'${flag}' of '${name}' is not a boolean`, [index, flag]);
-        flags.set(flag, v === true);
-      }
-      schema.commands.set(name, { name, arg, ret, flags, features, ifcond });
+      for (let p = this.pending.pop(); p; p = this.pending.pop())
+        this.fill(p.node, p.entry, p.index);
     }
+    this.checkArrays();
     return schema;
   }
 
@@ -246,34 +279,61 @@ class WireBuilder {
     return this.node(this.string(owner, key, at), [...at, key]);
   }
 
-  /** The node of a named type, built on first use (registered before its parts, for cycles). */
+  /**
+   * The node of a named type: made on first use and registered before its parts are read (types
+   * are recursive); its parts are filled in later, from the pending list.
+   */
   private node(name: string, at: (string | number)[]): WireType {
     const known = this.nodes.get(name);
     if (known) return known;
     const found = this.entries.get(name);
     if (!found) throw new WireInputError(`no entry '${name}'`, at);
     const { entry, index } = found;
-    const here = [index];
     const base = {
       id: this.nextId++,
+      entry: name,
       // Masked names are numbers, array names brackets: neither says anything to a reader.
       name: /^[A-Za-z_]/.test(name) ? name : null,
       features: [] as WireFeature[],
     };
     const meta = entry["meta-type"];
+    let node: WireType;
     switch (meta) {
-      case "builtin": {
-        const node: WireBuiltin = {
-          ...base,
-          kind: "builtin",
-          jsonType: this.string(entry, "json-type", here),
-        };
+      case "builtin":
+        node = { ...base, kind: "builtin", jsonType: this.string(entry, "json-type", [index]) };
         this.nodes.set(name, node);
         return node;
-      }
+      case "enum":
+        node = { ...base, kind: "enum", values: [] };
+        break;
+      case "array":
+        node = { ...base, kind: "array" } as WireArray;
+        this.arrays.push({ node, index });
+        break;
+      case "object":
+        node = { ...base, kind: "object", members: [], tag: null, variants: [] };
+        break;
+      case "alternate":
+        node = { ...base, kind: "alternate", alternatives: [] };
+        break;
+      default:
+        throw new WireInputError(
+          `'${name}' is a ${String(meta)}, not a type`,
+          meta === "command" || meta === "event" ? at : [index, "meta-type"],
+        );
+    }
+    this.nodes.set(name, node);
+    this.pending.push({ node, entry, index });
+    return node;
+  }
+
+  /** Reads the parts of a node made by node(). */
+  private fill(node: WireType, entry: Record<string, Json>, index: number): void {
+    const here = [index];
+    switch (node.kind) {
+      case "builtin":
+        return;
       case "enum": {
-        const node: WireEnum = { ...base, kind: "enum", values: [] };
-        this.nodes.set(name, node);
         // Replies before QEMU 6.2 list bare 'values' only.
         const key = entry["members"] !== undefined ? "members" : "values";
         for (const { value, ifcond, at } of this.array(entry, key, here)) {
@@ -290,18 +350,12 @@ class WireBuilder {
             ifcond,
           });
         }
-        node.features = this.features(entry, here);
-        return node;
+        break;
       }
-      case "array": {
-        const node = { ...base, kind: "array" } as WireArray;
-        this.nodes.set(name, node);
+      case "array":
         node.element = this.reference(entry, "element-type", here);
-        return node;
-      }
-      case "object": {
-        const node: WireObject = { ...base, kind: "object", members: [], tag: null, variants: [] };
-        this.nodes.set(name, node);
+        return;
+      case "object":
         for (const { value, ifcond, at } of this.array(entry, "members", here)) {
           const m = this.object(value, at, "an object member");
           node.members.push({
@@ -323,24 +377,33 @@ class WireBuilder {
             });
           }
         }
-        node.features = this.features(entry, here);
-        return node;
-      }
-      case "alternate": {
-        const node: WireAlternate = { ...base, kind: "alternate", alternatives: [] };
-        this.nodes.set(name, node);
+        break;
+      case "alternate":
         for (const { value, ifcond, at } of this.array(entry, "members", here)) {
           const m = this.object(value, at, "an alternate member");
           node.alternatives.push({ type: this.reference(m, "type", at), ifcond });
         }
-        node.features = this.features(entry, here);
-        return node;
+        break;
+    }
+    node.features = this.features(entry, here);
+  }
+
+  /** An array type whose element is, through arrays only, itself describes no value QMP has. */
+  private checkArrays(): void {
+    const done = new Set<WireType>();
+    for (const { node, index } of this.arrays) {
+      const chain = new Set<WireType>();
+      let t: WireType = node;
+      while (t.kind === "array" && !done.has(t)) {
+        if (chain.has(t))
+          throw new WireInputError(
+            `array type '${node.entry}' is its own element type (through arrays only)`,
+            [index, "element-type"],
+          );
+        chain.add(t);
+        t = t.element;
       }
-      default:
-        throw new WireInputError(
-          `'${name}' is a ${String(meta)}, not a type`,
-          meta === "command" || meta === "event" ? at : [index, "meta-type"],
-        );
+      for (const c of chain) done.add(c);
     }
   }
 }
@@ -364,12 +427,16 @@ export function alternativeKey(t: WireType): string | null {
 
 /** A short description of a type for messages: `string`, `enum BlockdevDriver`, `array of int`. */
 export function describeType(t: WireType): string {
-  switch (t.kind) {
-    case "builtin":
-      return t.jsonType === "value" ? "any" : t.jsonType;
-    case "array":
-      return `array of ${describeType(t.element)}`;
-    default:
-      return t.name ? `${t.kind} ${t.name}` : t.kind;
-  }
+  let arrays = 0;
+  // (Bounded: the builder refuses arrays that contain themselves through arrays only.)
+  for (; t.kind === "array"; t = t.element) arrays++;
+  const what =
+    t.kind === "builtin"
+      ? t.jsonType === "value"
+        ? "any"
+        : t.jsonType
+      : t.name
+        ? `${t.kind} ${t.name}`
+        : t.kind;
+  return (arrays > 3 ? `array of (${arrays} deep) ` : "array of ".repeat(arrays)) + what;
 }

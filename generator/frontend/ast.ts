@@ -3,8 +3,9 @@
 // the definitions and hands typed ones to the model builder).
 
 import type { QAPIDoc } from "./doc-comments.ts";
-import type { SourceInfo } from "../model/source.ts";
-import type { PositionTable } from "./positions.ts";
+import type { SourceInfo, Span } from "../model/source.ts";
+import type { TextSpan } from "../model/syntax.ts";
+import type { PositionTable } from "./position-table.ts";
 
 /**
  * A value as parsed: QAPI's JSON without numbers and null. Objects are Maps, keys in source
@@ -27,6 +28,8 @@ export interface DefinitionExpr {
    * would only repeat that error in other words.
    */
   docFailed: boolean;
+  /** Its text in the file: from its documentation block (if any) to its closing brace. */
+  span: TextSpan;
 }
 
 /** `{ 'include': 'file.json' }`: kept in the stream so the model can record modules/includes. */
@@ -37,6 +40,8 @@ export interface IncludeDirective {
   /** The included file's path as the model names it (QEMU: relative to the main file's dir). */
   resolved: string;
   info: SourceInfo;
+  /** Where the file name is written (its string): what errors about the included file mark. */
+  fileSpan: Span | null;
 }
 
 /** Free-form documentation (a `##` block not attached to a definition). */

@@ -7,6 +7,9 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
+/** How standard input (an input named `-`) is named in messages. */
+export const STDIN_NAME = "<stdin>";
+
 /** An input that cannot be read; `message` is ready to print. */
 export class InputError extends Error {
   override name = "InputError";
@@ -33,6 +36,14 @@ const STRERROR = {
   ENXIO: "No such device or address",
   EAGAIN: "Resource temporarily unavailable",
   ENFILE: "Too many open files in system",
+  ENOSPC: "No space left on device",
+  EDQUOT: "Disk quota exceeded",
+  EROFS: "Read-only file system",
+  EFBIG: "File too large",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  ENOTEMPTY: "Directory not empty",
+  EXDEV: "Invalid cross-device link",
 } as const satisfies Record<string, string>;
 
 /** The C library's message for a Node error: by its code, else Node's own text. */

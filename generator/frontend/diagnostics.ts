@@ -140,3 +140,55 @@ function path(info: SourceInfo): { line: number; into: number }[] {
     out.unshift({ line: p.line, into: child.fileIndex });
   return out;
 }
+
+/** A diagnostic held by a DiagnosticLog: an error (as raised), a warning (with its kind), a note. */
+export type LogEntry = (
+  | { error: QAPIError }
+  | { warning: Diagnostic; kind: string | undefined }
+  | { recorded: Diagnostic }
+) & {
+  /** The log's mark when it was found (a file's parse: how many of its expressions came before). */
+  at: number;
+};
+
+/**
+ * Diagnostics held back, to be passed on later in the order found: a file's own parse logs here,
+ * and its diagnostics reach the run's sink interleaved with those of the files it includes (as
+ * QEMU finds them), however often the parse is reused (incremental.ts). Collects every one, as
+ * the "all" mode does; passing on to a first-error sink stops at the first error.
+ */
+export class DiagnosticLog extends DiagnosticSink {
+  readonly entries: LogEntry[] = [];
+
+  /** `mark()`: what each entry is marked with (default 0). */
+  constructor(private readonly mark: () => number = () => 0) {
+    super("all");
+  }
+
+  override error(err: QAPIError): void {
+    this.entries.push({ error: err, at: this.mark() });
+  }
+
+  override record(d: Diagnostic): void {
+    this.entries.push({ recorded: d, at: this.mark() });
+  }
+
+  override warn(d: Diagnostic, kind?: string): void {
+    this.entries.push({ warning: d, kind, at: this.mark() });
+  }
+
+  override get errorCount(): number {
+    return this.entries.filter((e) => "error" in e || ("recorded" in e && isError(e))).length;
+  }
+}
+
+function isError(e: { recorded: Diagnostic }): boolean {
+  return e.recorded.severity === "error";
+}
+
+/** Passes a logged diagnostic on to `sink`, as it was first reported. */
+export function passOn(sink: DiagnosticSink, e: LogEntry): void {
+  if ("error" in e) sink.error(e.error);
+  else if ("warning" in e) sink.warn(e.warning, e.kind);
+  else sink.record(e.recorded);
+}

@@ -130,6 +130,12 @@ export class QAPIDoc implements Documentation {
     }
   }
 
+  /** Forgets which members the descriptions were connected to (before connecting them again). */
+  disconnect(): void {
+    for (const s of this.args.values()) s.member = null;
+    for (const s of this.features.values()) s.member = null;
+  }
+
   connectMember(m: DocMember): void {
     let section = this.args.get(m.name);
     if (!section) {

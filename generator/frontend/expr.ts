@@ -13,6 +13,7 @@ import type { Condition } from "../../runtime/conditions.ts";
 import { DocError, docWarningKind, type QAPIDoc } from "./doc-comments.ts";
 import { legacyUse, type CheckContext } from "./diagnostics.ts";
 import {
+  CONDITION_KEYS,
   DEFINITION_KEYS,
   INCOMPATIBLE_FLAGS,
   MEMBER_KEYS,
@@ -31,7 +32,7 @@ import {
 } from "./keywords.ts";
 import { legacyConditionToModern } from "./legacy-conditions.ts";
 import { checkDefinitionName, checkMemberName, checkNameIsStr, checkNameLower } from "./naming.ts";
-import { NO_SLOT, Part, type PositionTable } from "./positions.ts";
+import { NO_SLOT, Part, type PositionTable } from "./position-table.ts";
 import { QAPIError, excerpt, type SourceInfo, type Span } from "../model/source.ts";
 
 interface Common {
@@ -77,7 +78,7 @@ const truthy = (v: Plain | undefined): boolean =>
 
 // Where a value is, for the error that blames it, is passed along as two arguments (cs, k): the
 // slot of its container's record in ctx.positions, and its key or index there (null: the record
-// at cs is the value's own). Resolved only when needed (positions.ts).
+// at cs is the value's own). Resolved only when needed (position-table.ts).
 type Key = string | number | null;
 
 /** Where a member's type reference is: its 'type', or the shorthand at `slot`. */
@@ -420,7 +421,7 @@ function condition(cond: Plain, source: string, ctx: Ctx, cs: number, k: Key): C
     args.push(condition(operands[i]!, source, ctx, at, null));
   return op === "all" ? { all: args } : { any: args };
 }
-const IF_OPERATORS = { required: [], optional: ["all", "any", "not"] };
+const IF_OPERATORS = { required: [], optional: [...CONDITION_KEYS] };
 
 function flag<S extends "true" | "false">(expected: boolean): ShapeCheck<S> {
   return {

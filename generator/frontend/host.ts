@@ -2,7 +2,8 @@
 // a host for a file by the name the command line or an include gave, and the host answers with its
 // bytes or text, or why it can't. `diskHost` reads the file system (through bounded-input.ts's bounded
 // read, as every file qapi-ts reads); `memoryHost` serves a map of names to texts, for programs
-// that hold a schema in memory.
+// that hold a schema in memory; `overlayHost` serves some files from memory and the rest from
+// another host (a schema read from standard input, its includes from disk).
 
 import { errorText, readBounded } from "./bounded-input.ts";
 import * as path from "node:path";
@@ -56,6 +57,26 @@ export function memoryHost(
       }
       if (text.length > limit || Buffer.byteLength(text) > limit) return { tooLarge: true };
       return { text };
+    },
+  };
+}
+
+/**
+ * The file system, except for the files given (names as the front end asks for them, e.g. the
+ * `<stdin>` of a schema read from standard input): their bytes come from memory.
+ */
+export function overlayHost(
+  files: ReadonlyMap<string, Uint8Array>,
+  base: SchemaHost = diskHost,
+): SchemaHost {
+  const held = new Map<string, Uint8Array>();
+  for (const [name, bytes] of files) held.set(base.absolute(name), bytes);
+  return {
+    absolute: (fname) => base.absolute(fname),
+    read(fname, limit) {
+      const bytes = held.get(base.absolute(fname));
+      if (bytes === undefined) return base.read(fname, limit);
+      return bytes.length > limit ? { tooLarge: true } : { bytes };
     },
   };
 }

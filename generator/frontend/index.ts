@@ -126,13 +126,13 @@ function parseAndCheck(fname: string, host: SchemaHost, compat: boolean, sink: D
   const checked: (Exclude<Expr, DefinitionExpr> | DefinitionSpec | Failed)[] = exprs as never;
   for (let i = 0; i < exprs.length; i++) {
     const e = exprs[i]!;
-    if (e.kind === "definition") checked[i] = check(e, compat, sink);
+    if (e.kind === "definition") checked[i] = checkOrFail(e, compat, sink);
   }
   return { checked, complete };
 }
 
 /** Where a definition that failed its checks is (its error is reported). */
-interface Failed {
+export interface Failed {
   kind: "failed";
   info: SourceInfo;
   /** Its name as written, if it has one. */
@@ -140,7 +140,11 @@ interface Failed {
 }
 
 /** A definition checked, or where the one that failed is (its error is reported). */
-function check(e: DefinitionExpr, compat: boolean, sink: DiagnosticSink): DefinitionSpec | Failed {
+export function checkOrFail(
+  e: DefinitionExpr,
+  compat: boolean,
+  sink: DiagnosticSink,
+): DefinitionSpec | Failed {
   try {
     return checkDefinition(e, { compat, sink });
   } catch (err) {

@@ -160,6 +160,24 @@ export const SIMPLE_UNION_KEYS = [
   FEATURES,
 ] as const satisfies readonly KeySpec[];
 
+/** The keys the entries of a value of each shape take, by kind of member (expr.ts checks them). */
+export const SHAPE_ENTRIES: Partial<Record<Shape, keyof typeof MEMBER_KEYS>> = {
+  members: "member",
+  "members-or-type-name": "member",
+  arguments: "member",
+  "enum-values": "enum-value",
+  branches: "branch",
+  "legacy-branches": "legacy-branch",
+  alternatives: "alternative",
+  features: "feature",
+};
+
+/** The keys of the two directives (parser/index.ts reads them). */
+export const DIRECTIVE_KEYS = ["include", "pragma"] as const;
+
+/** The operators of an 'if' condition written as an object (one of them, exactly). */
+export const CONDITION_KEYS = ["all", "any", "not"] as const;
+
 /** Pairs of keys a definition may not have together ("flags 'a' and 'b' are incompatible"). */
 export const INCOMPATIBLE_FLAGS: Partial<Record<MetaType, readonly [string, string][]>> = {
   command: [["allow-oob", "coroutine"]],

@@ -18,13 +18,16 @@
 // integer it is).
 
 import { SchemaIndex } from "../introspection.ts";
+import { checkSendable, messageEnvelope } from "../validate/sendable.ts";
 import { stringifyJson } from "../validate/index.ts";
 import { Checks } from "./checks.ts";
 import { QmpConnection, type QmpGreeting } from "./connection.ts";
-import { QmpClientError, QmpError } from "./errors.ts";
+import { QmpClientError, QmpError, unsendable } from "./errors.ts";
 import { fdListProblem } from "./fd-passing.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
 import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
+import { wireLoggerOf } from "./wire-log.ts";
+import { startTimer, type Timer } from "./timers.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
 import type {
   AnyCommands,
@@ -59,9 +62,13 @@ export class QmpClient<
   private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private schemaPromise: Promise<SchemaIndex> | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: Timer | null = null;
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
+  /** Connections opened so far (the wire log numbers them). */
+  private connections = 0;
+  /** An event iterator under the "pause" policy is full: do not read from QEMU. */
+  private paused = false;
   /** Settles when the last command sent with descriptors has been answered (or failed). */
   private descriptorsTurn: Promise<unknown> = Promise.resolve();
 
@@ -70,7 +77,14 @@ export class QmpClient<
     this.options = options;
     this.checks = new Checks(options);
     this.pending = new PendingCommands((command, ms) => this.timedOut(command, ms));
-    this.hub = new EventHub((message) => this.warn(message));
+    this.hub = new EventHub(
+      (message) => this.warn(message),
+      (paused) => {
+        this.paused = paused;
+        if (paused) this.connection?.pause();
+        else this.connection?.resume();
+      },
+    );
   }
 
   /** new QmpClient(target, options) followed by connect(). */
@@ -165,25 +179,22 @@ export class QmpClient<
     if (early) return Promise.reject(early);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(aborted(command, signal));
-    // The arguments are written before anything is registered, so that unwritable ones fail
-    // alone; stringifyJson writes bigints (and integral doubles beyond 2^53) digit for digit.
-    let argsText = "";
-    if (args !== undefined) {
-      let json: string | undefined;
-      try {
-        json = stringifyJson(args);
-      } catch (err) {
-        return Promise.reject(notJson(command, (err as Error).message));
-      }
-      if (json === undefined) return Promise.reject(notJson(command, `${typeof args} is not JSON`));
-      argsText = `,"arguments":${json}`;
-    }
-    const head = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}${argsText},"id":`;
+    const verb = `{"${oob ? "exec-oob" : "execute"}":${JSON.stringify(command)}`;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     const connection = this.connection!;
     return this.pending.add(command, oob, timeoutMs, signal, (id) => {
+      const end = `,"id":${id}}`;
+      let text = verb + end;
+      if (args !== undefined) {
+        // What QEMU's parser would refuse, or JSON cannot say, fails here alone (nothing is
+        // sent); stringifyJson writes bigints (and integral doubles beyond 2^53) digit for digit.
+        const before = `${verb},"arguments":`;
+        const problem = checkSendable(args, messageEnvelope(before, end));
+        if (problem) throw unsendable(command, problem);
+        text = before + stringifyJson(args) + end;
+      }
       try {
-        connection.write(`${head}${id}}\n`, fds);
+        connection.write(text, fds);
       } catch (err) {
         // Descriptors that cannot be sent: nothing was written.
         if (err instanceof QmpClientError && err.code === "fd-passing")
@@ -208,18 +219,11 @@ export class QmpClient<
     return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
   }
 
-  /** A reply from QEMU: settles the command it answers. */
+  /** A reply from QEMU: settles the command it answers (pending.ts says which). */
   private reply(m: Record<string, unknown>): void {
-    const p = this.pending.takeForReply(m.id);
-    if (!p) {
-      // e.g. a timed-out or aborted command's
-      this.warn(
-        m.id === undefined
-          ? "reply without an id dropped (no in-band command is pending)"
-          : `reply with unknown id ${stringifyJson(m.id)} dropped`,
-      );
-      return;
-    }
+    const outcome = this.pending.takeReply(m);
+    if ("dropped" in outcome) return this.warn(outcome.dropped);
+    const p = outcome.to;
     if ("error" in m) {
       p.reject(QmpError.from(m.error, p.command));
       return;
@@ -239,27 +243,16 @@ export class QmpClient<
   }
 
   /**
-   * The error for a command whose timer fired. A message still arriving may be its reply; it
-   * cannot be skipped without reading it whole, so the connection is closed, which also stops
-   * buffering it.
+   * The error for a command whose timer fired. A message still arriving may be its reply: the
+   * connection's message timeout lets it go if it does not end (channel.ts).
    */
   private timedOut(command: string, timeoutMs: number): QmpClientError {
     const arriving = this.connection?.unfinishedBytes() ?? 0;
-    if (arriving === 0)
-      return new QmpClientError(
-        "timeout",
-        `${command}: no reply from QEMU in ${timeoutMs} ms`,
-        command,
-      );
-    this.connection!.fail(
-      new QmpClientError(
-        "disconnected",
-        `connection to ${this.connection!.description} closed: ${command} timed out while a message of ${arriving}+ bytes was still arriving`,
-      ),
-    );
     return new QmpClientError(
       "timeout",
-      `${command}: no complete reply from QEMU in ${timeoutMs} ms (${arriving} bytes of a message had arrived; the connection was closed)`,
+      arriving === 0
+        ? `${command}: no reply from QEMU in ${timeoutMs} ms`
+        : `${command}: no complete reply from QEMU in ${timeoutMs} ms (${arriving} bytes of a message had arrived)`,
       command,
     );
   }
@@ -347,7 +340,7 @@ export class QmpClient<
 
   /** Rejects every pending command, ends iterators, closes the transport (and a spawned QEMU). */
   async close(): Promise<void> {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     this.reconnectTimer = null;
     this.state = "closed";
     this.lostReason = null;
@@ -372,8 +365,11 @@ export class QmpClient<
       {
         connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
         greetingTimeoutMs: this.options.greetingTimeoutMs ?? 5000,
+        messageTimeoutMs: this.options.commandTimeoutMs ?? 60_000,
         maxMessageBytes: this.options.maxMessageBytes,
         oob: this.options.oob !== false,
+        logger: wireLoggerOf(this.options.logger),
+        label: `#${++this.connections}`,
       },
       {
         reply: (m) => this.reply(m),
@@ -385,6 +381,7 @@ export class QmpClient<
       },
     );
     this.connection = connection;
+    if (this.paused) connection.pause();
     try {
       await connection.open();
     } catch (err) {
@@ -433,7 +430,7 @@ export class QmpClient<
       return;
     }
     const delay = Math.min(r.delayMs * 2 ** attempt, r.maxDelayMs);
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = startTimer(Math.max(delay, 1), () => {
       this.reconnectTimer = null;
       this.open().then(
         () => {
@@ -444,7 +441,7 @@ export class QmpClient<
         },
         () => this.scheduleReconnect(r, attempt + 1),
       );
-    }, delay);
+    });
   }
 
   /** Runs a caller's listener: one that throws must not break the client (nor escape a handler). */
@@ -463,12 +460,4 @@ export class QmpClient<
       // An onWarning that throws has nowhere left to report to, and must not stop the client.
     }
   }
-}
-
-function notJson(command: string, why: string): QmpClientError {
-  return new QmpClientError(
-    "invalid-arguments",
-    `${command}: arguments are not JSON: ${why}`,
-    command,
-  );
 }

@@ -1,17 +1,19 @@
-// One connection to a QMP server: the transport, the framing of its byte stream into messages,
-// the greeting and the capabilities negotiation. Once negotiated it hands each message on, a
-// reply or an event, and reports the end of the connection once, with the reason as an error
-// whose code the pending commands take over.
+// One connection to a QMP server: a channel (channel.ts: the transport, its framing into
+// messages, the wire log), the greeting and the capabilities negotiation. Once negotiated it
+// hands each message on, a reply or an event, and reports the end of the connection once, with
+// the reason as an error whose code the pending commands take over.
 //
 // Every step of the setup fails with its own message: nothing to connect to (code "connect"),
 // no greeting or something else instead (code "greeting": non-JSON, JSON that is no greeting,
 // a greeting of the wrong shape fail at once), no or a failed reply to qmp_capabilities (code
 // "negotiation").
 
-import { parseJsonLossless, stringifyJson } from "../validate/index.ts";
+import { stringifyJson } from "../validate/index.ts";
+import { Channel } from "./channel.ts";
 import { QmpClientError, QmpError } from "./errors.ts";
-import { JsonFramer } from "./framing.ts";
-import { describeTarget, openStream, type QmpStream, type QmpTarget } from "./transport.ts";
+import { startTimer, type Timer } from "./timers.ts";
+import { describeTarget, type QmpTarget } from "./transport.ts";
+import type { WireLogger } from "./wire-log.ts";
 
 /** The server's greeting, as qmp-spec.rst defines it (members beyond these are ignored). */
 export interface QmpGreeting {
@@ -24,9 +26,14 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Milliseconds from connecting to the end of negotiation; 0 waits forever. */
   greetingTimeoutMs: number;
-  maxMessageBytes?: number;
+  /** Milliseconds a message may take to arrive, once begun; 0: no limit. */
+  messageTimeoutMs: number;
+  maxMessageBytes?: number | undefined;
   /** Enable out-of-band execution when the server offers it. */
   oob: boolean;
+  logger: WireLogger | null;
+  /** The connection's number among its client's ("#1"), for the log. */
+  label: string;
 }
 
 /** Where an established connection delivers what it reads. */
@@ -54,61 +61,90 @@ export class QmpConnection {
   greeting: QmpGreeting | null = null;
   /** The capabilities negotiation enabled (["oob"] or []). */
   enabled: string[] = [];
-  /** For messages: "unix socket /tmp/x", "tcp localhost:4444", ... */
-  description: string;
 
   private phase: Phase = "connecting";
-  private stream: QmpStream | null = null;
-  private readonly framer: JsonFramer;
+  private readonly channel: Channel;
   private setup: Setup | null = null;
-  private setupTimer: NodeJS.Timeout | null = null;
+  private setupTimer: Timer | null = null;
 
   constructor(
-    private readonly target: QmpTarget,
+    target: QmpTarget,
     private readonly options: ConnectionOptions,
     private readonly handlers: ConnectionHandlers,
   ) {
-    this.description = describeTarget(target);
-    this.framer = new JsonFramer({ maxMessageBytes: options.maxMessageBytes });
+    this.channel = new Channel(
+      target,
+      {
+        connectTimeoutMs: options.connectTimeoutMs,
+        messageTimeoutMs: options.messageTimeoutMs,
+        maxMessageBytes: options.maxMessageBytes,
+        logger: options.logger,
+        label: options.label,
+      },
+      {
+        message: (value, text) => this.receive(value, text),
+        notMessage: (text, isJson) => this.notMessage(text, isJson),
+        warning: (w) => handlers.warning(w),
+        ended: (end) => {
+          if ("closed" in end) this.streamClosed(end.closed);
+          else if ("failure" in end)
+            this.fail(
+              new QmpClientError(
+                end.failure.code,
+                `${this.description}: ${end.failure.message}; the connection was closed`,
+              ),
+            );
+          else
+            this.fail(
+              new QmpClientError(
+                "disconnected",
+                `${this.description}: the connection was closed after an error reading QEMU's output: ${(end.error as Error)?.message ?? String(end.error)}`,
+                undefined,
+                { cause: end.error },
+              ),
+            );
+        },
+      },
+      describeTarget(target),
+    );
+  }
+
+  /** For messages: "unix socket /tmp/x", "tcp localhost:4444", ... */
+  get description(): string {
+    return this.channel.description;
   }
 
   /** Connects, reads the greeting, negotiates; rejects with the step that failed. */
   async open(): Promise<void> {
-    const stream = await openStream(this.target, this.options.connectTimeoutMs);
-    if (this.phase === "closed") {
-      await stream.destroy(); // close() was called while connecting
-      throw closedDuringSetup();
-    }
-    this.stream = stream;
-    this.description = stream.description;
+    await this.channel.open();
+    if (this.phase === "closed") throw closedDuringSetup(); // close() was called while connecting
     this.phase = "greeting";
     await new Promise<void>((resolve, reject) => {
+      if (this.phase !== "greeting") return reject(closedDuringSetup()); // QEMU already left
       this.setup = { resolve, reject };
       const ms = this.options.greetingTimeoutMs;
-      if (ms > 0 && Number.isFinite(ms))
-        this.setupTimer = setTimeout(() => this.setupTimedOut(ms), ms);
-      stream.start(
-        (chunk) => this.read(chunk),
-        (reason) => this.streamClosed(reason),
-      );
+      this.setupTimer = startTimer(ms, () => this.setupTimedOut(ms));
     });
   }
 
-  /** Writes a message; with `fds`, attached to it (a Unix socket only: else code "fd-passing"). */
+  /** Writes a message (its JSON text); with `fds`, attached to it (a Unix socket only). */
   write(text: string, fds?: readonly number[]): void {
-    if (!fds) return this.stream!.write(text);
-    if (!this.stream!.writeWithFds)
-      throw new QmpClientError(
-        "fd-passing",
-        `file descriptors travel only over a Unix socket, not over ${this.description}` +
-          ("spawn" in this.target ? " (give a spawned QEMU its descriptors with spawn.fds)" : ""),
-      );
-    this.stream!.writeWithFds(text, fds);
+    if (fds) this.channel.writeWithFds(text, fds);
+    else this.channel.write(text);
+  }
+
+  /** Stops (resumes) reading from QEMU: back-pressure for a consumer that cannot keep up. */
+  pause(): void {
+    this.channel.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
   }
 
   /** Bytes of a message that has begun to arrive but not ended. */
   unfinishedBytes(): number {
-    return this.framer.pendingBytes();
+    return this.channel.unfinishedBytes();
   }
 
   /**
@@ -119,7 +155,7 @@ export class QmpConnection {
     const phase = this.phase;
     if (phase === "closed") return;
     const setup = this.shut();
-    void this.stream?.destroy();
+    void this.channel.close();
     if (phase === "open") this.handlers.ended(reason);
     else setup?.reject(reason);
   }
@@ -127,7 +163,7 @@ export class QmpConnection {
   /** Closes without reporting to ended(); open() in progress rejects with code "closed". */
   async close(): Promise<void> {
     this.shut()?.reject(closedDuringSetup());
-    await this.stream?.destroy();
+    await this.channel.close();
   }
 
   /** Marks the connection closed; returns the setup that was still waiting, if any. */
@@ -135,56 +171,15 @@ export class QmpConnection {
     const setup = this.setup;
     this.phase = "closed";
     this.setup = null;
-    if (this.setupTimer) clearTimeout(this.setupTimer);
+    this.setupTimer?.cancel();
     return setup;
   }
 
   // -------------------------------------------------------------------------------------------
 
-  /** A chunk of the byte stream. Nothing may escape from here: it runs in a stream handler. */
-  private read(chunk: Buffer): void {
-    try {
-      for (const text of this.framer.push(chunk)) {
-        if (this.phase === "closed") return; // a handler closed the connection
-        this.receive(text);
-      }
-      const failure = this.framer.failure;
-      if (failure)
-        this.fail(
-          new QmpClientError(
-            failure.code,
-            `${this.description}: ${failure.message}; the connection was closed`,
-          ),
-        );
-    } catch (err) {
-      this.fail(
-        new QmpClientError(
-          "disconnected",
-          `${this.description}: the connection was closed after an error reading QEMU's output: ${(err as Error)?.message ?? String(err)}`,
-          undefined,
-          { cause: err },
-        ),
-      );
-    }
-  }
-
-  /** One JSON text from the server. */
-  private receive(text: string): void {
-    let value: unknown;
-    try {
-      value = parseJsonLossless(text);
-    } catch {
-      if (this.phase === "greeting")
-        return this.failGreeting(
-          `expected a QMP greeting, got text that is not JSON: ${excerpt(text)}`,
-        );
-      return this.handlers.warning(`not JSON from QEMU, ignored: ${excerpt(text)}`);
-    }
-    if (!isObject(value)) {
-      if (this.phase === "greeting")
-        return this.failGreeting(`expected a QMP greeting, got ${excerpt(text)}`);
-      return this.handlers.warning(`not a QMP message, ignored: ${excerpt(text)}`);
-    }
+  /** One JSON object from the server. */
+  private receive(value: Record<string, unknown>, text: string): void {
+    if (this.phase === "closed") return;
     if (this.phase === "greeting") return this.greet(value, text);
     if (typeof value.event === "string") return this.handlers.event(value);
     if ("return" in value || "error" in value) {
@@ -193,6 +188,21 @@ export class QmpConnection {
     }
     if ("QMP" in value) return this.handlers.warning("second greeting ignored");
     this.handlers.warning(`unrecognised message ignored: ${excerpt(text)}`);
+  }
+
+  /** Text that is not a JSON object: stray text before a message, or a broken one. */
+  private notMessage(text: string, isJson: boolean): void {
+    if (this.phase === "greeting")
+      return this.failGreeting(
+        isJson
+          ? `expected a QMP greeting, got ${excerpt(text)}`
+          : `expected a QMP greeting, got text that is not JSON: ${excerpt(text)}`,
+      );
+    this.handlers.warning(
+      isJson
+        ? `not a QMP message, ignored: ${excerpt(text)}`
+        : `not JSON from QEMU, ignored: ${excerpt(text)}`,
+    );
   }
 
   private greet(message: Record<string, unknown>, text: string): void {
@@ -207,7 +217,7 @@ export class QmpConnection {
     const negotiate: Record<string, unknown> = { execute: "qmp_capabilities" };
     if (this.enabled.length) negotiate.arguments = { enable: this.enabled };
     negotiate.id = NEGOTIATION_ID;
-    this.write(JSON.stringify(negotiate) + "\n");
+    this.write(JSON.stringify(negotiate));
   }
 
   private negotiationReply(message: Record<string, unknown>): void {
@@ -231,7 +241,7 @@ export class QmpConnection {
     const setup = this.setup!;
     this.phase = "open";
     this.setup = null;
-    clearTimeout(this.setupTimer ?? undefined);
+    this.setupTimer?.cancel();
     setup.resolve();
   }
 
@@ -281,7 +291,7 @@ export class QmpConnection {
   }
 
   private unfinished(): string {
-    const bytes = this.framer.pendingBytes();
+    const bytes = this.channel.unfinishedBytes();
     return bytes ? `; ${bytes} bytes of an unfinished message` : "";
   }
 }
@@ -312,6 +322,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function excerpt(text: string): string {
+export function excerpt(text: string): string {
   return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}...` : text;
 }

@@ -2,6 +2,8 @@
 // class and text), or the client could not get an answer at all (QmpClientError, with a code
 // a program can switch on). Both carry the command name so a log line says what failed.
 
+import { formatPath } from "../validate/scalars.ts";
+
 /** QEMU answered the command with an error reply. */
 export class QmpError extends Error {
   override readonly name = "QmpError";
@@ -43,12 +45,19 @@ export type QmpClientErrorCode =
   /** The command's timeout elapsed with no (complete) reply. */
   | "timeout"
   /**
+   * The server answered the command with an error that carried no id (it could not read the
+   * request), and could not tell which of several commands it was about: see onWarning.
+   */
+  | "no-reply"
+  /**
    * A message from QEMU was longer than the client's maxMessageBytes: the connection was closed
    * and every pending command fails with this code.
    */
   | "message-too-large"
   /** A message from QEMU nested deeper than QEMU itself allows (1024): as message-too-large. */
   | "message-too-deep"
+  /** The guest agent did not answer guest-sync-delimited (QgaClient). */
+  | "sync"
   /** The caller's AbortSignal fired. */
   | "aborted"
   /** The live schema (client.schema()) has no such command, or it cannot run out-of-band. */
@@ -81,4 +90,18 @@ export class QmpClientError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The error for arguments that cannot be sent: the problem, and where in the arguments. */
+export function unsendable(
+  command: string,
+  problem: { message: string; path: (string | number)[] },
+): QmpClientError {
+  let where = problem.path.length ? formatPath(problem.path) : "";
+  if (where.length > 80) where = `${where.slice(0, 40)}...${where.slice(-37)}`;
+  return new QmpClientError(
+    "invalid-arguments",
+    `${command}: arguments cannot be sent: ${problem.message}${where ? ` (at ${where})` : ""}`,
+    command,
+  );
 }

@@ -7,7 +7,10 @@
 //     code "event-overflow" and ends. Loss is never silent.
 //   - "drop-oldest": the oldest held event is discarded and `dropped` counts it; the iterator
 //     goes on. For consumers that only care about recent state.
-// The socket is never paused for a slow iterator: that would also hold back command replies.
+//   - "pause": back-pressure, as qemu.qmp's bounded event queues give: the client stops reading
+//     from the server until the iterator is down to half its buffer (events already read are
+//     kept, so it may briefly hold one read's worth more). Nothing is lost, but command replies
+//     wait too: for a program that only watches events (`qapi-ts events` into a pipe).
 
 import { QmpClientError } from "./errors.ts";
 
@@ -18,7 +21,7 @@ export interface QmpEvent<Name extends string = string, Data = unknown> {
   timestamp: { seconds: number; microseconds: number };
 }
 
-export type OverflowPolicy = "error" | "drop-oldest";
+export type OverflowPolicy = "error" | "drop-oldest" | "pause";
 
 export interface EventIteratorOptions {
   /** Most undelivered events held (default 10 000). */
@@ -43,11 +46,19 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly onDone: () => void;
   private readonly onAbort = (): void => this.end();
   private readonly signal: AbortSignal | undefined;
+  /** Under "pause": whether this iterator is holding the client's reading back. */
+  private full = false;
+  private readonly backPressure: ((full: boolean) => void) | undefined;
 
-  constructor(options: EventIteratorOptions, onDone: () => void) {
-    this.maxBuffered = options.maxBuffered ?? 10_000;
+  constructor(
+    options: EventIteratorOptions,
+    onDone: () => void,
+    backPressure?: (full: boolean) => void,
+  ) {
+    this.maxBuffered = Math.max(1, options.maxBuffered ?? 10_000);
     this.overflow = options.overflow ?? "error";
     this.onDone = onDone;
+    this.backPressure = backPressure;
     this.signal = options.signal;
     if (this.signal?.aborted) this.end();
     else this.signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -66,7 +77,12 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       w.resolve({ value: item, done: false });
       return;
     }
-    if (this.buffered >= this.maxBuffered) {
+    if (this.buffered >= this.maxBuffered - 1 && this.overflow === "pause") {
+      if (!this.full) {
+        this.full = true;
+        this.backPressure?.(true);
+      }
+    } else if (this.buffered >= this.maxBuffered) {
       if (this.overflow === "drop-oldest") {
         this.head++;
         this.dropped++;
@@ -106,6 +122,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
         this.items = [];
         this.head = 0;
       }
+      if (this.full && this.buffered <= this.maxBuffered / 2) this.release();
       return Promise.resolve({ value: value as T, done: false });
     }
     if (this.failure) {
@@ -134,7 +151,15 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   private detach(): void {
     this.signal?.removeEventListener("abort", this.onAbort);
+    this.release();
     this.onDone();
+  }
+
+  /** Stops holding the client's reading back. */
+  private release(): void {
+    if (!this.full) return;
+    this.full = false;
+    this.backPressure?.(false);
   }
 }
 
@@ -152,8 +177,17 @@ export class EventHub {
     queue: EventQueue<QmpEvent>;
   }>();
   private ended = false;
+  /** Iterators under "pause" that are full: while any is, the client does not read. */
+  private full = 0;
 
-  constructor(private readonly warn: (message: string) => void) {}
+  /**
+   * @param pause called with true when the client should stop reading (an iterator under the
+   *   "pause" policy is full), with false when it may read again.
+   */
+  constructor(
+    private readonly warn: (message: string) => void,
+    private readonly pause: (paused: boolean) => void = () => {},
+  ) {}
 
   on(name: string, listener: Listener): () => void {
     let set = this.listeners.get(name);
@@ -170,7 +204,15 @@ export class EventHub {
   /** A new iterator over the named events (all when `names` is null); ended if end() was called. */
   iterate(names: Set<string> | null, options: EventIteratorOptions): EventQueue<QmpEvent> {
     const sub = { names, queue: null as unknown as EventQueue<QmpEvent> };
-    sub.queue = new EventQueue<QmpEvent>(options, () => this.iterators.delete(sub));
+    sub.queue = new EventQueue<QmpEvent>(
+      options,
+      () => this.iterators.delete(sub),
+      (full) => {
+        const before = this.full;
+        this.full += full ? 1 : -1;
+        if ((before === 0) !== (this.full === 0)) this.pause(this.full > 0);
+      },
+    );
     if (this.ended) sub.queue.end();
     else this.iterators.add(sub);
     return sub.queue;

@@ -61,6 +61,8 @@ export function fdListProblem(fds: readonly unknown[]): string | null {
 interface Held {
   bytes: Buffer;
   fds: readonly number[] | null;
+  /** For plain writes: the caller's callback, as Socket.write's. */
+  written?: (error?: Error | null) => void;
 }
 
 /**
@@ -78,9 +80,9 @@ export class DescriptorWriter {
     return this.held !== null;
   }
 
-  write(text: string): void {
-    if (this.held) this.held.push({ bytes: Buffer.from(text), fds: null });
-    else this.socket.write(text);
+  write(data: string | Uint8Array, written?: (error?: Error | null) => void): void {
+    if (this.held) this.held.push({ bytes: Buffer.from(data), fds: null, written });
+    else this.socket.write(data, written);
   }
 
   /**
@@ -141,7 +143,8 @@ export class DescriptorWriter {
       while (held.length) {
         const item = held[0]!;
         if (!item.fds) {
-          this.socket.write(held.shift()!.bytes);
+          held.shift();
+          this.socket.write(item.bytes, item.written);
           continue;
         }
         if (this.socket.writableLength > 0) return this.flushSoon();
@@ -154,7 +157,9 @@ export class DescriptorWriter {
       this.held = null;
     } catch (err) {
       this.held = null;
-      this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const item of held) item.written?.(error);
+      this.socket.destroy(error);
     }
   }
 }

@@ -13,3 +13,9 @@ export {
 } from "./events.ts";
 export { parseHostPort, type QmpTarget } from "./transport.ts";
 export { fetchQmpSchema } from "./fetch-schema.ts";
+export {
+  debugWireLogger,
+  formatWireLogEntry,
+  type WireLogEntry,
+  type WireLogger,
+} from "./wire-log.ts";

@@ -1,10 +1,18 @@
-// Byte pipes to a QMP server: a Unix socket, a TCP socket, or the stdio of a QEMU this process
-// starts. The client sees them all through QmpStream, so that framing, correlation and events
-// are written once.
+// Byte pipes to a QMP server (or a guest agent): a Unix socket, a TCP socket, or the stdio of a
+// QEMU this process starts. The clients see them all through QmpStream, so that framing,
+// correlation and events are written once.
+//
+// The seam for other transports' features (descriptor passing, say): a stream is made by
+// openStream() from a target, and everything above this module reaches the bytes only through
+// QmpStream's five members. A transport that can do more (send file descriptors with a write)
+// adds it here, to the stream class that can, and the connection passes it through.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
 import { createConnection, type Socket } from "node:net";
+import path from "node:path";
 import { QmpClientError } from "./errors.ts";
+import { startTimer } from "./timers.ts";
 import { DescriptorWriter } from "./fd-passing.ts";
 
 /** Where the QMP server is. */
@@ -14,7 +22,9 @@ export type QmpTarget =
   | {
       /**
        * Start QEMU with its monitor on our pipes (`-qmp stdio` is added to `args`). The process
-       * belongs to the client: close() terminates it.
+       * belongs to the client: close() terminates it, and so does this process's exit (on Linux
+       * also its crash or SIGKILL, through the kernel's parent-death signal, when util-linux's
+       * `setpriv` is installed).
        */
       spawn: {
         binary?: string;
@@ -30,7 +40,11 @@ export type QmpTarget =
 export interface QmpStream {
   /** For messages: "unix socket /tmp/x", "tcp localhost:4444", "qemu-system-x86_64 (pid 123)". */
   readonly description: string;
-  write(text: string): void;
+  /**
+   * Queues bytes for the peer (text as UTF-8). `written` is called once they were handed to the
+   * operating system, or with the error that stopped them.
+   */
+  write(data: string | Uint8Array, written?: (error?: Error | null) => void): void;
   /**
    * Writes `text` with descriptors attached (SCM_RIGHTS); only a Unix socket has it. Throws
    * (code "fd-passing") what makes it impossible.
@@ -38,11 +52,69 @@ export interface QmpStream {
   writeWithFds?(text: string, fds: readonly number[]): void;
   /** Called once: data chunks until the stream closes; `reason` explains an abnormal end. */
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void;
+  /** Stops reading (back-pressure: the peer's writes then block) until resume(). */
+  pause(): void;
+  resume(): void;
   /** Tears the pipe down (and stops a spawned QEMU); resolves once it is gone. */
   destroy(): Promise<void>;
 }
 
+/** What is wrong with a target, or null: checked before anything is opened. */
+export function targetProblem(target: unknown): string | null {
+  if (typeof target !== "object" || target === null || Array.isArray(target))
+    return `a target is an object ({ socket }, { tcp } or { spawn }), not ${shortJson(target)}`;
+  const kinds = ["socket", "tcp", "spawn"].filter((k) => Object.hasOwn(target, k));
+  if (kinds.length !== 1)
+    return kinds.length === 0
+      ? `a target names one of socket, tcp or spawn: ${shortJson(target)}`
+      : `a target names only one of socket, tcp or spawn, not ${kinds.join(" and ")}`;
+  const t = target as Record<string, unknown>;
+  if (kinds[0] === "socket") return pathProblem("socket", t.socket);
+  if (kinds[0] === "tcp") {
+    const tcp = t.tcp;
+    if (typeof tcp === "string")
+      return parseHostPort(tcp) ? null : `tcp: not a HOST:PORT address: ${shortJson(tcp)}`;
+    if (typeof tcp !== "object" || tcp === null)
+      return `tcp: a "HOST:PORT" string or { host, port }, not ${shortJson(tcp)}`;
+    const { host, port } = tcp as Record<string, unknown>;
+    if (typeof host !== "string" || host === "" || host.includes("\0"))
+      return `tcp.host: a host name or address, not ${shortJson(host)}`;
+    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535)
+      return `tcp.port: an integer from 1 to 65535, not ${shortJson(port)}`;
+    return null;
+  }
+  const spawnOptions = t.spawn;
+  if (typeof spawnOptions !== "object" || spawnOptions === null)
+    return `spawn: { binary?, args }, not ${shortJson(spawnOptions)}`;
+  const { binary, args } = spawnOptions as Record<string, unknown>;
+  if (binary !== undefined) {
+    const problem = pathProblem("spawn.binary", binary);
+    if (problem) return problem;
+  }
+  if (!Array.isArray(args)) return `spawn.args: an array of strings, not ${shortJson(args)}`;
+  const bad = args.findIndex((a) => typeof a !== "string" || a.includes("\0"));
+  if (bad >= 0) return `spawn.args[${bad}]: a string without NUL, not ${shortJson(args[bad])}`;
+  return null;
+}
+
+function pathProblem(what: string, value: unknown): string | null {
+  return typeof value === "string" && value !== "" && !value.includes("\0")
+    ? null
+    : `${what}: a non-empty path without NUL, not ${shortJson(value)}`;
+}
+
+function shortJson(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
+
 export function describeTarget(target: QmpTarget): string {
+  if (targetProblem(target)) return "an invalid target";
   if ("socket" in target) return `unix socket ${target.socket}`;
   if ("tcp" in target) {
     const t = typeof target.tcp === "string" ? target.tcp : `${target.tcp.host}:${target.tcp.port}`;
@@ -61,23 +133,20 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
 }
 
 export async function openStream(target: QmpTarget, connectTimeoutMs: number): Promise<QmpStream> {
+  const problem = targetProblem(target);
+  if (problem) throw new QmpClientError("connect", `invalid target: ${problem}`);
   if ("spawn" in target)
     return spawnQemu(
       target.spawn.binary ?? "qemu-system-x86_64",
       target.spawn.args,
       target.spawn.fds ?? [],
     );
-  let options: { path: string } | { host: string; port: number };
-  if ("socket" in target) options = { path: target.socket };
-  else {
-    const hp = typeof target.tcp === "string" ? parseHostPort(target.tcp) : target.tcp;
-    if (!hp)
-      throw new QmpClientError(
-        "connect",
-        `not a HOST:PORT address: '${JSON.stringify(target.tcp)}'`,
-      );
-    options = hp;
-  }
+  const options =
+    "socket" in target
+      ? { path: target.socket }
+      : typeof target.tcp === "string"
+        ? parseHostPort(target.tcp)!
+        : { host: target.tcp.host, port: target.tcp.port };
   const description = describeTarget(target);
   const socket = await connectSocket(options, description, connectTimeoutMs);
   return new SocketStream(socket, description, "path" in options);
@@ -93,36 +162,40 @@ function connectSocket(
   timeoutMs: number,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(options);
+    const failed = (err: NodeJS.ErrnoException): QmpClientError =>
+      new QmpClientError(
+        "connect",
+        `cannot connect to ${description}: ${err.code ?? err.message}${err.code === "EAGAIN" ? BUSY : ""}`,
+        undefined,
+        { cause: err },
+      );
+    let socket: Socket;
+    try {
+      socket = createConnection(options);
+    } catch (err) {
+      // (The target was checked; this is what Node refuses beyond that.)
+      reject(failed(err as NodeJS.ErrnoException));
+      return;
+    }
     // 0 (or Infinity) waits as long as the system does.
-    const timer =
-      timeoutMs > 0 && Number.isFinite(timeoutMs)
-        ? setTimeout(() => {
-            socket.destroy();
-            reject(
-              new QmpClientError(
-                "connect",
-                `cannot connect to ${description}: no answer in ${timeoutMs} ms`,
-              ),
-            );
-          }, timeoutMs)
-        : undefined;
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.removeAllListeners("error");
-      resolve(socket);
-    });
-    socket.once("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+    const timer = startTimer(timeoutMs, () => {
       socket.destroy();
       reject(
         new QmpClientError(
           "connect",
-          `cannot connect to ${description}: ${err.code ?? err.message}${err.code === "EAGAIN" ? BUSY : ""}`,
-          undefined,
-          { cause: err },
+          `cannot connect to ${description}: no answer in ${timeoutMs} ms`,
         ),
       );
+    });
+    socket.once("connect", () => {
+      timer.cancel();
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      timer.cancel();
+      socket.destroy();
+      reject(failed(err));
     });
   });
 }
@@ -145,9 +218,9 @@ class SocketStream implements QmpStream {
     }
   }
 
-  write(text: string): void {
-    if (this.descriptors?.holding) this.descriptors.write(text);
-    else this.socket.write(text);
+  write(data: string | Uint8Array, written?: (error?: Error | null) => void): void {
+    if (this.descriptors?.holding) this.descriptors.write(data, written);
+    else this.socket.write(data, written);
   }
 
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void {
@@ -157,6 +230,14 @@ class SocketStream implements QmpStream {
       reason = err.code ?? err.message;
     });
     this.socket.on("close", () => onClose(reason));
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   destroy(): Promise<void> {
@@ -171,6 +252,50 @@ class SocketStream implements QmpStream {
 /** The last few lines QEMU wrote to stderr: the reason it refused to start, usually. */
 const STDERR_KEEP = 4096;
 
+/** QEMUs this process started and that still run: killed when it exits, however it exits. */
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killChildrenOnExit(): void {
+  // Synchronous, as an exit handler must be; SIGKILL, since nothing will wait for a SIGTERM.
+  for (const child of children) child.kill("SIGKILL");
+}
+
+/**
+ * The command that starts `binary` so that the kernel kills it when this process dies, or null
+ * where that cannot be had: Linux's parent-death signal, set by util-linux's `setpriv`, which
+ * then runs the binary in its place (same process, same pid). It covers what an exit handler
+ * cannot: a crash, SIGKILL, a signal whose default action ends Node.
+ */
+let deathSignalWrapper: string | null | undefined;
+function parentDeathWrapper(): string | null {
+  if (deathSignalWrapper === undefined) {
+    const setpriv = process.platform === "linux" ? findExecutable("setpriv") : null;
+    // --pdeathsig came with util-linux 2.33 (2019): an older one is not used at all.
+    const help = setpriv
+      ? spawnSync(setpriv, ["--help"], { encoding: "utf8", timeout: 5000 })
+      : null;
+    deathSignalWrapper = help?.stdout?.includes("--pdeathsig") ? setpriv : null;
+  }
+  return deathSignalWrapper;
+}
+
+/** The path of an executable found on PATH (or `name` itself when it holds a slash), or null. */
+function findExecutable(name: string): string | null {
+  const candidates = name.includes("/")
+    ? [name]
+    : (process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir || ".", name));
+  for (const file of candidates) {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 function spawnQemu(binary: string, args: string[], fds: readonly number[]): Promise<QmpStream> {
   return new Promise((resolve, reject) => {
     const bad = fds.findIndex((fd) => !(Number.isSafeInteger(fd) && fd >= 0));
@@ -178,20 +303,28 @@ function spawnQemu(binary: string, args: string[], fds: readonly number[]): Prom
       return reject(
         new QmpClientError("connect", `spawn.fds[${bad}] is not a file descriptor: ${fds[bad]}`),
       );
-    const child = spawn(binary, [...args, "-qmp", "stdio"], {
-      stdio: ["pipe", "pipe", "pipe", ...fds],
+    const cannot = (why: string, cause?: unknown): void =>
+      reject(new QmpClientError("connect", `cannot start ${binary}: ${why}`, undefined, { cause }));
+    // Found first, so that a missing binary is ENOENT here, not a wrapper's exit status.
+    const file = findExecutable(binary);
+    if (!file) return cannot("ENOENT");
+    const wrapper = parentDeathWrapper();
+    const qemuArgs = [...args, "-qmp", "stdio"];
+    // fds[i] becomes QEMU's descriptor 3 + i (setpriv passes its descriptors on).
+    const stdio = ["pipe", "pipe", "pipe", ...fds] as const;
+    const child = wrapper
+      ? spawn(wrapper, ["--pdeathsig", "KILL", "--", file, ...qemuArgs], { stdio: [...stdio] })
+      : spawn(file, qemuArgs, { stdio: [...stdio] });
+    child.once("error", (err: NodeJS.ErrnoException) => cannot(err.code ?? err.message, err));
+    child.once("spawn", () => {
+      children.add(child);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.on("exit", killChildrenOnExit);
+      }
+      child.once("exit", () => children.delete(child));
+      resolve(new ChildStream(child, `${binary} (pid ${child.pid})`));
     });
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      reject(
-        new QmpClientError(
-          "connect",
-          `cannot start ${binary}: ${err.code ?? err.message}`,
-          undefined,
-          { cause: err },
-        ),
-      );
-    });
-    child.once("spawn", () => resolve(new ChildStream(child, `${binary} (pid ${child.pid})`)));
   });
 }
 
@@ -215,8 +348,8 @@ class ChildStream implements QmpStream {
     });
   }
 
-  write(text: string): void {
-    this.child.stdin!.write(text);
+  write(data: string | Uint8Array, written?: (error?: Error | null) => void): void {
+    this.child.stdin!.write(data, written);
   }
 
   start(onData: (chunk: Buffer) => void, onClose: (reason: string | null) => void): void {
@@ -233,13 +366,20 @@ class ChildStream implements QmpStream {
     });
   }
 
+  pause(): void {
+    this.child.stdout!.pause();
+  }
+
+  resume(): void {
+    this.child.stdout!.resume();
+  }
+
   async destroy(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill("SIGTERM");
-      const grace = setTimeout(() => this.child.kill("SIGKILL"), 3000);
-      grace.unref();
+      const grace = startTimer(3000, () => this.child.kill("SIGKILL"), true);
       await this.exited;
-      clearTimeout(grace);
+      grace.cancel();
     }
     this.child.stdin!.destroy();
     this.child.stdout!.destroy();

@@ -6,6 +6,7 @@
  * generated `interface Commands { ... }` fits, the map is any type whose values have this shape.
  */
 import type { ValidateOptions, Validators as AnyValidators } from "../validate/validators.ts";
+import type { WireLogger } from "./wire-log.ts";
 export interface CommandSpec {
   args?: unknown;
   returns?: unknown;
@@ -92,9 +93,10 @@ export interface QmpClientOptions {
    */
   greetingTimeoutMs?: number;
   /**
-   * Default per-command timeout (default 60 000 ms; 0 waits forever). It covers the whole
-   * reply: a command that times out while a message is still arriving closes the connection,
-   * since that message cannot be skipped without reading it whole.
+   * Default per-command timeout (default 60 000 ms; 0 waits forever; any length, beyond Node's
+   * timer range too). It also bounds how long any message, a reply or an event, may take from
+   * its first byte to its last: one that does not end in time is let go (onWarning) and reading
+   * goes on at the next message.
    */
   commandTimeoutMs?: number;
   /**
@@ -125,4 +127,9 @@ export interface QmpClientOptions {
   reconnect?: boolean | ReconnectOptions;
   /** Non-fatal oddities: unmatched replies, events that fail validation, ... */
   onWarning?: (message: string) => void;
+  /**
+   * Receives every message sent and received (wire-log.ts). Default: Node's util.debuglog when
+   * NODE_DEBUG names qapi-ts, else none; null: none.
+   */
+  logger?: WireLogger | null;
 }

@@ -4,31 +4,73 @@
 // Every name from the table enters the code through JSON.stringify, as a string literal.
 //
 // Per object type N the code has mN (its members, then its variant's, in QEMU's visiting order),
-// kN (is a key one of its members, for the variant chosen) and tN (the object check, mN, then
-// unknown members); enums, arrays and alternates have tN; built-ins are support functions
-// (s_NAME). Locals are pK (member K's value), f (a failure), i, k: no function's name.
+// kN, cN and hN (below) and tN (the object check); enums, arrays and alternates have tN; built-ins
+// are support functions (s_NAME), called only when an inline test of the common case (a string
+// for `str`, an integer number in range for the integer types) does not already accept the
+// value. Locals are pK (member K's value), e (an element), f (a failure), i, k, n, x, other: no
+// function's name.
+//
+// Members are the object's own properties (a polluted Object.prototype supplies none), yet asking
+// whether each one is own costs more than the rest of a small message's check. So mN reads them
+// as plain property loads, and tN confirms afterwards that what they found was own:
+//   - mN passed: tN walks v's own keys (where V8 answers "own" from v's shape), counting the
+//     members among them (kN: is a key a member) and keeping the first other key (QEMU's
+//     "unexpected", reported after the members). If cN, the members the loads found, is that
+//     count, every one of them was own;
+//   - mN failed: the failure stands if hN, every member the loads found is own.
+// Otherwise (a member inherited, or own but not enumerable) mN runs again with the exact
+// own-property test, for v and everything inside it (o.exactly: once, never again below).
 
-import { isScalarType, type ScalarType } from "./scalars.ts";
+import type { Failure, ValidationError } from "./failure.ts";
+import { FLOAT_TOKEN_KEY } from "./json.ts";
+import {
+  INT64_TYPES,
+  INTEGER_RANGES,
+  isScalarType,
+  type Int64Representation,
+  type IntegerType,
+  type ScalarType,
+} from "./scalars.ts";
 import { DEPRECATED, OPTIONAL, UNSTABLE, type TypeEntry, type ValidatorTable } from "./table.ts";
-
-/** A failure: a message template and the path, filled in innermost first. */
-export interface Failure {
-  path: (string | number)[];
-  text(path: string): string;
-}
 
 /** Options as the checks read them. */
 export interface Settings {
   /** Unknown members tolerated. */
-  lax: boolean;
+  readonly lax: boolean;
   /** Deprecated (unstable) input refused. */
-  deprecated: boolean;
-  unstable: boolean;
+  readonly deprecated: boolean;
+  readonly unstable: boolean;
   /** Per condition of the table: true when absent from this build (only with `defines`). */
-  absent: readonly boolean[] | null;
+  readonly absent: readonly boolean[] | null;
+  /** Members found by the own-property test, not by property loads (see above). */
+  readonly exact: boolean;
+  /** These settings with `exact`. */
+  readonly exactly: Settings;
+}
+
+/** The settings a check reads, and their exact twin. */
+export function makeSettings(
+  options: Pick<Settings, "lax" | "deprecated" | "unstable" | "absent">,
+): Settings {
+  const fast = { ...options, exact: false } as { exactly?: Settings } & Omit<Settings, "exactly">;
+  const exact = { ...options, exact: true } as { exactly?: Settings } & Omit<Settings, "exactly">;
+  fast.exactly = exact as Settings;
+  exact.exactly = exact as Settings;
+  return fast as Settings;
 }
 
 export type Check = (v: unknown, o: Settings) => Failure | undefined;
+
+/** A whole value's check, QEMU's error included: what a held validator calls. */
+export type Validate = (v: unknown) => ValidationError | null;
+
+/**
+ * The validating function of a type under settings; `args` for a command's arguments (absent
+ * means none, and must be an object). Each type has its own function (eN below), so that a
+ * client's call of one held validator stays monomorphic: one shared wrapper would see every
+ * type's check and make its call site megamorphic.
+ */
+export type Entry = (o: Settings, args: boolean) => Validate;
 
 /** What the generated code calls: failures, and the checks of built-in types. */
 export interface Support {
@@ -43,30 +85,47 @@ export interface Support {
   jsonType(v: unknown): string;
   /** A JSON object, not an array, null, or a float token the QEMU-exact parse wrapped. */
   isObject(v: unknown): boolean;
+  /** The error of a value nested deeper than the stack allows (rethrows any other error). */
+  tooDeep(err: unknown): ValidationError;
+  /** The error of a command's arguments that are not an object. */
+  notArguments(): ValidationError;
 }
 
 const lit = (s: string): string => JSON.stringify(s);
 
-/** The check of every type of the table, by index. */
-export function compileChecks(table: ValidatorTable, support: Support): Check[] {
-  const source = new CheckWriter(table).write();
+/** The check and the entry of every type of the table, by index (built-in types: no entry). */
+export function compileChecks(
+  table: ValidatorTable,
+  support: Support,
+  int64: Int64Representation = "exact",
+): { checks: Check[]; entries: (Entry | undefined)[] } {
+  const source = new CheckWriter(table, int64).write();
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code from the table, names quoted
-  const make = new Function("S", source) as (s: Support) => Check[];
+  const make = new Function("S", source) as (s: Support) => {
+    checks: Check[];
+    entries: (Entry | undefined)[];
+  };
   return make(support);
 }
 
 class CheckWriter {
   private readonly out: string[] = [];
 
-  constructor(private readonly table: ValidatorTable) {}
+  constructor(
+    private readonly table: ValidatorTable,
+    private readonly int64: Int64Representation,
+  ) {}
 
   write(): string {
     this.out.push(
       '"use strict";',
-      "const { typeError, missing, unexpected, badValue, refusedMember, refusedValue, at, jsonType, isObject } = S;",
-      "const hasOwn = Object.hasOwn;",
-      // A member's value: own properties only (a polluted Object.prototype changes nothing).
-      "const own = (v, k) => (hasOwn(v, k) ? v[k] : undefined);",
+      "const { typeError, missing, unexpected, badValue, refusedMember, refusedValue, at, jsonType, isObject, tooDeep, notArguments } = S;",
+      "const EMPTY = Object.freeze({});",
+      // (V8 compiles `hasOwn.call(v, k)` inside `for (k in v)` to a check of v's shape.)
+      "const hasOwn = Object.prototype.hasOwnProperty;",
+      // json.ts's isObject, written out in each object check: the float token's mark is then
+      // read where V8 has seen few shapes, not in one function every object goes through.
+      `const FLOAT = Symbol.for(${lit(FLOAT_TOKEN_KEY)});`,
       "const off = (o, i) => o.absent !== null && o.absent[i];",
     );
     const scalars = new Set<ScalarType>();
@@ -79,7 +138,8 @@ class CheckWriter {
       this.out.push(`const s_${s} = S.scalar(${lit(s)});`);
     }
     const refs = this.table.types.map((t, i) => ("builtin" in t ? `s_${t.builtin}` : `t${i}`));
-    this.out.push(`return [${refs.join(", ")}];`);
+    const entries = this.table.types.map((t, i) => ("builtin" in t ? "undefined" : `e${i}`));
+    this.out.push(`return { checks: [${refs.join(", ")}], entries: [${entries.join(", ")}] };`);
     return this.out.join("\n");
   }
 
@@ -89,7 +149,36 @@ class CheckWriter {
     return "builtin" in t ? `s_${t.builtin}` : `t${ref}`;
   }
 
+  /**
+   * Statements that check the value of the local `x` against type `ref` and, on a failure,
+   * `return at(f, segment)`.
+   */
+  private checkLocal(ref: number, x: string, segment: string): string {
+    const t = this.table.types[ref];
+    const onFailure = `return at(f, ${segment});`;
+    if (t !== undefined && "builtin" in t) {
+      if (t.builtin === "any") return "";
+      // With 64-bit integers held as bigints, a number is no common case: the full check decides.
+      const accepted =
+        this.int64 === "bigint" && INT64_TYPES.has(t.builtin as IntegerType)
+          ? "false"
+          : commonCase(t.builtin, x);
+      return `if (!(${accepted}) && (f = s_${t.builtin}(${x}, o)) !== undefined) ${onFailure}`;
+    }
+    return `if ((f = ${this.check(ref)}(${x}, o)) !== undefined) ${onFailure}`;
+  }
+
   private type(t: TypeEntry, i: number): void {
+    this.out.push(
+      `function e${i}(o, args) {`,
+      "return (v) => {",
+      'if (args) { if (v === undefined) v = EMPTY; else if (typeof v !== "object" || v === null || Array.isArray(v) || v[FLOAT] === true) return notArguments(); }',
+      "let f;",
+      `try { f = t${i}(v, o); } catch (err) { return tooDeep(err); }`,
+      "return f === undefined ? null : f.toError();",
+      "};",
+      "}",
+    );
     if ("enum" in t) return this.enumeration(t.values, i);
     if ("array" in t) return this.array(t.array, i);
     if ("object" in t) return this.object(t, i);
@@ -122,7 +211,7 @@ class CheckWriter {
     this.out.push(
       `function t${i}(v, o) {`,
       `if (!Array.isArray(v)) return typeError("array");`,
-      `for (let i = 0; i < v.length; i++) { const f = ${this.check(element)}(v[i], o); if (f !== undefined) return at(f, i); }`,
+      `for (let i = 0; i < v.length; i++) { const e = v[i]; let f; ${this.checkLocal(element, "e", "i")} }`,
       "return undefined;",
       "}",
     );
@@ -142,9 +231,8 @@ class CheckWriter {
 
   private object(t: Extract<TypeEntry, { object: string }>, i: number): void {
     const variants = this.variants(t);
-    const tag = t.tag === undefined ? "" : `own(v, ${lit(t.tag)})`;
     // mN: members in order, then the chosen variant's members.
-    const m: string[] = [`function m${i}(v, o) {`, "let f;"];
+    const m: string[] = [`function m${i}(v, o) {`, "const x = o.exact;", "let f;"];
     t.members.forEach(([name, type, flags, cond], k) => {
       const key = lit(name);
       const present: string[] = [];
@@ -153,8 +241,11 @@ class CheckWriter {
         present.push(`if (o.deprecated) return refusedMember("Deprecated", ${key});`);
       if (flags & UNSTABLE)
         present.push(`if (o.unstable) return refusedMember("Unstable", ${key});`);
-      present.push(`if ((f = ${this.check(type)}(p${k}, o)) !== undefined) return at(f, ${key});`);
-      m.push(`const p${k} = own(v, ${key});`);
+      present.push(this.checkLocal(type, `p${k}`, key));
+      m.push(
+        `let p${k} = v[${key}];`,
+        `if (x && p${k} !== undefined && !hasOwn.call(v, ${key})) p${k} = undefined;`,
+      );
       if (flags & OPTIONAL) m.push(`if (p${k} !== undefined) { ${present.join(" ")} }`);
       else if (cond < 0) m.push(`if (p${k} === undefined) return missing(${key});`, ...present);
       // Mandatory where the condition holds; absent (so unexpected) elsewhere.
@@ -163,8 +254,12 @@ class CheckWriter {
           `if (p${k} === undefined) { if (!off(o, ${cond})) return missing(${key}); } else { ${present.join(" ")} }`,
         );
     });
+    const tag = lit(t.tag ?? "");
     if (variants.length) {
-      m.push(`switch (${tag}) {`);
+      // The tag is a member: its local holds it (checked above).
+      const local = t.members.findIndex(([name]) => name === t.tag);
+      if (local < 0) throw new Error(`validator table: tag ${String(t.tag)} is not a member`);
+      m.push(`switch (p${local}) {`);
       for (const [value, type, cond] of variants) {
         const absent = cond >= 0 ? `if (off(o, ${cond})) return undefined; ` : "";
         m.push(`case ${lit(value)}: ${absent}return m${type}(v, o);`);
@@ -172,8 +267,12 @@ class CheckWriter {
       m.push("}");
     }
     m.push("return undefined;", "}");
-    // kN: whether a key is a member (QEMU reports any other as unexpected).
+    // kN: whether a key is a member (QEMU reports any other as unexpected); cN: how many members
+    // property loads find; hN: whether every member they find is own. All three choose the
+    // variant by the tag as a property load finds it.
     const k: string[] = [`function k${i}(v, k) {`];
+    const c: string[] = [`function c${i}(v) {`, "let n = 0;"];
+    const h: string[] = [`function h${i}(v) {`];
     if (t.members.length) {
       k.push(
         "switch (k) {",
@@ -181,22 +280,40 @@ class CheckWriter {
         "return true;",
         "}",
       );
+      for (const [name] of t.members) {
+        c.push(`if (v[${lit(name)}] !== undefined) n++;`);
+        h.push(`if (v[${lit(name)}] !== undefined && !hasOwn.call(v, ${lit(name)})) return false;`);
+      }
     }
     if (variants.length) {
-      k.push(`switch (${tag}) {`);
-      for (const [value, type] of variants) k.push(`case ${lit(value)}: return k${type}(v, k);`);
-      k.push("}");
+      for (const f of [k, c, h]) f.push(`switch (v[${tag}]) {`);
+      for (const [value, type] of variants) {
+        k.push(`case ${lit(value)}: return k${type}(v, k);`);
+        c.push(`case ${lit(value)}: return n + c${type}(v);`);
+        h.push(`case ${lit(value)}: return h${type}(v);`);
+      }
+      for (const f of [k, c, h]) f.push("}");
     }
     k.push("return false;", "}");
+    c.push("return n;", "}");
+    h.push("return true;", "}");
     this.out.push(
       ...m,
       ...k,
+      ...c,
+      ...h,
       `function t${i}(v, o) {`,
-      `if (!isObject(v)) return typeError("object");`,
-      `const f = m${i}(v, o);`,
-      "if (f !== undefined || o.lax) return f;",
-      `for (const k in v) { if (hasOwn(v, k) && v[k] !== undefined && !k${i}(v, k)) return unexpected(k); }`,
-      "return undefined;",
+      `if (typeof v !== "object" || v === null || Array.isArray(v) || v[FLOAT] === true) return typeError("object");`,
+      `let f = m${i}(v, o);`,
+      "if (f !== undefined) {",
+      // A failure stands when the members the loads found are all own; else, check exactly.
+      `if (o.exact || h${i}(v)) return f;`,
+      `if ((f = m${i}(v, (o = o.exactly))) !== undefined) return f;`,
+      "}",
+      "let n = 0, other;",
+      `for (const k in v) { if (hasOwn.call(v, k) && v[k] !== undefined) { if (k${i}(v, k)) n++; else if (other === undefined) other = k; } }`,
+      `if (!o.exact && c${i}(v) !== n && (f = m${i}(v, (o = o.exactly))) !== undefined) return f;`,
+      "return other === undefined || o.lax ? undefined : unexpected(other);",
       "}",
     );
   }
@@ -217,5 +334,27 @@ class CheckWriter {
       `return typeError(${lit(t.alternate)});`,
       "}",
     );
+  }
+}
+
+/**
+ * A JavaScript expression true only for values of the built-in type `type` that QEMU accepts,
+ * for the common case: others go to the full check (scalars.ts), which has the last word.
+ * Integer bounds are exact doubles: the least value and one past the greatest (a power of two).
+ */
+function commonCase(type: Exclude<ScalarType, "any">, x: string): string {
+  switch (type) {
+    case "str":
+      return `typeof ${x} === "string"`;
+    case "bool":
+      return `typeof ${x} === "boolean"`;
+    case "null":
+      return `${x} === null`;
+    case "number":
+      return `typeof ${x} === "number"`;
+    default: {
+      const { min, max } = INTEGER_RANGES[type];
+      return `Number.isInteger(${x}) && ${x} >= ${Number(min)} && ${x} < ${Number(max + 1n)}`;
+    }
   }
 }

@@ -27,6 +27,7 @@ export {
   type ScalarFailure,
   type ScalarType,
 } from "./scalars.ts";
+export { checkSendable, messageEnvelope, type SendableProblem } from "./sendable.ts";
 export { Int64RangeError } from "./int64.ts";
 export {
   commandEnvelope,

@@ -31,6 +31,17 @@
 // parsed ("premature EOI" where it stops short), and anything after the value is "Expecting
 // at most one JSON value".
 
+import {
+  MAX_NESTING,
+  MAX_TOKEN_BYTES,
+  MAX_TOKEN_COUNT,
+  messageEnvelope,
+  STANDALONE,
+  type JsonEnvelope,
+} from "./sendable.ts";
+
+export type { JsonEnvelope };
+
 /** Invalid JSON, with QEMU's message (`reason`) and where: byte offset, 1-based line and column. */
 export class JsonSyntaxError extends Error {
   constructor(
@@ -44,15 +55,12 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-/** QEMU's limits on one message. */
-const MAX_NESTING = 1024;
-const MAX_TOKEN_COUNT = 2 ** 21;
-const MAX_TOKEN_BYTES = 64 * 1024 * 1024;
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const FLOAT_TOKEN: unique symbol = Symbol.for("qapi-ts.float-token");
+/** The registered symbol's key (compiled checks look the symbol up by it). */
+export const FLOAT_TOKEN_KEY = "qapi-ts.float-token";
+const FLOAT_TOKEN: unique symbol = Symbol.for(FLOAT_TOKEN_KEY) as typeof FLOAT_TOKEN;
 
 /**
  * A number written with a fraction or an exponent whose value is an integer (`1.0`, `1e3`,
@@ -101,28 +109,10 @@ export function jsonType(v: unknown): JsonType | "other" {
   return "other";
 }
 
-/**
- * The message a value sits in. QEMU counts its limits over the whole message, and parses the
- * message only once it is complete: until the objects around the value close, all of the
- * value's text is lexed first (its lexical errors come before any other).
- */
-export interface JsonEnvelope {
-  /** Objects around the value. */
-  depth: number;
-  /** Tokens outside the value. */
-  tokens: number;
-  /** Bytes of token text outside the value. */
-  bytes: number;
-}
-
 /** A command's arguments as QEMU reads them: inside `{"execute": NAME, "arguments": ...}`. */
 export function commandEnvelope(name: string): JsonEnvelope {
-  // { "execute" : NAME , "arguments" : ... }
-  const text = `{"execute":${JSON.stringify(name)},"arguments":}`;
-  return { depth: 1, tokens: 8, bytes: encoder.encode(text).length };
+  return messageEnvelope(`{"execute":${JSON.stringify(name)},"arguments":`, "}");
 }
-
-const STANDALONE: JsonEnvelope = { depth: 0, tokens: 0, bytes: 0 };
 
 /** A run of 16 or more digits is the only way to write an integer beyond 2^53. */
 const LONG_DIGITS = /\d{16}/;
@@ -159,6 +149,8 @@ export function parseJsonForValidation(
  * JSON.stringify, writing bigints as the integers they are, and integral doubles beyond 2^53
  * with their exact digits where JSON.stringify writes rounded ones (below 1e21, beyond which it
  * uses an exponent): it writes -2^63 as -9223372036854776000, outside int64, which QEMU refuses.
+ * An infinity is written as 1e400 (JSON.stringify writes null), a number token JSON readers take
+ * as infinite. NaN is still null: JSON cannot say it (checkSendable refuses it before sending).
  */
 export function stringifyJson(value: unknown, indent?: number): string {
   const digits: string[] = [];
@@ -175,6 +167,9 @@ export function stringifyJson(value: unknown, indent?: number): string {
         Math.abs(v) < 1e21
       ) {
         digits.push(BigInt(v).toString());
+      } else if (v === Infinity || v === -Infinity) {
+        // A number token beyond the doubles, which JSON readers (QEMU's too) take as infinite.
+        digits.push(v > 0 ? "1e400" : "-1e400");
       } else return v;
       return `bigint:${nonce}:${digits.length - 1}`;
     },

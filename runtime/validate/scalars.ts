@@ -83,8 +83,13 @@ export function acceptedRange(type: IntegerType): { min: bigint; max: bigint } {
 
 /** QEMU's name for a place in a value: members joined by '.', array indexes in brackets. */
 export function formatPath(path: readonly (string | number)[]): string {
+  // (An indexed loop, and a one-member path as it is: the error path of small messages.)
+  if (path.length === 1 && typeof path[0] === "string" && path[0] !== "") return path[0];
   let s = "";
-  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    s += typeof p === "number" ? "[" + p + "]" : s ? "." + p : p;
+  }
   return s || "<anonymous>";
 }
 
@@ -210,4 +215,9 @@ export function checkScalar(
     if (int64 === "number" && typeof value === "bigint") return NOT_EXACT_NUMBER;
   }
   return CHECKS[type](value);
+}
+
+/** The check of one built-in type, for callers that check many values of it. */
+export function scalarCheck(type: ScalarType): (value: unknown) => ScalarFailure | undefined {
+  return CHECKS[type];
 }

@@ -8,11 +8,29 @@
 // Object.prototype in the host process changes nothing, and a member may be named `constructor`.
 
 import { conditionHolds, type Condition } from "../conditions.ts";
-import { compileChecks, type Check, type Failure, type Settings, type Support } from "./compile.ts";
+import {
+  compileChecks,
+  makeSettings,
+  type Check,
+  type Settings,
+  type Support,
+  type Validate,
+} from "./compile.ts";
+import { Failure, Reason, type ValidationError } from "./failure.ts";
 import { int64Decoder, type Int64Decoder } from "./int64.ts";
-import { isObject, jsonType } from "./json.ts";
-import { checkScalar, formatPath, type Int64Representation, type ScalarType } from "./scalars.ts";
+import { commandEnvelope, isObject, jsonType } from "./json.ts";
+import {
+  checkScalar,
+  INT64_TYPES,
+  scalarCheck,
+  type Int64Representation,
+  type IntegerType,
+  type ScalarType,
+} from "./scalars.ts";
+import { checkSendable, type JsonEnvelope } from "./sendable.ts";
 import { DEPRECATED, UNSTABLE, type ValidatorTable } from "./table.ts";
+
+export type { ValidationError } from "./failure.ts";
 
 /** How strictly to validate; the defaults are QEMU's. */
 export interface ValidateOptions {
@@ -29,10 +47,15 @@ export interface ValidateOptions {
   defines?: ReadonlySet<string> | Iterable<string>;
 }
 
-/** Why a value is invalid: QEMU's message, and where, from the top of the value. */
-export interface ValidationError {
-  message: string;
-  path: (string | number)[];
+/**
+ * The check of one command's arguments or result, one event's data or one type's values, with
+ * the name and the options resolved once: a caller that validates many messages holds it.
+ */
+export interface Validator<T = unknown> {
+  /** Null when valid, else QEMU's message and the path. */
+  readonly validate: (value: unknown) => ValidationError | null;
+  /** The same check as a type guard. */
+  readonly is: (value: unknown) => value is T;
 }
 
 /** A command map: each command's argument and result types (what `qapi-ts generate` writes). */
@@ -77,6 +100,20 @@ export interface Validators<
   /** A value of a named type. Null when valid. */
   validateType(name: string, value: unknown, options?: ValidateOptions): ValidationError | null;
   /**
+   * Held validators: the same checks as the functions above, for one name and one set of
+   * options (each call of the functions above looks its validator up by name, then runs it).
+   */
+  commandArguments<K extends keyof C & string>(
+    name: K,
+    options?: ValidateOptions,
+  ): Validator<C[K]["args"]>;
+  commandReturns<K extends keyof C & string>(
+    name: K,
+    options?: ValidateOptions,
+  ): Validator<C[K]["returns"]>;
+  event<K extends keyof E & string>(name: K, options?: ValidateOptions): Validator<E[K]>;
+  type(name: string, options?: ValidateOptions): Validator;
+  /**
    * A command's `return` value as parsed from QMP (parseJsonLossless, as the QMP client reads
    * replies), put in this set's int64 representation, in place: "bigint" makes the integers of
    * 64-bit members bigints, "number" throws Int64RangeError on an integer a number cannot hold
@@ -120,45 +157,55 @@ export function createValidators<
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Failures: a message template and the path, filled in innermost first (compile.ts's checks
-// create them; nothing is allocated for a valid value).
-
-function fail(path: (string | number)[], text: (path: string) => string): Failure {
-  return { path, text };
-}
-
-/** What the compiled checks call, for one int64 representation. */
+// What the compiled checks call to fail, for one int64 representation (nothing is allocated
+// for a valid value).
 const support = (int64: Int64Representation): Support => ({
   typeError,
-  missing: (member) => fail([member], (n) => `Parameter '${n}' is missing`),
+  missing: (member) => new Failure(Reason.Missing, member, "", member),
   unexpected,
-  badValue: (value) => fail([], (n) => `Parameter '${n}' does not accept value '${value}'`),
-  // QEMU's compat policy: a member is named by its path, a value by itself.
+  badValue: (value) => new Failure(Reason.BadValue, value, "", null),
   refusedMember: (adjective, member) =>
-    fail([member], (n) => `${adjective} parameter ${n} disabled by policy`),
-  refusedValue: (adjective, value) =>
-    fail([], () => `${adjective} value ${value} disabled by policy`),
-  at(f, segment) {
-    f.path.unshift(segment);
-    return f;
-  },
+    new Failure(Reason.RefusedMember, member, adjective, member),
+  refusedValue: (adjective, value) => new Failure(Reason.RefusedValue, value, adjective, null),
+  at: (f, segment) => f.at(segment),
   scalar(type: ScalarType): Check {
+    // The representation matters only for the 64-bit integer types.
+    const check =
+      int64 === "exact" || !INT64_TYPES.has(type as IntegerType)
+        ? scalarCheck(type)
+        : (v: unknown) => checkScalar(type, v, int64);
     return (v) => {
-      const f = checkScalar(type, v, int64);
-      return f === undefined ? undefined : fail([], (n) => f.message(n));
+      const f = check(v);
+      if (f === undefined) return undefined;
+      return new Failure(
+        f.kind === "type" ? Reason.TypeError : Reason.Expects,
+        f.expected,
+        "",
+        null,
+      );
     };
   },
   jsonType,
   isObject,
+  tooDeep,
+  notArguments,
 });
 
+function tooDeep(err: unknown): ValidationError {
+  if (err instanceof RangeError) return topLevel("Value nested too deeply");
+  throw err;
+}
+
+function notArguments(): ValidationError {
+  return topLevel("QMP input member 'arguments' must be an object");
+}
+
 function typeError(expected: string): Failure {
-  return fail([], (n) => `Invalid parameter type for '${n}', expected: ${expected}`);
+  return new Failure(Reason.TypeError, expected, "", null);
 }
 
 function unexpected(member: string): Failure {
-  return fail([member], (n) => `Parameter '${n}' is unexpected`);
+  return new Failure(Reason.Unexpected, member, "", member);
 }
 
 /** A command without arguments or result, an event without data: an empty object. */
@@ -170,11 +217,32 @@ const emptyObject: Check = (v, o) => {
 };
 const noData: Check = (v, o) => (v === undefined ? undefined : emptyObject(v, o));
 
+/** A validating function under settings (the settings resolved when a validator is held). */
+type ValidateUnder = (o: Settings) => Validate;
+
 const NO_CONDITION = -1;
 
 function isAbsent(o: Settings, cond: number): boolean {
   return cond !== NO_CONDITION && o.absent !== null && o.absent[cond]!;
 }
+
+/** What a held validator checks: a command's arguments or result, an event's data, a type. */
+const enum Kind {
+  Arguments,
+  Returns,
+  Event,
+  Type,
+}
+
+/** The held validators of one set of options, by kind, then by name (known names only). */
+type HeldValidators = readonly [
+  Map<string, Validator>,
+  Map<string, Validator>,
+  Map<string, Validator>,
+  Map<string, Validator>,
+];
+
+const heldValidators = (): HeldValidators => [new Map(), new Map(), new Map(), new Map()];
 
 class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements Validators<C, E> {
   readonly commandNames: readonly string[];
@@ -182,96 +250,104 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
   readonly typeNames: readonly string[];
   private readonly commands = new Map<
     string,
-    { args: Check; returns: Check; returnsType: number; flags: number; cond: number }
+    {
+      args: ValidateUnder;
+      returns: ValidateUnder;
+      returnsType: number;
+      flags: number;
+      cond: number;
+    }
   >();
-  private readonly events = new Map<string, { check: Check; dataType: number; cond: number }>();
+  private readonly events = new Map<
+    string,
+    { check: ValidateUnder; dataType: number; cond: number }
+  >();
   private readonly decode: Int64Decoder;
-  private readonly named = new Map<string, { check: Check; cond: number }>();
+  private readonly named = new Map<string, { check: ValidateUnder; cond: number }>();
   private readonly inputSettings = new WeakMap<ValidateOptions, Settings>();
   private readonly outputSettings = new WeakMap<ValidateOptions, Settings>();
-  private readonly defaults: Settings = {
+  private readonly defaults = makeSettings({
     lax: false,
     deprecated: false,
     unstable: false,
     absent: null,
-  };
+  });
+  /** Held validators made so far: those of the default options, and per options object. */
+  private readonly held = heldValidators();
+  private readonly heldByOptions = new WeakMap<ValidateOptions, HeldValidators>();
 
   constructor(
     private readonly table: ValidatorTable,
     readonly int64: Int64Representation,
   ) {
-    const checks = compileChecks(table, support(int64));
+    const { checks, entries } = compileChecks(table, support(int64), int64);
     this.decode = int64Decoder(table, int64);
-    const check = (ref: number): Check => checks[ref]!;
+    // A type's own entry where it has one (not a built-in type), else the shared wrapper.
+    const under = (ref: number, none: Check, args: boolean): ValidateUnder => {
+      if (ref < 0) return (o) => validating(none, o, args);
+      const entry = entries[ref];
+      return entry ? (o) => entry(o, args) : (o) => validating(checks[ref]!, o, args);
+    };
     for (const [name, args, returns, flags, cond] of table.commands) {
       this.commands.set(name, {
-        args: args < 0 ? emptyObject : check(args),
-        returns: returns < 0 ? emptyObject : check(returns),
+        args: under(args, emptyObject, true),
+        returns: under(returns, emptyObject, false),
         returnsType: returns,
         flags,
         cond,
       });
     }
     for (const [name, data, cond] of table.events) {
-      this.events.set(name, { check: data < 0 ? noData : check(data), dataType: data, cond });
+      this.events.set(name, { check: under(data, noData, false), dataType: data, cond });
     }
     for (const [name, type, cond] of table.named)
-      this.named.set(name, { check: check(type), cond });
+      this.named.set(name, { check: under(type, noData, false), cond });
     this.commandNames = Object.freeze([...this.commands.keys()]);
     this.eventNames = Object.freeze([...this.events.keys()]);
     this.typeNames = Object.freeze([...this.named.keys()]);
   }
 
+  readonly commandArguments = <K extends keyof C & string>(
+    name: K,
+    options?: ValidateOptions,
+  ): Validator<C[K]["args"]> => this.validator(Kind.Arguments, name, options);
+
+  readonly commandReturns = <K extends keyof C & string>(
+    name: K,
+    options?: ValidateOptions,
+  ): Validator<C[K]["returns"]> => this.validator(Kind.Returns, name, options);
+
+  readonly event = <K extends keyof E & string>(
+    name: K,
+    options?: ValidateOptions,
+  ): Validator<E[K]> => this.validator(Kind.Event, name, options);
+
+  readonly type = (name: string, options?: ValidateOptions): Validator =>
+    this.validator(Kind.Type, name, options);
+
   readonly validateCommandArguments = (
     name: string,
     args: unknown,
     options?: ValidateOptions,
-  ): ValidationError | null => {
-    const o = this.settings(options, true);
-    const c = this.commands.get(name);
-    if (!c || isAbsent(o, c.cond)) return topLevel(`The command ${name} has not been found`);
-    if ((c.flags & DEPRECATED && o.deprecated) || (c.flags & UNSTABLE && o.unstable)) {
-      const adjective = c.flags & DEPRECATED && o.deprecated ? "Deprecated" : "Unstable";
-      return topLevel(`${adjective} command ${name} disabled by policy`);
-    }
-    if (args !== undefined && !isObject(args)) {
-      return topLevel("QMP input member 'arguments' must be an object");
-    }
-    return run(c.args, args ?? {}, o);
-  };
+  ): ValidationError | null => this.validator(Kind.Arguments, name, options).validate(args);
 
   readonly validateCommandReturns = (
     name: string,
     value: unknown,
     options?: ValidateOptions,
-  ): ValidationError | null => {
-    const o = this.settings(options, false);
-    const c = this.commands.get(name);
-    if (!c || isAbsent(o, c.cond)) return topLevel(`The command ${name} has not been found`);
-    return run(c.returns, value, o);
-  };
+  ): ValidationError | null => this.validator(Kind.Returns, name, options).validate(value);
 
   readonly validateEvent = (
     name: string,
     data: unknown,
     options?: ValidateOptions,
-  ): ValidationError | null => {
-    const o = this.settings(options, false);
-    const e = this.events.get(name);
-    if (!e || isAbsent(o, e.cond)) return topLevel(`Unknown event '${name}'`);
-    return run(e.check, data, o);
-  };
+  ): ValidationError | null => this.validator(Kind.Event, name, options).validate(data);
 
   readonly validateType = (
     name: string,
     value: unknown,
     options?: ValidateOptions,
-  ): ValidationError | null => {
-    const o = this.settings(options, true);
-    const t = this.named.get(name);
-    if (!t || isAbsent(o, t.cond)) return topLevel(`Unknown type '${name}'`);
-    return run(t.check, value, o);
-  };
+  ): ValidationError | null => this.validator(Kind.Type, name, options).validate(value);
 
   readonly decodeCommandReturns = (name: string, value: unknown): unknown =>
     this.decode(this.commands.get(name)?.returnsType ?? -1, value);
@@ -297,6 +373,89 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
     options?: ValidateOptions,
   ): data is E[K] => this.validateEvent(name, data, options) === null;
 
+  /** The held validator of a name, made on first use (unknown names are not kept). */
+  private validator<T>(
+    kind: Kind,
+    name: string,
+    options: ValidateOptions | undefined,
+  ): Validator<T> {
+    let held = this.held;
+    if (options !== undefined) {
+      let forOptions = this.heldByOptions.get(options);
+      if (forOptions === undefined) {
+        forOptions = heldValidators();
+        this.heldByOptions.set(options, forOptions);
+      }
+      held = forOptions;
+    }
+    let v = held[kind].get(name);
+    if (v === undefined) {
+      const made = this.make(kind, name, options);
+      if (made.known) held[kind].set(name, made.validator);
+      v = made.validator;
+    }
+    return v as Validator<T>;
+  }
+
+  /**
+   * What a program sends (arguments, a type's value) is first checked as QEMU's parser would read
+   * it, before the command is even looked up (QEMU parses the message first): nesting counted with
+   * the envelope, size, lone surrogates, non-finite numbers.
+   */
+  private make(
+    kind: Kind,
+    name: string,
+    options: ValidateOptions | undefined,
+  ): { validator: Validator; known: boolean } {
+    const made = this.makeChecks(kind, name, options);
+    if (kind === Kind.Arguments) {
+      const envelope = commandEnvelope(name);
+      made.validator = sendableFirst(made.validator, envelope, true);
+    } else if (kind === Kind.Type) made.validator = sendableFirst(made.validator);
+    return made;
+  }
+
+  private makeChecks(
+    kind: Kind,
+    name: string,
+    options: ValidateOptions | undefined,
+  ): { validator: Validator; known: boolean } {
+    const o = this.settings(options, kind === Kind.Arguments || kind === Kind.Type);
+    switch (kind) {
+      case Kind.Arguments: {
+        const c = this.commands.get(name);
+        if (!c || isAbsent(o, c.cond))
+          return { validator: refuse(`The command ${name} has not been found`), known: !!c };
+        if ((c.flags & DEPRECATED && o.deprecated) || (c.flags & UNSTABLE && o.unstable)) {
+          const adjective = c.flags & DEPRECATED && o.deprecated ? "Deprecated" : "Unstable";
+          return {
+            validator: refuse(`${adjective} command ${name} disabled by policy`),
+            known: true,
+          };
+        }
+        return { validator: held(c.args(o)), known: true };
+      }
+      case Kind.Returns: {
+        const c = this.commands.get(name);
+        if (!c || isAbsent(o, c.cond))
+          return { validator: refuse(`The command ${name} has not been found`), known: !!c };
+        return { validator: held(c.returns(o)), known: true };
+      }
+      case Kind.Event: {
+        const e = this.events.get(name);
+        if (!e || isAbsent(o, e.cond))
+          return { validator: refuse(`Unknown event '${name}'`), known: !!e };
+        return { validator: held(e.check(o)), known: true };
+      }
+      case Kind.Type: {
+        const t = this.named.get(name);
+        if (!t || isAbsent(o, t.cond))
+          return { validator: refuse(`Unknown type '${name}'`), known: !!t };
+        return { validator: held(t.check(o)), known: true };
+      }
+    }
+  }
+
   private settings(options: ValidateOptions | undefined, input: boolean): Settings {
     if (options === undefined) return this.defaults;
     const cache = input ? this.inputSettings : this.outputSettings;
@@ -308,16 +467,50 @@ class TableValidators<C extends CommandMap<C>, E extends EventMap<E>> implements
           options.defines instanceof Set ? options.defines : new Set(options.defines);
         absent = this.table.conditions.map((c: Condition) => !conditionHolds(c, defined));
       }
-      o = {
+      o = makeSettings({
         lax: options.unknownMembers === "ignore",
         deprecated: input && options.deprecatedInput === "reject",
         unstable: input && options.unstableInput === "reject",
         absent,
-      };
+      });
       cache.set(options, o);
     }
     return o;
   }
+}
+
+/** A held validator of a validating function. */
+function held<T>(validate: Validate): Validator<T> {
+  return { validate, is: (value): value is T => validate(value) === null };
+}
+
+/** The validating function of a check under settings, through one shared wrapper. */
+function validating(check: Check, o: Settings, args: boolean): Validate {
+  if (!args) return (value) => run(check, value, o);
+  return (value) =>
+    value === undefined
+      ? run(check, {}, o)
+      : isObject(value)
+        ? run(check, value, o)
+        : notArguments();
+}
+
+/** `v`, after checkSendable (arguments may be absent: nothing to send). */
+function sendableFirst<T>(
+  v: Validator<T>,
+  envelope?: JsonEnvelope,
+  mayBeAbsent = false,
+): Validator<T> {
+  const inner = v.validate;
+  return held(
+    (value) =>
+      (mayBeAbsent && value === undefined ? null : checkSendable(value, envelope)) ?? inner(value),
+  );
+}
+
+/** A held validator that refuses every value: the name does not exist, or the policy refuses it. */
+function refuse<T>(message: string): Validator<T> {
+  return held(() => topLevel(message));
 }
 
 function topLevel(message: string): ValidationError {
@@ -330,8 +523,7 @@ function run(check: Check, value: unknown, o: Settings): ValidationError | null 
   try {
     f = check(value, o);
   } catch (err) {
-    if (err instanceof RangeError) return topLevel("Value nested too deeply");
-    throw err;
+    return tooDeep(err);
   }
-  return f === undefined ? null : { message: f.text(formatPath(f.path)), path: f.path };
+  return f === undefined ? null : f.toError();
 }

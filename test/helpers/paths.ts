@@ -9,6 +9,14 @@ export const bin = path.join(projectRoot, "bin/qapi-ts");
 export const shared = path.resolve(projectRoot, "../shared");
 export const hasShared = existsSync(path.join(shared, "README.md"));
 
+/**
+ * In CI (.ci/run sets QAPI_TS_CI) the reference material is there by definition: its absence
+ * fails every test file that could need it, rather than letting them skip.
+ */
+export const inCi = !!process.env.QAPI_TS_CI;
+if (inCi && !hasShared)
+  throw new Error(`QAPI_TS_CI is set, but ${shared} (QEMU's reference material) is absent`);
+
 /** A path under ../shared. */
 export function sharedPath(...parts: string[]): string {
   return path.join(shared, ...parts);

@@ -15,6 +15,11 @@ export const QEMU = "qemu-system-x86_64";
 export const haveQemu: boolean = (() => {
   const r = spawnSync(QEMU, ["--version"], { encoding: "utf8" });
   if (r.status === 0) return true;
+  // In CI (.ci/run installs QEMU and sets QAPI_TS_CI) a QEMU test fails rather than skips.
+  if (process.env.QAPI_TS_CI)
+    throw new Error(
+      `QAPI_TS_CI is set, but ${QEMU} does not run here: ${r.error?.message ?? r.stderr}`,
+    );
   console.warn(
     `[qmp tests] ${QEMU} is not runnable here (run .ci/ensure-qemu.sh): QEMU tests skipped`,
   );

@@ -3,8 +3,12 @@
 // one signature per deprecated command and event: TypeScript shows a call to a deprecated
 // overload as deprecated, which it cannot do for a name checked against a map. `createQmp`
 // makes one that validates arguments with the validators back end's validators.
+//
+// For the guest agent's schema (one that declares guest-sync-delimited, the agent's
+// synchronisation, or when the option `protocol` says "qga"), `client.ts` holds `Qga` and
+// `createQga` instead: qapi-ts/qga's QgaClient, told which commands send no reply on success.
 
-import type { Backend, BackendOptions } from "../backend.ts";
+import type { Backend, BackendOptions, GeneratedFile } from "../backend.ts";
 import type { Command, Event, SchemaModel } from "../../model/index.ts";
 import { lazyTemplate } from "../templates/index.ts";
 import {
@@ -25,18 +29,31 @@ import { VALIDATORS_FILE } from "../validators/index.ts";
 import { emitModule, formFlags, importSpecifier, type ModuleForm } from "../module-forms.ts";
 import { docComment, docText } from "../types/tsdoc.ts";
 import templateSource from "./client.ts.hbs";
+import agentTemplateSource from "./qga-client.ts.hbs";
 
 export const CLIENT_FILE = "client.ts";
 
 const template = lazyTemplate(templateSource);
+const agentTemplate = lazyTemplate(agentTemplateSource);
 
-export const clientBackend: Backend = {
+/** The guest agent's synchronisation command: a schema that declares it is the agent's. */
+const AGENT_MARK = "guest-sync-delimited";
+
+type Protocol = "auto" | "qmp" | "qga";
+
+export const clientBackend: Backend<{ protocol: string }> = {
   name: "client",
   description: "client.ts: the QMP client typed by the schema, deprecations shown where used",
   requires: ["types", "validators"],
   paths: [CLIENT_FILE],
-  options: {},
-  generate(model: SchemaModel, options: BackendOptions) {
+  options: {
+    protocol: {
+      description: `the client's protocol: qmp (createQmp), qga (createQga, the guest agent's), or auto: qga when the schema declares ${AGENT_MARK}`,
+      default: "auto",
+      values: ["auto", "qmp", "qga"],
+    },
+  },
+  generate(model: SchemaModel, options: BackendOptions & { protocol: string }) {
     const names = new TypeNames(model);
     const declarations = new Declarations(model, names, options.defines);
     const n = Object.fromEntries(INDEX_NAMES.map((k) => [k, names.ofIndex(k)])) as Record<
@@ -46,6 +63,9 @@ export const clientBackend: Backend = {
     const kept = model.entities.filter((e) => declarations.kept(e));
     const commands = kept.filter((e): e is Command => e.meta === "command");
     const events = kept.filter((e): e is Event => e.meta === "event");
+    const protocol = options.protocol as Protocol;
+    if (protocol === "qga" || (protocol === "auto" && commands.some((c) => c.name === AGENT_MARK)))
+      return agentClient(options, n, commands, declarations);
     // (This file declares and imports nothing else, so these names cannot clash.)
     const runtime = `${options.runtimePackage}/qmp`;
     const runtimeTypes = ["ExecuteParams", "QmpClientOptions", "QmpEvent", "QmpTarget"];
@@ -73,11 +93,11 @@ export const clientBackend: Backend = {
     const factory: Record<ModuleForm, Doc> = {
       ts: [
         signature("export function", typed, "): Qmp {"),
-        factoryBody(`new QmpClient<${n.Commands}, ${n.Events}>`),
+        factoryBody(`new QmpClient<${n.Commands}, ${n.Events}>`, []),
       ],
       js: [
         signature("export function", ["target,", line, "options", ifBreak(",")], ") {"),
-        factoryBody("new QmpClient"),
+        factoryBody("new QmpClient", []),
       ],
       dts: signature("export declare function", typed, "): Qmp;"),
     };
@@ -101,14 +121,96 @@ export const clientBackend: Backend = {
   },
 };
 
-/** createQmp's body, from `{`: a client checked by the schema's validators. */
-function factoryBody(construct: string): Doc {
+/** client.ts for the guest agent: QgaClient typed by the schema. */
+function agentClient(
+  options: BackendOptions,
+  n: Record<IndexName, string>,
+  commands: readonly Command[],
+  declarations: Declarations,
+): GeneratedFile[] {
+  const noReply = commands.filter((c) => !c.successResponse).map((c) => JSON.stringify(c.name));
+  const deprecated = deprecatedUses(commands, [], n, declarations, true);
+  // (CommandSent only where a deprecated command without a success response needs it.)
+  const sent = commands.some((c) => !c.successResponse && isDeprecated(c, declarations));
+  const runtime = `${options.runtimePackage}/qga`;
+  const runtimeTypes = [
+    ...(sent ? ["CommandSent"] : []),
+    ...(deprecated.length ? ["ExecuteParams"] : []),
+    "QgaClientOptions",
+    "QgaTarget",
+  ];
+  const commandMap = importDeclaration(
+    [n.Commands],
+    importSpecifier(CLIENT_FILE, INDEX_FILE, options),
+    true,
+  );
+  const validators = importDeclaration(
+    ["validators"],
+    importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
+  );
+  const imports: Record<ModuleForm, Doc[]> = {
+    ts: [
+      importDeclaration(["QgaClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
+      commandMap,
+      validators,
+    ],
+    js: [importDeclaration(["QgaClient"], runtime), validators],
+    dts: [importDeclaration(["QgaClient", ...runtimeTypes], runtime, true), commandMap],
+  };
+  const list = (head: string, end: string): Doc =>
+    group(head, indent(softline, join([",", line], noReply), ifBreak(",")), softline, end);
+  const noSuccessResponse: Record<ModuleForm, Doc> = {
+    ts: list("export const noSuccessResponse = [", "] as const;"),
+    js: list("export const noSuccessResponse = [", "];"),
+    dts: list("export declare const noSuccessResponse: readonly [", "];"),
+  };
+  const signature = (head: string, params: Doc[], end: string): Doc =>
+    group(`${head} createQga(`, indent(softline, ...params), softline, end);
+  const typed = ["target: QgaTarget,", line, "options?: QgaClientOptions", ifBreak(",")];
+  const members = ["noSuccessResponse,"];
+  const factory: Record<ModuleForm, Doc> = {
+    ts: [
+      signature("export function", typed, "): Qga {"),
+      factoryBody(`new QgaClient<${n.Commands}, NoSuccessResponse>`, members),
+    ],
+    js: [
+      signature("export function", ["target,", line, "options", ifBreak(",")], ") {"),
+      factoryBody("new QgaClient", members),
+    ],
+    dts: signature("export declare function", typed, "): Qga;"),
+  };
+  return emitModule(CLIENT_FILE, options, (form) =>
+    agentTemplate({
+      ...formFlags(form),
+      schemaName: options.schemaName,
+      imports: print(join(hardline, imports[form])),
+      noSuccessResponse: print(noSuccessResponse[form]),
+      deprecatedUses: print(interfaceDeclaration("DeprecatedUses", [], deprecated)),
+      qga: print(alias("Qga", [`DeprecatedUses & QgaClient<${n.Commands}, NoSuccessResponse>`])),
+      factory: print(factory[form]),
+    }),
+  );
+}
+
+function isDeprecated(e: Command | Event, declarations: Declarations): boolean {
+  return e.features.some((x) => x.name === "deprecated" && declarations.kept(x));
+}
+
+/** The factory's body, from `{`: a client checked by the schema's validators. */
+function factoryBody(construct: string, members: readonly string[]): Doc {
   return [
     indent(
       hardline,
       group(
         `return ${construct}(target, {`,
-        indent(line, "validate: validators,", line, "...options", ifBreak(",")),
+        indent(
+          line,
+          "validate: validators,",
+          ...members.flatMap((m) => [line, m]),
+          line,
+          "...options",
+          ifBreak(","),
+        ),
         line,
         "});",
       ),
@@ -124,10 +226,10 @@ function deprecatedUses(
   events: readonly Event[],
   n: Record<IndexName, string>,
   declarations: Declarations,
+  agent = false,
 ): Doc[] {
   const deprecation = (e: Command | Event): Doc | null => {
-    const f = e.features.find((x) => x.name === "deprecated" && declarations.kept(x));
-    if (!f) return null;
+    if (!isDeprecated(e, declarations)) return null;
     const text = e.doc?.features.get("deprecated")?.text;
     const tag = text ? `@deprecated ${docText(text, true)}` : "@deprecated";
     return docComment({ paras: [], tags: [tag] }, 2);
@@ -137,7 +239,9 @@ function deprecatedUses(
     const doc = deprecation(c);
     if (!doc) continue;
     const key = JSON.stringify(c.name);
-    for (const method of c.allowOob ? ["execute", "executeOob"] : ["execute"]) {
+    // (The agent's client resolves a command without a success response once it is sent.)
+    const returns = agent && !c.successResponse ? "CommandSent" : `${n.Commands}[K]["returns"]`;
+    for (const method of c.allowOob && !agent ? ["execute", "executeOob"] : ["execute"]) {
       out.push([
         doc,
         // Generic in K, as QmpClient's own method is: a concrete signature would not accept it.
@@ -145,7 +249,7 @@ function deprecatedUses(
           `${method}<K extends ${key}>(`,
           indent(softline, "command: K,", line, `...params: ExecuteParams<${n.Commands}[K]>`),
           softline,
-          `): globalThis.Promise<${n.Commands}[K]["returns"]>;`,
+          `): globalThis.Promise<${returns}>;`,
         ),
       ]);
     }

@@ -4,6 +4,11 @@
 // above the line being typed, which is redrawn as it was. Arguments are checked against the live
 // schema before anything is sent, with the validators' (QEMU's) messages.
 //
+// With --agent the session talks to a guest agent (qemu-ga) instead: no live schema there, so
+// commands complete from guest-info's list, values are read as JSON or text, and a command that
+// sends no reply on success is reported sent (or refused). --trace prints the wire log above
+// the line being typed, as events are.
+//
 // Exit status: 0 when every command succeeded, 1 when one failed (a syntax error, arguments the
 // schema refuses, an error from QEMU), 2 when QEMU could not be reached or went away.
 import { createReadStream } from "node:fs";
@@ -22,6 +27,8 @@ import {
   validatorTableFromSchema,
   type Validators,
 } from "../../../runtime/validate/index.ts";
+import { QgaClient, DEFAULT_NO_SUCCESS_RESPONSE } from "../../../runtime/qga/index.ts";
+import { formatWireLogEntry } from "../../../runtime/qmp/wire-log.ts";
 import { terminalJson, terminalText } from "../qmp.ts";
 import { CommandLineError, parseCommandLine, tokenize } from "./command-line.ts";
 import { complete, SHELL_WORDS } from "./completion.ts";
@@ -39,6 +46,17 @@ export interface ShellOptions {
   history: string | null;
   /** A QAPI schema whose doc comments `help` shows. */
   schemaFile: string | null;
+  /** A guest agent (qemu-ga) at `target`, not QEMU's monitor. */
+  agent?: boolean;
+  /** Print the wire log (every message both ways) on stderr, above the prompt. */
+  trace?: boolean;
+}
+
+/** What guest-info says of one of the agent's commands. */
+interface AgentCommand {
+  name: string;
+  enabled: boolean;
+  "success-response": boolean;
 }
 
 const USAGE = `Commands: COMMAND [key=value ...], a dotted key for a nested member (file.filename=/tmp/a.img),
@@ -51,7 +69,22 @@ Tab completes commands, argument names and enum values.`;
 export async function runShell(o: ShellOptions): Promise<number> {
   const interactive = o.script === null && process.stdin.isTTY === true;
   const json = await terminalJson();
-  const client = new QmpClient(o.target, { ...o.client, loadSchema: !o.hmp });
+  let session: Session | null = null;
+  const clientOptions: QmpClientOptions = { ...o.client };
+  if (o.trace)
+    clientOptions.logger = (entry) => {
+      const line = formatWireLogEntry(entry);
+      if (session) session.print(line, process.stderr);
+      else process.stderr.write(line + "\n");
+    };
+  const client = o.agent
+    ? new QgaClient(o.target as ConstructorParameters<typeof QgaClient>[0], {
+        connectTimeoutMs: clientOptions.connectTimeoutMs,
+        syncTimeoutMs: clientOptions.greetingTimeoutMs,
+        commandTimeoutMs: clientOptions.commandTimeoutMs,
+        logger: clientOptions.logger,
+      })
+    : new QmpClient(o.target, { ...clientOptions, loadSchema: !o.hmp });
   let lost: string | null = null;
   try {
     await client.connect();
@@ -61,19 +94,19 @@ export async function runShell(o: ShellOptions): Promise<number> {
     await client.close();
     return 2;
   }
-  const session = new Session(o, client, json, interactive);
-  client.onAny((e) => session.event(e));
+  const s = (session = new Session(o, client, json, interactive));
+  if (client instanceof QmpClient) client.onAny((e) => s.event(e));
   client.onDisconnect((e) => {
     lost = e.message;
-    session.lost(e.message);
+    s.lost(e.message);
   });
   try {
-    if (interactive) await session.interactive();
-    else await session.script(o.script ?? "-");
+    if (interactive) await s.interactive();
+    else await s.script(o.script ?? "-");
   } finally {
     await client.close();
   }
-  return lost !== null ? 2 : session.failures > 0 ? 1 : 0;
+  return lost !== null ? 2 : s.failures > 0 ? 1 : 0;
 }
 
 class Session {
@@ -86,23 +119,40 @@ class Session {
   /** True while a prompt (and what is typed after it) is on the screen. */
   private prompting = false;
   private docs: Promise<((name: string) => CommandDocs | undefined) | string> | null = null;
+  /** The agent's commands (guest-info), with --agent. */
+  private agentCommands: AgentCommand[] = [];
 
   constructor(
     private readonly o: ShellOptions,
-    private readonly client: QmpClient,
+    private readonly client: QmpClient | QgaClient,
     private readonly json: (value: unknown, indent?: number) => string,
     private readonly tty: boolean,
   ) {}
 
   private async schema(): Promise<LiveSchema> {
-    return (this.live ??= new LiveSchema(await this.client.schema()));
+    return (this.live ??= new LiveSchema(await (this.client as QmpClient).schema()));
   }
+
+  /** What the session needs before the first line: the live schema, HMP's or the agent's words. */
+  private async prepare(): Promise<void> {
+    if (this.client instanceof QgaClient) {
+      const info = (await this.client.execute("guest-info")) as {
+        version: string;
+        supported_commands: AgentCommand[];
+      };
+      this.agentVersion = info.version;
+      this.agentCommands = info.supported_commands;
+    } else if (this.o.hmp) this.hmpWords = this.tty ? await this.hmpCommands() : [];
+    else await this.schema();
+  }
+
+  private agentVersion = "";
 
   // -------------------------------------------------------------------------------------------
   // Output
 
   /** Prints a line of output; at a prompt, above it, and the prompt is redrawn as it was. */
-  private print(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+  print(text: string, stream: NodeJS.WriteStream = process.stdout): void {
     const rl = this.rl;
     if (!rl || !this.prompting) {
       stream.write(text + "\n");
@@ -136,9 +186,8 @@ class Session {
   // Modes
 
   async interactive(): Promise<void> {
-    const mode = this.o.hmp ? "hmp" : "qmp";
-    if (this.o.hmp) this.hmpWords = await this.hmpCommands();
-    else await this.schema();
+    const mode = this.o.agent ? "qga" : this.o.hmp ? "hmp" : "qmp";
+    await this.prepare();
     let history: string[] = [];
     if (this.o.history)
       try {
@@ -148,15 +197,19 @@ class Session {
           `qapi-ts shell: history not read from ${this.o.history}: ${(err as Error).message}\n`,
         );
       }
-    const v = this.client.greeting!.version.qemu;
+    let peer = `the guest agent ${this.agentVersion}`;
+    if (this.client instanceof QmpClient) {
+      const v = this.client.greeting!.version.qemu;
+      peer = `QEMU ${v.major}.${v.minor}.${v.micro}`;
+    }
     process.stdout.write(
-      `Connected to QEMU ${v.major}.${v.minor}.${v.micro} (${mode.toUpperCase()}). 'help' for help, Tab completes, Ctrl-D quits.\n`,
+      `Connected to ${peer} (${mode.toUpperCase()}). 'help' for help, Tab completes, Ctrl-D quits.\n`,
     );
     const rl = readline.createInterface({
       input: process.stdin,
       output: process.stdout,
       terminal: true,
-      prompt: this.o.hmp ? "(HMP) " : "(QEMU) ",
+      prompt: this.o.agent ? "(QGA) " : this.o.hmp ? "(HMP) " : "(QEMU) ",
       history: [...history].reverse(),
       historySize: HISTORY_SIZE,
       removeHistoryDuplicates: true,
@@ -229,8 +282,7 @@ class Session {
         return;
       }
     }
-    if (this.o.hmp) this.hmpWords = [];
-    else await this.schema();
+    await this.prepare();
     const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
     let n = 0;
     for await (const line of rl) {
@@ -259,6 +311,7 @@ class Session {
       if (this.o.hmp) return await this.hmp(text);
       const words = tokenize(text);
       if (words[0]?.text === "help" && words[0].equals < 0) return await this.help(text);
+      if (this.client instanceof QgaClient) return await this.agentRun(this.client, text);
       const live = await this.schema();
       const request = parseCommandLine(text, live);
       let validators = this.validators.get(request.command);
@@ -280,8 +333,24 @@ class Session {
     }
   }
 
+  /** One line for the agent: values read as JSON or text (there is no live schema). */
+  private async agentRun(agent: QgaClient, text: string): Promise<void> {
+    const request = parseCommandLine(text, null);
+    const result = await agent.execute(request.command, request.args);
+    if (!(DEFAULT_NO_SUCCESS_RESPONSE as readonly string[]).includes(request.command))
+      return this.print(this.json(result, 2));
+    // No reply on success: a refusal comes before the reply to the next command.
+    const { refusal } = result as { refusal: Promise<Error | null> };
+    agent.execute("guest-ping").catch(() => {});
+    const refused = await refusal;
+    if (refused) throw refused;
+    this.print("(sent; the agent sends no reply when it succeeds)");
+  }
+
   private async hmp(line: string): Promise<void> {
-    const out = await this.client.execute("human-monitor-command", { "command-line": line });
+    const out = await (this.client as QmpClient).execute("human-monitor-command", {
+      "command-line": line,
+    });
     const text = typeof out === "string" ? out.replace(/\r\n/g, "\n").replace(/\n$/, "") : "";
     if (text) this.print(text.split("\n").map(terminalText).join("\n"));
   }
@@ -289,7 +358,9 @@ class Session {
   /** The HMP commands' names, from HMP's own `help` (for completion). */
   private async hmpCommands(): Promise<string[]> {
     try {
-      const out = await this.client.execute("human-monitor-command", { "command-line": "help" });
+      const out = await (this.client as QmpClient).execute("human-monitor-command", {
+        "command-line": "help",
+      });
       const names = new Set<string>();
       for (const l of String(out).split(/\r?\n/)) {
         const word = /^([a-z_][\w|-]*)/.exec(l)?.[1];
@@ -304,6 +375,17 @@ class Session {
   private async help(text: string): Promise<void> {
     const rest = text.replace(/^\s*help\s*/, "");
     if (!rest) return this.print(USAGE);
+    if (this.o.agent) {
+      const name = rest.split(/\s/)[0]!;
+      const c = this.agentCommands.find((x) => x.name === name);
+      if (!c) {
+        this.failures++;
+        return this.print(`error: no command '${name}' in this guest agent`);
+      }
+      return this.print(
+        `${c.name}${c.enabled ? "" : " (disabled)"}${c["success-response"] ? "" : " (no reply on success)"}`,
+      );
+    }
     const live = await this.schema();
     const request = parseCommandLine(rest, live);
     if (!live.command(request.command)) {
@@ -320,6 +402,14 @@ class Session {
   }
 
   private complete(line: string): [string[], string] {
+    if (this.o.agent) {
+      const word = /^\s*(\S*)$/.exec(line)?.[1];
+      const names = [
+        ...SHELL_WORDS,
+        ...this.agentCommands.filter((c) => c.enabled).map((c) => c.name),
+      ];
+      return word === undefined ? [[], ""] : [names.filter((w) => w.startsWith(word)), word];
+    }
     if (this.o.hmp) {
       const word = /^\s*(\S*)$/.exec(line)?.[1];
       return word === undefined

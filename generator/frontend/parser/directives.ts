@@ -3,7 +3,7 @@
 
 import type { Plain } from "../ast.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
-import type { PositionTable } from "../positions.ts";
+import type { PositionTable } from "../position-table.ts";
 import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../../model/source.ts";
 
 /** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
@@ -19,8 +19,11 @@ export function joinDirname(fname: string, include: string): string {
 
 type ListPragma = Exclude<keyof Pragma, "docRequired">;
 
+/** One setting a pragma made: the field of Pragma and its new value. */
+export type PragmaSetting = readonly [keyof Pragma, boolean | string[]];
+
 /** The pragmas that take a list of names, by the name the schema gives them. */
-const LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LIST_PRAGMAS = new Map<string, ListPragma>([
   ["command-name-exceptions", "commandNameExceptions"],
   ["command-returns-exceptions", "commandReturnsExceptions"],
   ["documentation-exceptions", "documentationExceptions"],
@@ -28,14 +31,14 @@ const LIST_PRAGMAS = new Map<string, ListPragma>([
 ]);
 
 /** Names older releases used for the same lists (accepted under compat). */
-const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
+export const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
   ["returns-whitelist", "commandReturnsExceptions"],
   ["name-case-whitelist", "memberNameExceptions"],
 ]);
 
 /**
  * Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma): the
- * entry whose value's record is at `slot` of `table`.
+ * entry whose value's record is at `slot` of `table`. Returns the setting made.
  */
 export function applyPragma(
   pragma: Pragma,
@@ -45,13 +48,13 @@ export function applyPragma(
   ctx: CheckContext,
   table: PositionTable,
   slot: number,
-): void {
+): PragmaSetting {
   const valueAt = { span: table.span(slot) };
   if (name === "doc-required") {
     if (typeof value !== "boolean")
       throw new QAPIError(info, "pragma 'doc-required' must be boolean", valueAt);
     pragma.docRequired = value;
-    return;
+    return ["docRequired", value];
   }
   const nameAt = { span: table.span(slot - 2) };
   let field = LIST_PRAGMAS.get(name);
@@ -64,4 +67,5 @@ export function applyPragma(
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
     throw new QAPIError(info, `pragma ${name} must be a list of strings`, valueAt);
   pragma[field] = value as string[];
+  return [field, value as string[]];
 }

@@ -81,6 +81,8 @@ export class DocBlockReader {
   private curLine: string | null = null;
   /** Doc lines read so far. */
   private lineCount = 0;
+  /** Where the block's last line read so far ends (its closing `##` once read). */
+  end = 0;
 
   constructor(
     private readonly s: Scanner,
@@ -101,7 +103,7 @@ export class DocBlockReader {
   /** The current `#` line (or token), from its `from`th character of text (after "# "). */
   private lineSpan(from = -2): Span {
     const s = this.s;
-    return { start: Math.min(s.pos + 2 + from, s.tokEnd), end: s.tokEnd };
+    return { start: Math.min(s.pos + 2 + from, s.end), end: s.end };
   }
 
   /** The first `length` characters of the current line's text: a tag, an `@name:`. */
@@ -136,6 +138,7 @@ export class DocBlockReader {
 
   private nextDocLine(): string | null {
     this.s.accept(false);
+    if (this.s.t() === T.HASH) this.end = this.s.hashEnd;
     this.prevLine = this.curLine;
     this.curLine = this.getDocLine();
     this.lineCount++;
@@ -289,6 +292,7 @@ export class DocBlockReader {
 
   read(): QAPIDoc {
     const s = this.s;
+    this.end = s.hashEnd;
     if (s.hashEnd - s.pos !== 2)
       throw this.error("junk after '##' at start of documentation comment");
     const info = s.info();
@@ -388,6 +392,7 @@ export class DocBlockReader {
     if (this.closed) return;
     while (s.t() === T.HASH) {
       const closing = s.src.charCodeAt(s.pos + 1) === 35 && s.hashEnd - s.pos === 2;
+      this.end = s.hashEnd;
       s.accept(!closing);
       if (closing) return;
     }

@@ -4,16 +4,17 @@
 // It follows QEMU's parser token by token, so that the first error and its line:column are
 // QEMU's: scanner.ts is QEMU's lexer state over the chevrotain tokens (lexer.ts),
 // parser/values.ts the values, parser/doc-block.ts the documentation blocks,
-// parser/directives.ts include and pragma. This module reads the files (through a SchemaHost)
-// and runs the top level.
+// parser/directives.ts include and pragma. This module reads the files (through a SchemaHost),
+// parses each one's top level on its own (parseFile: a FileParse, which the incremental front
+// end reuses while the file is unchanged) and follows its includes where they stand.
 //
-// Errors go to the DiagnosticSink (diagnostics.ts). When it collects them, a syntax error ends
-// its file's parse (what follows cannot be read reliably), while an error in a documentation
-// block, a directive or the shape of a top-level expression only loses that block or expression.
+// Errors go to the DiagnosticSink (diagnostics.ts), by way of each file's log, in the order QEMU
+// finds them. When the sink collects them, a syntax error ends its file's parse (what follows
+// cannot be read reliably), while an error in a documentation block, a directive or the shape of
+// a top-level expression only loses that block or expression.
 
-import type { DefinitionExpr, Expr, ParsedSchema, PlainDict } from "../ast.ts";
-import type { Span } from "../../model/source.ts";
-import { DiagnosticSink } from "../diagnostics.ts";
+import type { DefinitionExpr, Expr, IncludeDirective, ParsedSchema, PlainDict } from "../ast.ts";
+import { DiagnosticLog, DiagnosticSink, passOn } from "../diagnostics.ts";
 import { DocError, type QAPIDoc } from "../doc-comments.ts";
 import { diskHost, type SchemaHost } from "../host.ts";
 import {
@@ -23,13 +24,18 @@ import {
   excerpt,
   newPragma,
   type Pragma,
+  type Span,
 } from "../../model/source.ts";
-import { PositionTable } from "../positions.ts";
+import type { SyntaxFile } from "../../model/syntax.ts";
+import { PositionTable } from "../position-table.ts";
 import { decodeSchema } from "./decode.ts";
-import { applyPragma, joinDirname } from "./directives.ts";
+import { applyPragma, joinDirname, type PragmaSetting } from "./directives.ts";
 import { DocBlockReader } from "./doc-block.ts";
 import { Scanner, T } from "./scanner.ts";
+import { SyntaxRecorder } from "./syntax-recorder.ts";
 import { getExpr } from "./values.ts";
+
+export type { PragmaSetting } from "./directives.ts";
 
 export interface ParseOptions {
   /** Accept the legacy dialect of older QEMU releases (each kind of use warned about once). */
@@ -38,6 +44,50 @@ export interface ParseOptions {
   host?: SchemaHost;
   /** Where diagnostics go (default: a first-error sink, which throws the first error). */
   sink?: DiagnosticSink;
+  /** Record each file's positioned syntax tree (FileParse.syntax), for the language server. */
+  syntax?: boolean;
+  /** The settings the schema's `pragma` directives fill (default: new ones). */
+  pragma?: Pragma;
+  /**
+   * Where each file's own parse comes from: given the file and a function that parses it, returns
+   * that function's result, or an earlier one for the same text at the same place (the
+   * incremental front end, incremental.ts, reuses the parse of files that did not change).
+   */
+  parseFile?: (file: FileSource, parse: () => FileParse) => FileParse;
+}
+
+/** A file to parse: its text, and its place among the schema's files (which its SourceInfos hold). */
+export interface FileSource {
+  fname: string;
+  /** The text read (before newlines are made "\n"). */
+  text: string;
+  /** The include directive that brought it in; null for the main file. */
+  parent: SourceInfo | null;
+  /** Its place in parse order (SourceInfo.fileIndex). */
+  fileIndex: number;
+  /** The place as a key: equal for two files whose SourceInfos would print and sort alike. */
+  place: string;
+}
+
+/**
+ * One file's own top level, its includes not followed (the caller follows them where they stand):
+ * what a file contributes wherever it is included. Its diagnostics are logged, each marked with how
+ * many of its expressions came before, so that they reach the sink interleaved with those of the
+ * files it includes, in the order QEMU finds them.
+ */
+export interface FileParse {
+  fname: string;
+  text: string;
+  place: string;
+  /** Definitions, free-form documentation and include directives, in order. */
+  exprs: Expr[];
+  log: DiagnosticLog;
+  /** The settings its `pragma` directives made, in order. */
+  pragmas: PragmaSetting[];
+  /** False when some of its text was not read (a syntax error, an invalid include directive). */
+  complete: boolean;
+  /** Its syntax tree, when ParseOptions.syntax asked for it. */
+  syntax: SyntaxFile | null;
 }
 
 /**
@@ -50,6 +100,9 @@ interface ParseContext {
   compat: boolean;
   host: SchemaHost;
   sink: DiagnosticSink;
+  pragma: Pragma;
+  syntax: boolean;
+  parseFile: ParseOptions["parseFile"];
   /** Absolute names of every file parsed so far: each is parsed once. */
   included: Set<string>;
   /** Absolute names by file name, computed once per name. */
@@ -68,6 +121,9 @@ export function parseSchema(fname: string, options: ParseOptions): ParsedSchema 
     compat: options.compat,
     host: options.host ?? diskHost,
     sink: options.sink ?? new DiagnosticSink(),
+    pragma: options.pragma ?? newPragma(),
+    syntax: options.syntax ?? false,
+    parseFile: options.parseFile,
     included: new Set(),
     absolute: new Map(),
     bytes: 0,
@@ -75,7 +131,7 @@ export function parseSchema(fname: string, options: ParseOptions): ParsedSchema 
     exprs: [],
     complete: true,
   };
-  parseFile(ctx, fname, null, null);
+  followFile(ctx, fname, null, null);
   return { exprs: ctx.exprs, complete: ctx.complete };
 }
 
@@ -86,36 +142,59 @@ function absolute(ctx: ParseContext, fname: string): string {
 }
 
 /**
- * One file: read, then its top-level expressions. An error that ends it is reported here.
+ * A file where the schema or an include names it: read, parsed, and its includes followed.
  * `includeSpan`: the file name in the include directive that names it.
  */
-function parseFile(
+function followFile(
   ctx: ParseContext,
   fname: string,
   parentInfo: SourceInfo | null,
   includeSpan: Span | null,
 ): void {
-  const pragma = parentInfo ? parentInfo.pragma : newPragma();
-  const index = ctx.files++;
-  const unread = new SourceInfo(fname, 1, parentInfo, pragma, index);
+  const fileIndex = ctx.files++;
   ctx.included.add(absolute(ctx, fname));
+  let text: string;
   try {
-    const text = Scanner.text(readFile(ctx, fname, parentInfo, unread, includeSpan));
-    const fileInfo = new SourceInfo(fname, 1, parentInfo, pragma, index, new SourceText(text));
-    parseTopLevel(ctx, new Scanner(text, fileInfo), fname, pragma);
+    text = readFile(ctx, fname, parentInfo, fileIndex, includeSpan);
   } catch (err) {
     if (!(err instanceof QAPIError)) throw err;
     ctx.complete = false;
     ctx.sink.error(err);
+    return;
   }
+  let place = String(fileIndex);
+  for (let p = parentInfo; p; p = p.parent) place += `\n${p.fname}:${p.line}`;
+  const source: FileSource = { fname, text, parent: parentInfo, fileIndex, place };
+  const parse = (): FileParse => parseFile(source, ctx.pragma, ctx.compat, ctx.syntax);
+  const file = ctx.parseFile ? ctx.parseFile(source, parse) : parse();
+  if (!file.complete) ctx.complete = false;
+  const entries = file.log.entries;
+  let next = 0;
+  for (let i = 0; i < file.exprs.length; i++) {
+    while (next < entries.length && entries[next]!.at <= i) passOn(ctx.sink, entries[next++]!);
+    const e = file.exprs[i]!;
+    ctx.exprs.push(e);
+    if (e.kind === "include") followInclude(ctx, e);
+  }
+  while (next < entries.length) passOn(ctx.sink, entries[next++]!);
 }
 
-/** The file's text; `fileInfo` (without text yet) places errors in its bytes. */
+function followInclude(ctx: ParseContext, e: IncludeDirective): void {
+  const abs = absolute(ctx, e.resolved);
+  for (let inf: SourceInfo | null = e.info; inf; inf = inf.parent) {
+    if (abs === absolute(ctx, inf.fname))
+      return ctx.sink.error(
+        new QAPIError(e.info, `inclusion loop for ${e.file}`, { span: e.fileSpan }),
+      );
+  }
+  if (!ctx.included.has(abs)) followFile(ctx, e.resolved, e.info, e.fileSpan);
+}
+
 function readFile(
   ctx: ParseContext,
   fname: string,
   parentInfo: SourceInfo | null,
-  fileInfo: SourceInfo,
+  fileIndex: number,
   includeSpan: Span | null,
 ): string {
   const cantRead = (reason: string): QAPIError =>
@@ -135,21 +214,71 @@ function readFile(
     return r.text;
   }
   ctx.bytes += r.bytes.length;
-  return decodeSchema(r.bytes, fileInfo);
+  const pragma = parentInfo ? parentInfo.pragma : ctx.pragma;
+  return decodeSchema(r.bytes, new SourceInfo(fname, 1, parentInfo, pragma, fileIndex));
+}
+
+/** What the parse of one file's top level works with. */
+interface FileContext {
+  compat: boolean;
+  sink: DiagnosticLog;
+  file: FileParse;
+  pragma: Pragma;
+  /** Where the file's values and keys are (one table per file, shared by its definitions). */
+  table: PositionTable;
+}
+
+/** One file's own top level (FileParse). An error that ends it is logged with the rest. */
+export function parseFile(
+  source: FileSource,
+  rootPragma: Pragma,
+  compat: boolean,
+  syntax: boolean,
+): FileParse {
+  const { fname, parent } = source;
+  const pragma = parent ? parent.pragma : rootPragma;
+  const file: FileParse = {
+    fname,
+    text: source.text,
+    place: source.place,
+    exprs: [],
+    log: new DiagnosticLog(() => file.exprs.length),
+    pragmas: [],
+    complete: true,
+    syntax: null,
+  };
+  const src = Scanner.text(source.text);
+  const recorder = syntax ? new SyntaxRecorder(fname, src) : null;
+  const fileInfo = new SourceInfo(fname, 1, parent, pragma, source.fileIndex, new SourceText(src));
+  const s = new Scanner(src, fileInfo);
+  s.syntax = recorder;
+  try {
+    parseTopLevel({ compat, sink: file.log, file, pragma, table: new PositionTable(src) }, s);
+  } catch (err) {
+    if (!(err instanceof QAPIError)) throw err;
+    file.complete = false;
+    recorder?.abort(s.pos);
+    file.log.error(err);
+  }
+  file.syntax = recorder?.result() ?? null;
+  return file;
 }
 
 /** QEMU's parser loop: documentation blocks, directives and definitions, until the end. */
-function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pragma): void {
-  const { exprs, sink } = ctx;
-  const table = new PositionTable(s.src);
+function parseTopLevel(ctx: FileContext, s: Scanner): void {
+  const { sink, table } = ctx;
+  const exprs = ctx.file.exprs;
   s.accept();
   let curDoc: QAPIDoc | null = null;
   /** The block before the current expression had an error. */
   let docFailed = false;
+  /** Where the last documentation block starts. */
+  let docStart = 0;
   while (s.t() !== T.EOF) {
     const info = s.info();
     if (s.t() === T.HASH) {
       rejectExprDoc(ctx, curDoc);
+      docStart = s.pos;
       const reader = new DocBlockReader(s, ctx);
       try {
         curDoc = reader.read();
@@ -158,13 +287,16 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
         if (!(err instanceof DocError)) throw err;
         sink.error(err);
         reader.skipBlock();
+        s.syntax?.doc(docStart, reader.end, null);
         curDoc = null;
         docFailed = true;
         continue;
       }
+      s.syntax?.doc(docStart, reader.end, curDoc);
       if (!curDoc.symbol) exprs.push({ kind: "freeform", doc: curDoc, info: curDoc.info });
       continue;
     }
+    const start = curDoc || docFailed ? docStart : s.pos;
     const slot = table.length;
     const e = getExpr(s, table);
     try {
@@ -174,10 +306,10 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
         });
       if (e.has("include")) {
         rejectExprDoc(ctx, curDoc);
-        include(ctx, e, info, fname, table, slot);
+        include(ctx, e, info, s, slot);
       } else if (e.has("pragma")) {
         rejectExprDoc(ctx, curDoc);
-        pragmaDirective(ctx, e, info, pragma, table, slot);
+        pragmaDirective(ctx, e, info, slot);
       } else {
         const definition: DefinitionExpr = {
           kind: "definition",
@@ -187,6 +319,7 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
           info,
           doc: curDoc,
           docFailed,
+          span: { start, end: s.prevEnd },
         };
         exprs.push(definition);
         if (curDoc && !curDoc.symbol) {
@@ -208,7 +341,7 @@ function parseTopLevel(ctx: ParseContext, s: Scanner, fname: string, pragma: Pra
 }
 
 /** A symbol's documentation must be followed by its definition. */
-function rejectExprDoc(ctx: ParseContext, doc: QAPIDoc | null): void {
+function rejectExprDoc(ctx: FileContext, doc: QAPIDoc | null): void {
   if (doc && doc.symbol)
     ctx.sink.error(
       new DocError(
@@ -219,42 +352,25 @@ function rejectExprDoc(ctx: ParseContext, doc: QAPIDoc | null): void {
     );
 }
 
-/** The directive `e`, whose record is at `slot` of `table`. */
-function include(
-  ctx: ParseContext,
-  e: PlainDict,
-  info: SourceInfo,
-  fname: string,
-  table: PositionTable,
-  slot: number,
-): void {
+/** An include directive, whose record is at `slot`, kept in place (followFile follows it). */
+function include(ctx: FileContext, e: PlainDict, info: SourceInfo, s: Scanner, slot: number): void {
   const file = e.get("include")!;
-  const span = table.spanOf(slot, "include");
+  const fileSpan = ctx.table.spanOf(slot, "include");
   if (e.size !== 1 || typeof file !== "string") {
     // Whatever the file would have defined is missing.
-    ctx.complete = false;
+    ctx.file.complete = false;
     if (e.size !== 1)
-      throw new QAPIError(info, "invalid 'include' directive", { span: table.span(slot) });
-    throw new QAPIError(info, "value of 'include' must be a string", { span });
+      throw new QAPIError(info, "invalid 'include' directive", { span: ctx.table.span(slot) });
+    throw new QAPIError(info, "value of 'include' must be a string", { span: fileSpan });
   }
-  const resolved = joinDirname(fname, file);
-  ctx.exprs.push({ kind: "include", file, resolved, info });
-  const abs = absolute(ctx, resolved);
-  for (let inf: SourceInfo | null = info; inf; inf = inf.parent) {
-    if (abs === absolute(ctx, inf.fname))
-      throw new QAPIError(info, `inclusion loop for ${file}`, { span });
-  }
-  if (!ctx.included.has(abs)) parseFile(ctx, resolved, info, span);
+  const resolved = joinDirname(ctx.file.fname, file);
+  ctx.file.exprs.push({ kind: "include", file, resolved, info, fileSpan });
+  s.syntax?.included(resolved);
 }
 
-function pragmaDirective(
-  ctx: ParseContext,
-  e: PlainDict,
-  info: SourceInfo,
-  pragma: Pragma,
-  table: PositionTable,
-  slot: number,
-): void {
+/** A pragma directive, whose record is at `slot`. */
+function pragmaDirective(ctx: FileContext, e: PlainDict, info: SourceInfo, slot: number): void {
+  const { table } = ctx;
   if (e.size !== 1)
     throw new QAPIError(info, "invalid 'pragma' directive", { span: table.span(slot) });
   const value = e.get("pragma")!;
@@ -269,7 +385,7 @@ function pragmaDirective(
     const at = entry;
     entry = table.nextEntry(entry);
     try {
-      applyPragma(pragma, name, v, info, ctx, table, at);
+      ctx.file.pragmas.push(applyPragma(ctx.pragma, name, v, info, ctx, table, at));
     } catch (err) {
       if (!(err instanceof QAPIError)) throw err;
       ctx.sink.error(err);

@@ -5,6 +5,7 @@
 
 import type { IToken, TokenType } from "chevrotain";
 import * as lex from "../lexer.ts";
+import type { SyntaxRecorder } from "./syntax-recorder.ts";
 import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
 
 /** Token codes (QEMU's `tok`): the structural characters, a string, a boolean, a `#` line. */
@@ -59,7 +60,7 @@ export class Scanner {
   val: string | boolean = "";
   pos = 0;
   /** Where the current token ends (offset after its last character). */
-  tokEnd = 0;
+  end = 0;
   /** Where the token before the current one ended: the end of a value just read. */
   prevEnd = 0;
   line = 1;
@@ -72,6 +73,8 @@ export class Scanner {
   private runEnd = 0;
   /** For a `#` token (at pos): where its line ends. */
   hashEnd = 0;
+  /** Records the values read with their places, when the caller wants the syntax tree. */
+  syntax: SyntaxRecorder | null = null;
 
   /** `src` ends with "\n" (see Scanner.text). */
   constructor(
@@ -112,13 +115,13 @@ export class Scanner {
   }
 
   /** An error at the current token: QEMU's place; the culprit is `span` (default: the token). */
-  error(message: string, span: Span = { start: this.pos, end: this.tokEnd }): QAPIError {
+  error(message: string, span: Span = { start: this.pos, end: this.end }): QAPIError {
     return new QAPIError(this.info(), message, { col: this.col(this.pos), span });
   }
 
   /** QEMU's accept(): the next token; `#` lines are skipped unless they are `##` ones or !skip. */
   accept(skipComment = true): void {
-    this.prevEnd = this.tokEnd;
+    this.prevEnd = this.end;
     for (;;) {
       if (this.pendingNewline >= 0) {
         // the newline a comment token took along
@@ -133,7 +136,7 @@ export class Scanner {
       const t: IToken | null = this.stream.pull();
       if (!t) {
         this.tok = T.EOF;
-        this.tokEnd = this.pos;
+        this.end = this.pos;
         return;
       }
       const offset = t.startOffset + this.stream.base;
@@ -148,7 +151,7 @@ export class Scanner {
         if (this.commentLine(offset, skipComment)) return;
         continue;
       }
-      this.tokEnd = offset + t.image.length;
+      this.end = offset + t.image.length;
       if (code === T.ERROR) {
         if (t.tokenType === lex.BadStr) throw this.error(stringError(t.image));
         throw this.error(`stray '${excerpt(t.image)}'`);
@@ -171,7 +174,7 @@ export class Scanner {
   private atFinalNewline(nl: number): boolean {
     if (nl + 1 === this.src.length) {
       this.pos = nl;
-      this.tokEnd = nl;
+      this.end = nl;
       this.tok = T.EOF;
       return true;
     }
@@ -202,7 +205,7 @@ export class Scanner {
     if (skipComment && src.charCodeAt(offset + 1) !== 35) return false;
     this.tok = T.HASH;
     this.hashEnd = eol; // the text is only sliced out if it is documentation (getDocLine)
-    this.tokEnd = eol;
+    this.end = eol;
     return true;
   }
 }

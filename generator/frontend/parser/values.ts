@@ -1,10 +1,12 @@
 // QAPI's JSON-like values (QEMU's get_expr, get_members, get_values), parsed straight to the
 // plain form every check reads: strings, booleans, arrays, and objects as Maps (so that any key,
 // `__proto__` included, is just a key), keys in source order. Where each value and key is goes
-// into the file's PositionTable (positions.ts), in the order read.
+// into the file's PositionTable (position-table.ts), in the order read; when the scanner has a syntax
+// recorder (parser/syntax-recorder.ts, for the language server), each value's place is recorded
+// there as well.
 
 import type { Plain, PlainDict } from "../ast.ts";
-import type { PositionTable } from "../positions.ts";
+import type { PositionTable } from "../position-table.ts";
 import { excerpt } from "../../model/source.ts";
 import { T, type Scanner } from "./scanner.ts";
 
@@ -19,6 +21,7 @@ export function getExpr(s: Scanner, table: PositionTable, depth = 0): Plain {
       if (depth >= MAX_DEPTH) throw s.error(`nesting deeper than ${MAX_DEPTH} levels`);
       const isDict = s.t() === T.LCURLY;
       const slot = table.open(s.pos);
+      s.syntax?.begin(isDict, s.pos);
       s.accept();
       const v = isDict ? getMembers(s, table, depth + 1) : getValues(s, table, depth + 1);
       table.close(slot, s.prevEnd);
@@ -27,7 +30,8 @@ export function getExpr(s: Scanner, table: PositionTable, depth = 0): Plain {
     case T.STR:
     case T.BOOL: {
       const v = s.val;
-      table.scalar(s.pos, s.tokEnd);
+      table.scalar(s.pos, s.end);
+      s.syntax?.scalar(v, s.pos, s.end);
       s.accept();
       return v;
     }
@@ -39,6 +43,7 @@ export function getExpr(s: Scanner, table: PositionTable, depth = 0): Plain {
 function getMembers(s: Scanner, table: PositionTable, depth: number): PlainDict {
   const dict: PlainDict = new Map();
   if (s.t() === T.RCURLY) {
+    s.syntax?.finish(s.end);
     s.accept();
     return dict;
   }
@@ -46,7 +51,8 @@ function getMembers(s: Scanner, table: PositionTable, depth: number): PlainDict 
   for (;;) {
     const key = s.val as string;
     const keyStart = s.pos;
-    const keyEnd = s.tokEnd;
+    const keyEnd = s.end;
+    s.syntax?.key(key, keyStart, keyEnd);
     s.accept();
     if (s.t() !== T.COLON) throw s.error("expected ':'");
     s.accept();
@@ -56,6 +62,7 @@ function getMembers(s: Scanner, table: PositionTable, depth: number): PlainDict 
     table.key(keyStart, keyEnd);
     dict.set(key, getExpr(s, table, depth));
     if (s.t() === T.RCURLY) {
+      s.syntax?.finish(s.end);
       s.accept();
       return dict;
     }
@@ -68,6 +75,7 @@ function getMembers(s: Scanner, table: PositionTable, depth: number): PlainDict 
 function getValues(s: Scanner, table: PositionTable, depth: number): Plain[] {
   const items: Plain[] = [];
   if (s.t() === T.RSQUARE) {
+    s.syntax?.finish(s.end);
     s.accept();
     return items;
   }
@@ -77,6 +85,7 @@ function getValues(s: Scanner, table: PositionTable, depth: number): Plain[] {
   for (;;) {
     items.push(getExpr(s, table, depth));
     if (s.t() === T.RSQUARE) {
+      s.syntax?.finish(s.end);
       s.accept();
       return items;
     }

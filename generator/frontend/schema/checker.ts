@@ -13,6 +13,25 @@ import type { SchemaDefinitions } from "./definitions.ts";
 
 const MAX_FEATURES = 64;
 
+/**
+ * Told which entity's (or doc comment's) checks are running, and asked which to skip: the
+ * incremental front end (incremental.ts) reuses the checks of entities whose definitions, and
+ * everything these read, did not change.
+ */
+export interface CheckTracker {
+  /** Whether e's checks (and its documentation's connection) are reused: then they are skipped. */
+  reused(e: EntityImpl): boolean;
+  /** Whether the doc comment's final check is reused (skipped). */
+  reusedDoc(doc: QAPIDoc): boolean;
+  /** The checks of `owner` begin (nested checks included); leave() when they end. */
+  enter(owner: EntityImpl | QAPIDoc): void;
+  leave(): void;
+}
+
+export interface CheckOptions extends CheckContext {
+  tracker?: CheckTracker;
+}
+
 /** Thrown through the checks of an entity that fails because another one did (not reported). */
 class DependencyFailed extends Error {}
 const DEPENDENCY_FAILED = new DependencyFailed("dependency failed");
@@ -20,7 +39,7 @@ const DEPENDENCY_FAILED = new DependencyFailed("dependency failed");
 export class Checker implements SchemaChecker {
   constructor(
     private readonly defs: SchemaDefinitions,
-    private readonly options: CheckContext,
+    private readonly options: CheckOptions,
   ) {}
 
   lookupType(name: string): TypeEntity | undefined {
@@ -42,6 +61,8 @@ export class Checker implements SchemaChecker {
 
   checkNested(t: EntityImpl): void {
     if (t.failed) throw DEPENDENCY_FAILED;
+    const tracker = this.options.tracker;
+    tracker?.enter(t);
     try {
       t.check(this);
     } catch (err) {
@@ -49,6 +70,8 @@ export class Checker implements SchemaChecker {
       t.failed = true;
       if (err instanceof QAPIError) this.options.sink.error(err);
       throw DEPENDENCY_FAILED;
+    } finally {
+      tracker?.leave();
     }
   }
 
@@ -73,27 +96,51 @@ export class Checker implements SchemaChecker {
     }
   }
 
+  /** An entity's checks, then (if they pass) its documentation's connection to it. */
+  private checkEntity(e: EntityImpl): void {
+    try {
+      e.check(this);
+    } catch (err) {
+      if (err !== DEPENDENCY_FAILED && !(err instanceof QAPIError)) throw err;
+      e.failed = true;
+      if (e.doc) this.defs.uncheckedDocs.add(e.doc);
+      if (err instanceof QAPIError) this.options.sink.error(err);
+      return;
+    }
+    e.connectDoc(this);
+  }
+
   /** Checks every entity and doc comment; errors go to the sink. */
   check(): void {
-    const { sink } = this.options;
+    const { sink, tracker } = this.options;
     const { items, docs, uncheckedDocs } = this.defs;
     for (let i = 0; i < items.length; i++) {
       const p = items[i]!;
       if (!("entity" in p)) continue;
       const e = p.entity;
       if (e.failed) continue;
-      try {
-        e.check(this);
-      } catch (err) {
-        if (err !== DEPENDENCY_FAILED && !(err instanceof QAPIError)) throw err;
-        e.failed = true;
-        if (e.doc) uncheckedDocs.add(e.doc);
-        if (err instanceof QAPIError) sink.error(err);
-        continue;
+      if (!tracker) this.checkEntity(e);
+      else if (!tracker.reused(e)) {
+        tracker.enter(e);
+        try {
+          this.checkEntity(e);
+        } finally {
+          tracker.leave();
+        }
       }
-      e.connectDoc(this);
     }
-    for (const doc of docs) if (!uncheckedDocs.has(doc)) this.docStep(doc, "check");
+    for (const doc of docs) {
+      if (uncheckedDocs.has(doc)) continue;
+      if (!tracker) this.docStep(doc, "check");
+      else if (!tracker.reusedDoc(doc)) {
+        tracker.enter(doc);
+        try {
+          this.docStep(doc, "check");
+        } finally {
+          tracker.leave();
+        }
+      }
+    }
     const features = [...this.defs.featureInfo.values()];
     if (features.length > MAX_FEATURES) {
       const f = features[MAX_FEATURES]!;

@@ -32,6 +32,10 @@ import { Modules, type ModuleItem } from "./modules.ts";
 
 export interface DefinitionOptions {
   sink: DiagnosticSink;
+  /** Told what each definition looks up and makes (the incremental front end, incremental.ts). */
+  tracker?: DefinitionTracker;
+  /** The built-in entities of an earlier run, to use again (else they are made). */
+  predefined?: readonly EntityLike[];
   /** The absolute name of a file (modules are named relative to the main file's folder). */
   absolute(fname: string): string;
   /**
@@ -40,6 +44,26 @@ export interface DefinitionOptions {
    */
   complete: boolean;
 }
+
+/** Which table a lookup reads: types, all entities, or names taken (entities, failed definitions). */
+export type LookupKind = "type" | "entity" | "name";
+
+/**
+ * What a tracker is told, so that a definition's work can be reused when nothing it read changed:
+ * each name looked up (and whether it was found), each entity made, each feature used. Check
+ * time lookups (Checker) come through `read` as well.
+ */
+export interface DefinitionTracker {
+  read(name: string, kind: LookupKind, found: boolean): void;
+  made(entity: EntityLike): void;
+  feature(use: FeatureImpl): void;
+}
+
+/** One step of a definition's work, as a tracker records it (see SchemaDefinitions.replay). */
+export type DefinitionEvent =
+  | { read: string; kind: LookupKind; found: boolean }
+  | { made: EntityLike }
+  | { feature: FeatureImpl };
 
 const BUILTINS: [string, JsonType][] = [
   ["str", "string"],
@@ -78,6 +102,9 @@ export class SchemaDefinitions {
   private predefining = true;
   /** Whether every definition is known (see DefinitionOptions.complete). */
   private complete: boolean;
+  private readonly tracker: DefinitionTracker | undefined;
+  /** The built-in entities (made first). */
+  readonly predefined: EntityLike[];
 
   constructor(
     readonly fname: string,
@@ -86,16 +113,23 @@ export class SchemaDefinitions {
     this.complete = options.complete;
     this.modules = new Modules(fname, (f) => options.absolute(f));
     for (const f of SPECIAL_FEATURES) this.featureInfo.set(f, null);
-    this.defPredefineds();
+    if (options.predefined) for (const e of options.predefined) this.insert(e);
+    else this.defPredefineds();
+    this.predefined = this.items.map((p) => (p as { entity: EntityLike }).entity);
     this.predefining = false;
+    this.tracker = options.tracker;
   }
 
   lookupEntity(name: string): EntityLike | undefined {
-    return this.entityDict.get(name);
+    const e = this.entityDict.get(name);
+    this.tracker?.read(name, "entity", e !== undefined);
+    return e;
   }
 
   lookupType(name: string): TypeEntity | undefined {
-    return this.typeDict.get(name);
+    const t = this.typeDict.get(name);
+    this.tracker?.read(name, "type", t !== undefined);
+    return t;
   }
 
   /**
@@ -103,13 +137,22 @@ export class SchemaDefinitions {
    * parsed, or a definition of the name failed its checks (the error is reported already).
    */
   unknownIsAFinding(name: string): boolean {
-    return this.complete && !this.failedDefinitions.has(name);
+    const failed = this.failedDefinitions.has(name);
+    this.tracker?.read(name, "name", failed || this.entityDict.has(name));
+    return this.complete && !failed;
+  }
+
+  private insert(ent: EntityLike): void {
+    this.entityDict.set(ent.name, ent);
+    if (ent.meta !== "command" && ent.meta !== "event") this.typeDict.set(ent.name, ent);
+    this.items.push({ entity: ent });
   }
 
   private defEntity(ent: EntityLike): void {
     if (!ent.info && !this.predefining) throw new Error(`entity ${ent.name} without info`);
     const other = this.entityDict.get(ent.name);
     const failed = this.failedDefinitions.get(ent.name);
+    this.tracker?.read(ent.name, "name", other !== undefined || failed !== undefined);
     if (other?.info || failed) {
       const info = other?.info ?? failed!.info;
       const range = info.range(other?.info ? other.span : failed!.span);
@@ -120,9 +163,37 @@ export class SchemaDefinitions {
     }
     if (other)
       throw new QAPIError(ent.info, `${other.describe()} is already defined`, { span: ent.span });
-    this.entityDict.set(ent.name, ent);
-    if (ent.meta !== "command" && ent.meta !== "event") this.typeDict.set(ent.name, ent);
-    this.items.push({ entity: ent });
+    this.insert(ent);
+    this.tracker?.made(ent);
+  }
+
+  /** Whether `name` is found in the `kind` table. */
+  private has(name: string, kind: LookupKind): boolean {
+    if (kind === "type") return this.typeDict.has(name);
+    if (kind === "entity") return this.entityDict.has(name);
+    return this.entityDict.has(name) || this.failedDefinitions.has(name);
+  }
+
+  /**
+   * Makes again what a definition's define() made before, as a tracker recorded it (`events`):
+   * the same entities, feature uses and doc comment, provided every name it looked up (but the
+   * ones it made itself) is found, or not found, as then. Returns false, having changed nothing,
+   * when one is not.
+   */
+  replay(events: readonly DefinitionEvent[], doc: QAPIDoc | null): boolean {
+    // (A tracker records no lookup of what the definition made itself before it.)
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if ("read" in ev && this.has(ev.read, ev.kind) !== ev.found) return false;
+    }
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if ("made" in ev) this.insert(ev.made);
+      else if ("feature" in ev && !this.featureInfo.has(ev.feature.name))
+        this.featureInfo.set(ev.feature.name, ev.feature);
+    }
+    if (doc) this.docs.push(doc);
+    return true;
   }
 
   private defPredefineds(): void {
@@ -144,6 +215,7 @@ export class SchemaDefinitions {
       const { name, ifcond, span } = features[i]!;
       const f = new FeatureImpl({ name, info, ifcond, span });
       if (!this.featureInfo.has(name)) this.featureInfo.set(name, f);
+      this.tracker?.feature(f);
       out.push(f);
     }
     return out;

@@ -23,7 +23,7 @@ import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
 import { cName } from "../naming.ts";
 import type { EntityFields } from "../keywords.ts";
 import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
-import { NO_SLOT, type PositionTable } from "../positions.ts";
+import { NO_SLOT, type PositionTable } from "../position-table.ts";
 import {
   BranchImpl,
   checkFeatureClash,
