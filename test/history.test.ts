@@ -304,6 +304,14 @@ describe("lint --history", () => {
       ],
       ["warning", 54, "command 'd' is documented as since 4.0, but release 1.0 has it (d)"],
     ]);
+    // Each is placed at the claim as written: `Since:`, or the member's `(since X.Y)`.
+    const lines = readFileSync(since, "utf8").split("\n");
+    type Placed = { line: number; column: number; endLine: number; endColumn: number };
+    const claims = (JSON.parse(r.stdout) as Placed[]).map((d) => {
+      expect(d.endLine).toBe(d.line);
+      return lines[d.line - 1]!.slice(d.column - 1, d.endColumn - 1);
+    });
+    expect(claims).toEqual(["(since 3.0)", "Since:", "(since 2.0)", "Since:"]);
     // --strict makes warnings fail, as for every lint warning.
     expect(run(["lint", since, "--history", historyFile, "--strict"]).status).toBe(1);
     // Without --history, none of this.

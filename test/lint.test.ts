@@ -1,10 +1,12 @@
 // `qapi-ts lint`'s options: --max-errors, the rules (--rule, --no-rule, each diagnostic naming its
 // rule in every format), --strict, --compat; and each lint rule's findings (generator/services/lint-rules.ts).
 import { afterAll, describe, expect, test } from "vitest";
-import { loadSchemaText } from "../generator/frontend/index.ts";
+import { loadSchema, loadSchemaText } from "../generator/frontend/index.ts";
+import { formatGcc } from "../generator/model/source.ts";
 import { LINT_RULES } from "../generator/services/lint-rules.ts";
 import { runLint, selectRules } from "../generator/services/lint.ts";
 import { runCli } from "./helpers/cli.ts";
+import { hasShared, sharedPath } from "./helpers/paths.ts";
 import { scratchDir } from "./helpers/scratch.ts";
 
 const scratch = scratchDir("lint");
@@ -55,12 +57,15 @@ describe("lint rules", () => {
       `${f}: In struct 'Opts':\n${f}:1: warning: member 'marker' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'Opts' instead [marker-member]\n` +
         `${f}: In command 'cmd':\n${f}:2: warning: member 'too' of type 'null' is a marker (present only to be seen in introspection); declare a feature on 'cmd' instead [marker-member]\n`,
     );
+    // (gcc and JSON place findings at the member.)
     const gcc = runCli(["lint", "--format", "gcc", f]);
-    expect(gcc.stderr.split("\n")[0]).toMatch(/^.*:1:1: warning: .* \[marker-member\]$/);
+    expect(gcc.stderr.split("\n")[0]).toMatch(/^.*:1:43: warning: .* \[marker-member\]$/);
     const json = JSON.parse(runCli(["lint", "--format", "json", f]).stdout);
-    expect(json.map((d: { rule: string; line: number }) => [d.rule, d.line])).toEqual([
-      ["marker-member", 1],
-      ["marker-member", 2],
+    expect(
+      json.map((d: { rule: string; line: number; column: number }) => [d.rule, d.line, d.column]),
+    ).toEqual([
+      ["marker-member", 1, 43],
+      ["marker-member", 2, 31],
     ]);
   });
 
@@ -76,7 +81,9 @@ describe("lint rules", () => {
     for (const option of ["--rule", "--no-rule"]) {
       const r = runCli(["lint", option, "no-such-rule", f]);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/unknown lint rule 'no-such-rule' \(rules: marker-member, x-name\)/);
+      expect(r.stderr).toMatch(
+        /unknown lint rule 'no-such-rule' \(rules: marker-member, x-name, sentence-spacing, errors-list, list-spacing\)/,
+      );
     }
   });
 
@@ -91,9 +98,15 @@ describe("lint rules", () => {
   test("selectRules and runLint, in a program", () => {
     const names = (rules: ReturnType<typeof selectRules>) =>
       typeof rules === "string" ? rules : rules.map((r) => r.name);
-    expect(names(selectRules())).toEqual(["marker-member"]);
+    expect(names(selectRules())).toEqual([
+      "marker-member",
+      "sentence-spacing",
+      "errors-list",
+      "list-spacing",
+    ]);
     expect(names(selectRules(["x-name"]))).toEqual(["x-name"]);
-    expect(selectRules([], ["marker-member", "x-name"])).toEqual([]);
+    const all = LINT_RULES.map((r) => r.name);
+    expect(selectRules([], all)).toEqual([]);
     expect(selectRules(["nope"])).toMatch(/unknown lint rule 'nope'/);
     const model = loadSchemaText(markers).model!;
     expect(runLint(model).map((d) => [d.rule, d.severity, d.info?.line])).toEqual([
@@ -102,6 +115,89 @@ describe("lint rules", () => {
     ]);
     expect(runLint(model, [])).toEqual([]);
   });
+});
+
+describe("sentence-spacing", () => {
+  const rule = LINT_RULES.find((r) => r.name === "sentence-spacing")!;
+  const findings = (body: string) => {
+    const text = `##\n# @c:\n#\n${body}\n##\n{ 'command': 'c' }\n`;
+    const model = loadSchemaText(text).model!;
+    return rule.check(model).map((d) => [d.range!.start.line, d.range!.start.col]);
+  };
+
+  test.each<[string, string, number[][]]>([
+    ["one space after a sentence: the space", "# One.  Two. Three.", [[4, 13]]],
+    [
+      "after '?' and '!', and before @name",
+      "# Why? Because! @c does it.",
+      [
+        [4, 7],
+        [4, 16],
+      ],
+    ],
+    [
+      "a sentence ending in a version or a reference",
+      "# Since 2.10. Then @c. Done.",
+      [
+        [4, 14],
+        [4, 23],
+      ],
+    ],
+    ["two spaces", "# One.  Two.  Three.", []],
+    ["abbreviations and initials", "# See e.g. Foo, i.e. Bar, etc. Baz, J. Smith.", []],
+    ["a lower-case word after the period", "# Version 2.10. is not a sentence end.", []],
+    ["inline literals", "# Use ``a. B`` here.", []],
+    ["numbered list items", "# 1. First item.\n# 2. Second item.", []],
+    ["a literal block", "# Example::\n#\n#     Not. Checked.\n#\n# Back.  Here.", []],
+    ["a directive's content", "# .. qmp-example::\n#\n#    -> Not. Checked.\n#\n# Done.", []],
+    ["a line after a literal block", "# Example::\n#\n#     x\n# Out. Here.", [[7, 7]]],
+  ])("%s", (_, body, expected) => {
+    expect(findings(body)).toEqual(expected);
+  });
+
+  // (QEMU follows it: a finding on its schemas would be the rule's mistake.)
+  test.skipIf(!hasShared).each(["qapi", "qga", "storage-daemon/qapi"])(
+    "QEMU 10.2's %s schema keeps the convention",
+    (dir) => {
+      const model = loadSchema(sharedPath("qemu-10.2", dir, "qapi-schema.json")).model!;
+      expect(rule.check(model).map(formatGcc)).toEqual([]);
+    },
+  );
+});
+
+describe("list-spacing and errors-list", () => {
+  const findings = (name: string, body: string, defn = "{ 'command': 'c' }") => {
+    const rule = LINT_RULES.find((r) => r.name === name)!;
+    const model = loadSchemaText(`##\n# @c:\n#\n${body}\n##\n${defn}\n`).model!;
+    return rule.check(model).map((d) => [d.message, d.range!.start.line, d.range!.start.col]);
+  };
+
+  test.each<[string, string, unknown[][]]>([
+    ["a list after text", "# Text:\n# - one\n#\n# More.", [["preceded", 5, 3]]],
+    ["text after a list", "# Text:\n#\n# 1. one\n#    two\n# More.", [["followed", 8, 3]]],
+    ["a spaced list", "# Text:\n#\n# * one\n#   two\n# * three\n#\n# More.", []],
+    ["a list opening a section", "# Errors:\n#     - If x, GenericError\n#\n# Since: 1.0", []],
+    ["a literal block", "# Example::\n#\n#     text\n#     - not a list", []],
+  ])("list-spacing: %s", (_, body, expected) => {
+    const found = findings("list-spacing", body);
+    expect(found.map(([m, l, c]) => [(m as string).split(" ")[4], l, c])).toEqual(expected);
+  });
+
+  test("errors-list: an 'Errors:' section that is not a list, at its tag", () => {
+    expect(findings("errors-list", "# Errors: If x, GenericError")).toEqual([
+      [expect.stringContaining("not a list"), 4, 3],
+    ]);
+    expect(findings("errors-list", "# Errors:\n#     - If x, GenericError")).toEqual([]);
+  });
+
+  test.skipIf(!hasShared).each(["qapi", "qga", "storage-daemon/qapi"])(
+    "QEMU 10.2's %s schema keeps both",
+    (dir) => {
+      const model = loadSchema(sharedPath("qemu-10.2", dir, "qapi-schema.json")).model!;
+      const rules = LINT_RULES.filter((r) => r.name === "list-spacing" || r.name === "errors-list");
+      expect(runLint(model, rules).map(formatGcc)).toEqual([]);
+    },
+  );
 });
 
 describe("marker-member", () => {

@@ -60,15 +60,22 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
     if (client) expect(await client.stop()).toBe(0);
   });
 
+  /** lint's exact ranges (`message line:col-line:col`, 1-based) of the last lintOfBuffers. */
+  let lintRanges = new Map<string, string[]>();
+
   /** lint's diagnostics of the editor's text, by file name. */
   function lintOfBuffers(open: string[]): Map<string, string[]> {
     for (const f of open) writeFileSync(path.join(copy, path.basename(f)), client.text(f));
     const r = runCli(["lint", "--format", "json", "qapi-schema.json"], { cwd: copy });
     for (const f of open) writeFileSync(path.join(copy, path.basename(f)), readFileSync(f));
     const out = new Map<string, string[]>();
+    lintRanges = new Map();
     for (const d of JSON.parse(r.stdout) as {
       file: string | null;
       line: number;
+      column: number | null;
+      endLine: number | null;
+      endColumn: number | null;
       severity: string;
       message: string;
       rule: string | null;
@@ -77,6 +84,11 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
       const list = out.get(name) ?? [];
       list.push(key(d.line ?? 1, d.severity, d.message, d.rule));
       out.set(name, list);
+      if (d.endLine !== null) {
+        const ranges = lintRanges.get(name) ?? [];
+        ranges.push(`${d.message} ${d.line}:${d.column}-${d.endLine}:${d.endColumn}`);
+        lintRanges.set(name, ranges);
+      }
     }
     for (const list of out.values()) list.sort();
     return out;
@@ -86,8 +98,17 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema in an editor", () => {
   function expectSameAsLint(open: string[]): Map<string, string[]> {
     const lint = lintOfBuffers(open);
     const names = new Set([...lint.keys(), ...open.map((f) => path.basename(f))]);
-    for (const name of names)
-      expect(fromLsp(client.latest(file(name))), name).toEqual(lint.get(name) ?? []);
+    for (const name of names) {
+      const latest = client.latest(file(name));
+      expect(fromLsp(latest), name).toEqual(lint.get(name) ?? []);
+      // Where lint gives the exact range at fault, the server marks that range.
+      const shown = latest.map(
+        (d) =>
+          `${d.message} ${d.range.start.line + 1}:${d.range.start.character + 1}-` +
+          `${d.range.end.line + 1}:${d.range.end.character + 1}`,
+      );
+      for (const r of lintRanges.get(name) ?? []) expect(shown, name).toContain(r);
+    }
     return lint;
   }
 

@@ -72,7 +72,7 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
     );
   });
 
-  test("gcc format: file:line:col: error: message", () => {
+  test("gcc format: file:line:col: error: message at the range, its line underlined", () => {
     const r = lintIn(
       casesDir,
       "--format",
@@ -82,9 +82,14 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
       "missing-schema.json",
     );
     expect(r.status).toBe(1);
+    // (The clash comes in through the branch's type; the duplicate is the key.)
     expect(r.stderr.split("\n")).toEqual([
-      "union-clash-member.json:11:1: error: member 'name' of type 'Branch1' collides with member 'name' of type 'Base'",
-      "duplicate-key.json:3:10: error: duplicate key 'key'",
+      "union-clash-member.json:14:23: error: member 'name' of type 'Branch1' collides with member 'name' of type 'Base'",
+      "   14 |   'data': { 'value1': 'Branch1',",
+      "      |                       ^~~~~~~~~",
+      "duplicate-key.json:3:3: error: duplicate key 'key'",
+      "    3 |   'key': 'value' }",
+      "      |   ^~~~~",
       "qapi-ts: error: can't read schema file 'missing-schema.json': No such file or directory",
       "",
     ]);
@@ -99,7 +104,9 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
         rule: null,
         file: "include-cycle-c.json",
         line: 1,
-        column: null,
+        column: 14,
+        endLine: 1,
+        endColumn: 34,
         definition: null,
         includedFrom: [
           { file: "include-cycle-b.json", line: 1 },
@@ -113,11 +120,19 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
     const redefined = lintIn(casesDir, "--format", "json", "redefined-type.json");
     expect(JSON.parse(redefined.stdout)[0]).toMatchObject({
       line: 3,
+      column: 11,
       message: "'Foo' is already defined",
-      related: [{ file: "redefined-type.json", line: 2, message: "previous definition" }],
+      related: [
+        { file: "redefined-type.json", line: 2, column: 13, message: "previous definition" },
+      ],
     });
     expect(lintIn(casesDir, "--format", "gcc", "redefined-type.json").stderr).toBe(
-      "redefined-type.json:3:1: error: 'Foo' is already defined\nredefined-type.json:2:1: note: previous definition\n",
+      "redefined-type.json:3:11: error: 'Foo' is already defined\n" +
+        "    3 | { 'enum': 'Foo', 'data': [ 'two' ] }\n" +
+        "      |           ^~~~~\n" +
+        "redefined-type.json:2:13: note: previous definition\n" +
+        "    2 | { 'struct': 'Foo', 'data': { 'one': 'str' } }\n" +
+        "      |             ^~~~~\n",
     );
     const clean = lintIn(casesDir, "--format", "json", "comments.json");
     expect(clean.status).toBe(0);

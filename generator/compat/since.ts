@@ -15,7 +15,7 @@
 // targets, other configurations) are not judged.
 
 import type { Definition, ObjectType, SchemaModel } from "../model/index.ts";
-import type { Diagnostic, SourceInfo } from "../model/source.ts";
+import type { Diagnostic, SourceInfo, SourceRange } from "../model/source.ts";
 import { own, presentIn, type History, type PathHistory } from "./history.ts";
 import { visitPaths, WalkLimitError } from "./walk.ts";
 import { wireFromModel } from "./wire.ts";
@@ -38,6 +38,8 @@ interface Claim {
   since: string;
   version: Version;
   info: SourceInfo;
+  /** The claim as written: the `Since:` section's tag, or the member's `(since X.Y)`. */
+  range: SourceRange | undefined;
   /** A command or event: its name. Else the types that have the thing, and its component. */
   definition: string | null;
   owners: string[];
@@ -85,7 +87,10 @@ export function sinceDiagnostics(model: SchemaModel, history: History): Diagnost
       else if (r)
         message = `${head}, but release ${r.name} lacks it (first in ${releases[first]!.name}: ${firstPath})`;
     }
-    if (message) out.push({ severity: "warning", message, info: claim.info });
+    if (message) {
+      const range = claim.range;
+      out.push({ severity: "warning", message, info: claim.info, ...(range && { range }) });
+    }
   }
   return out;
 }
@@ -203,6 +208,7 @@ function claims(model: SchemaModel): Claim[] {
           since: doc.since.text.trim(),
           version,
           info: doc.since.info,
+          range: doc.since.info.range(doc.since.span),
           definition: d.name,
           owners: [],
           component: "",
@@ -218,6 +224,7 @@ function claims(model: SchemaModel): Claim[] {
         since: m[1]!,
         version: parseVersion(m[1]!)!,
         info: section.info,
+        range: sinceRange(section.info, section.text) ?? section.info.range(section.span),
         definition: null,
         owners,
         component: d.meta === "enum" ? `^${name}` : name,
@@ -225,6 +232,21 @@ function claims(model: SchemaModel): Claim[] {
     }
   }
   return out;
+}
+
+/** Where `(since X.Y)` is in the description that starts at `info`'s line and reads `text`. */
+function sinceRange(info: SourceInfo, text: string): SourceRange | undefined {
+  const source = info.source;
+  if (!source) return undefined;
+  const lines = text.split("\n").length;
+  for (let line = info.line; line < info.line + lines && line <= source.lineCount; line++) {
+    const m = /\(since:?\s*\d+\.\d+(?:\.\d+)?\)?/i.exec(source.line(line));
+    if (m) {
+      const col = m.index + 1;
+      return { start: { line, col }, end: { line, col: col + m[0].length } };
+    }
+  }
+  return undefined;
 }
 
 /** The types whose members (or values) definition `d` documents. */

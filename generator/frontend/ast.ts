@@ -3,8 +3,9 @@
 // the definitions and hands typed ones to the model builder).
 
 import type { QAPIDoc } from "./doc-comments.ts";
-import type { SourceInfo } from "../model/source.ts";
+import type { SourceInfo, Span } from "../model/source.ts";
 import type { TextSpan } from "../model/syntax.ts";
+import type { PositionTable } from "./position-table.ts";
 
 /**
  * A value as parsed: QAPI's JSON without numbers and null. Objects are Maps, keys in source
@@ -17,6 +18,9 @@ export type PlainDict = Map<string, Plain>;
 export interface DefinitionExpr {
   kind: "definition";
   plain: PlainDict;
+  /** Where its parts are: its file's table, and its own record's slot there. */
+  positions: PositionTable;
+  slot: number;
   info: SourceInfo;
   doc: QAPIDoc | null;
   /**
@@ -36,6 +40,8 @@ export interface IncludeDirective {
   /** The included file's path as the model names it (QEMU: relative to the main file's dir). */
   resolved: string;
   info: SourceInfo;
+  /** Where the file name is written (its string): what errors about the included file mark. */
+  fileSpan: Span | null;
 }
 
 /** Free-form documentation (a `##` block not attached to a definition). */

@@ -10,7 +10,11 @@
 // Warnings are recorded in both modes; a warning with a kind is kept once per kind (legacy uses
 // accepted under --compat).
 
-import { QAPIError, type Diagnostic, type SourceInfo } from "../model/source.ts";
+import { QAPIError, type Diagnostic, type ErrorPlace, type SourceInfo } from "../model/source.ts";
+
+// What a diagnostic is (its `range`: the exact text at fault, 1-based lines and columns), for
+// the front end's users (lint, the language server).
+export type { Diagnostic, Position, RelatedLocation, SourceRange } from "../model/source.ts";
 
 export type DiagnosticMode = "first-error" | "all";
 
@@ -96,15 +100,14 @@ export function legacyUse(
   info: SourceInfo,
   kind: string,
   message: string,
-  col?: number,
+  place: ErrorPlace,
   /** The error's class (doc blocks raise DocErrors, which they recover from). */
   Err: typeof QAPIError = QAPIError,
 ): void {
-  if (!ctx.compat) throw new Err(info, message, col);
-  ctx.sink.warn(
-    { severity: "warning", message: `${message} (accepted by --compat)`, info, col },
-    kind,
-  );
+  const err = new Err(info, message, place);
+  if (!ctx.compat) throw err;
+  const d = err.diagnostic;
+  ctx.sink.warn({ ...d, severity: "warning", message: `${message} (accepted by --compat)` }, kind);
 }
 
 /**
@@ -122,7 +125,12 @@ export function compareLocations(a: Diagnostic, b: Diagnostic): number {
     if (x.line !== y.line) return x.line - y.line;
     if (x.into !== y.into) return x.into - y.into;
   }
-  return pa.length - pb.length || (a.col ?? 0) - (b.col ?? 0);
+  return (
+    pa.length - pb.length ||
+    (a.col ?? 0) - (b.col ?? 0) ||
+    (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0) ||
+    (a.range?.start.col ?? 0) - (b.range?.start.col ?? 0)
+  );
 }
 
 /** From the main file down: the line at each level, and which file it leads into (-1: none). */

@@ -11,7 +11,7 @@ import type {
   Documentation,
   SectionKind,
 } from "../model/documentation.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../model/source.ts";
 
 /** An error in documentation: the definition it documents is still checked and built. */
 export class DocError extends QAPIError {}
@@ -41,9 +41,11 @@ export class QAPIDoc implements Documentation {
   constructor(
     public info: SourceInfo,
     symbol: string | null = null,
+    /** The `@symbol:` word (the opening `##` for free-form documentation). */
+    public span: Span | null = null,
   ) {
     this.symbol = symbol;
-    this.body = { info, kind: "Plain", text: "" };
+    this.body = { info, kind: "Plain", text: "", span: null };
     this.allSections = [this.body];
   }
 
@@ -57,13 +59,14 @@ export class QAPIDoc implements Documentation {
       return;
     }
     this.endSection();
-    const section: DocSection = { info, kind: "Plain", text: "" };
+    const section: DocSection = { info, kind: "Plain", text: "", span: null };
     this.sections.push(section);
     this.allSections.push(section);
   }
 
-  newTaggedSection(info: SourceInfo, kind: SectionKind): void {
-    const section: DocSection = { info, kind, text: "" };
+  /** `span`: its tag (`Since:`). */
+  newTaggedSection(info: SourceInfo, kind: SectionKind, span: Span | null): void {
+    const section: DocSection = { info, kind, text: "", span };
     const slot =
       kind === "Returns"
         ? "returns"
@@ -73,7 +76,7 @@ export class QAPIDoc implements Documentation {
             ? "since"
             : null;
     if (slot) {
-      if (this[slot]) throw new DocError(info, `duplicated '${kind}' section`);
+      if (this[slot]) throw new DocError(info, `duplicated '${kind}' section`, { span });
       this[slot] = section;
     }
     this.endSection();
@@ -86,21 +89,24 @@ export class QAPIDoc implements Documentation {
     name: string,
     kind: SectionKind,
     desc: Map<string, ArgSection>,
+    span: Span | null,
   ): void {
-    if (!name) throw new DocError(info, "invalid parameter name");
-    if (desc.has(name)) throw new DocError(info, `'${excerpt(name)}' parameter name duplicated`);
-    const section: ArgSection = { info, kind, text: "", name, member: null };
+    if (!name) throw new DocError(info, "invalid parameter name", { span });
+    if (desc.has(name))
+      throw new DocError(info, `'${excerpt(name)}' parameter name duplicated`, { span });
+    const section: ArgSection = { info, kind, text: "", span, name, member: null };
     this.endSection();
     this.allSections.push(section);
     desc.set(name, section);
   }
 
-  newArgument(info: SourceInfo, name: string): void {
-    this.newDescription(info, name, "Member", this.args);
+  /** `span`: its `@name:`. */
+  newArgument(info: SourceInfo, name: string, span: Span | null): void {
+    this.newDescription(info, name, "Member", this.args, span);
   }
 
-  newFeature(info: SourceInfo, name: string): void {
-    this.newDescription(info, name, "Feature", this.features);
+  newFeature(info: SourceInfo, name: string, span: Span | null): void {
+    this.newDescription(info, name, "Feature", this.features, span);
   }
 
   appendLine(line: string): void {
@@ -120,7 +126,7 @@ export class QAPIDoc implements Documentation {
     for (let i = 0; i < this.allSections.length; i++) {
       const s = this.allSections[i]!;
       if (s.kind !== "Plain" && s.text === "")
-        throw new DocError(s.info, `text required after '${s.kind}:'`);
+        throw new DocError(s.info, `text required after '${s.kind}:'`, { span: s.span });
     }
   }
 
@@ -134,10 +140,19 @@ export class QAPIDoc implements Documentation {
     let section = this.args.get(m.name);
     if (!section) {
       if (!m.info || !m.info.pragma.documentationExceptions.includes(this.symbol ?? "")) {
-        throw new DocError(m.info, `${m.role} '${excerpt(m.name)}' lacks documentation`);
+        throw new DocError(m.info, `${m.role} '${excerpt(m.name)}' lacks documentation`, {
+          span: m.span,
+        });
       }
       // Exempted: an empty description, placed after the documented members.
-      section = { info: this.info, kind: "Member", text: "", name: m.name, member: null };
+      section = {
+        info: this.info,
+        kind: "Member",
+        text: "",
+        span: null,
+        name: m.name,
+        member: null,
+      };
       this.args.set(m.name, section);
       let index = 1;
       while (index < this.allSections.length && this.allSections[index]!.kind === "Member") index++;
@@ -148,7 +163,10 @@ export class QAPIDoc implements Documentation {
 
   connectFeature(f: DocMember): void {
     const section = this.features.get(f.name);
-    if (!section) throw new DocError(f.info, `feature '${excerpt(f.name)}' lacks documentation`);
+    if (!section)
+      throw new DocError(f.info, `feature '${excerpt(f.name)}' lacks documentation`, {
+        span: f.span,
+      });
     section.member = f;
   }
 
@@ -159,13 +177,12 @@ export class QAPIDoc implements Documentation {
         throw new DocError(
           this.returns.info,
           "'Returns' section, but command doesn't return anything",
+          { span: this.returns.span },
         );
       }
     } else {
-      if (this.returns)
-        throw new DocError(this.returns.info, "'Returns' section is only valid for commands");
-      if (this.errors)
-        throw new DocError(this.errors.info, "'Errors' section is only valid for commands");
+      if (this.returns) throw commandOnly(this.returns);
+      if (this.errors) throw commandOnly(this.errors);
     }
   }
 
@@ -173,6 +190,10 @@ export class QAPIDoc implements Documentation {
     checkDescribed(this.args, "member");
     checkDescribed(this.features, "feature");
   }
+}
+
+function commandOnly(s: DocSection): DocError {
+  return new DocError(s.info, `'${s.kind}' section is only valid for commands`, { span: s.span });
 }
 
 function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
@@ -183,6 +204,7 @@ function checkDescribed(desc: Map<string, ArgSection>, what: string): void {
   throw new DocError(
     bogus[0]!.info,
     `documented ${what}${many ? "s" : ""} '${names}' ${many ? "do" : "does"} not exist`,
+    { span: bogus[0]!.span },
   );
 }
 

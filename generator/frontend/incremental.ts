@@ -39,9 +39,10 @@ import {
   type LookupKind,
 } from "./schema/definitions.ts";
 import type { EntityImpl, EntityLike, TypeEntity } from "./schema/entities.ts";
+import type { FeatureImpl } from "./schema/members.ts";
 import { makeModel } from "./schema/modules.ts";
 import type { SchemaModel } from "../model/index.ts";
-import { newPragma, type Diagnostic, type Pragma, type SourceInfo } from "../model/source.ts";
+import { newPragma, type Diagnostic, type Pragma } from "../model/source.ts";
 
 export interface ProgramOptions {
   /** Accept the legacy dialect of QEMU releases before 6.2 (see LoadOptions.compat). */
@@ -376,7 +377,7 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
       }
       const spec = x.spec!;
       if ("kind" in spec) {
-        defs.defineFailed(spec.info);
+        defs.defineFailed(spec.info, spec.span);
         continue;
       }
       if (!this.redo.has(x)) {
@@ -437,8 +438,8 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
     this.unitOfEntity.set(entity, u);
   }
 
-  feature(name: string, info: SourceInfo): void {
-    this.defining?.events!.push({ feature: name, info });
+  feature(use: FeatureImpl): void {
+    this.defining?.events!.push({ feature: use });
   }
 
   // CheckTracker
@@ -482,8 +483,10 @@ function isError(e: LogEntry): boolean {
 
 /**
  * A file parsed anew keeps the definitions of its last parse whose text (from the doc comment to
- * the closing brace) and line are the same: their DefinitionExpr objects, so that their work is
- * reused (what made them, at the same place in an unchanged context, is the same).
+ * the closing brace), line and column are the same: their DefinitionExpr objects, so that their
+ * work is reused (what made them, at the same place in an unchanged context, is the same). Their
+ * PositionTable and SourceInfo are the old parse's, read against the old text: the same lines
+ * and columns, since the text from where they start is the same.
  */
 function keepUnchanged(old: FileParse, file: FileParse): void {
   const oldText = old.syntax?.text;
@@ -498,8 +501,14 @@ function keepUnchanged(old: FileParse, file: FileParse): void {
     if (
       same &&
       same.span.end - same.span.start === e.span.end - e.span.start &&
+      column(oldText, same.span.start) === column(text, e.span.start) &&
       oldText.slice(same.span.start, same.span.end) === text.slice(e.span.start, e.span.end)
     )
       file.exprs[i] = same;
   }
+}
+
+/** How far `offset` is from the start of its line (in UTF-16 units; equal is all that matters). */
+function column(text: string, offset: number): number {
+  return offset - (text.lastIndexOf("\n", offset - 1) + 1);
 }

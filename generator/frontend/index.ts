@@ -11,14 +11,14 @@
 // `diagnostics: "all"` it reports every independent error (lint), up to `maxErrors`.
 
 import { parseSchema } from "./parser/index.ts";
-import { checkDefinition, type DefinitionSpec } from "./expr.ts";
+import { checkDefinition, definitionNameSpan, type DefinitionSpec } from "./expr.ts";
 import { SchemaDefinitions } from "./schema/definitions.ts";
 import { Checker } from "./schema/checker.ts";
 import { makeModel } from "./schema/modules.ts";
 import { DiagnosticSink, TooManyErrors, type DiagnosticMode } from "./diagnostics.ts";
 import { diskHost, memoryHost, type SchemaHost } from "./host.ts";
 import type { SchemaModel } from "../model/index.ts";
-import { QAPIError, type Diagnostic, type SourceInfo } from "../model/source.ts";
+import { QAPIError, type Diagnostic, type SourceInfo, type Span } from "../model/source.ts";
 import type { DefinitionExpr, Expr } from "./ast.ts";
 
 export { diskHost, memoryHost, type SchemaHost, type HostRead } from "./host.ts";
@@ -107,7 +107,7 @@ function runFrontEnd(
   });
   for (const e of checked) {
     if ("meta" in e) defs.define(e);
-    else if (e.kind === "failed") defs.defineFailed(e.info);
+    else if (e.kind === "failed") defs.defineFailed(e.info, e.span);
     else if (e.kind === "include") defs.defInclude(e.resolved, e.info);
     else defs.docs.push(e.doc);
   }
@@ -135,6 +135,8 @@ function parseAndCheck(fname: string, host: SchemaHost, compat: boolean, sink: D
 export interface Failed {
   kind: "failed";
   info: SourceInfo;
+  /** Its name as written, if it has one. */
+  span: Span | null;
 }
 
 /** A definition checked, or where the one that failed is (its error is reported). */
@@ -148,6 +150,6 @@ export function checkOrFail(
   } catch (err) {
     if (!(err instanceof QAPIError)) throw err;
     sink.error(err);
-    return { kind: "failed", info: e.info };
+    return { kind: "failed", info: e.info, span: definitionNameSpan(e) };
   }
 }

@@ -9,6 +9,7 @@
 // and declare the field in model/index.ts if back ends are to see it.
 
 import type { Condition } from "../../runtime/conditions.ts";
+import type { Span } from "../model/source.ts";
 
 /** What a key's value must look like; expr.ts implements each with QEMU's messages. */
 export interface ShapeValues {
@@ -192,15 +193,25 @@ export type Checked<K extends readonly KeySpec[]> = {
     : ShapeValues[E["shape"]] | null;
 };
 
-export type FeatureSpec = Checked<(typeof MEMBER_KEYS)["feature"]>;
-export type EnumValueSpec = Checked<(typeof MEMBER_KEYS)["enum-value"]>;
+/** Where a member's name is written; and its type reference, for those that have one. */
+interface Spans {
+  span: Span | null;
+}
+interface TypeSpans extends Spans {
+  typeSpan: Span | null;
+}
+
+export type FeatureSpec = Checked<(typeof MEMBER_KEYS)["feature"]> & Spans;
+export type EnumValueSpec = Checked<(typeof MEMBER_KEYS)["enum-value"]> & Spans;
 /** A member; the name as written has a `*` when it is optional. */
-export type MemberSpec = Checked<(typeof MEMBER_KEYS)["member"]> & {
-  name: string;
-  optional: boolean;
-};
+export type MemberSpec = Checked<(typeof MEMBER_KEYS)["member"]> &
+  TypeSpans & {
+    name: string;
+    optional: boolean;
+  };
 /** A union's or alternate's branch, by the name written before it. */
-export type BranchSpec = Checked<(typeof MEMBER_KEYS)["alternative"]> & { name: string };
+export type BranchSpec = Checked<(typeof MEMBER_KEYS)["alternative"]> &
+  TypeSpans & { name: string };
 
 /** The fields of checked definitions that the model builder (schema/definitions.ts) reads itself. */
 export const BUILDER_FIELDS = [

@@ -3,7 +3,7 @@
 // QEMU compares to find clashes). Messages are QEMU's; `source` says whose name it is.
 
 import { legacyUse, type CheckContext } from "./diagnostics.ts";
-import { QAPIError, type SourceInfo } from "../model/source.ts";
+import { QAPIError, type SourceInfo, type Span } from "../model/source.ts";
 
 const isCNameChar = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -30,18 +30,22 @@ export function cNameStartsWith(name: string, prefix: string): boolean {
 /** A downstream prefix (__RFQDN_), an experimental prefix (x-), then a letter and the rest. */
 const VALID_NAME = /^(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$/i;
 
+// Every check takes `span`: where the name is written (the culprit of its errors).
+
 export function checkNameIsStr(
   name: unknown,
   info: SourceInfo,
   source: string,
+  span: Span | null,
 ): asserts name is string {
-  if (typeof name !== "string") throw new QAPIError(info, `${source} requires a string name`);
+  if (typeof name !== "string")
+    throw new QAPIError(info, `${source} requires a string name`, { span });
 }
 
 /** Returns the name's stem: without downstream (__RFQDN_) and experimental (x-) prefixes. */
-function checkNameStr(name: string, info: SourceInfo, source: string): string {
+function checkNameStr(name: string, info: SourceInfo, source: string, span: Span | null): string {
   if (!VALID_NAME.test(name) || cNameStartsWith(name, "q_"))
-    throw new QAPIError(info, `${source} has an invalid name`);
+    throw new QAPIError(info, `${source} has an invalid name`, { span });
   return nameStem(name);
 }
 
@@ -65,10 +69,15 @@ function nameStem(name: string): string {
 }
 
 /** Event names: ALL_CAPS. */
-export function checkNameUpper(name: string, info: SourceInfo, source: string): void {
-  const stem = checkNameStr(name, info, source);
+export function checkNameUpper(
+  name: string,
+  info: SourceInfo,
+  source: string,
+  span: Span | null,
+): void {
+  const stem = checkNameStr(name, info, source, span);
   if (/[a-z-]/.test(stem))
-    throw new QAPIError(info, `name of ${source} must not use lowercase or '-'`);
+    throw new QAPIError(info, `name of ${source} must not use lowercase or '-'`, { span });
 }
 
 /**
@@ -80,10 +89,11 @@ export function checkNameLower(
   info: SourceInfo,
   source: string,
   ctx: CheckContext,
+  span: Span | null,
   permitUpper = false,
   permitUnderscore = false,
 ): void {
-  const stem = checkNameStr(name, info, source);
+  const stem = checkNameStr(name, info, source, span);
   const upper = !permitUpper && /[A-Z]/.test(stem);
   const underscore = !permitUnderscore && stem.includes("_");
   if (underscore && !upper && ctx.compat) {
@@ -92,18 +102,24 @@ export function checkNameLower(
       info,
       "underscore",
       "'_' in member and command names is a legacy form (QEMU before 6.2)",
+      { span },
     );
     return;
   }
   if (upper || underscore)
-    throw new QAPIError(info, `name of ${source} must not use uppercase or '_'`);
+    throw new QAPIError(info, `name of ${source} must not use uppercase or '_'`, { span });
 }
 
 /** Type names: CamelCase. */
-export function checkNameCamel(name: string, info: SourceInfo, source: string): void {
-  const stem = checkNameStr(name, info, source);
+export function checkNameCamel(
+  name: string,
+  info: SourceInfo,
+  source: string,
+  span: Span | null,
+): void {
+  const stem = checkNameStr(name, info, source, span);
   if (!/^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/.test(stem))
-    throw new QAPIError(info, `name of ${source} must use CamelCase`);
+    throw new QAPIError(info, `name of ${source} must use CamelCase`, { span });
 }
 
 /** A definition's name, by its meta-type; type names ending in 'List' are the array types'. */
@@ -112,13 +128,16 @@ export function checkDefinitionName(
   info: SourceInfo,
   meta: string,
   ctx: CheckContext,
+  span: Span | null,
 ): void {
-  if (meta === "event") checkNameUpper(name, info, meta);
-  else if (meta === "command")
-    checkNameLower(name, info, meta, ctx, false, info.pragma.commandNameExceptions.includes(name));
-  else {
-    checkNameCamel(name, info, meta);
-    if (name.endsWith("List")) throw new QAPIError(info, `${meta} name should not end in 'List'`);
+  if (meta === "event") checkNameUpper(name, info, meta, span);
+  else if (meta === "command") {
+    const exempt = info.pragma.commandNameExceptions.includes(name);
+    checkNameLower(name, info, meta, ctx, span, false, exempt);
+  } else {
+    checkNameCamel(name, info, meta, span);
+    if (name.endsWith("List"))
+      throw new QAPIError(info, `${meta} name should not end in 'List'`, { span });
   }
 }
 
@@ -129,8 +148,9 @@ export function checkMemberName(
   source: string,
   ctx: CheckContext,
   permissive: boolean,
+  span: Span | null,
 ): void {
-  checkNameLower(name, info, source, ctx, permissive, permissive);
+  checkNameLower(name, info, source, ctx, span, permissive, permissive);
   if (name === "u" || cNameStartsWith(name, "has_"))
-    throw new QAPIError(info, `${source} uses reserved name`);
+    throw new QAPIError(info, `${source} uses reserved name`, { span });
 }

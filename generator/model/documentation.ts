@@ -2,7 +2,7 @@
 // the order written, member and feature descriptions by name. The front end's reader
 // (frontend/doc-comments.ts) builds it and checks it against the definition; back ends and
 // services only read it.
-import type { SourceInfo } from "./source.ts";
+import type { SourceInfo, Span } from "./source.ts";
 
 export type SectionKind = "Plain" | "Member" | "Feature" | "Returns" | "Errors" | "Since" | "Todo";
 
@@ -10,6 +10,8 @@ export interface DocSection {
   info: SourceInfo;
   kind: SectionKind;
   text: string;
+  /** Its tag as written (`Since:`, `@name:`, `Features:` aside); null for plain sections. */
+  span: Span | null;
 }
 
 export interface ArgSection extends DocSection {
@@ -24,11 +26,16 @@ export interface DocMember {
   /** "member", "value", "branch", "feature", ... as QEMU's messages name it */
   role: string;
   info: SourceInfo | null;
+  /** Its name as written in the definition (null for members the schema implies). */
+  span: Span | null;
 }
 
 /** One `##` block: a definition's documentation, or free-form text (symbol null). */
 export interface Documentation {
+  /** Its first line, the opening `##`. */
   readonly info: SourceInfo;
+  /** Its `@symbol:` as written; the opening `##` for free-form documentation. */
+  readonly span: Span | null;
   /** The documented definition's name; null for free-form documentation. */
   readonly symbol: string | null;
   /** The text before the first tagged section. */

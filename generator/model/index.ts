@@ -5,7 +5,7 @@
 // Mirrors the entity structure of QEMU's generator (modules, built-in/implicit types, flattened
 // members, branches, conditions and features) so that output can match QEMU's byte for byte.
 
-import type { SourceInfo } from "./source.ts";
+import type { SourceInfo, Span } from "./source.ts";
 import type { Documentation } from "./documentation.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -14,12 +14,18 @@ import type { Documentation } from "./documentation.ts";
 export type { Condition } from "../../runtime/conditions.ts";
 import type { Condition } from "../../runtime/conditions.ts";
 
+// Where things are: `info` is QEMU's place (a definition's first line, for everything in it);
+// spans (model/source.ts) are the exact text in info's file: null for what the schema implies,
+// absent from models not made by the front end.
+
 // ---------------------------------------------------------------------------------------------
 // Features
 
 export interface Feature {
   name: string;
   info: SourceInfo | null;
+  /** Its name as written. */
+  span?: Span | null;
   ifcond: Condition | null;
   /** "deprecated" and "unstable" are special (introspection & compat policy treat them so). */
   isSpecial: boolean;
@@ -31,6 +37,8 @@ export interface Feature {
 export interface EnumMember {
   name: string;
   info: SourceInfo | null;
+  /** Its name as written. */
+  span?: Span | null;
   ifcond: Condition | null;
   features: Feature[];
 }
@@ -38,6 +46,10 @@ export interface EnumMember {
 export interface ObjectMember {
   name: string;
   info: SourceInfo | null;
+  /** Its name as written (the key, `*` included). */
+  span?: Span | null;
+  /** Its type reference as written. */
+  typeSpan?: Span | null;
   ifcond: Condition | null;
   features: Feature[];
   /** Resolved type (after schema.check()). */
@@ -51,6 +63,10 @@ export interface ObjectMember {
 export interface Branch {
   name: string;
   info: SourceInfo | null;
+  /** Its name as written (the key). */
+  span?: Span | null;
+  /** Its type reference as written. */
+  typeSpan?: Span | null;
   ifcond: Condition | null;
   type: Type;
 }
@@ -68,6 +84,15 @@ interface EntityBase {
   name: string;
   /** null for built-in entities. */
   info: SourceInfo | null;
+  /**
+   * Its name as written (the value of 'struct', 'command', ...). Implicit types: what made them
+   * (an array type's reference, an argument type's 'data').
+   */
+  span?: Span | null;
+  /** The whole definition, `{` to `}` (null for implicit types). */
+  defSpan?: Span | null;
+  /** The value of each key of the definition, by key ('data', 'base', 'returns', ...). */
+  keySpans?: ReadonlyMap<string, Span>;
   doc: Documentation | null;
   ifcond: Condition | null;
   features: Feature[];

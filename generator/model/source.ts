@@ -22,8 +22,90 @@ export function newPragma(): Pragma {
 }
 
 /**
+ * A schema file's text as the front end read it (universal newlines, a final newline), which
+ * turns the offsets of spans into lines and columns. Shared by every SourceInfo of the file.
+ */
+export class SourceText {
+  private lineStarts: number[] | null = null;
+
+  constructor(readonly text: string) {}
+
+  /** Offsets where lines start, computed when a position is first asked for. */
+  private starts(): number[] {
+    if (this.lineStarts) return this.lineStarts;
+    const starts = [0];
+    const text = this.text;
+    for (let i = text.indexOf("\n"); i >= 0 && i + 1 < text.length; i = text.indexOf("\n", i + 1))
+      starts.push(i + 1);
+    return (this.lineStarts = starts);
+  }
+
+  get lineCount(): number {
+    return this.starts().length;
+  }
+
+  /** Where line `line` (1-based) starts; the text's length past the last line. */
+  lineStart(line: number): number {
+    const starts = this.starts();
+    return line < 1 ? 0 : line > starts.length ? this.text.length : starts[line - 1]!;
+  }
+
+  /** Line `line` (1-based) without its newline. */
+  line(line: number): string {
+    const start = this.lineStart(line);
+    const nl = this.text.indexOf("\n", start);
+    return this.text.slice(start, nl < 0 ? this.text.length : nl);
+  }
+
+  /** The line and column of an offset (see Position). */
+  position(offset: number): Position {
+    const starts = this.starts();
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo]! + 1 };
+  }
+
+  /** The range of a span of this text. */
+  range(span: Span): SourceRange {
+    return { start: this.position(span.start), end: this.position(span.end) };
+  }
+}
+
+/**
+ * A piece of schema text: offsets [start, end) into the SourceText of the SourceInfo that goes
+ * with it (a definition's, a member's: the same file). Model nodes carry spans (their name, their
+ * type reference); diagnostics carry the SourceRange a span makes.
+ */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A place in a file: `line` 1-based; `col` 1-based in UTF-16 code units of the line (a language
+ * server's `character` is col - 1). Unlike QEMU's column (Diagnostic.col: tabs to the next
+ * multiple of 8, code points), a tab and each character count one.
+ */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** The exact text a diagnostic is about: from `start` up to `end` (exclusive). */
+export interface SourceRange {
+  start: Position;
+  end: Position;
+}
+
+/**
  * Where something is: file (as named on the command line or by the include), line, the include
- * chain, and the definition it belongs to (for "In command 'x':" headers).
+ * chain, and the definition it belongs to (for "In command 'x':" headers). `line` is QEMU's line
+ * (a definition's first line for everything in it); spans say exactly where.
  */
 export class SourceInfo {
   defnMeta: string | null = null;
@@ -36,14 +118,28 @@ export class SourceInfo {
     readonly pragma: Pragma,
     /** The file's place in parse order (0: the main file), which orders diagnostics. */
     readonly fileIndex = 0,
+    /** The file's text, for turning spans into ranges (null where there is none). */
+    readonly source: SourceText | null = null,
   ) {}
 
   /** A copy at another line, used as the parser advances (infos are kept per expression). */
   at(line: number): SourceInfo {
-    const info = new SourceInfo(this.fname, line, this.parent, this.pragma, this.fileIndex);
+    const info = new SourceInfo(
+      this.fname,
+      line,
+      this.parent,
+      this.pragma,
+      this.fileIndex,
+      this.source,
+    );
     info.defnMeta = this.defnMeta;
     info.defnName = this.defnName;
     return info;
+  }
+
+  /** The range of a span of this file (undefined without the text or the span). */
+  range(span: Span | null | undefined): SourceRange | undefined {
+    return span && this.source ? this.source.range(span) : undefined;
   }
 
   setDefn(meta: string, name: string): void {
@@ -78,8 +174,13 @@ export interface Diagnostic {
   message: string;
   /** null for errors that belong to no file (e.g. the schema file cannot be opened). */
   info: SourceInfo | null;
-  /** 1-based column, for errors the lexer/parser can place precisely. */
+  /** QEMU's 1-based column, for the errors QEMU's lexer and parser place on a column. */
   col?: number;
+  /**
+   * The exact text at fault in info's file: the member, key, value, doc line or word. QEMU's
+   * format keeps QEMU's place (info.line, col); the gcc and JSON formats and editors use this.
+   */
+  range?: SourceRange;
   /** Other places the message refers to (e.g. a previous definition). */
   related?: RelatedLocation[];
   /** The lint rule that reported it (generator/services/lint-rules.ts); none for the language's rules. */
@@ -89,14 +190,30 @@ export interface Diagnostic {
 export interface RelatedLocation {
   info: SourceInfo;
   message: string;
+  range?: SourceRange;
+}
+
+/** Where an error is, besides its SourceInfo (see Diagnostic). */
+export interface ErrorPlace {
+  col?: number;
+  /** The text at fault, in the info's file (made into the diagnostic's range). */
+  span?: Span | null;
+  /** The range, where no span can say it (text that could not be decoded). */
+  range?: SourceRange;
+  related?: RelatedLocation[];
 }
 
 /** Raised by every front-end stage; carries one diagnostic. */
 export class QAPIError extends Error {
   readonly diagnostic: Diagnostic;
-  constructor(info: SourceInfo | null, message: string, col?: number, related?: RelatedLocation[]) {
+  constructor(info: SourceInfo | null, message: string, place: ErrorPlace = {}) {
     super(message);
-    this.diagnostic = { severity: "error", message, info, col, related };
+    const d: Diagnostic = { severity: "error", message, info };
+    if (place.col !== undefined) d.col = place.col;
+    const range = place.range ?? info?.range(place.span);
+    if (range) d.range = range;
+    if (place.related) d.related = place.related;
+    this.diagnostic = d;
   }
 }
 
@@ -154,13 +271,57 @@ function ruleTag(d: Diagnostic): string {
   return d.rule ? ` [${d.rule}]` : "";
 }
 
-/** One line, file:line:col: severity: message, as compilers print it (clickable in editors). */
+/**
+ * As compilers print it: `file:line:col: severity: message`, at the start of the range (or at
+ * QEMU's place where there is none, without a column QEMU doesn't give), then the line of the
+ * range with its text underlined as GCC shows ranges (`^~~~`); editors and CI annotations read the
+ * first line. Related places follow as notes.
+ */
 export function formatGcc(d: Diagnostic): string {
   if (!d.info) return `qapi-ts: ${d.severity}: ${d.message}`;
-  const related = (d.related ?? [])
-    .map((r) => `\n${r.info.fname}:${r.info.line}:1: note: ${r.message}`)
-    .join("");
-  return `${d.info.fname}:${d.info.line}:${d.col ?? 1}: ${d.severity}: ${d.message}${ruleTag(d)}${related}`;
+  let out = gccLine(d.info, d.range, d.col, `${d.severity}: ${d.message}${ruleTag(d)}`);
+  for (const r of d.related ?? [])
+    out += "\n" + gccLine(r.info, r.range, undefined, `note: ${r.message}`);
+  return out;
+}
+
+function gccLine(
+  info: SourceInfo,
+  range: SourceRange | undefined,
+  col: number | undefined,
+  text: string,
+): string {
+  if (!range) return `${info.fname}:${info.line}${col !== undefined ? `:${col}` : ""}: ${text}`;
+  const { line, col: start } = range.start;
+  const head = `${info.fname}:${line}:${start}: ${text}`;
+  return info.source ? head + "\n" + underline(info.source.line(line), line, range) : head;
+}
+
+/** Widest piece of a source line the underline shows (input lines can be megabytes long). */
+const SHOWN_COLUMNS = 160;
+
+/**
+ * GCC's excerpt: ` 541 |     text` and `     |     ^~~~` under the range's part of that line.
+ * Tabs are expanded, unprintable characters shown as '?', and a long line cut around the range.
+ */
+function underline(text: string, line: number, range: SourceRange): string {
+  const from = range.start.col - 1;
+  const to = range.end.line === line ? Math.max(range.end.col - 1, from + 1) : text.length;
+  const first = from > SHOWN_COLUMNS / 2 ? from - 20 : 0;
+  let shown = first > 0 ? "..." : "";
+  let marks = " ".repeat(shown.length);
+  let i = first;
+  for (; i < text.length && shown.length < SHOWN_COLUMNS; i++) {
+    const c = text[i]!;
+    const piece = c === "\t" ? " ".repeat(8 - (shown.length % 8)) : UNPRINTABLE.test(c) ? "?" : c;
+    shown += piece;
+    const mark = i === from ? "^" : i > from && i < to ? "~" : " ";
+    marks += mark === " " ? " ".repeat(piece.length) : mark + "~".repeat(piece.length - 1);
+  }
+  if (i < text.length) shown += "...";
+  if (from >= text.length) marks += "^"; // the end of the line (or of the file)
+  const gutter = String(line).padStart(5);
+  return `${gutter} | ${shown.trimEnd()}\n${" ".repeat(gutter.length)} | ${marks.trimEnd()}`;
 }
 
 export interface JsonDiagnostic {
@@ -168,30 +329,53 @@ export interface JsonDiagnostic {
   /** The lint rule that reported it; null for the schema language's own rules. */
   rule: string | null;
   file: string | null;
+  /**
+   * The range at fault (ESLint's fields: 1-based, columns in UTF-16 code units, end exclusive);
+   * without one, QEMU's line and column (null where QEMU gives none) and no end.
+   */
   line: number | null;
   column: number | null;
+  endLine: number | null;
+  endColumn: number | null;
   definition: { meta: string; name: string } | null;
   includedFrom: { file: string; line: number }[];
   message: string;
-  related: { file: string; line: number; message: string }[];
+  related: {
+    file: string;
+    line: number;
+    column: number | null;
+    endLine: number | null;
+    endColumn: number | null;
+    message: string;
+  }[];
+}
+
+/** The location fields of the JSON form (see JsonDiagnostic). */
+function jsonPlace(info: SourceInfo, range: SourceRange | undefined, col: number | undefined) {
+  return {
+    line: range ? range.start.line : info.line,
+    column: range ? range.start.col : (col ?? null),
+    endLine: range ? range.end.line : null,
+    endColumn: range ? range.end.col : null,
+  };
 }
 
 export function toJson(d: Diagnostic): JsonDiagnostic {
   const includedFrom: { file: string; line: number }[] = [];
   for (let p = d.info?.parent ?? null; p; p = p.parent)
     includedFrom.push({ file: p.fname, line: p.line });
+  const none = { line: null, column: null, endLine: null, endColumn: null };
   return {
     severity: d.severity,
     rule: d.rule ?? null,
     file: d.info?.fname ?? null,
-    line: d.info?.line ?? null,
-    column: d.col ?? null,
+    ...(d.info ? jsonPlace(d.info, d.range, d.col) : none),
     definition: d.info?.defnName ? { meta: d.info.defnMeta!, name: d.info.defnName } : null,
     includedFrom,
     message: d.message,
     related: (d.related ?? []).map((r) => ({
       file: r.info.fname,
-      line: r.info.line,
+      ...jsonPlace(r.info, r.range, undefined),
       message: r.message,
     })),
   };

@@ -13,7 +13,7 @@ import type {
   ObjectType,
   SchemaModel,
 } from "../model/index.ts";
-import type { SourceInfo } from "../model/source.ts";
+import type { SourceInfo, Span } from "../model/source.ts";
 import {
   conditionHolds,
   conditionText,
@@ -44,6 +44,8 @@ export interface ProbeItem {
   /** The description from the definition's doc comment, if any. */
   doc: string | null;
   info: SourceInfo | null;
+  /** Its name as written (in info's file), if known. */
+  span: Span | null;
 }
 
 /** Every feature and marker member, in definition order. */
@@ -136,6 +138,7 @@ class ProbeItemFinder {
           ifcond: conjunction(conds),
           doc: doc?.args.get(m.name)?.text ?? null,
           info: m.info,
+          span: (branch ? branch.span : m.span) ?? null,
         });
       }
       for (const f of m.features)
@@ -164,6 +167,7 @@ class ProbeItemFinder {
       ifcond: conjunction([...conds, f.ifcond]),
       doc: doc?.text ?? null,
       info: f.info,
+      span: f.span ?? null,
     });
   }
 }

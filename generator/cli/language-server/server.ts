@@ -15,7 +15,7 @@ import { sinceDiagnostics } from "../../compat/since.ts";
 import type { History } from "../../compat/history.ts";
 import { VERSION } from "../../codegen/version.ts";
 import type { SchemaModel } from "../../model/index.ts";
-import type { Diagnostic } from "../../model/source.ts";
+import type { Diagnostic, SourceRange } from "../../model/source.ts";
 import { runLint } from "../../services/lint.ts";
 import {
   LanguageService,
@@ -312,7 +312,10 @@ class Session {
     for (const r of d.related ?? []) {
       const f = path.resolve(dir, r.info.fname);
       related.push({
-        location: { uri: this.uri(f), range: this.lines(f, texts).lineRange(r.info.line) },
+        location: {
+          uri: this.uri(f),
+          range: r.range ? lspRange(r.range) : this.lines(f, texts).lineRange(r.info.line),
+        },
         message: r.message,
       });
     }
@@ -530,11 +533,12 @@ const MAX_REASONS = 3;
 const zeroRange: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 /**
- * Where a diagnostic is: at its column (to the end of the token there) when it has one, else its
- * line. (Exact ranges, once the front end gives them, are used here first.)
+ * Where a diagnostic is: its exact range (the text at fault) when the front end gives one; else at
+ * its column (to the end of the token there) when it has one, else its line.
  */
 export function diagnosticRange(d: Diagnostic, lines: LineMap): Range {
   if (!d.info) return zeroRange;
+  if (d.range) return lspRange(d.range);
   const line = d.info.line;
   if (d.col === undefined) return lines.lineRange(line);
   const text = lines.lineText(line - 1);
@@ -546,6 +550,14 @@ export function diagnosticRange(d: Diagnostic, lines: LineMap): Range {
   } else while (end < text.length && !/[\s,:{}[\]]/.test(text[end]!)) end++;
   if (end === start) end = Math.min(text.length, start + 1);
   return { start: { line: line - 1, character: start }, end: { line: line - 1, character: end } };
+}
+
+/** The protocol's form of a SourceRange (0-based lines; columns are UTF-16 units alike). */
+function lspRange(r: SourceRange): Range {
+  return {
+    start: { line: r.start.line - 1, character: r.start.col - 1 },
+    end: { line: r.end.line - 1, character: r.end.col - 1 },
+  };
 }
 
 /** A document's text after one change of didChange (a range replaced, or all of it). */

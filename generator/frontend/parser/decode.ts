@@ -45,9 +45,14 @@ function invalidUtf8(bytes: Buffer, fileInfo: SourceInfo): QAPIError {
   let line = 1;
   for (let k = 0; k < lineStart; k++) if (before[k] === 10) line++;
   const prefix = before.subarray(lineStart).toString("utf8");
+  // (The range is the byte, after the text before it on its line.)
+  const col = prefix.length + 1;
   return new QAPIError(
     fileInfo.at(line),
     `invalid UTF-8 byte 0x${bytes[i]!.toString(16).padStart(2, "0")}`,
-    columnOf(prefix, prefix.length),
+    {
+      col: columnOf(prefix, prefix.length),
+      range: { start: { line, col }, end: { line, col: col + 1 } },
+    },
   );
 }

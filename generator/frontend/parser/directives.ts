@@ -3,6 +3,7 @@
 
 import type { Plain } from "../ast.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
+import type { PositionTable } from "../position-table.ts";
 import { QAPIError, excerpt, type Pragma, type SourceInfo } from "../../model/source.ts";
 
 /** Python's os.path.join(os.path.dirname(a), b), as QEMU names included files. */
@@ -36,8 +37,8 @@ export const LEGACY_LIST_PRAGMAS = new Map<string, ListPragma>([
 ]);
 
 /**
- * Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma); returns
- * the setting made.
+ * Applies one pragma of a `pragma` directive to the settings of its file (QEMU's _pragma): the
+ * entry whose value's record is at `slot` of `table`. Returns the setting made.
  */
 export function applyPragma(
   pragma: Pragma,
@@ -45,21 +46,26 @@ export function applyPragma(
   value: Plain,
   info: SourceInfo,
   ctx: CheckContext,
+  table: PositionTable,
+  slot: number,
 ): PragmaSetting {
+  const valueAt = { span: table.span(slot) };
   if (name === "doc-required") {
     if (typeof value !== "boolean")
-      throw new QAPIError(info, "pragma 'doc-required' must be boolean");
+      throw new QAPIError(info, "pragma 'doc-required' must be boolean", valueAt);
     pragma.docRequired = value;
     return ["docRequired", value];
   }
+  const nameAt = { span: table.span(slot - 2) };
   let field = LIST_PRAGMAS.get(name);
   if (field === undefined && ctx.compat) {
     field = LEGACY_LIST_PRAGMAS.get(name);
-    if (field !== undefined) legacyUse(ctx, info, `pragma-${name}`, `legacy pragma '${name}'`);
+    if (field !== undefined)
+      legacyUse(ctx, info, `pragma-${name}`, `legacy pragma '${name}'`, nameAt);
   }
-  if (field === undefined) throw new QAPIError(info, `unknown pragma '${excerpt(name)}'`);
+  if (field === undefined) throw new QAPIError(info, `unknown pragma '${excerpt(name)}'`, nameAt);
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
-    throw new QAPIError(info, `pragma ${name} must be a list of strings`);
+    throw new QAPIError(info, `pragma ${name} must be a list of strings`, valueAt);
   pragma[field] = value as string[];
   return [field, value as string[]];
 }

@@ -19,7 +19,7 @@
 import type { SectionKind } from "../../model/documentation.ts";
 import { DocError, QAPIDoc } from "../doc-comments.ts";
 import { legacyUse, type CheckContext } from "../diagnostics.ts";
-import { excerpt } from "../../model/source.ts";
+import { excerpt, type Span } from "../../model/source.ts";
 import { T, type Scanner } from "./scanner.ts";
 
 /** QEMU's limit on documentation line length. */
@@ -89,13 +89,27 @@ export class DocBlockReader {
     private readonly ctx: CheckContext,
   ) {}
 
-  private error(message: string): DocError {
-    return new DocError(this.s.info(), message, this.s.col(this.s.pos));
+  /** An error at the current doc line (QEMU's place); the culprit is `span` (default: the line). */
+  private error(message: string, span: Span = this.lineSpan()): DocError {
+    return new DocError(this.s.info(), message, { col: this.s.col(this.s.pos), span });
   }
 
   /** A legacy convention: accepted under compat, else an error in the block. */
-  private legacy(kind: string, message: string): void {
-    legacyUse(this.ctx, this.s.info(), kind, message, this.s.col(this.s.pos), DocError);
+  private legacy(kind: string, message: string, span: Span = this.lineSpan()): void {
+    const place = { col: this.s.col(this.s.pos), span };
+    legacyUse(this.ctx, this.s.info(), kind, message, place, DocError);
+  }
+
+  /** The current `#` line (or token), from its `from`th character of text (after "# "). */
+  private lineSpan(from = -2): Span {
+    const s = this.s;
+    return { start: Math.min(s.pos + 2 + from, s.end), end: s.end };
+  }
+
+  /** The first `length` characters of the current line's text: a tag, an `@name:`. */
+  private wordSpan(length: number): Span {
+    const start = this.s.pos + 2;
+    return { start, end: start + length };
   }
 
   /** The text of the current doc line; null at the closing `##`. */
@@ -115,7 +129,10 @@ export class DocBlockReader {
     const line = src.slice(start + 2, end);
     // Indented lines (examples, continuations) may run long: they often hold URLs or QMP text
     if (line.length + 2 > DOC_LINE_MAX && leadingSpace(line) === 0)
-      this.legacy("doc-long-line", `documentation line longer than ${DOC_LINE_MAX} characters`);
+      this.legacy("doc-long-line", `documentation line longer than ${DOC_LINE_MAX} characters`, {
+        start: start + DOC_LINE_MAX,
+        end: start + 2 + line.length,
+      });
     return line;
   }
 
@@ -138,6 +155,7 @@ export class DocBlockReader {
     this.legacy(
       "doc-spaced-name",
       `'@${excerpt(name)}:' is read as text, not as a description (a name has no spaces)`,
+      this.wordSpan(name.length + 2),
     );
     return null;
   }
@@ -178,7 +196,7 @@ export class DocBlockReader {
     if (line === null || !this.isTextLine(line)) return line;
     if (this.prevLine === "" && leadingSpace(line) === 0) return line; // a paragraph for both
     const info = this.s.info();
-    const col = this.s.col(this.s.pos);
+    const place = { col: this.s.col(this.s.pos), span: this.lineSpan(0) };
     const paragraphs: string[][] = [[]];
     let spacedName = false;
     let afterBlank = false;
@@ -204,7 +222,7 @@ export class DocBlockReader {
         textless
           ? `text of '${tag}:' begins on the next line without indentation`
           : `text of '${tag}:' goes on less indented`,
-        col,
+        place,
         DocError,
       );
       paragraphs.forEach((lines, i) => {
@@ -251,7 +269,11 @@ export class DocBlockReader {
         // A blank line ends the indented text, a de-indent without one is a mistake (legacy:
         // it ends the indented text all the same)
         if (!prevLineBlank)
-          this.legacy("doc-de-indent", `unexpected de-indent (expected at least ${indent} spaces)`);
+          this.legacy(
+            "doc-de-indent",
+            `unexpected de-indent (expected at least ${indent} spaces)`,
+            this.lineSpan(curIndent),
+          );
         return line;
       }
       doc.appendLine(line);
@@ -274,14 +296,16 @@ export class DocBlockReader {
     if (s.hashEnd - s.pos !== 2)
       throw this.error("junk after '##' at start of documentation comment");
     const info = s.info();
+    const openSpan = this.lineSpan();
     let line = this.nextDocLine();
     let doc: QAPIDoc;
     if (line !== null && line.startsWith("@")) {
       // Definition documentation
-      if (!line.endsWith(":")) throw this.error("line should end with ':'");
+      if (!line.endsWith(":")) throw this.error("line should end with ':'", this.lineSpan(0));
       const symbol = line.slice(1, -1);
-      if (!symbol) throw this.error("name required after '@'");
-      doc = new QAPIDoc(info, symbol);
+      const symbolSpan = this.wordSpan(line.length);
+      if (!symbol) throw this.error("name required after '@'", symbolSpan);
+      doc = new QAPIDoc(info, symbol, symbolSpan);
       line = this.nextDocLine();
       let noMoreArgs = false;
       while (line !== null) {
@@ -290,24 +314,29 @@ export class DocBlockReader {
         let m: RegExpExecArray | null;
         let name: string | null;
         if (line === "Features:") {
-          if (doc.features.size) throw this.error("duplicated 'Features:' line");
+          if (doc.features.size) throw this.error("duplicated 'Features:' line", this.wordSpan(9));
           line = this.nextDocLine();
           while (line === "") line = this.nextDocLine();
           while (line !== null && (name = this.descriptionName(line)) !== null) {
-            doc.newFeature(s.info(), name);
+            doc.newFeature(s.info(), name, this.wordSpan(name.length + 2));
             line = this.readSection(doc, `@${name}`, atNameText(line, name), true);
           }
           if (!doc.features.size) throw this.error("feature descriptions expected");
           noMoreArgs = true;
         } else if ((name = this.descriptionName(line)) !== null) {
-          if (noMoreArgs) throw this.error(`description of '@${excerpt(name)}:' follows a section`);
+          if (noMoreArgs)
+            throw this.error(
+              `description of '@${excerpt(name)}:' follows a section`,
+              this.wordSpan(name.length + 2),
+            );
           while (line !== null && (name = this.descriptionName(line)) !== null) {
-            doc.newArgument(s.info(), name);
+            doc.newArgument(s.info(), name, this.wordSpan(name.length + 2));
             line = this.readSection(doc, `@${name}`, atNameText(line, name), true);
           }
           noMoreArgs = true;
         } else if ((m = taggedSection(line))) {
           const tag = m[1]!;
+          const tagSpan = this.wordSpan(tag.length + 1);
           if (tag.startsWith("Note") || tag.startsWith("Example")) {
             const advice = tag.startsWith("Note")
               ? "Please use rST's '.. note::' or '.. admonition:: notes' directives, or another suitable admonition instead."
@@ -315,6 +344,7 @@ export class DocBlockReader {
             this.legacy(
               tag.startsWith("Note") ? "doc-note-section" : "doc-example-section",
               `The '${tag}' section is no longer supported. ${advice}`,
+              tagSpan,
             );
             // Legacy: the section's text as an ordinary paragraph, tag included, which ends
             // where older QEMU's section did at the latest: at a line starting another one
@@ -326,7 +356,7 @@ export class DocBlockReader {
             noMoreArgs = true;
             continue;
           }
-          doc.newTaggedSection(s.info(), (tag === "TODO" ? "Todo" : tag) as SectionKind);
+          doc.newTaggedSection(s.info(), (tag === "TODO" ? "Todo" : tag) as SectionKind, tagSpan);
           line = this.readSection(doc, tag, line.slice(m[0].length), false);
           noMoreArgs = true;
         } else {
@@ -337,12 +367,15 @@ export class DocBlockReader {
       }
     } else {
       // Free-form documentation
-      doc = new QAPIDoc(info);
+      doc = new QAPIDoc(info, null, openSpan);
       doc.ensureUntaggedSection(s.info());
       while (line !== null) {
         const name = this.descriptionName(line);
         if (name !== null)
-          throw this.error(`'@${excerpt(name)}:' not allowed in free-form documentation`);
+          throw this.error(
+            `'@${excerpt(name)}:' not allowed in free-form documentation`,
+            this.wordSpan(name.length + 2),
+          );
         doc.appendLine(line);
         line = this.nextDocLine();
       }

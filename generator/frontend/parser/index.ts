@@ -17,8 +17,17 @@ import type { DefinitionExpr, Expr, IncludeDirective, ParsedSchema, PlainDict } 
 import { DiagnosticLog, DiagnosticSink, passOn } from "../diagnostics.ts";
 import { DocError, type QAPIDoc } from "../doc-comments.ts";
 import { diskHost, type SchemaHost } from "../host.ts";
-import { QAPIError, SourceInfo, excerpt, newPragma, type Pragma } from "../../model/source.ts";
+import {
+  QAPIError,
+  SourceInfo,
+  SourceText,
+  excerpt,
+  newPragma,
+  type Pragma,
+  type Span,
+} from "../../model/source.ts";
 import type { SyntaxFile } from "../../model/syntax.ts";
+import { PositionTable } from "../position-table.ts";
 import { decodeSchema } from "./decode.ts";
 import { applyPragma, joinDirname, type PragmaSetting } from "./directives.ts";
 import { DocBlockReader } from "./doc-block.ts";
@@ -122,7 +131,7 @@ export function parseSchema(fname: string, options: ParseOptions): ParsedSchema 
     exprs: [],
     complete: true,
   };
-  followFile(ctx, fname, null);
+  followFile(ctx, fname, null, null);
   return { exprs: ctx.exprs, complete: ctx.complete };
 }
 
@@ -132,13 +141,21 @@ function absolute(ctx: ParseContext, fname: string): string {
   return abs;
 }
 
-/** A file where the schema or an include names it: read, parsed, and its includes followed. */
-function followFile(ctx: ParseContext, fname: string, parentInfo: SourceInfo | null): void {
+/**
+ * A file where the schema or an include names it: read, parsed, and its includes followed.
+ * `includeSpan`: the file name in the include directive that names it.
+ */
+function followFile(
+  ctx: ParseContext,
+  fname: string,
+  parentInfo: SourceInfo | null,
+  includeSpan: Span | null,
+): void {
   const fileIndex = ctx.files++;
   ctx.included.add(absolute(ctx, fname));
   let text: string;
   try {
-    text = readFile(ctx, fname, parentInfo, fileIndex);
+    text = readFile(ctx, fname, parentInfo, fileIndex, includeSpan);
   } catch (err) {
     if (!(err instanceof QAPIError)) throw err;
     ctx.complete = false;
@@ -166,9 +183,11 @@ function followInclude(ctx: ParseContext, e: IncludeDirective): void {
   const abs = absolute(ctx, e.resolved);
   for (let inf: SourceInfo | null = e.info; inf; inf = inf.parent) {
     if (abs === absolute(ctx, inf.fname))
-      return ctx.sink.error(new QAPIError(e.info, `inclusion loop for ${e.file}`));
+      return ctx.sink.error(
+        new QAPIError(e.info, `inclusion loop for ${e.file}`, { span: e.fileSpan }),
+      );
   }
-  if (!ctx.included.has(abs)) followFile(ctx, e.resolved, e.info);
+  if (!ctx.included.has(abs)) followFile(ctx, e.resolved, e.info, e.fileSpan);
 }
 
 function readFile(
@@ -176,11 +195,13 @@ function readFile(
   fname: string,
   parentInfo: SourceInfo | null,
   fileIndex: number,
+  includeSpan: Span | null,
 ): string {
   const cantRead = (reason: string): QAPIError =>
     new QAPIError(
       parentInfo,
       `can't read ${parentInfo ? "include" : "schema"} file '${fname}': ${reason}`,
+      { span: includeSpan },
     );
   const r = ctx.host.read(fname, MAX_SCHEMA_BYTES - ctx.bytes);
   if ("error" in r) throw cantRead(r.error);
@@ -203,6 +224,8 @@ interface FileContext {
   sink: DiagnosticLog;
   file: FileParse;
   pragma: Pragma;
+  /** Where the file's values and keys are (one table per file, shared by its definitions). */
+  table: PositionTable;
 }
 
 /** One file's own top level (FileParse). An error that ends it is logged with the rest. */
@@ -226,10 +249,11 @@ export function parseFile(
   };
   const src = Scanner.text(source.text);
   const recorder = syntax ? new SyntaxRecorder(fname, src) : null;
-  const s = new Scanner(src, new SourceInfo(fname, 1, parent, pragma, source.fileIndex));
+  const fileInfo = new SourceInfo(fname, 1, parent, pragma, source.fileIndex, new SourceText(src));
+  const s = new Scanner(src, fileInfo);
   s.syntax = recorder;
   try {
-    parseTopLevel({ compat, sink: file.log, file, pragma }, s);
+    parseTopLevel({ compat, sink: file.log, file, pragma, table: new PositionTable(src) }, s);
   } catch (err) {
     if (!(err instanceof QAPIError)) throw err;
     file.complete = false;
@@ -242,7 +266,7 @@ export function parseFile(
 
 /** QEMU's parser loop: documentation blocks, directives and definitions, until the end. */
 function parseTopLevel(ctx: FileContext, s: Scanner): void {
-  const { sink } = ctx;
+  const { sink, table } = ctx;
   const exprs = ctx.file.exprs;
   s.accept();
   let curDoc: QAPIDoc | null = null;
@@ -273,19 +297,25 @@ function parseTopLevel(ctx: FileContext, s: Scanner): void {
       continue;
     }
     const start = curDoc || docFailed ? docStart : s.pos;
-    const e = getExpr(s);
+    const slot = table.length;
+    const e = getExpr(s, table);
     try {
-      if (!(e instanceof Map)) throw new QAPIError(info, "top-level expression must be an object");
+      if (!(e instanceof Map))
+        throw new QAPIError(info, "top-level expression must be an object", {
+          span: table.span(slot),
+        });
       if (e.has("include")) {
         rejectExprDoc(ctx, curDoc);
-        include(ctx, e, info, s);
+        include(ctx, e, info, s, slot);
       } else if (e.has("pragma")) {
         rejectExprDoc(ctx, curDoc);
-        pragmaDirective(ctx, e, info);
+        pragmaDirective(ctx, e, info, slot);
       } else {
         const definition: DefinitionExpr = {
           kind: "definition",
           plain: e,
+          positions: table,
+          slot,
           info,
           doc: curDoc,
           docFailed,
@@ -295,7 +325,9 @@ function parseTopLevel(ctx: FileContext, s: Scanner): void {
         if (curDoc && !curDoc.symbol) {
           definition.doc = null;
           definition.docFailed = true;
-          throw new DocError(curDoc.info, "definition documentation required");
+          throw new DocError(curDoc.info, "definition documentation required", {
+            span: curDoc.span,
+          });
         }
       }
     } catch (err) {
@@ -315,32 +347,45 @@ function rejectExprDoc(ctx: FileContext, doc: QAPIDoc | null): void {
       new DocError(
         doc.info,
         `documentation for '${excerpt(doc.symbol)}' is not followed by the definition`,
+        { span: doc.span },
       ),
     );
 }
 
-/** An include directive, kept in place (followFile follows it). */
-function include(ctx: FileContext, e: PlainDict, info: SourceInfo, s: Scanner): void {
+/** An include directive, whose record is at `slot`, kept in place (followFile follows it). */
+function include(ctx: FileContext, e: PlainDict, info: SourceInfo, s: Scanner, slot: number): void {
   const file = e.get("include")!;
+  const fileSpan = ctx.table.spanOf(slot, "include");
   if (e.size !== 1 || typeof file !== "string") {
     // Whatever the file would have defined is missing.
     ctx.file.complete = false;
-    if (e.size !== 1) throw new QAPIError(info, "invalid 'include' directive");
-    throw new QAPIError(info, "value of 'include' must be a string");
+    if (e.size !== 1)
+      throw new QAPIError(info, "invalid 'include' directive", { span: ctx.table.span(slot) });
+    throw new QAPIError(info, "value of 'include' must be a string", { span: fileSpan });
   }
   const resolved = joinDirname(ctx.file.fname, file);
-  ctx.file.exprs.push({ kind: "include", file, resolved, info });
+  ctx.file.exprs.push({ kind: "include", file, resolved, info, fileSpan });
   s.syntax?.included(resolved);
 }
 
-function pragmaDirective(ctx: FileContext, e: PlainDict, info: SourceInfo): void {
-  if (e.size !== 1) throw new QAPIError(info, "invalid 'pragma' directive");
+/** A pragma directive, whose record is at `slot`. */
+function pragmaDirective(ctx: FileContext, e: PlainDict, info: SourceInfo, slot: number): void {
+  const { table } = ctx;
+  if (e.size !== 1)
+    throw new QAPIError(info, "invalid 'pragma' directive", { span: table.span(slot) });
   const value = e.get("pragma")!;
-  if (!(value instanceof Map)) throw new QAPIError(info, "value of 'pragma' must be an object");
+  const valueSlot = table.slotOf(slot, "pragma");
+  if (!(value instanceof Map))
+    throw new QAPIError(info, "value of 'pragma' must be an object", {
+      span: table.span(valueSlot),
+    });
   // Each pragma on its own: one that is wrong does not keep the others from applying.
+  let entry = table.firstEntry(valueSlot);
   value.forEach((v, name) => {
+    const at = entry;
+    entry = table.nextEntry(entry);
     try {
-      ctx.file.pragmas.push(applyPragma(ctx.pragma, name, v, info, ctx));
+      ctx.file.pragmas.push(applyPragma(ctx.pragma, name, v, info, ctx, table, at));
     } catch (err) {
       if (!(err instanceof QAPIError)) throw err;
       ctx.sink.error(err);

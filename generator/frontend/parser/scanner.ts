@@ -6,7 +6,7 @@
 import type { IToken, TokenType } from "chevrotain";
 import * as lex from "../lexer.ts";
 import type { SyntaxRecorder } from "./syntax-recorder.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
 
 /** Token codes (QEMU's `tok`): the structural characters, a string, a boolean, a `#` line. */
 export const enum T {
@@ -59,8 +59,9 @@ export class Scanner {
   tok: T = T.EOF;
   val: string | boolean = "";
   pos = 0;
-  /** Where the current token ends (offset after it), and where the one before it ended. */
+  /** Where the current token ends (offset after its last character). */
   end = 0;
+  /** Where the token before the current one ended: the end of a value just read. */
   prevEnd = 0;
   line = 1;
   private linePos = 0;
@@ -113,9 +114,9 @@ export class Scanner {
     return columnOf(prefix, prefix.length);
   }
 
-  /** An error at the current token. */
-  error(message: string): QAPIError {
-    return new QAPIError(this.info(), message, this.col(this.pos));
+  /** An error at the current token: QEMU's place; the culprit is `span` (default: the token). */
+  error(message: string, span: Span = { start: this.pos, end: this.end }): QAPIError {
+    return new QAPIError(this.info(), message, { col: this.col(this.pos), span });
   }
 
   /** QEMU's accept(): the next token; `#` lines are skipped unless they are `##` ones or !skip. */
@@ -135,6 +136,7 @@ export class Scanner {
       const t: IToken | null = this.stream.pull();
       if (!t) {
         this.tok = T.EOF;
+        this.end = this.pos;
         return;
       }
       const offset = t.startOffset + this.stream.base;
@@ -149,12 +151,12 @@ export class Scanner {
         if (this.commentLine(offset, skipComment)) return;
         continue;
       }
+      this.end = offset + t.image.length;
       if (code === T.ERROR) {
         if (t.tokenType === lex.BadStr) throw this.error(stringError(t.image));
         throw this.error(`stray '${excerpt(t.image)}'`);
       }
       this.tok = code;
-      this.end = offset + t.image.length;
       if (code === T.STR) {
         const image = t.image;
         this.val = isPlainString(image) ? image.slice(1, -1) : this.decodeString(image);
@@ -172,6 +174,7 @@ export class Scanner {
   private atFinalNewline(nl: number): boolean {
     if (nl + 1 === this.src.length) {
       this.pos = nl;
+      this.end = nl;
       this.tok = T.EOF;
       return true;
     }
@@ -202,6 +205,7 @@ export class Scanner {
     if (skipComment && src.charCodeAt(offset + 1) !== 35) return false;
     this.tok = T.HASH;
     this.hashEnd = eol; // the text is only sliced out if it is documentation (getDocLine)
+    this.end = eol;
     return true;
   }
 }

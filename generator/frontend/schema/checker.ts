@@ -7,7 +7,7 @@
 import type { DocMember } from "../../model/documentation.ts";
 import { docWarningKind, type QAPIDoc } from "../doc-comments.ts";
 import type { CheckContext } from "../diagnostics.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
 import type { DocStep, EntityImpl, SchemaChecker, TypeEntity } from "./entities.ts";
 import type { SchemaDefinitions } from "./definitions.ts";
 
@@ -50,12 +50,13 @@ export class Checker implements SchemaChecker {
     name: string,
     info: SourceInfo,
     what: string | ((info: SourceInfo) => string),
+    span: Span | null,
   ): TypeEntity {
     const t = this.defs.lookupType(name);
     if (t && !t.failed) return t;
     if (t || !this.defs.unknownIsAFinding(name)) throw DEPENDENCY_FAILED;
     const w = typeof what === "function" ? what(info) : what;
-    throw new QAPIError(info, `${w} uses unknown type '${excerpt(name)}'`);
+    throw new QAPIError(info, `${w} uses unknown type '${excerpt(name)}'`, { span });
   }
 
   checkNested(t: EntityImpl): void {
@@ -140,14 +141,15 @@ export class Checker implements SchemaChecker {
         }
       }
     }
-    const features = [...this.defs.featureInfo.entries()];
-    if (features.length > MAX_FEATURES)
+    const features = [...this.defs.featureInfo.values()];
+    if (features.length > MAX_FEATURES) {
+      const f = features[MAX_FEATURES]!;
       sink.error(
-        new QAPIError(
-          features[MAX_FEATURES]![1],
-          `Maximum of ${MAX_FEATURES} schema features is permitted`,
-        ),
+        new QAPIError(f.info, `Maximum of ${MAX_FEATURES} schema features is permitted`, {
+          span: f.span,
+        }),
       );
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { DiagnosticSink } from "../diagnostics.ts";
 import type { BranchSpec, DefinitionSpec, FeatureSpec, MemberSpec, TypeRef } from "../expr.ts";
 import { BUILDER_FIELDS, DEFINITION_KEYS, SIMPLE_UNION_KEYS, type KeySpec } from "../keywords.ts";
 import type { Condition, JsonType } from "../../model/index.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
 import {
   AlternateTypeImpl,
   ArrayTypeImpl,
@@ -56,14 +56,14 @@ export type LookupKind = "type" | "entity" | "name";
 export interface DefinitionTracker {
   read(name: string, kind: LookupKind, found: boolean): void;
   made(entity: EntityLike): void;
-  feature(name: string, info: SourceInfo): void;
+  feature(use: FeatureImpl): void;
 }
 
 /** One step of a definition's work, as a tracker records it (see SchemaDefinitions.replay). */
 export type DefinitionEvent =
   | { read: string; kind: LookupKind; found: boolean }
   | { made: EntityLike }
-  | { feature: string; info: SourceInfo };
+  | { feature: FeatureImpl };
 
 const BUILTINS: [string, JsonType][] = [
   ["str", "string"],
@@ -92,9 +92,9 @@ export class SchemaDefinitions {
   /** The types among entityDict (lookups by type are the hot path of checking). */
   private readonly typeDict = new Map<string, TypeEntity>();
   /** Each feature name, where it is first used (the schema may use only so many). */
-  readonly featureInfo = new Map<string, SourceInfo | null>();
-  /** Definitions that failed their shape checks, by name: where they are. */
-  private readonly failedDefinitions = new Map<string, SourceInfo>();
+  readonly featureInfo = new Map<string, FeatureImpl | null>();
+  /** Definitions that failed their shape checks, by name: where they are (and their name). */
+  private readonly failedDefinitions = new Map<string, { info: SourceInfo; span: Span | null }>();
   /** Docs not to check: of definitions left out, or in error themselves. */
   readonly uncheckedDocs = new Set<QAPIDoc>();
   /** Free-form and definition docs in source order. */
@@ -153,11 +153,16 @@ export class SchemaDefinitions {
     const other = this.entityDict.get(ent.name);
     const failed = this.failedDefinitions.get(ent.name);
     this.tracker?.read(ent.name, "name", other !== undefined || failed !== undefined);
-    if (other?.info || failed)
-      throw new QAPIError(ent.info, `'${excerpt(ent.name)}' is already defined`, undefined, [
-        { info: other?.info ?? failed!, message: "previous definition" },
-      ]);
-    if (other) throw new QAPIError(ent.info, `${other.describe()} is already defined`);
+    if (other?.info || failed) {
+      const info = other?.info ?? failed!.info;
+      const range = info.range(other?.info ? other.span : failed!.span);
+      throw new QAPIError(ent.info, `'${excerpt(ent.name)}' is already defined`, {
+        span: ent.span,
+        related: [{ info, message: "previous definition", ...(range && { range }) }],
+      });
+    }
+    if (other)
+      throw new QAPIError(ent.info, `${other.describe()} is already defined`, { span: ent.span });
     this.insert(ent);
     this.tracker?.made(ent);
   }
@@ -184,8 +189,8 @@ export class SchemaDefinitions {
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
       if ("made" in ev) this.insert(ev.made);
-      else if ("feature" in ev && !this.featureInfo.has(ev.feature))
-        this.featureInfo.set(ev.feature, ev.info);
+      else if ("feature" in ev && !this.featureInfo.has(ev.feature.name))
+        this.featureInfo.set(ev.feature.name, ev.feature);
     }
     if (doc) this.docs.push(doc);
     return true;
@@ -195,11 +200,11 @@ export class SchemaDefinitions {
     for (const [name, json] of BUILTINS) {
       this.defEntity(new BuiltinTypeImpl(name, json));
       // Every built-in gets its array type, used or not (as QEMU's shared built-in code has).
-      this.makeArrayType(name, null);
+      this.makeArrayType(name, null, null);
     }
     this.defEntity(new ObjectTypeImpl({ name: "q_empty", info: null, localMembers: [] }));
     const members = QTYPES.map(
-      (n) => new EnumMemberImpl({ name: n, info: null, ifcond: null, features: [] }),
+      (n) => new EnumMemberImpl({ name: n, info: null, ifcond: null, features: [], span: null }),
     );
     this.defEntity(new EnumTypeImpl({ name: "QType", info: null, members }));
   }
@@ -207,37 +212,42 @@ export class SchemaDefinitions {
   private makeFeatures(features: FeatureSpec[], info: SourceInfo): FeatureImpl[] {
     const out: FeatureImpl[] = [];
     for (let i = 0; i < features.length; i++) {
-      const { name, ifcond } = features[i]!;
-      if (!this.featureInfo.has(name)) this.featureInfo.set(name, info);
-      this.tracker?.feature(name, info);
-      out.push(new FeatureImpl({ name, info, ifcond }));
+      const { name, ifcond, span } = features[i]!;
+      const f = new FeatureImpl({ name, info, ifcond, span });
+      if (!this.featureInfo.has(name)) this.featureInfo.set(name, f);
+      this.tracker?.feature(f);
+      out.push(f);
     }
     return out;
   }
 
-  private makeArrayType(elementTypeName: string, info: SourceInfo | null): string {
+  /** `span`: the reference that first makes it (its element type's name is looked up there). */
+  private makeArrayType(elementTypeName: string, info: SourceInfo | null, span: Span | null) {
     const name = elementTypeName + "List";
-    if (!this.lookupType(name)) this.defEntity(new ArrayTypeImpl({ name, info, elementTypeName }));
+    if (!this.lookupType(name))
+      this.defEntity(new ArrayTypeImpl({ name, info, elementTypeName, span }));
     return name;
   }
 
-  private typeName(ref: TypeRef, info: SourceInfo): string {
-    return typeof ref === "string" ? ref : this.makeArrayType(ref[0], info);
+  private typeName(ref: TypeRef, info: SourceInfo, span: Span | null): string {
+    return typeof ref === "string" ? ref : this.makeArrayType(ref[0], info, span);
   }
 
+  /** `span`: the members as written ('data', 'base'). */
   private makeImplicitObjectType(
     name: string,
     info: SourceInfo,
     ifcond: Condition | null,
     role: string,
     members: ObjectMemberImpl[],
+    span: Span | null,
   ): string | null {
     if (!members.length) return null;
     const implicitName = `q_obj_${name}-${role}`;
     // An existing one means a duplicate definition, which is reported when that one is defined.
     if (!this.lookupEntity(implicitName))
       this.defEntity(
-        new ObjectTypeImpl({ name: implicitName, info, ifcond, localMembers: members }),
+        new ObjectTypeImpl({ name: implicitName, info, ifcond, localMembers: members, span }),
       );
     return implicitName;
   }
@@ -250,10 +260,12 @@ export class SchemaDefinitions {
         new ObjectMemberImpl({
           name: m.name,
           info,
-          typeName: this.typeName(m.type, info),
+          typeName: this.typeName(m.type, info, m.typeSpan),
           optional: m.optional,
           ifcond: m.ifcond,
           features: this.makeFeatures(m.features, info),
+          span: m.span,
+          typeSpan: m.typeSpan,
         }),
       );
     }
@@ -267,17 +279,19 @@ export class SchemaDefinitions {
     ifcond: Condition | null,
     role: string,
     data: MemberSpec[] | string | null,
+    span: Span | null,
   ): string | null {
     if (data === null || typeof data === "string") return data;
-    return this.makeImplicitObjectType(name, info, ifcond, role, this.makeMembers(data, info));
+    const members = this.makeMembers(data, info);
+    return this.makeImplicitObjectType(name, info, ifcond, role, members, span);
   }
 
-  /** A definition that failed its checks: left out, but its name stays taken. */
-  defineFailed(info: SourceInfo): void {
+  /** A definition that failed its checks: left out, but its name (at `span`) stays taken. */
+  defineFailed(info: SourceInfo, span: Span | null): void {
     const name = info.defnName;
     if (name === null) this.complete = false;
     else if (!this.entityDict.has(name) && !this.failedDefinitions.has(name))
-      this.failedDefinitions.set(name, info);
+      this.failedDefinitions.set(name, { info, span });
   }
 
   /** Adds one checked definition; reports (in collect mode) if its name is taken. */
@@ -293,11 +307,22 @@ export class SchemaDefinitions {
   }
 
   private defineEntities(d: DefinitionSpec): void {
-    const { name, info, ifcond } = d;
+    const { name, info, ifcond, positions, slot } = d;
     const features = this.makeFeatures(d.features, info);
     if (d.meta === "simple-union") return this.defineSimpleUnion(d, features);
     // What every kind of definition has.
-    const common = { name, info, doc: d.doc, ifcond, features, fields: entityFields(d) };
+    const common = {
+      name,
+      info,
+      doc: d.doc,
+      ifcond,
+      features,
+      fields: entityFields(d),
+      span: d.span,
+      positions,
+      slot,
+    };
+    const dataSpan = positions.spanOf(slot, "data");
     switch (d.meta) {
       case "enum": {
         const members = d.values.map(
@@ -307,6 +332,7 @@ export class SchemaDefinitions {
               info,
               ifcond: v.ifcond,
               features: this.makeFeatures(v.features, info),
+              span: v.span,
             }),
         );
         return this.defEntity(new EnumTypeImpl({ ...common, members }));
@@ -320,26 +346,49 @@ export class SchemaDefinitions {
         const baseName =
           typeof base === "string"
             ? base
-            : this.makeImplicitObjectType(name, info, ifcond, "base", this.makeMembers(base, info));
+            : this.makeImplicitObjectType(
+                name,
+                info,
+                ifcond,
+                "base",
+                this.makeMembers(base, info),
+                positions.spanOf(slot, "base"),
+              );
         const variants = this.makeBranches(d.branches, info);
-        const branches = new BranchesImpl({ info, variants, tagName: d.discriminator });
+        const tagSpan = positions.spanOf(slot, "discriminator");
+        const branches = new BranchesImpl({
+          info,
+          variants,
+          tagName: d.discriminator,
+          tagSpan,
+          span: dataSpan,
+        });
         return this.defEntity(
           new ObjectTypeImpl({ ...common, baseName, localMembers: [], branches }),
         );
       }
       case "alternate": {
         const variants = this.makeBranches(d.branches, info);
-        const branches = new BranchesImpl({ info, variants, tagName: null });
+        const branches = new BranchesImpl({
+          info,
+          variants,
+          tagName: null,
+          tagSpan: null,
+          span: dataSpan,
+        });
         branches.tagMember = implicitMember("type", info, "QType");
         return this.defEntity(new AlternateTypeImpl({ ...common, branches }));
       }
       case "command": {
-        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
-        const retTypeName = d.returns === null ? null : this.typeName(d.returns, info);
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data, dataSpan);
+        const retTypeName =
+          d.returns === null
+            ? null
+            : this.typeName(d.returns, info, positions.spanOf(slot, "returns"));
         return this.defEntity(new CommandImpl({ ...common, argTypeName, retTypeName }));
       }
       case "event": {
-        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data);
+        const argTypeName = this.argumentType(name, info, ifcond, "arg", d.data, dataSpan);
         return this.defEntity(new EventImpl({ ...common, argTypeName }));
       }
     }
@@ -351,8 +400,10 @@ export class SchemaDefinitions {
         new BranchImpl({
           name: b.name,
           info,
-          typeName: this.typeName(b.type, info),
+          typeName: this.typeName(b.type, info, b.typeSpan),
           ifcond: b.ifcond,
+          span: b.span,
+          typeSpan: b.typeSpan,
         }),
     );
   }
@@ -366,22 +417,31 @@ export class SchemaDefinitions {
     d: Extract<DefinitionSpec, { meta: "simple-union" }>,
     features: FeatureImpl[],
   ): void {
-    const { name, info, ifcond } = d;
+    const { name, info, ifcond, positions, slot } = d;
     const variants: BranchImpl[] = [];
     for (const b of d.branches) {
-      const typeName = this.typeName(b.type, info);
+      const typeName = this.typeName(b.type, info, b.typeSpan);
       const wrapper = `q_obj_${typeName}-wrapper`;
       if (!this.lookupEntity(wrapper)) {
         const data = implicitMember("data", info, typeName);
-        this.defEntity(new ObjectTypeImpl({ name: wrapper, info, localMembers: [data] }));
+        this.defEntity(
+          new ObjectTypeImpl({ name: wrapper, info, localMembers: [data], span: b.typeSpan }),
+        );
       }
-      variants.push(new BranchImpl({ name: b.name, info, typeName: wrapper, ifcond: b.ifcond }));
+      const { span, typeSpan } = b;
+      variants.push(
+        new BranchImpl({ name: b.name, info, typeName: wrapper, ifcond: b.ifcond, span, typeSpan }),
+      );
     }
     const kindName = name + "Kind";
     const kinds = variants.map(
-      (b) => new EnumMemberImpl({ name: b.name, info, ifcond: b.ifcond, features: [] }),
+      (b) =>
+        new EnumMemberImpl({ name: b.name, info, ifcond: b.ifcond, features: [], span: b.span }),
     );
-    this.defEntity(new EnumTypeImpl({ name: kindName, info, ifcond, members: kinds }));
+    const dataSpan = positions.spanOf(slot, "data");
+    this.defEntity(
+      new EnumTypeImpl({ name: kindName, info, ifcond, members: kinds, span: dataSpan }),
+    );
     const tag = implicitMember("type", info, kindName);
     this.defEntity(
       new ObjectTypeImpl({
@@ -391,7 +451,16 @@ export class SchemaDefinitions {
         ifcond,
         features,
         localMembers: [tag],
-        branches: new BranchesImpl({ info, variants, tagName: "type" }),
+        branches: new BranchesImpl({
+          info,
+          variants,
+          tagName: "type",
+          tagSpan: null,
+          span: dataSpan,
+        }),
+        span: d.span,
+        positions,
+        slot,
       }),
     );
   }
@@ -439,5 +508,7 @@ function implicitMember(name: string, info: SourceInfo, typeName: string): Objec
     optional: false,
     ifcond: null,
     features: [],
+    span: null,
+    typeSpan: null,
   });
 }

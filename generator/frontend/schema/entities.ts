@@ -22,7 +22,8 @@ import type {
 import { alternativeJsonType, jsonTypeOf } from "../../model/json-types.ts";
 import { cName } from "../naming.ts";
 import type { EntityFields } from "../keywords.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
+import { NO_SLOT, type PositionTable } from "../position-table.ts";
 import {
   BranchImpl,
   checkFeatureClash,
@@ -42,6 +43,7 @@ export interface SchemaChecker extends TypeResolver {
     name: string,
     info: SourceInfo,
     what: string | ((info: SourceInfo) => string),
+    span: Span | null,
   ): TypeEntity;
   lookupType(name: string): TypeEntity | undefined;
   /** Checks an entity this one contains (a base, a branch): its failure is this one's too. */
@@ -59,6 +61,11 @@ export interface EntityOptions {
   features?: FeatureImpl[];
   /** Further properties of the definition, set on the entity as they are (keywords.ts). */
   fields?: Record<string, unknown>;
+  /** Where its name is written (see model/index.ts). */
+  span?: Span | null;
+  /** Where its definition's parts are: its file's table, and its record's slot there. */
+  positions?: PositionTable | null;
+  slot?: number;
 }
 
 export abstract class EntityImpl {
@@ -67,6 +74,9 @@ export abstract class EntityImpl {
   declare readonly info: SourceInfo | null;
   declare readonly doc: QAPIDoc | null;
   declare readonly features: FeatureImpl[];
+  declare readonly span: Span | null;
+  declare private readonly positions: PositionTable | null;
+  declare private readonly slot: number;
   declare protected readonly ownIfcond: Condition | null;
   declare module: string;
   declare checked: boolean;
@@ -81,6 +91,9 @@ export abstract class EntityImpl {
     this.doc = o.doc ?? null;
     this.ownIfcond = o.ifcond ?? null;
     this.features = o.features ?? [];
+    this.span = o.span ?? null;
+    this.positions = o.positions ?? null;
+    this.slot = o.slot ?? NO_SLOT;
     this.module = "";
     this.checked = false;
     this.failed = false;
@@ -112,7 +125,29 @@ export abstract class EntityImpl {
     if (this.meta !== "command" && this.meta !== "event")
       for (const f of this.features)
         if (f.isSpecial)
-          throw new QAPIError(this.info, `feature '${f.name}' is not supported for types`);
+          throw new QAPIError(this.info, `feature '${f.name}' is not supported for types`, {
+            span: f.span,
+          });
+  }
+
+  /** The whole definition as written (null for what the schema implies). */
+  get defSpan(): Span | null {
+    return this.positions ? this.positions.span(this.slot) : null;
+  }
+
+  /** The value of each key of the definition, by key (read from the positions when asked). */
+  get keySpans(): ReadonlyMap<string, Span> {
+    const out = new Map<string, Span>();
+    const t = this.positions;
+    if (!t) return out;
+    for (let at = t.firstEntry(this.slot); !t.ended(this.slot, at, true); at = t.nextEntry(at))
+      out.set(t.keyText(at), t.span(at)!);
+    return out;
+  }
+
+  /** Where the value of one of its keys is written ('base', 'data', ...), else its name. */
+  spanOf(key: string): Span | null {
+    return (this.positions && this.positions.spanOf(this.slot, key)) ?? this.span;
   }
 
   connectDoc(schema: SchemaChecker, doc: QAPIDoc | null = null): void {
@@ -191,7 +226,12 @@ export class ArrayTypeImpl extends EntityImpl implements ArrayType {
   readonly meta = "array";
   declare readonly elementTypeName: string;
   elementType!: Type;
-  constructor(o: { name: string; info: SourceInfo | null; elementTypeName: string }) {
+  constructor(o: {
+    name: string;
+    info: SourceInfo | null;
+    elementTypeName: string;
+    span: Span | null;
+  }) {
     super(o);
     this.elementTypeName = o.elementTypeName;
   }
@@ -210,6 +250,7 @@ export class ArrayTypeImpl extends EntityImpl implements ArrayType {
       this.elementTypeName,
       this.info!,
       this.info?.defnMeta ?? "array",
+      this.span,
     );
   }
   override moduleFile(): string | null {
@@ -223,10 +264,21 @@ export class BranchesImpl implements Branches {
   declare readonly variants: BranchImpl[];
   /** Union discriminator name; null for alternates (their tag is given). */
   declare readonly tagName: string | null;
-  constructor(o: { info: SourceInfo; variants: BranchImpl[]; tagName: string | null }) {
+  /** Where the discriminator is written, and the branches ('data'). */
+  declare readonly tagSpan: Span | null;
+  declare readonly span: Span | null;
+  constructor(o: {
+    info: SourceInfo;
+    variants: BranchImpl[];
+    tagName: string | null;
+    tagSpan: Span | null;
+    span: Span | null;
+  }) {
     this.info = o.info;
     this.variants = o.variants;
     this.tagName = o.tagName;
+    this.tagSpan = o.tagSpan;
+    this.span = o.span;
   }
 
   setDefinedIn(name: string): void {
@@ -237,11 +289,13 @@ export class BranchesImpl implements Branches {
   checkUnion(schema: SchemaChecker, seen: Map<string, MemberBase>): void {
     const tagName = this.tagName!;
     const tag = seen.get(cName(tagName)) as ObjectMemberImpl | undefined;
+    const at = { span: this.tagSpan };
     let base = "'base'";
     if (!tag || tag.name !== tagName)
       throw new QAPIError(
         this.info,
         `discriminator '${excerpt(tagName)}' is not a member of ${base}`,
+        at,
       );
     this.tagMember = tag;
     const baseType = schema.lookupType(tag.definedIn)!;
@@ -250,16 +304,19 @@ export class BranchesImpl implements Branches {
       throw new QAPIError(
         this.info,
         `discriminator member '${tagName}' of ${base} must be of enum type`,
+        at,
       );
     if (tag.optional)
       throw new QAPIError(
         this.info,
         `discriminator member '${tagName}' of ${base} must not be optional`,
+        at,
       );
     if (tag.ifcond)
       throw new QAPIError(
         this.info,
         `discriminator member '${tagName}' of ${base} must not be conditional`,
+        at,
       );
     // Enum values without a branch get the empty object.
     const cases = new Set(this.variants.map((v) => v.name));
@@ -270,12 +327,15 @@ export class BranchesImpl implements Branches {
           info: this.info,
           typeName: "q_empty",
           ifcond: m.ifcond,
+          span: null,
+          typeSpan: null,
         });
         v.definedIn = tag.definedIn;
         this.variants.push(v);
       }
     }
-    if (!this.variants.length) throw new QAPIError(this.info, "union has no branches");
+    if (!this.variants.length)
+      throw new QAPIError(this.info, "union has no branches", { span: this.span });
     const values = new Set(tag.type.members.map((m) => m.name));
     for (const v of this.variants) {
       v.check(schema);
@@ -283,19 +343,23 @@ export class BranchesImpl implements Branches {
         throw new QAPIError(
           this.info,
           `branch '${excerpt(v.name)}' is not a value of ${tag.type.describe()}`,
+          { span: v.span },
         );
       if (!(v.type instanceof ObjectTypeImpl))
         throw new QAPIError(
           this.info,
           `${v.describe(this.info)} cannot use ${(v.type as TypeEntity).describe()}`,
+          { span: v.typeSpan },
         );
       schema.checkNested(v.type);
     }
   }
 
-  checkClash(info: SourceInfo, seen: Map<string, MemberBase>): void {
+  /** `via`: the reference to these branches' union from info's definition (else each branch's). */
+  checkClash(info: SourceInfo, seen: Map<string, MemberBase>, via: Span | null = null): void {
     // Each branch only has to avoid the common members, not other branches' members.
-    for (const v of this.variants) (v.type as ObjectTypeImpl).checkClash(info, new Map(seen));
+    for (const v of this.variants)
+      (v.type as ObjectTypeImpl).checkClash(info, new Map(seen), via ?? v.typeSpan ?? this.span);
   }
 }
 
@@ -331,16 +395,21 @@ export class ObjectTypeImpl extends EntityImpl implements ObjectType {
     // Recursion follows what a C struct would contain: bases and branches, not pointers.
     if (this.members) return;
     if (this.checked)
-      throw new QAPIError(this.info, `object ${excerpt(this.name)} contains itself`);
+      throw new QAPIError(this.info, `object ${excerpt(this.name)} contains itself`, {
+        span: this.span,
+      });
     super.check(schema);
     const seen = new Map<string, MemberBase>();
     if (this.baseName) {
-      const base = schema.resolveType(this.baseName, this.info!, "'base'");
+      const baseSpan = this.spanOf("base");
+      const base = schema.resolveType(this.baseName, this.info!, "'base'", baseSpan);
       if (!(base instanceof ObjectTypeImpl) || base.branches)
-        throw new QAPIError(this.info, `'base' requires a struct type, ${base.describe()} isn't`);
+        throw new QAPIError(this.info, `'base' requires a struct type, ${base.describe()} isn't`, {
+          span: baseSpan,
+        });
       this.base = base;
       schema.checkNested(base);
-      base.checkClash(this.info!, seen);
+      base.checkClash(this.info!, seen, baseSpan);
     }
     for (let i = 0; i < this.localMembers.length; i++) {
       const m = this.localMembers[i]!;
@@ -355,10 +424,13 @@ export class ObjectTypeImpl extends EntityImpl implements ObjectType {
     this.members = members;
   }
 
-  /** Adds this type's members (and branches') to seen, reporting clashes on behalf of info. */
-  checkClash(info: SourceInfo, seen: Map<string, MemberBase>): void {
-    for (let i = 0; i < this.members.length; i++) this.members[i]!.checkClash(info, seen);
-    this.branches?.checkClash(info, seen);
+  /**
+   * Adds this type's members (and branches') to seen, reporting clashes on behalf of info; `via`:
+   * the reference to this type in info's definition.
+   */
+  checkClash(info: SourceInfo, seen: Map<string, MemberBase>, via: Span | null): void {
+    for (let i = 0; i < this.members.length; i++) this.members[i]!.checkClash(info, seen, via);
+    this.branches?.checkClash(info, seen, via);
   }
 
   hasConditionalMembers(): boolean {
@@ -390,6 +462,7 @@ export class AlternateTypeImpl extends EntityImpl implements AlternateType {
     const info = this.info!;
     this.branches.tagMember.check(schema);
     for (const v of this.branches.variants) v.check(schema);
+    const blame = (v: BranchImpl) => ({ span: v.typeSpan });
     // Branch names are not enum values here, so check their clashes directly; then make sure
     // each branch's JSON type tells it apart from the others.
     const seen = new Map<string, MemberBase>();
@@ -402,6 +475,7 @@ export class AlternateTypeImpl extends EntityImpl implements AlternateType {
         throw new QAPIError(
           info,
           `${v.describe(info)} cannot use ${(v.type as TypeEntity).describe()}`,
+          blame(v),
         );
       const conflicting = [json];
       if (json === "string") {
@@ -418,6 +492,7 @@ export class AlternateTypeImpl extends EntityImpl implements AlternateType {
           throw new QAPIError(
             info,
             `${v.describe(info)} can't be distinguished from '${excerpt(other)}'`,
+            blame(v),
           );
         typesSeen.set(qt, v.name);
       }
@@ -448,18 +523,20 @@ abstract class CommandOrEventBase extends EntityImpl {
   protected checkArgType(schema: SchemaChecker, what: string): void {
     if (!this.argTypeName) return;
     const info = this.info!;
-    const t = schema.resolveType(this.argTypeName, info, `${what}'s 'data'`);
+    const at = { span: this.spanOf("data") };
+    const t = schema.resolveType(this.argTypeName, info, `${what}'s 'data'`, at.span);
     if (!(t instanceof ObjectTypeImpl))
-      throw new QAPIError(info, `${what}'s 'data' cannot take ${t.describe()}`);
+      throw new QAPIError(info, `${what}'s 'data' cannot take ${t.describe()}`, at);
     this.argType = t;
     if (t.branches && !this.boxed)
       throw new QAPIError(
         info,
         `${what}'s 'data' can take ${t.describe()} only with 'boxed': true`,
+        at,
       );
     schema.checkNested(t);
     if (t.hasConditionalMembers() && !this.boxed)
-      throw new QAPIError(info, `conditional ${what} arguments require 'boxed': true`);
+      throw new QAPIError(info, `conditional ${what} arguments require 'boxed': true`, at);
   }
 
   override connectDoc(schema: SchemaChecker, doc: QAPIDoc | null = null): void {
@@ -483,12 +560,13 @@ export class CommandImpl extends CommandOrEventBase implements Command {
     this.checkArgType(schema, "command");
     if (this.retTypeName) {
       const info = this.info!;
-      const ret = schema.resolveType(this.retTypeName, info, "command's 'returns'");
+      const at = { span: this.spanOf("returns") };
+      const ret = schema.resolveType(this.retTypeName, info, "command's 'returns'", at.span);
       this.retType = ret;
       if (!info.pragma.commandReturnsExceptions.includes(this.name)) {
         const t = ret.meta === "array" ? ret.elementType : ret;
         if (t.meta !== "object")
-          throw new QAPIError(info, `command's 'returns' cannot take ${ret.describe()}`);
+          throw new QAPIError(info, `command's 'returns' cannot take ${ret.describe()}`, at);
       }
     }
   }

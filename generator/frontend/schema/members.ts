@@ -11,14 +11,16 @@ import type {
   Type,
 } from "../../model/index.ts";
 import { cName } from "../naming.ts";
-import { QAPIError, excerpt, type SourceInfo } from "../../model/source.ts";
+import { QAPIError, excerpt, type SourceInfo, type Span } from "../../model/source.ts";
 
 /** What members need from the builder while it checks them. */
 export interface TypeResolver {
+  /** `span`: the reference to it, which an unknown type's error blames. */
   resolveType(
     name: string,
     info: SourceInfo,
     what: string | ((info: SourceInfo) => string),
+    span: Span | null,
   ): Type & { describe(): string };
 }
 
@@ -28,6 +30,8 @@ interface MemberOptions {
   name: string;
   info: SourceInfo | null;
   ifcond: Condition | null;
+  /** Its name as written (null for members the schema implies). */
+  span: Span | null;
 }
 
 export abstract class MemberBase implements DocMember {
@@ -35,6 +39,7 @@ export abstract class MemberBase implements DocMember {
   declare readonly name: string;
   declare readonly info: SourceInfo | null;
   declare readonly ifcond: Condition | null;
+  declare readonly span: Span | null;
   /** The definition that declares it (possibly implicit, e.g. q_obj_cmd-arg). */
   declare definedIn: string;
   declare private cname: string | null;
@@ -44,6 +49,7 @@ export abstract class MemberBase implements DocMember {
     this.name = o.name;
     this.info = o.info;
     this.ifcond = o.ifcond;
+    this.span = o.span;
     this.definedIn = "";
     this.cname = null;
   }
@@ -72,12 +78,21 @@ export abstract class MemberBase implements DocMember {
     return `${role} '${name}'`;
   }
 
-  /** Adds the member to `seen` (by C name), reporting a clash on behalf of `info`. */
-  checkClash(info: SourceInfo, seen: Map<string, MemberBase>): void {
+  /**
+   * Adds the member to `seen` (by C name), reporting a clash on behalf of `info`. The clash is
+   * blamed on this member where `info`'s definition declares it, else on `via` (the reference
+   * that brought it in: a 'base', a branch's type), else on the other one.
+   */
+  checkClash(info: SourceInfo, seen: Map<string, MemberBase>, via: Span | null = null): void {
     const c = (this.cname ??= cName(this.name));
     const other = seen.get(c);
-    if (other)
-      throw new QAPIError(info, `${this.describe(info)} collides with ${other.describe(info)}`);
+    if (other) {
+      const span =
+        this.info === info ? this.span : (via ?? (other.info === info ? other.span : null));
+      throw new QAPIError(info, `${this.describe(info)} collides with ${other.describe(info)}`, {
+        span,
+      });
+    }
     seen.set(c, this);
   }
 }
@@ -98,6 +113,12 @@ export function checkFeatureClash(features: FeatureImpl[], info: SourceInfo | nu
   for (let i = 0; i < features.length; i++) features[i]!.checkClash(info, seen);
 }
 
+/** Members with a type: where the type reference is written. */
+interface Typed {
+  typeName: string;
+  typeSpan: Span | null;
+}
+
 interface WithFeatures extends MemberOptions {
   features: FeatureImpl[];
 }
@@ -114,18 +135,21 @@ export class EnumMemberImpl extends MemberBase implements EnumMember {
 export class ObjectMemberImpl extends MemberBase implements ObjectMember {
   readonly role = "member";
   declare readonly typeName: string;
+  declare readonly typeSpan: Span | null;
   declare readonly optional: boolean;
   declare readonly features: FeatureImpl[];
   type!: Type;
-  constructor(o: WithFeatures & { typeName: string; optional: boolean }) {
+  constructor(o: WithFeatures & Typed & { optional: boolean }) {
     super(o);
     this.typeName = o.typeName;
+    this.typeSpan = o.typeSpan;
     this.optional = o.optional;
     this.features = o.features;
   }
 
   check(schema: TypeResolver): void {
-    this.type = schema.resolveType(this.typeName, this.info!, (i) => this.describe(i));
+    const describe = (i: SourceInfo): string => this.describe(i);
+    this.type = schema.resolveType(this.typeName, this.info!, describe, this.typeSpan);
     checkFeatureClash(this.features, this.info);
   }
 }
@@ -133,14 +157,17 @@ export class ObjectMemberImpl extends MemberBase implements ObjectMember {
 export class BranchImpl extends MemberBase implements Branch {
   readonly role = "branch";
   declare readonly typeName: string;
+  declare readonly typeSpan: Span | null;
   type!: Type;
-  constructor(o: MemberOptions & { typeName: string }) {
+  constructor(o: MemberOptions & Typed) {
     super(o);
     this.typeName = o.typeName;
+    this.typeSpan = o.typeSpan;
   }
 
   check(schema: TypeResolver): void {
-    this.type = schema.resolveType(this.typeName, this.info!, (i) => this.describe(i));
+    const describe = (i: SourceInfo): string => this.describe(i);
+    this.type = schema.resolveType(this.typeName, this.info!, describe, this.typeSpan);
   }
 }
 

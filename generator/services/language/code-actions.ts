@@ -31,8 +31,11 @@ export function codeActions(
   const fname = f.syntax.fname;
   const first = range.start.line + 1;
   const last = range.end.line + 1;
+  // A diagnostic is where the editor shows it: its exact range, else QEMU's line.
   const here = (d: Diagnostic): boolean =>
-    d.info?.fname === fname && d.info.line >= first && d.info.line <= last;
+    d.info?.fname === fname &&
+    (d.range?.start.line ?? d.info.line) <= last &&
+    (d.range?.end.line ?? d.info.line) >= first;
   for (const d of index.snapshot.diagnostics) {
     if (!here(d)) continue;
     const lacking = /^(member|value|branch|feature) '([^']+)' lacks documentation/.exec(d.message);
