@@ -147,8 +147,14 @@ async function agentCommand(
   if (!(DEFAULT_NO_SUCCESS_RESPONSE as readonly string[]).includes(command)) return result;
   const { refusal } = result as { refusal: Promise<Error | null> };
   // The agent answers in order: a reply to a ping after it says no refusal is coming.
-  agent.execute("guest-ping").catch(() => {});
+  // Its reply is awaited too: a client that closes with a reply unread resets the connection,
+  // and qemu-ga (7.2) exits on that read error.
+  const ping = agent.execute("guest-ping").then(
+    () => {},
+    () => {},
+  );
   const refused = await refusal;
+  await ping;
   if (refused) throw refused;
   return NO_REPLY;
 }

@@ -341,8 +341,13 @@ class Session {
       return this.print(this.json(result, 2));
     // No reply on success: a refusal comes before the reply to the next command.
     const { refusal } = result as { refusal: Promise<Error | null> };
-    agent.execute("guest-ping").catch(() => {});
+    // (Its reply awaited too: see agentCommand in cli/qmp.ts.)
+    const ping = agent.execute("guest-ping").then(
+      () => {},
+      () => {},
+    );
     const refused = await refusal;
+    await ping;
     if (refused) throw refused;
     this.print("(sent; the agent sends no reply when it succeeds)");
   }
