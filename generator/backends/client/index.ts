@@ -69,24 +69,13 @@ export const clientBackend: Backend<{ protocol: string }> = {
     // (This file declares and imports nothing else, so these names cannot clash.)
     const runtime = `${options.runtimePackage}/qmp`;
     const runtimeTypes = ["ExecuteParams", "QmpClientOptions", "QmpEvent", "QmpTarget"];
-    const maps = importDeclaration(
+    const imports = clientImports(
+      "QmpClient",
+      runtimeTypes,
+      runtime,
       [n.Commands, n.Events],
-      importSpecifier(CLIENT_FILE, INDEX_FILE, options),
-      true,
+      options,
     );
-    const validators = importDeclaration(
-      ["validators"],
-      importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
-    );
-    const imports: Record<ModuleForm, Doc[]> = {
-      ts: [
-        importDeclaration(["QmpClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
-        maps,
-        validators,
-      ],
-      js: [importDeclaration(["QmpClient"], runtime), validators],
-      dts: [importDeclaration(["QmpClient", ...runtimeTypes], runtime, true), maps],
-    };
     const signature = (head: string, params: Doc[], end: string): Doc =>
       group(`${head} createQmp(`, indent(softline, ...params), softline, end);
     const typed = ["target: QmpTarget,", line, "options?: QmpClientOptions", ifBreak(",")];
@@ -139,24 +128,7 @@ function agentClient(
     "QgaClientOptions",
     "QgaTarget",
   ];
-  const commandMap = importDeclaration(
-    [n.Commands],
-    importSpecifier(CLIENT_FILE, INDEX_FILE, options),
-    true,
-  );
-  const validators = importDeclaration(
-    ["validators"],
-    importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
-  );
-  const imports: Record<ModuleForm, Doc[]> = {
-    ts: [
-      importDeclaration(["QgaClient", ...runtimeTypes.map((t) => `type ${t}`)], runtime),
-      commandMap,
-      validators,
-    ],
-    js: [importDeclaration(["QgaClient"], runtime), validators],
-    dts: [importDeclaration(["QgaClient", ...runtimeTypes], runtime, true), commandMap],
-  };
+  const imports = clientImports("QgaClient", runtimeTypes, runtime, [n.Commands], options);
   const list = (head: string, end: string): Doc =>
     group(head, indent(softline, join([",", line], noReply), ifBreak(",")), softline, end);
   const noSuccessResponse: Record<ModuleForm, Doc> = {
@@ -275,4 +247,33 @@ function deprecatedUses(
     ]);
   }
   return out;
+}
+
+/** A client module's imports, per module form: the client class and its types from the run
+ * time, the schema's maps (types only), the validators (values only). */
+function clientImports(
+  clientClass: string,
+  runtimeTypes: readonly string[],
+  runtime: string,
+  maps: string[],
+  options: Parameters<typeof importSpecifier>[2],
+): Record<ModuleForm, Doc[]> {
+  const mapImport = importDeclaration(
+    maps,
+    importSpecifier(CLIENT_FILE, INDEX_FILE, options),
+    true,
+  );
+  const validators = importDeclaration(
+    ["validators"],
+    importSpecifier(CLIENT_FILE, VALIDATORS_FILE, options),
+  );
+  return {
+    ts: [
+      importDeclaration([clientClass, ...runtimeTypes.map((t) => `type ${t}`)], runtime),
+      mapImport,
+      validators,
+    ],
+    js: [importDeclaration([clientClass], runtime), validators],
+    dts: [importDeclaration([clientClass, ...runtimeTypes], runtime, true), mapImport],
+  };
 }
