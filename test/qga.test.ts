@@ -195,6 +195,28 @@ describe.skipIf(!haveQga)("against a real qemu-ga", () => {
     expect(((await qga.execute("guest-info")) as { version: string }).version).toMatch(/^\d+\./);
   });
 
+  it("close() with replies still on their way leaves the agent running (no reset connection)", async () => {
+    // qemu-ga exits when a read fails; a socket closed with unread data in it is reset, so a
+    // client must half-close and read to the end rather than drop the connection.
+    const agent = await startAgent();
+    let exited = false;
+    void agent.exited.then(() => (exited = true));
+    for (let round = 0; round < 20 && !exited; round++) {
+      const qga = new QgaClient({ socket: agent.socket });
+      await qga.connect();
+      const replies = Array.from({ length: 4 }, () => settle(qga.execute("guest-info")));
+      // The first reply is in: the others are arriving as close() runs.
+      await replies[0];
+      await qga.close();
+      await Promise.all(replies);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(exited ? `qemu-ga exited: ${agent.stderr()}` : "running").toBe("running");
+    const qga = track(new QgaClient({ socket: agent.socket }));
+    await qga.connect();
+    expect(await qga.execute("guest-ping")).toEqual({});
+  });
+
   it("qapi-ts qmp --agent runs one command; a refused one without a success response exits 1", async () => {
     const agent = await startAgent();
     const info = await run([bin, "qmp", "--agent", "--socket", agent.socket, "guest-info"]);

@@ -2,9 +2,10 @@
 // (issue 16): bad targets, timers beyond Node's range, spawned QEMUs that must die with their
 // host. Each test failed on the client before these fixes.
 import { spawn } from "node:child_process";
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import fc from "fast-check";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
@@ -23,6 +24,7 @@ import { JsonFramer } from "../runtime/qmp/framing.ts";
 import { MAX_TIMER_MS, startTimer } from "../runtime/qmp/timers.ts";
 import {
   eventText,
+  GREETING,
   replyText,
   startFakeServer,
   stopFakeServers,
@@ -663,4 +665,52 @@ describe("back-pressure", () => {
       }
     },
   );
+});
+
+describe("closing", () => {
+  it("close() half-closes and reads to the end: the server sees an orderly end, not a reset", async () => {
+    let serverSaw = "";
+    const fake = await startFakeServer({
+      onConnect: (conn) => {
+        conn.on("error", (e: NodeJS.ErrnoException) => (serverSaw = e.code ?? e.message));
+        conn.on("end", () => (serverSaw ||= "end"));
+      },
+      // A big reply still on its way when the client closes.
+      onCommand: (cmd, conn) => conn.write(replyText(cmd, { blob: "x".repeat(1 << 20) })),
+    });
+    const qmp = new QmpClient({ socket: fake.socket });
+    await qmp.connect();
+    const reply = settle(qmp.execute("query-status"));
+    await waitFor(() => fake.received.length === 2, { what: "the command" });
+    await qmp.close();
+    expect(clientError(await reply).code).toBe("closed");
+    await waitFor(() => serverSaw !== "", { what: "the server's view of the end" });
+    expect(serverSaw).toBe("end");
+  });
+
+  it("close() ends even when the peer never closes its end (cut off after a bound)", async () => {
+    const socket = path.join(mkdtempSync(path.join(tmpdir(), "qapi-ts-linger-")), "qmp.sock");
+    let peerClosed = false;
+    const server = createServer({ allowHalfOpen: true }, (conn) => {
+      conn.on("error", () => {});
+      conn.on("close", () => (peerClosed = true));
+      conn.write(GREETING);
+      conn.on("data", (chunk) => {
+        for (const line of chunk.toString().split("\n").filter(Boolean))
+          conn.write(replyText(JSON.parse(line) as Record<string, unknown>, {}));
+      });
+      // Ignores the client's end and goes on talking.
+      const chatter = setInterval(() => conn.writable && conn.write(eventText("CHATTER")), 5);
+      conn.on("close", () => clearInterval(chatter));
+    });
+    await new Promise<void>((r) => server.listen(socket, r));
+    try {
+      const qmp = new QmpClient({ socket });
+      await qmp.connect();
+      await qmp.close();
+      await waitFor(() => peerClosed, { what: "the connection's end" });
+    } finally {
+      server.close();
+    }
+  });
 });

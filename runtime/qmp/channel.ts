@@ -143,6 +143,7 @@ export class Channel {
 
   /** A chunk of the byte stream. Nothing may escape from here: it runs in a stream handler. */
   private read(chunk: Buffer): void {
+    if (this.closed) return; // drained while the stream closes
     try {
       for (const text of this.framer.push(chunk)) {
         if (this.closed) return; // a handler closed the channel

@@ -55,7 +55,10 @@ export interface QmpStream {
   /** Stops reading (back-pressure: the peer's writes then block) until resume(). */
   pause(): void;
   resume(): void;
-  /** Tears the pipe down (and stops a spawned QEMU); resolves once it is gone. */
+  /**
+   * Closes the pipe (and stops a spawned QEMU); resolves once it is gone. What the peer still
+   * sends meanwhile reaches no handler.
+   */
   destroy(): Promise<void>;
 }
 
@@ -240,14 +243,29 @@ class SocketStream implements QmpStream {
     this.socket.resume();
   }
 
+  /**
+   * Half-closes, then reads (and drops) what the peer still sends until it closes its end:
+   * closing a socket with unread data resets the connection, and qemu-ga exits on that error.
+   * A peer that does not close within CLOSE_LINGER_MS is cut off.
+   */
   destroy(): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
+    const socket = this.socket;
+    if (socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
-      this.socket.once("close", () => resolve());
-      this.socket.destroy();
+      const cutOff = startTimer(CLOSE_LINGER_MS, () => socket.destroy(), true);
+      socket.once("close", () => {
+        cutOff.cancel();
+        resolve();
+      });
+      socket.on("error", () => socket.destroy()); // a reset while draining ends it too
+      socket.resume(); // paused for back-pressure: the rest must be read now
+      socket.end();
     });
   }
 }
+
+/** How long a closing socket waits for the peer to close its end. */
+const CLOSE_LINGER_MS = 2000;
 
 /** The last few lines QEMU wrote to stderr: the reason it refused to start, usually. */
 const STDERR_KEEP = 4096;
