@@ -2,7 +2,7 @@
 // (issue 16): bad targets, timers beyond Node's range, spawned QEMUs that must die with their
 // host. Each test failed on the client before these fixes.
 import { spawn } from "node:child_process";
-import { createConnection, createServer } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import fc from "fast-check";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -712,5 +712,35 @@ describe("closing", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("reconnecting", () => {
+  it("a connection lost while a reconnection negotiates is that attempt's failure, not a second loss", async () => {
+    const conns: Socket[] = [];
+    const fake = await startFakeServer({
+      onConnect: (conn) => conns.push(conn),
+      // Connections 2 to 4 end in the middle of negotiation; the 5th is answered.
+      onCapabilities: (cmd, conn) =>
+        conns.length >= 2 && conns.length <= 4 ? conn.destroy() : conn.write(replyText(cmd, {})),
+      onCommand: (cmd, conn) => conn.write(replyText(cmd, {})),
+    });
+    const qmp = track(
+      new QmpClient({ socket: fake.socket }, { reconnect: { delayMs: 10, retries: 20 } }),
+    );
+    const losses: string[] = [];
+    let returns = 0;
+    qmp.onDisconnect((e) => losses.push(e.code));
+    qmp.onReconnect(() => returns++);
+    await qmp.connect();
+    conns[0]!.destroy();
+    await waitFor(() => returns > 0, { what: "the reconnection" });
+    await new Promise((r) => setTimeout(r, 300)); // time for a second retry chain to show
+    expect({ losses, returns, connections: conns.length }).toEqual({
+      losses: ["disconnected"],
+      returns: 1,
+      connections: 5,
+    });
+    expect(await qmp.execute("query-status")).toEqual({});
   });
 });

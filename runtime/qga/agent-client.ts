@@ -24,6 +24,7 @@ import { Channel } from "../qmp/channel.ts";
 import { Checks } from "../qmp/checks.ts";
 import { QmpClientError, QmpError, unsendable } from "../qmp/errors.ts";
 import { PendingCommands, aborted } from "../qmp/pending.ts";
+import { ConnectionLifecycle } from "../qmp/lifecycle.ts";
 import { startTimer, type Timer } from "../qmp/timers.ts";
 import { describeTarget, type QmpTarget } from "../qmp/transport.ts";
 import type {
@@ -88,8 +89,6 @@ export interface QgaClientOptions {
   logger?: WireLogger | null;
 }
 
-type State = "idle" | "connecting" | "ready" | "reconnecting" | "closed";
-
 /** The synchronisation in progress. */
 interface Sync {
   id: number;
@@ -110,14 +109,10 @@ export class QgaClient<
   private readonly checks: Checks;
   private readonly noReply: Set<string>;
   private readonly pending: PendingCommands;
-  private state: State = "idle";
+  private readonly life: ConnectionLifecycle;
   private channel: Channel | null = null;
   private sync: Sync | null = null;
   private connections = 0;
-  private reconnectTimer: Timer | null = null;
-  private lostReason: string | null = null;
-  private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
-  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(target: QgaTarget, options: QgaClientOptions = {}) {
     this.target = target;
@@ -129,6 +124,11 @@ export class QgaClient<
       (command, ms) => this.timedOut(command, ms),
       1 + Math.floor(Math.random() * 2 ** 51),
     );
+    this.life = new ConnectionLifecycle(options.reconnect, {
+      open: () => this.open(),
+      ended: () => {},
+      warn: (message) => this.warn(message),
+    });
   }
 
   /** new QgaClient(target, options) followed by connect(). */
@@ -142,29 +142,17 @@ export class QgaClient<
   }
 
   get connected(): boolean {
-    return this.state === "ready";
+    return this.life.phase === "ready";
   }
 
   /** Opens the socket and synchronises with guest-sync-delimited. */
   async connect(): Promise<void> {
-    if (this.state !== "idle")
-      throw new QmpClientError(
-        "connect",
-        `connect() called twice on ${describeTarget(this.target)}`,
-      );
     if ("spawn" in (this.target as object))
       throw new QmpClientError(
         "connect",
         "invalid target: the guest agent is reached over a socket ({ socket } or { tcp })",
       );
-    this.state = "connecting";
-    try {
-      await this.open();
-      this.state = "ready";
-    } catch (err) {
-      this.state = "closed";
-      throw err;
-    }
+    await this.life.connect(describeTarget(this.target));
   }
 
   /**
@@ -182,7 +170,7 @@ export class QgaClient<
 
   /** Synchronises again (as after a timeout): resolves once the agent has answered. */
   resync(): Promise<void> {
-    if (this.state !== "ready")
+    if (this.life.phase !== "ready")
       return Promise.reject(
         new QmpClientError("disconnected", "guest-sync-delimited: not connected"),
       );
@@ -191,22 +179,17 @@ export class QgaClient<
 
   /** Called when the connection is lost (the agent or its guest went away). */
   onDisconnect(listener: (reason: QmpClientError) => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
+    return this.life.onDisconnect(listener);
   }
 
   /** Called after a successful reconnection (synchronised again). */
   onReconnect(listener: () => void): () => void {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
+    return this.life.onReconnect(listener);
   }
 
   /** Rejects every pending command and closes the socket. */
   async close(): Promise<void> {
-    this.reconnectTimer?.cancel();
-    this.reconnectTimer = null;
-    this.state = "closed";
-    this.lostReason = null;
+    this.life.close();
     this.endSync(
       new QmpClientError("closed", "the client was closed before the agent synchronised"),
     );
@@ -278,22 +261,15 @@ export class QgaClient<
 
   /** Reasons to fail before sending anything, or null. */
   private refuse(command: string, args: unknown): QmpClientError | null {
-    if (this.state === "ready") return this.checks.beforeSending(command, args, false, null, []);
-    if (this.state === "closed" && !this.lostReason)
-      return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
-    const why =
-      this.state === "closed"
-        ? this.lostReason
-        : this.state === "reconnecting"
-          ? "the connection is lost (reconnecting)"
-          : "connect() has not completed";
-    return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
+    return (
+      this.life.notSendable(command) ?? this.checks.beforeSending(command, args, false, null, [])
+    );
   }
 
   private timedOut(command: string, timeoutMs: number): QmpClientError {
     // The agent may be busy with it, or the stream out of step: synchronise (a command without
     // a success response timing out only means it was not refused).
-    if (!this.noReply.has(command) && this.state === "ready" && !this.sync)
+    if (!this.noReply.has(command) && this.life.phase === "ready" && !this.sync)
       this.synchronise().catch((err: QmpClientError) => {
         if (err.code === "sync") this.warn(err.message); // (else the connection ended)
       });
@@ -426,58 +402,8 @@ export class QgaClient<
   private lost(reason: QmpClientError): void {
     this.channel = null;
     this.endSync(reason);
-    this.pending.failAll(
-      (p) =>
-        new QmpClientError(reason.code, `${p.command}: no reply: ${reason.message}`, p.command, {
-          cause: reason,
-        }),
-    );
-    if (this.state !== "ready") return; // connect() in progress reports it itself
-    this.lostReason = reason.message;
-    const retry = this.reconnectOptions();
-    this.state = retry ? "reconnecting" : "closed";
-    for (const l of this.disconnectListeners) this.callListener("onDisconnect", () => l(reason));
-    if (retry) this.scheduleReconnect(retry, 0);
-  }
-
-  private reconnectOptions(): Required<ReconnectOptions> | null {
-    const r = this.options.reconnect;
-    if (!r) return null;
-    const o = r === true ? {} : r;
-    return {
-      retries: o.retries ?? 10,
-      delayMs: o.delayMs ?? 100,
-      maxDelayMs: o.maxDelayMs ?? 5000,
-    };
-  }
-
-  private scheduleReconnect(r: Required<ReconnectOptions>, attempt: number): void {
-    if (this.state !== "reconnecting") return;
-    if (attempt >= r.retries) {
-      this.state = "closed";
-      return;
-    }
-    const delay = Math.min(r.delayMs * 2 ** attempt, r.maxDelayMs);
-    this.reconnectTimer = startTimer(Math.max(delay, 1), () => {
-      this.reconnectTimer = null;
-      this.open().then(
-        () => {
-          if (this.state !== "reconnecting") return; // close() came first
-          this.state = "ready";
-          this.lostReason = null;
-          for (const l of this.reconnectListeners) this.callListener("onReconnect", l);
-        },
-        () => this.scheduleReconnect(r, attempt + 1),
-      );
-    });
-  }
-
-  private callListener(kind: string, call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      this.warn(`${kind} listener threw: ${(err as Error)?.message ?? String(err)}`);
-    }
+    this.pending.failAllLost(reason);
+    this.life.lost(reason);
   }
 
   private warn(message: string): void {

@@ -25,9 +25,9 @@ import { QmpConnection, type QmpGreeting } from "./connection.ts";
 import { QmpClientError, QmpError, unsendable } from "./errors.ts";
 import { fdListProblem } from "./fd-passing.ts";
 import { EventHub, type EventIteratorOptions, type EventQueue, type QmpEvent } from "./events.ts";
-import { PendingCommands, aborted, type PendingCommand } from "./pending.ts";
+import { PendingCommands, aborted } from "./pending.ts";
 import { wireLoggerOf } from "./wire-log.ts";
-import { startTimer, type Timer } from "./timers.ts";
+import { ConnectionLifecycle } from "./lifecycle.ts";
 import { describeTarget, type QmpTarget } from "./transport.ts";
 import type {
   AnyCommands,
@@ -37,11 +37,8 @@ import type {
   ExecuteOptions,
   ExecuteParams,
   QmpClientOptions,
-  ReconnectOptions,
   ReturnsOf,
 } from "./types.ts";
-
-type State = "idle" | "connecting" | "ready" | "reconnecting" | "closed";
 
 export class QmpClient<
   C extends { [K in keyof C]: CommandSpec } = AnyCommands,
@@ -55,16 +52,11 @@ export class QmpClient<
   private readonly target: QmpTarget;
   private readonly options: QmpClientOptions;
   private readonly checks: Checks;
-  private state: State = "idle";
+  private readonly life: ConnectionLifecycle;
   private connection: QmpConnection | null = null;
   private readonly pending: PendingCommands;
   private readonly hub: EventHub;
-  private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
-  private readonly reconnectListeners = new Set<() => void>();
   private schemaPromise: Promise<SchemaIndex> | null = null;
-  private reconnectTimer: Timer | null = null;
-  /** Why the client is closed: set when the connection was lost for good (not by close()). */
-  private lostReason: string | null = null;
   /** Connections opened so far (the wire log numbers them). */
   private connections = 0;
   /** An event iterator under the "pause" policy is full: do not read from QEMU. */
@@ -85,6 +77,14 @@ export class QmpClient<
         else this.connection?.resume();
       },
     );
+    // A spawned QEMU is gone with its connection: there is nothing to reconnect to.
+    // (The target is checked on connecting: it may be anything here.)
+    const spawned = typeof target === "object" && target !== null && "spawn" in target;
+    this.life = new ConnectionLifecycle(spawned ? null : options.reconnect, {
+      open: () => this.open(),
+      ended: () => this.hub.end(),
+      warn: (message) => this.warn(message),
+    });
   }
 
   /** new QmpClient(target, options) followed by connect(). */
@@ -98,25 +98,12 @@ export class QmpClient<
   }
 
   get connected(): boolean {
-    return this.state === "ready";
+    return this.life.phase === "ready";
   }
 
   /** Opens the transport, waits for the greeting, negotiates capabilities. */
   async connect(): Promise<void> {
-    if (this.state !== "idle")
-      throw new QmpClientError(
-        "connect",
-        `connect() called twice on ${describeTarget(this.target)}`,
-      );
-    this.state = "connecting";
-    try {
-      await this.open();
-      this.state = "ready";
-    } catch (err) {
-      this.state = "closed";
-      this.hub.end();
-      throw err;
-    }
+    await this.life.connect(describeTarget(this.target));
     if (this.options.loadSchema) {
       try {
         await this.schema();
@@ -206,17 +193,10 @@ export class QmpClient<
 
   /** Reasons to fail before sending anything, or null. */
   private refuse(command: string, args: unknown, oob: boolean): QmpClientError | null {
-    if (this.state === "ready")
-      return this.checks.beforeSending(command, args, oob, this.greeting, this.enabled);
-    if (this.state === "closed" && !this.lostReason)
-      return new QmpClientError("closed", `${command}: not sent: the client is closed`, command);
-    const why =
-      this.state === "closed"
-        ? this.lostReason
-        : this.state === "reconnecting"
-          ? "the connection is lost (reconnecting)"
-          : "connect() has not completed";
-    return new QmpClientError("disconnected", `${command}: not sent: ${why}`, command);
+    return (
+      this.life.notSendable(command) ??
+      this.checks.beforeSending(command, args, oob, this.greeting, this.enabled)
+    );
   }
 
   /** A reply from QEMU: settles the command it answers (pending.ts says which). */
@@ -288,14 +268,12 @@ export class QmpClient<
 
   /** Called when the connection is lost (QEMU exited, was killed, the socket broke). */
   onDisconnect(listener: (reason: QmpClientError) => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
+    return this.life.onDisconnect(listener);
   }
 
   /** Called after a successful reconnection (the greeting and negotiation were redone). */
   onReconnect(listener: () => void): () => void {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
+    return this.life.onReconnect(listener);
   }
 
   private event(msg: Record<string, unknown>): void {
@@ -340,10 +318,7 @@ export class QmpClient<
 
   /** Rejects every pending command, ends iterators, closes the transport (and a spawned QEMU). */
   async close(): Promise<void> {
-    this.reconnectTimer?.cancel();
-    this.reconnectTimer = null;
-    this.state = "closed";
-    this.lostReason = null;
+    this.life.close();
     this.pending.failAll(
       (p) =>
         new QmpClientError(
@@ -395,62 +370,10 @@ export class QmpClient<
   /** The connection ended while established: pending commands fail with the reason's code. */
   private lost(reason: QmpClientError): void {
     this.connection = null;
-    this.pending.failAll(
-      (p: PendingCommand) =>
-        new QmpClientError(reason.code, `${p.command}: no reply: ${reason.message}`, p.command, {
-          cause: reason,
-        }),
-    );
+    this.pending.failAllLost(reason);
     this.schemaPromise = null; // the next QEMU behind the socket may be another build
     this.checks.liveSchema = null;
-    this.lostReason = reason.message;
-    const retry = this.reconnectOptions();
-    this.state = retry ? "reconnecting" : "closed";
-    if (!retry) this.hub.end();
-    for (const l of this.disconnectListeners) this.callListener("onDisconnect", () => l(reason));
-    if (retry) this.scheduleReconnect(retry, 0);
-  }
-
-  private reconnectOptions(): Required<ReconnectOptions> | null {
-    const r = this.options.reconnect;
-    if (!r || "spawn" in this.target) return null;
-    const o = r === true ? {} : r;
-    return {
-      retries: o.retries ?? 10,
-      delayMs: o.delayMs ?? 100,
-      maxDelayMs: o.maxDelayMs ?? 5000,
-    };
-  }
-
-  private scheduleReconnect(r: Required<ReconnectOptions>, attempt: number): void {
-    if (this.state !== "reconnecting") return;
-    if (attempt >= r.retries) {
-      this.state = "closed";
-      this.hub.end();
-      return;
-    }
-    const delay = Math.min(r.delayMs * 2 ** attempt, r.maxDelayMs);
-    this.reconnectTimer = startTimer(Math.max(delay, 1), () => {
-      this.reconnectTimer = null;
-      this.open().then(
-        () => {
-          if (this.state !== "reconnecting") return; // close() came first
-          this.state = "ready";
-          this.lostReason = null;
-          for (const l of this.reconnectListeners) this.callListener("onReconnect", l);
-        },
-        () => this.scheduleReconnect(r, attempt + 1),
-      );
-    });
-  }
-
-  /** Runs a caller's listener: one that throws must not break the client (nor escape a handler). */
-  private callListener(kind: string, call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      this.warn(`${kind} listener threw: ${(err as Error)?.message ?? String(err)}`);
-    }
+    this.life.lost(reason);
   }
 
   private warn(message: string): void {

@@ -129,6 +129,16 @@ export class PendingCommands {
     for (const p of all) p.reject(make(p));
   }
 
+  /** The connection ended: every pending command fails with the reason's code (and it as cause). */
+  failAllLost(reason: QmpClientError): void {
+    this.failAll(
+      (p) =>
+        new QmpClientError(reason.code, `${p.command}: no reply: ${reason.message}`, p.command, {
+          cause: reason,
+        }),
+    );
+  }
+
   /** An error without an id: to its one possible cause, else a warning. */
   private withoutId(message: Record<string, unknown>): ReplyOutcome {
     const what = "error" in message ? errorText(message.error) : "a reply without an id";
