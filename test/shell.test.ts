@@ -2,6 +2,7 @@
 // screen read with capture-pane) for completion, refused arguments, QEMU's errors, an event
 // arriving while a line is half typed, and history; and in script mode (a file, a pipe) for a
 // script of 20 commands, failures with their line, HMP, help with a schema's documentation.
+// With --agent, against a real qemu-ga in a terminal too (its script mode is in qga.test.ts).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,8 +11,10 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.ts";
 import { bin, hasShared, projectRoot, sharedPath } from "./helpers/paths.ts";
 import { haveQemu, killAll, startQemu, waitFor } from "./helpers/qemu.ts";
+import { haveQga, killAgents, startAgent } from "./helpers/qga.ts";
 
 afterEach(killAll);
+afterEach(killAgents);
 const work = mkdtempSync(path.join(tmpdir(), "qapi-ts-shell-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -45,9 +48,38 @@ async function terminal(name: string, args: string[], state: string) {
   const type = (text: string) => tmux("send-keys", "-t", name, "-l", text);
   const lastLine = () => screen().split("\n").pop() ?? "";
   // (The screen's trailing blanks are trimmed: the prompt "(QEMU) " ends it as "(QEMU)".)
-  await until((s) => /\((QEMU|HMP)\)$/.test(s), "the prompt");
+  await until((s) => /\((QEMU|HMP|QGA)\)$/.test(s), "the prompt");
   return { screen, until, keys, type, lastLine };
 }
+
+describe.skipIf(!haveQga || !haveTmux)(
+  "qapi-ts shell --agent in a terminal",
+  { timeout: 120_000 },
+  () => {
+    it("completes the agent's commands (from guest-info), runs them, shows a disabled command's refusal", async () => {
+      const agent = await startAgent();
+      const t = await terminal(
+        "agent",
+        ["--agent", "--socket", agent.socket],
+        path.join(work, "a1"),
+      );
+      t.type("guest-get-host");
+      t.keys("Tab");
+      await t.until(() => t.lastLine() === "(QGA) guest-get-host-name", "the command completed");
+      t.keys("Enter");
+      await t.until((s) => /"host-name": ".+"/.test(s), "the agent's reply");
+      t.type("guest-shutdown mode=powerdown");
+      t.keys("Enter");
+      await t.until(
+        (s) => s.includes("Command guest-shutdown has been disabled"),
+        "the agent's refusal (the command is blocked on this host)",
+      );
+      t.type("guest-ping");
+      t.keys("Enter");
+      await t.until((s) => /guest-ping\n\{\}\n\(QGA\)$/.test(s), "the ping's empty reply");
+    });
+  },
+);
 
 describe.skipIf(!haveQemu || !haveTmux)("qapi-ts shell in a terminal", { timeout: 120_000 }, () => {
   it("completes commands, argument names and enum values; refuses bad arguments; shows QEMU's errors", async () => {
