@@ -208,7 +208,10 @@ const header = [
 ];
 console.log(header.join(" "));
 let failures = 0;
+// `node bench/validate.bench.mjs WORD...`: only the messages whose label contains a WORD.
+const only = process.argv.slice(2);
 for (const [label, kind, name, value, invalid] of messages) {
+  if (only.length && !only.some((w) => label.includes(w))) continue;
   const mine = oursFor(kind, name);
   const byName =
     kind === "args"
