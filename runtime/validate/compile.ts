@@ -282,6 +282,9 @@ class CheckWriter {
     // member property loads find is own. Both choose the variant by the tag as a load finds it.
     const k: string[] = [`function k${i}(v, k) {`];
     const h: string[] = [`function h${i}(v) {`];
+    // A member found is own when nothing else could supply it: v's prototype is Object.prototype
+    // (V8 answers from the map the load just checked), which lacks it (asked of one object,
+    // answered from the inline cache); else hasOwnProperty is asked.
     if (t.members.length) {
       k.push(
         "switch (k) {",
@@ -290,7 +293,9 @@ class CheckWriter {
         "}",
       );
       for (const [name] of t.members) {
-        h.push(`if (v[${lit(name)}] !== undefined && !hasOwn.call(v, ${lit(name)})) return false;`);
+        h.push(
+          `if (v[${lit(name)}] !== undefined && (${lit(name)} in Object.prototype || Object.getPrototypeOf(v) !== Object.prototype) && !hasOwn.call(v, ${lit(name)})) return false;`,
+        );
       }
     }
     if (variants.length) {
