@@ -83,10 +83,10 @@ export function checkSendable(
   return typeof f === "object" ? { message: f.message, path: f.path.reverse() } : null;
 }
 
-// The common case first, with none of the walk's bookkeeping: plain objects and arrays, short
-// strings without a character from U+D800 up (no surrogate, no noncharacter), finite numbers,
-// booleans, null; no toJSON, no boxed primitive, no class instance. It answers only "sendable"
-// (the walk would find nothing) or "ask the walk": tokens are counted exactly, bytes from above.
+// The common case first, with none of the walk's bookkeeping: objects and arrays, short strings
+// without a character from U+D800 up (no surrogate, no noncharacter), finite numbers, booleans,
+// null; no toJSON, no boxed number. It answers only "sendable" (the walk would find nothing) or
+// "ask the walk": tokens are counted exactly (or over), bytes from above.
 // Counters are module state (nothing allocated); a getter that checks a value again while one is
 // read (reentry) sends the inner check to the walk.
 
@@ -180,7 +180,11 @@ function plainArray(v: readonly unknown[], room: number): boolean {
 }
 
 function plainObject(v: object, room: number): boolean {
-  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  // A boxed Number is written as its value, which may be NaN. (Other objects are written as
+  // their own enumerable members, which this reads as the walk does: class instances too, a
+  // boxed String as its characters, each judged as a string, a boxed Boolean as {}: the same
+  // verdict as the walk's, at a count of tokens and bytes no smaller.)
+  if (v instanceof Number) return false;
   // Members are counted here, scalars too (one call fewer per member); containers recurse.
   let members = 0;
   let tokens = 0;
