@@ -7,8 +7,8 @@
 // kN and hN (below) and tN (the object check); enums, arrays and alternates have tN; built-ins
 // are support functions (s_NAME), called only when an inline test of the common case (a string
 // for `str`, an integer number in range for the integer types) does not already accept the
-// value. Locals are pK (member K's value), e (an element), c, f (a failure), i, k, n, x, other:
-// no function's name.
+// value (for `str`, `bool` and `null` that test is the whole check). Locals are pK (member K's
+// value), e (an element), c, f (a failure), i, k, n, x, other: no function's name.
 //
 // Members are the object's own properties (a polluted Object.prototype supplies none), yet asking
 // whether each one is own costs more than the rest of a small message's check. So mN reads them
@@ -165,6 +165,10 @@ class CheckWriter {
         this.int64 === "bigint" && INT64_TYPES.has(t.builtin as IntegerType)
           ? "false"
           : commonCase(t.builtin, x);
+      // Where the common case is the whole check, its failure is known here.
+      const refused = EXACT_COMMON_CASE[t.builtin];
+      if (refused !== undefined)
+        return `if (!(${accepted})) return at(typeError(${lit(refused)}), ${segment});`;
       return `if (!(${accepted}) && (f = s_${t.builtin}(${x}, o)) !== undefined) ${onFailure}`;
     }
     return `if ((f = ${this.check(ref)}(${x}, o)) !== undefined) ${onFailure}`;
@@ -282,9 +286,6 @@ class CheckWriter {
     // member property loads find is own. Both choose the variant by the tag as a load finds it.
     const k: string[] = [`function k${i}(v, k) {`];
     const h: string[] = [`function h${i}(v) {`];
-    // A member found is own when nothing else could supply it: v's prototype is Object.prototype
-    // (V8 answers from the map the load just checked), which lacks it (asked of one object,
-    // answered from the inline cache); else hasOwnProperty is asked.
     if (t.members.length) {
       k.push(
         "switch (k) {",
@@ -292,6 +293,9 @@ class CheckWriter {
         "return true;",
         "}",
       );
+      // A member found is own when nothing else could supply it: v's prototype is
+      // Object.prototype (V8 answers from the map the load just checked), which lacks it (asked
+      // of one object, answered from the inline cache); else hasOwnProperty is asked.
       for (const [name] of t.members) {
         h.push(
           `if (v[${lit(name)}] !== undefined && (${lit(name)} in Object.prototype || Object.getPrototypeOf(v) !== Object.prototype) && !hasOwn.call(v, ${lit(name)})) return false;`,
@@ -346,6 +350,16 @@ class CheckWriter {
     );
   }
 }
+
+/**
+ * The built-in types whose common case (below) is the whole check, and what QEMU's message says
+ * was expected when it fails (as scalars.ts says; the property tests break every type).
+ */
+const EXACT_COMMON_CASE: Partial<Record<ScalarType, string>> = {
+  str: "string",
+  bool: "boolean",
+  null: "null",
+};
 
 /**
  * A JavaScript expression true only for values of the built-in type `type` that QEMU accepts,
