@@ -285,6 +285,39 @@ describe("what QEMU's parser refuses is refused before sending", () => {
     );
   });
 
+  it("checkSendable judges a value alike whatever carries it: boxed leaves, class instances, null-prototype objects (property)", () => {
+    // JSON.stringify writes a boxed primitive as its value and an object as its own enumerable
+    // members, whatever its prototype: the verdict (and its path) may not change with them.
+    class Carrier {}
+    const carried = (v: unknown, how: number): unknown => {
+      if (Array.isArray(v)) return v.map((e) => carried(e, how));
+      if (typeof v === "number" || typeof v === "string" || typeof v === "boolean")
+        return how === 0 ? Object(v) : v;
+      if (typeof v !== "object" || v === null) return v;
+      const out: Record<string, unknown> =
+        how === 1 ? new Carrier() : how === 2 ? Object.create(null) : {};
+      for (const [k, e] of Object.entries(v)) out[k] = carried(e, how);
+      return out;
+    };
+    const envelope = commandEnvelope("qom-set");
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          value,
+          value.map((v) => [v, NaN]),
+        ),
+        fc.integer({ min: 0, max: 2 }),
+        (v, how) => {
+          const args = { path: "/machine", property: "x", value: v };
+          expect(checkSendable({ ...args, value: carried(v, how) }, envelope)).toEqual(
+            checkSendable(args, envelope),
+          );
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
   it("checkSendable agrees at QEMU's token count and size limits", () => {
     const envelope = commandEnvelope("x");
     // {"a": [0, 0, ...]}: 2n + 5 tokens for n zeros, with the command's 8 around.

@@ -2,8 +2,10 @@
 // model generate values of every type; each is accepted by its validator and survives a JSON
 // round trip (lossless, so 64-bit integers too). Single mutations (drop a mandatory member, add
 // an unknown one, break a type, leave an integer range, an unknown enum value) are rejected
-// with QEMU's message for exactly that place. Run on the project's own schema, and on QEMU
-// 10.2's when ../shared is there.
+// with QEMU's message for exactly that place. Valid and mutated values are judged alike whatever
+// carries their members (class instances, null-prototype objects, members on a prototype, a
+// polluted Object.prototype): the validators' fast paths must not change a verdict. Run on the
+// project's own schema, and on QEMU 10.2's when ../shared is there.
 import { beforeAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { existsSync } from "node:fs";
@@ -324,6 +326,84 @@ function hasBigint(v: unknown): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
+// What carries a value's members may differ from JSON.parse's plain objects: the verdict may not.
+// Each carrier rebuilds every object of a value; `reference` is the plain value it must be judged
+// as (members only an object's prototype holds are not its members, as JSON.stringify agrees).
+class Carrier {}
+interface Carrying {
+  name: string;
+  carry: (v: unknown) => unknown;
+  reference: (v: unknown) => unknown;
+}
+
+function rebuild(v: unknown, make: (o: Obj, rebuilt: Obj) => unknown): unknown {
+  if (Array.isArray(v)) return v.map((e) => rebuild(e, make));
+  if (typeof v !== "object" || v === null) return v;
+  const rebuilt: Obj = {};
+  for (const [k, e] of Object.entries(v)) rebuilt[k] = rebuild(e, make);
+  return make(v as Obj, rebuilt);
+}
+
+const CARRYINGS: Carrying[] = [
+  {
+    name: "class instances",
+    carry: (v) => rebuild(v, (_, r) => Object.assign(new Carrier(), r)),
+    reference: (v) => v,
+  },
+  {
+    name: "null-prototype objects",
+    carry: (v) => rebuild(v, (_, r) => Object.assign(Object.create(null) as Obj, r)),
+    reference: (v) => v,
+  },
+  {
+    // Every other member held by the prototype, not by the object.
+    name: "members on the prototype",
+    carry: (v) =>
+      rebuild(v, (_, r) => {
+        const keys = Object.keys(r);
+        const proto: Obj = {};
+        const own: Obj = Object.create(proto) as Obj;
+        keys.forEach((k, i) => ((i % 2 ? proto : own)[k] = r[k]));
+        return own;
+      }),
+    reference: (v) =>
+      rebuild(v, (_, r) => Object.fromEntries(Object.entries(r).filter((_e, i) => i % 2 === 0))),
+  },
+];
+
+/** Object.prototype given `names` (enumerable, as a pollution would) while `run` runs. */
+function withPollution<T>(names: readonly string[], run: () => T): T {
+  const proto = Object.prototype as Obj;
+  const added = names.filter((n) => !(n in proto));
+  for (const n of added) proto[n] = "polluted";
+  try {
+    return run();
+  } finally {
+    for (const n of added) delete proto[n];
+  }
+}
+
+/** Every member name in a value. */
+function memberNames(v: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) for (const e of v) memberNames(e, out);
+  else if (typeof v === "object" && v !== null)
+    for (const [k, e] of Object.entries(v)) {
+      out.add(k);
+      memberNames(e, out);
+    }
+  return out;
+}
+
+/** An error as a caller sees it: its own properties, and its JSON. */
+function seen(error: unknown): unknown {
+  if (error === null) return null;
+  return {
+    keys: Object.keys(error as object),
+    json: JSON.stringify(error),
+    error: { ...(error as object) },
+  };
+}
+
 interface Subject {
   label: string;
   type: Type;
@@ -434,6 +514,53 @@ function propertySuite(label: string, schemaFile: () => string, runs: number): v
     );
     expect(converted).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
+  });
+
+  test(`${label}: valid and invalid values get the same verdict whatever carries their members`, () => {
+    let compared = 0;
+    let failures = 0;
+    for (const s of all) {
+      const arb = arbs.of(s.type);
+      if (!arb) continue;
+      fc.assert(
+        fc.property(arb, fc.nat(), fc.boolean(), (value, pick, mutate) => {
+          let subject = value;
+          if (mutate) {
+            const sites: Mutation[] = [];
+            mutations(s.type, value, [], sites);
+            const usable = s.label.startsWith("command")
+              ? sites.filter((m) => m.path.length > 0)
+              : sites;
+            if (usable.length) subject = applyMutation(value, usable[pick % usable.length]!);
+          }
+          for (const c of CARRYINGS) {
+            const expected = seen(s.validate(c.reference(subject)));
+            expect(seen(s.validate(c.carry(subject))), `${s.label}, ${c.name}`).toEqual(expected);
+          }
+          // A polluted Object.prototype with the value's own member names (a missing member
+          // is still missing, an unknown one still unexpected); for one value in four, since
+          // every change of Object.prototype makes V8 drop what it compiled.
+          const plain = seen(s.validate(subject));
+          if (pick % 4 === 0) {
+            const names = [...memberNames(value), ...memberNames(subject)];
+            expect(
+              withPollution(names, () => seen(s.validate(subject))),
+              `${s.label}, polluted`,
+            ).toEqual(plain);
+          }
+          // The error is plain data: message and path, as its JSON and a copy of it say.
+          if (plain !== null) {
+            expect((plain as { keys: string[] }).keys, s.label).toEqual(["message", "path"]);
+            failures++;
+          }
+          compared++;
+        }),
+        { numRuns: Math.ceil(runs / 3) },
+      );
+    }
+    console.log(`${label}: ${compared} values (${failures} invalid) judged alike by every carrier`);
+    expect(failures).toBeGreaterThan(0);
+    expect(compared - failures).toBeGreaterThan(0);
   });
 
   test(`${label}: single mutations are rejected with QEMU's message for that place`, () => {

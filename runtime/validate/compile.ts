@@ -4,19 +4,19 @@
 // Every name from the table enters the code through JSON.stringify, as a string literal.
 //
 // Per object type N the code has mN (its members, then its variant's, in QEMU's visiting order),
-// kN, cN and hN (below) and tN (the object check); enums, arrays and alternates have tN; built-ins
+// kN and hN (below) and tN (the object check); enums, arrays and alternates have tN; built-ins
 // are support functions (s_NAME), called only when an inline test of the common case (a string
 // for `str`, an integer number in range for the integer types) does not already accept the
-// value. Locals are pK (member K's value), e (an element), f (a failure), i, k, n, x, other: no
-// function's name.
+// value (for `str`, `bool` and `null` that test is the whole check). Locals are pK (member K's
+// value), e (an element), c, f (a failure), i, k, n, x, other: no function's name.
 //
 // Members are the object's own properties (a polluted Object.prototype supplies none), yet asking
 // whether each one is own costs more than the rest of a small message's check. So mN reads them
 // as plain property loads, and tN confirms afterwards that what they found was own:
 //   - mN passed: tN walks v's own keys (where V8 answers "own" from v's shape), counting the
 //     members among them (kN: is a key a member) and keeping the first other key (QEMU's
-//     "unexpected", reported after the members). If cN, the members the loads found, is that
-//     count, every one of them was own;
+//     "unexpected", reported after the members). If the members the loads found (mN counts them
+//     into `found` as it passes) are that many, every one of them was own;
 //   - mN failed: the failure stands if hN, every member the loads found is own.
 // Otherwise (a member inherited, or own but not enumerable) mN runs again with the exact
 // own-property test, for v and everything inside it (o.exactly: once, never again below).
@@ -127,6 +127,8 @@ class CheckWriter {
       // read where V8 has seen few shapes, not in one function every object goes through.
       `const FLOAT = Symbol.for(${lit(FLOAT_TOKEN_KEY)});`,
       "const off = (o, i) => o.absent !== null && o.absent[i];",
+      // How many members the last mN that passed found (read by its tN right after the call).
+      "let found = 0;",
     );
     const scalars = new Set<ScalarType>();
     this.table.types.forEach((t, i) => {
@@ -163,6 +165,10 @@ class CheckWriter {
         this.int64 === "bigint" && INT64_TYPES.has(t.builtin as IntegerType)
           ? "false"
           : commonCase(t.builtin, x);
+      // Where the common case is the whole check, its failure is known here.
+      const refused = EXACT_COMMON_CASE[t.builtin];
+      if (refused !== undefined)
+        return `if (!(${accepted})) return at(typeError(${lit(refused)}), ${segment});`;
       return `if (!(${accepted}) && (f = s_${t.builtin}(${x}, o)) !== undefined) ${onFailure}`;
     }
     return `if ((f = ${this.check(ref)}(${x}, o)) !== undefined) ${onFailure}`;
@@ -232,7 +238,13 @@ class CheckWriter {
   private object(t: Extract<TypeEntry, { object: string }>, i: number): void {
     const variants = this.variants(t);
     // mN: members in order, then the chosen variant's members.
-    const m: string[] = [`function m${i}(v, o) {`, "const x = o.exact;", "let f;"];
+    // n counts the members found; a mandatory member is found or mN fails.
+    const mandatory = t.members.filter(([, , flags, cond]) => !(flags & OPTIONAL) && cond < 0);
+    const m: string[] = [
+      `function m${i}(v, o) {`,
+      "const x = o.exact;",
+      `let f, n = ${mandatory.length};`,
+    ];
     t.members.forEach(([name, type, flags, cond], k) => {
       const key = lit(name);
       const present: string[] = [];
@@ -246,12 +258,12 @@ class CheckWriter {
         `let p${k} = v[${key}];`,
         `if (x && p${k} !== undefined && !hasOwn.call(v, ${key})) p${k} = undefined;`,
       );
-      if (flags & OPTIONAL) m.push(`if (p${k} !== undefined) { ${present.join(" ")} }`);
+      if (flags & OPTIONAL) m.push(`if (p${k} !== undefined) { ${present.join(" ")} n++; }`);
       else if (cond < 0) m.push(`if (p${k} === undefined) return missing(${key});`, ...present);
       // Mandatory where the condition holds; absent (so unexpected) elsewhere.
       else
         m.push(
-          `if (p${k} === undefined) { if (!off(o, ${cond})) return missing(${key}); } else { ${present.join(" ")} }`,
+          `if (p${k} === undefined) { if (!off(o, ${cond})) return missing(${key}); } else { ${present.join(" ")} n++; }`,
         );
     });
     const tag = lit(t.tag ?? "");
@@ -261,17 +273,18 @@ class CheckWriter {
       if (local < 0) throw new Error(`validator table: tag ${String(t.tag)} is not a member`);
       m.push(`switch (p${local}) {`);
       for (const [value, type, cond] of variants) {
-        const absent = cond >= 0 ? `if (off(o, ${cond})) return undefined; ` : "";
-        m.push(`case ${lit(value)}: ${absent}return m${type}(v, o);`);
+        // (An absent variant's members are not counted: tN then checks exactly, to the same end.)
+        const absent = cond >= 0 ? `if (off(o, ${cond})) { found = n; return undefined; } ` : "";
+        m.push(
+          `case ${lit(value)}: ${absent}if ((f = m${type}(v, o)) === undefined) found += n; return f;`,
+        );
       }
       m.push("}");
     }
-    m.push("return undefined;", "}");
-    // kN: whether a key is a member (QEMU reports any other as unexpected); cN: how many members
-    // property loads find; hN: whether every member they find is own. All three choose the
-    // variant by the tag as a property load finds it.
+    m.push("found = n;", "return undefined;", "}");
+    // kN: whether a key is a member (QEMU reports any other as unexpected); hN: whether every
+    // member property loads find is own. Both choose the variant by the tag as a load finds it.
     const k: string[] = [`function k${i}(v, k) {`];
-    const c: string[] = [`function c${i}(v) {`, "let n = 0;"];
     const h: string[] = [`function h${i}(v) {`];
     if (t.members.length) {
       k.push(
@@ -280,31 +293,32 @@ class CheckWriter {
         "return true;",
         "}",
       );
+      // A member found is own when nothing else could supply it: v's prototype is
+      // Object.prototype (V8 answers from the map the load just checked), which lacks it (asked
+      // of one object, answered from the inline cache); else hasOwnProperty is asked.
       for (const [name] of t.members) {
-        c.push(`if (v[${lit(name)}] !== undefined) n++;`);
-        h.push(`if (v[${lit(name)}] !== undefined && !hasOwn.call(v, ${lit(name)})) return false;`);
+        h.push(
+          `if (v[${lit(name)}] !== undefined && (${lit(name)} in Object.prototype || Object.getPrototypeOf(v) !== Object.prototype) && !hasOwn.call(v, ${lit(name)})) return false;`,
+        );
       }
     }
     if (variants.length) {
-      for (const f of [k, c, h]) f.push(`switch (v[${tag}]) {`);
+      for (const f of [k, h]) f.push(`switch (v[${tag}]) {`);
       for (const [value, type] of variants) {
         k.push(`case ${lit(value)}: return k${type}(v, k);`);
-        c.push(`case ${lit(value)}: return n + c${type}(v);`);
         h.push(`case ${lit(value)}: return h${type}(v);`);
       }
-      for (const f of [k, c, h]) f.push("}");
+      for (const f of [k, h]) f.push("}");
     }
     k.push("return false;", "}");
-    c.push("return n;", "}");
     h.push("return true;", "}");
     this.out.push(
       ...m,
       ...k,
-      ...c,
       ...h,
       `function t${i}(v, o) {`,
       `if (typeof v !== "object" || v === null || Array.isArray(v) || v[FLOAT] === true) return typeError("object");`,
-      `let f = m${i}(v, o);`,
+      `let f = m${i}(v, o), c = found;`,
       "if (f !== undefined) {",
       // A failure stands when the members the loads found are all own; else, check exactly.
       `if (o.exact || h${i}(v)) return f;`,
@@ -312,7 +326,7 @@ class CheckWriter {
       "}",
       "let n = 0, other;",
       `for (const k in v) { if (hasOwn.call(v, k) && v[k] !== undefined) { if (k${i}(v, k)) n++; else if (other === undefined) other = k; } }`,
-      `if (!o.exact && c${i}(v) !== n && (f = m${i}(v, (o = o.exactly))) !== undefined) return f;`,
+      `if (!o.exact && c !== n && (f = m${i}(v, (o = o.exactly))) !== undefined) return f;`,
       "return other === undefined || o.lax ? undefined : unexpected(other);",
       "}",
     );
@@ -336,6 +350,16 @@ class CheckWriter {
     );
   }
 }
+
+/**
+ * The built-in types whose common case (below) is the whole check, and what QEMU's message says
+ * was expected when it fails (as scalars.ts says; the property tests break every type).
+ */
+const EXACT_COMMON_CASE: Partial<Record<ScalarType, string>> = {
+  str: "string",
+  bool: "boolean",
+  null: "null",
+};
 
 /**
  * A JavaScript expression true only for values of the built-in type `type` that QEMU accepts,

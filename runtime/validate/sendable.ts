@@ -74,12 +74,166 @@ export function checkSendable(
   value: unknown,
   envelope: JsonEnvelope = STANDALONE,
 ): SendableProblem | null {
+  if (plainlySendable(value, envelope)) return null;
   // Walked again (rarely) when the first walk cannot tell: to stop at a string QEMU refuses and
   // learn its path, or to count long strings' bytes exactly near the size limit.
   let f = walkValue(value, new Walk(envelope, false, false));
   if (f === "exact") f = walkValue(value, new Walk(envelope, false, true));
   if (f === "string") f = walkValue(value, new Walk(envelope, true, true));
   return typeof f === "object" ? { message: f.message, path: f.path.reverse() } : null;
+}
+
+// The common case first, with none of the walk's bookkeeping: objects and arrays, short strings
+// without a character from U+D800 up (no surrogate, no noncharacter), finite numbers, booleans,
+// null; no toJSON, no boxed number. It answers only "sendable" (the walk would find nothing) or
+// "ask the walk": tokens are counted exactly (or over), bytes from above.
+// Counters are module state (nothing allocated); a getter that checks a value again while one is
+// read (reentry) sends the inner check to the walk.
+
+let plainTokens = 0;
+let plainBytes = 0;
+let plainBusy = false;
+// (V8 compiles `hasOwn.call(v, k)` inside `for (k in v)` to a check of v's shape.)
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call
+const hasOwn = Object.prototype.hasOwnProperty;
+/** The longest number stringifyJson writes: "-2.2250738585072014e-308", or 2^53..1e21 in full. */
+const MAX_NUMBER_BYTES = 25;
+/** Bigints below 2^64 in magnitude (what int64 and uint64 members hold) take at most 21 bytes. */
+const TWO_64 = 2n ** 64n;
+/** The most bytes JSON.stringify writes for a character: a \u00XX escape. */
+const MAX_CHAR_BYTES = 6;
+/** A character QEMU may refuse in a string (U+D800 and above), in a one-byte string never. */
+const HIGH = /[\ud800-\uffff]/;
+/**
+ * Short strings known to be plain: member names and enum values recur in every message, and a
+ * search costs more than a look-up. Bounded: emptied when full.
+ */
+const plainStrings = new Set<string>();
+const PLAIN_STRINGS_MAX = 4096;
+const PLAIN_STRING_LENGTH = 64;
+
+/** Whether `value` is surely sendable inside `envelope` (false: the walk must decide). */
+function plainlySendable(value: unknown, envelope: JsonEnvelope): boolean {
+  if (plainBusy) return false;
+  plainBusy = true;
+  plainTokens = envelope.tokens;
+  plainBytes = envelope.bytes;
+  try {
+    return (
+      plainValue(value, MAX_NESTING - envelope.depth) &&
+      plainTokens <= MAX_TOKEN_COUNT &&
+      plainBytes <= MAX_TOKEN_BYTES
+    );
+  } catch {
+    return false; // a getter threw, or the stack ran out: the walk says what
+  } finally {
+    plainBusy = false;
+  }
+}
+
+/** One value with `room` levels of nesting left; false when the walk must decide. */
+function plainValue(v: unknown, room: number): boolean {
+  switch (typeof v) {
+    case "string":
+      if (!plainString(v)) return false;
+      plainTokens++;
+      plainBytes += MAX_CHAR_BYTES * v.length + 2;
+      return true;
+    case "number":
+      if (Number.isNaN(v)) return false;
+      plainTokens++;
+      plainBytes += MAX_NUMBER_BYTES;
+      return true;
+    case "boolean":
+      plainTokens++;
+      plainBytes += 5;
+      return true;
+    case "bigint":
+      if (v <= -TWO_64 || v >= TWO_64) return false;
+      plainTokens++;
+      plainBytes += 21;
+      return true;
+    case "object":
+      if (v === null) {
+        plainTokens++;
+        plainBytes += 4;
+        return true;
+      }
+      if (room <= 0 || (v as { toJSON?: unknown }).toJSON !== undefined) return false;
+      return Array.isArray(v) ? plainArray(v, room - 1) : plainObject(v, room - 1);
+  }
+  return false;
+}
+
+function plainArray(v: readonly unknown[], room: number): boolean {
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const e = v[i];
+    // (undefined, a function or a symbol: the walk's "not JSON" with its path.)
+    if (e === undefined || !plainValue(e, room)) return false;
+  }
+  // Brackets and commas, a byte each.
+  const punctuators = n === 0 ? 2 : n + 1;
+  plainTokens += punctuators;
+  plainBytes += punctuators;
+  return true;
+}
+
+function plainObject(v: object, room: number): boolean {
+  // A boxed Number is written as its value, which may be NaN. (Other objects are written as
+  // their own enumerable members, which this reads as the walk does: class instances too, a
+  // boxed String as its characters, each judged as a string, a boxed Boolean as {}: the same
+  // verdict as the walk's, at a count of tokens and bytes no smaller.)
+  if (v instanceof Number) return false;
+  // Members are counted here, scalars too (one call fewer per member); containers recurse.
+  let members = 0;
+  let tokens = 0;
+  let bytes = 0;
+  for (const k in v) {
+    if (!hasOwn.call(v, k)) continue; // an inherited member: JSON.stringify leaves it out
+    const member = (v as Record<string, unknown>)[k];
+    switch (typeof member) {
+      // JSON.stringify leaves these members out, as the walk does.
+      case "undefined":
+      case "function":
+      case "symbol":
+        continue;
+      case "number":
+        if (Number.isNaN(member)) return false;
+        bytes += MAX_NUMBER_BYTES;
+        tokens++;
+        break;
+      case "boolean":
+        bytes += 5;
+        tokens++;
+        break;
+      default:
+        if (member === null) {
+          bytes += 4;
+          tokens++;
+        } else if (!plainValue(member, room)) return false;
+    }
+    if (!plainString(k)) return false;
+    tokens++;
+    bytes += MAX_CHAR_BYTES * k.length + 2;
+    members++;
+  }
+  // Braces, colons and commas, a byte each.
+  const punctuators = members === 0 ? 2 : 2 * members + 1;
+  plainTokens += tokens + punctuators;
+  plainBytes += bytes + punctuators;
+  return true;
+}
+
+/** Whether a string is short and has no character QEMU may refuse. */
+function plainString(s: string): boolean {
+  if (plainStrings.has(s)) return true;
+  if (s.length > LONG || HIGH.test(s)) return false;
+  if (s.length <= PLAIN_STRING_LENGTH) {
+    if (plainStrings.size >= PLAIN_STRINGS_MAX) plainStrings.clear();
+    plainStrings.add(s);
+  }
+  return true;
 }
 
 /** Thrown by an inexact walk that comes within reach of the size limit. */
