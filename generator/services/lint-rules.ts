@@ -4,7 +4,13 @@
 
 import { findMarkerMembers, isMarker } from "./features.ts";
 import type { Feature, SchemaModel } from "../model/index.ts";
-import { excerpt, type Diagnostic, type SourceInfo, type Span } from "../model/source.ts";
+import {
+  excerpt,
+  type Diagnostic,
+  type SourceInfo,
+  type SourceText,
+  type Span,
+} from "../model/source.ts";
 
 export interface LintRule {
   /** kebab-case; what --rule/--no-rule take and the JSON output's `rule`. */
@@ -77,7 +83,8 @@ export const LINT_RULES: readonly LintRule[] = [
       const out: Diagnostic[] = [];
       for (const doc of model.docs) {
         const source = doc.info.source;
-        if (!source) continue;
+        // Most doc comments have no single-spaced sentence end: one search of each says so.
+        if (!source || !SENTENCE_END.test(docText(source, doc.info.line))) continue;
         for (const { line, col } of singleSpacedSentences(source, doc.info.line)) {
           const range = { start: { line, col }, end: { line, col: col + 1 } };
           out.push({
@@ -121,7 +128,8 @@ export const LINT_RULES: readonly LintRule[] = [
       const out: Diagnostic[] = [];
       for (const doc of model.docs) {
         const source = doc.info.source;
-        if (!source) continue;
+        // Only a doc comment with a list item can have an unspaced list: one search says which.
+        if (!source || !LIST_ITEM_LINE.test(docText(source, doc.info.line))) continue;
         for (const { line, col, end, before } of unspacedLists(source, doc.info.line))
           out.push({
             severity: "warning",
@@ -134,6 +142,23 @@ export const LINT_RULES: readonly LintRule[] = [
     },
   },
 ];
+
+/** The lines of a doc comment after its `##`: comment lines up to the next `##` or other line. */
+const DOC_LINES = /(?:#(?!#)[^\n]*\n?)*/y;
+
+/** The text of the doc comment whose opening `##` is line `first`: the lines the rules walk. */
+function docText(source: SourceText, first: number): string {
+  DOC_LINES.lastIndex = source.lineStart(first + 1);
+  return DOC_LINES.exec(source.text)![0];
+}
+
+/** What every sentence end singleSpacedSentences finds starts with (and more). */
+const SENTENCE_END = /[.?!] [A-Z@`(]/;
+/**
+ * A line as unspacedLists reads a list item (`#`, a character, then the item's text), in a doc
+ * comment's text.
+ */
+const LIST_ITEM_LINE = /^#[^\n][^\S\n]*(?:[-*]|\d+\.|#\.)[^\S\n]/m;
 
 /** A line that is only a section's tag or a description's name: its text follows. */
 const TAG_ONLY = /^(?:@[^:\s]*|Returns|Errors|Since|TODO|Features):$/;
