@@ -12,6 +12,7 @@
 // `node build.mjs --cli` builds the CLI only (what the tests run). Everything is built into a
 // fresh directory and swapped in.
 import { build } from "esbuild";
+import Handlebars from "handlebars";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -81,6 +82,31 @@ const lighterDependencies = {
 };
 
 /**
+ * Each `.hbs` template as its text and Handlebars' precompiled form of it, registered in
+ * generator/backends/templates/precompiled.ts: the bundles compile no template when they run.
+ * The options are compileTemplate's (generator/backends/templates/index.ts).
+ */
+const precompiledTemplates = {
+  name: "precompiled-templates",
+  setup(b) {
+    const registry = path.join(root, "generator/backends/templates/precompiled.ts");
+    b.onLoad({ filter: /\.hbs$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const spec = Handlebars.precompile(text, { noEscape: true, strict: true });
+      return {
+        contents:
+          `import { PRECOMPILED } from ${JSON.stringify(registry)};\n` +
+          `const text = ${JSON.stringify(text)};\n` +
+          `PRECOMPILED.set(text, ${spec});\n` +
+          `export default text;\n`,
+        loader: "js",
+        resolveDir: path.dirname(args.path),
+      };
+    });
+  },
+};
+
+/**
  * `await import("node:fs")` in the sources becomes a require in the CLI: import() does not work in
  * a script compiled from a code cache (Node 20 loses its loader settings; see bin/qapi-ts).
  */
@@ -107,7 +133,7 @@ const common = {
   // The runtime imports code generated from qapi/ (generated/), which imports qapi-ts by name:
   // resolve that to the sources being built.
   conditions: ["qapi-ts-source"],
-  plugins: [lighterDependencies],
+  plugins: [lighterDependencies, precompiledTemplates],
   logLevel: "warning",
   legalComments: "none",
 };
@@ -129,7 +155,7 @@ async function buildCli(out) {
     banner: {
       js: `// qapi-ts build ${BUILD_PLACEHOLDER}\nconst __qapiModuleUrl = require("node:url").pathToFileURL(__filename).href;`,
     },
-    plugins: [lighterDependencies, builtinImportsAsRequires],
+    plugins: [lighterDependencies, precompiledTemplates, builtinImportsAsRequires],
   });
   stampBuild(path.join(out, "cli/qapi-ts.cjs"));
 }

@@ -180,17 +180,71 @@ export function importDeclaration(names: readonly string[], from: string, typeOn
   ];
 }
 
-/** A JSON value as prettier prints a JSON file: objects expanded, arrays on one line if they fit. */
-export function json(value: unknown): Doc {
-  if (typeof value === "bigint") return value.toString();
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return list("[", value.map(json), "]", false);
-  const keys = Object.keys(value);
-  if (keys.length === 0) return "{}";
-  const entries = keys.map((k) => [
-    JSON.stringify(k),
-    ": ",
-    json((value as Record<string, unknown>)[k]),
-  ]);
-  return ["{", indent(hardline, join([",", hardline], entries)), hardline, "}"];
+/**
+ * A JSON value as prettier prints a JSON file (what print() makes of the document of its groups:
+ * objects expanded, an array on one line when it fits with what follows it on the line, else one
+ * item per line), laid out directly: JSON needs no search for a layout, and the JSON Schema back
+ * end's megabyte of it is most of that back end's cost as a document. Ends without a newline.
+ */
+export function printJson(value: unknown, width = PRINT_WIDTH): string {
+  const parts: string[] = [];
+  /** `v` starting at `column`, in an item at `indentation`; `after` characters follow it. */
+  const emit = (v: unknown, indentation: number, column: number, after: number): void => {
+    if (typeof v !== "object" || v === null) {
+      parts.push(scalarJson(v));
+      return;
+    }
+    const inner = indentation + 2;
+    const pad = "\n" + " ".repeat(inner);
+    if (Array.isArray(v)) {
+      const flat = v.length === 0 ? "[]" : flatJson(v);
+      if (flat !== null && column + flat.length + after <= width) {
+        parts.push(flat);
+        return;
+      }
+      parts.push("[");
+      v.forEach((item, i) => {
+        const last = i === v.length - 1;
+        parts.push(pad);
+        emit(item, inner, inner, last ? 0 : 1);
+        if (!last) parts.push(",");
+      });
+      parts.push("\n" + " ".repeat(indentation) + "]");
+      return;
+    }
+    const keys = Object.keys(v);
+    if (keys.length === 0) {
+      parts.push("{}");
+      return;
+    }
+    parts.push("{");
+    keys.forEach((k, i) => {
+      const last = i === keys.length - 1;
+      const key = JSON.stringify(k) + ": ";
+      parts.push(pad, key);
+      emit((v as Record<string, unknown>)[k], inner, inner + key.length, last ? 0 : 1);
+      if (!last) parts.push(",");
+    });
+    parts.push("\n" + " ".repeat(indentation) + "}");
+  };
+  emit(value, 0, 0, 0);
+  return parts.join("");
+}
+
+/** A number, string, boolean or null as JSON; a bigint exactly. */
+function scalarJson(v: unknown): string {
+  return typeof v === "bigint" ? v.toString() : JSON.stringify(v);
+}
+
+/** An array on one line, or null when it holds an object with keys (which always breaks). */
+function flatJson(v: unknown): string | null {
+  if (typeof v !== "object" || v === null) return scalarJson(v);
+  if (!Array.isArray(v)) return Object.keys(v).length === 0 ? "{}" : null;
+  const items: string[] = [];
+  for (const item of v) {
+    const flat = flatJson(item);
+    if (flat === null) return null;
+    items.push(flat);
+  }
+  return "[" + items.join(", ") + "]";
 }

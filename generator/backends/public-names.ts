@@ -18,8 +18,17 @@ export function pascalCase(name: string): string {
     .join("");
 }
 
+/** Each model's public names, made once: every back end asks for them. */
+const made = new WeakMap<SchemaModel, ReadonlyMap<string, string>>();
+
 /** QAPI type name -> public name, for every type a program can name. */
-export function publicNames(model: SchemaModel): Map<string, string> {
+export function publicNames(model: SchemaModel): ReadonlyMap<string, string> {
+  let names = made.get(model);
+  if (names === undefined) made.set(model, (names = makePublicNames(model)));
+  return names;
+}
+
+function makePublicNames(model: SchemaModel): Map<string, string> {
   const roles = new Map<string, string>();
   for (const e of model.entities) {
     if ((e.meta === "command" || e.meta === "event") && e.argType?.isImplicit) {

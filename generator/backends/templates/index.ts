@@ -4,19 +4,32 @@
 // generated file.
 import Handlebars from "handlebars";
 import header from "./header.hbs";
+import { PRECOMPILED } from "./precompiled.ts";
 
 export type Template = (context: object) => string;
 
 let runtime: typeof Handlebars | null = null;
 
+/** The options every template is compiled with (build.mjs precompiles with these too). */
+const TEMPLATE_OPTIONS = { noEscape: true, strict: true } as const;
+
 /** Compiles a template (strict: a missing field is an error, not an empty string). */
 export function compileTemplate(source: string): Template {
   if (!runtime) {
     runtime = Handlebars.create();
-    runtime.registerPartial("header", header);
+    runtime.registerPartial("header", fromPrecompiled(runtime, header) ?? header);
   }
-  const compiled = runtime.compile(source, { noEscape: true, strict: true });
+  const compiled = fromPrecompiled(runtime, source) ?? runtime.compile(source, TEMPLATE_OPTIONS);
   return (context) => compiled(context);
+}
+
+/** The template build.mjs precompiled from `source`, if it did. */
+function fromPrecompiled(
+  hb: typeof Handlebars,
+  source: string,
+): HandlebarsTemplateDelegate | undefined {
+  const spec = PRECOMPILED.get(source);
+  return spec === undefined ? undefined : hb.template(spec as TemplateSpecification);
 }
 
 /** A template compiled on its first use. */
