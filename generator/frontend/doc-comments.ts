@@ -142,6 +142,7 @@ export class QAPIDoc implements Documentation {
       if (!m.info || !m.info.pragma.documentationExceptions.includes(this.symbol ?? "")) {
         throw new DocError(m.info, `${m.role} '${excerpt(m.name)}' lacks documentation`, {
           span: m.span,
+          code: "undocumented",
         });
       }
       // Exempted: an empty description, placed after the documented members.
@@ -166,6 +167,7 @@ export class QAPIDoc implements Documentation {
     if (!section)
       throw new DocError(f.info, `feature '${excerpt(f.name)}' lacks documentation`, {
         span: f.span,
+        code: "undocumented",
       });
     section.member = f;
   }

@@ -333,7 +333,7 @@ class Session {
       range,
       severity: d.severity === "error" ? 1 : 2,
       source: "qapi-ts",
-      ...(d.rule ? { code: d.rule } : {}),
+      ...(d.code || d.rule ? { code: d.code ?? d.rule } : {}),
       message: d.message,
       ...(related.length ? { relatedInformation: related } : {}),
     };
@@ -457,7 +457,7 @@ class Session {
         kind: a.kind,
         ...(a.isPreferred ? { isPreferred: true } : {}),
         diagnostics: (context?.diagnostics ?? []).filter((d) =>
-          a.fixes.some((m) => d.message.startsWith(m)),
+          d.code !== undefined ? a.fixes.includes(d.code) : false,
         ),
         edit: this.workspaceEdit(a.edits, at.schema.dir),
       }));
