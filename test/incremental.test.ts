@@ -351,24 +351,34 @@ describe.skipIf(!hasQemu)("QEMU 10.2's schema, randomly edited", () => {
   // Most edits land in the largest file (the benchmark's), the others anywhere.
   const blockCore = path.join(qemuDir, "block-core.json");
 
+  /** Edits applied in turn (file index, edit), compared with a run from scratch after each. */
+  const walk = (steps: [number, SchemaEdit][]): void => {
+    const files = new EditableFiles();
+    for (const [f, t] of original.texts) files.texts.set(f, t);
+    const program = new SchemaProgram(root, { host: files.host });
+    const lint = new LintCache();
+    expectSameAsFromScratch(program, files, root, false, lint, true);
+    for (const [which, e] of steps) {
+      const file = which % 3 === 0 ? names[which % names.length]! : blockCore;
+      const text = files.texts.get(file)!;
+      files.texts.set(file, applySchemaEdit(text, original.texts.get(file)!, e));
+      expectSameAsFromScratch(program, files, root, false, lint, true);
+    }
+  };
+
+  test("a syntax error where block-core.json starts: no doc keeps an exempted member's description", () => {
+    // Found by the property below: a doc comment connected before kept the empty descriptions
+    // of the pragma's exempted members after its definition failed (the partial model showed them).
+    walk([
+      [1, { kind: "delete", at: 0 }],
+      [1, { kind: "insert", at: 0, char: "'" }],
+      [1, { kind: "insert", at: 0, char: "'" }],
+    ]);
+  });
+
   test("after every edit, the same as from scratch", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(), schemaEdit), { minLength: 4, maxLength: 12 }),
-        (steps) => {
-          const files = new EditableFiles();
-          for (const [f, t] of original.texts) files.texts.set(f, t);
-          const program = new SchemaProgram(root, { host: files.host });
-          const lint = new LintCache();
-          expectSameAsFromScratch(program, files, root, false, lint, true);
-          for (const [which, e] of steps) {
-            const file = which % 3 === 0 ? names[which % names.length]! : blockCore;
-            const text = files.texts.get(file)!;
-            files.texts.set(file, applySchemaEdit(text, original.texts.get(file)!, e));
-            expectSameAsFromScratch(program, files, root, false, lint, true);
-          }
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.nat(), schemaEdit), { minLength: 4, maxLength: 12 }), walk),
       { numRuns: Number(process.env.INCREMENTAL_RUNS ?? 5), seed: 19 },
     );
   }, 600_000);
