@@ -4,8 +4,8 @@
 // from scratch), then, after one-line edits of block-core.json (the largest file), the time from
 // sending didChange to receiving the diagnostics of that version: p50, p95, max, and the server's
 // CPU time per edit (from /proc, the figure that holds on a loaded machine). Edits of a line
-// within a doc comment, of a member's type, of a type name to a wrong one and back, and (apart)
-// edits that insert and remove a line. For comparison, a full check in-process (loadSchema,
+// within a doc comment, of a member's type, of a type name to a wrong one and back, of a doc
+// section's name, all together and each kind on its own, and edits that insert and remove a line. For comparison, a full check in-process (loadSchema,
 // every error, warm) and a from-scratch run of the incremental front end.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -129,20 +129,26 @@ async function edit(from, to) {
   return { ms: performance.now() - start, errors: p.diagnostics.length };
 }
 
-/** One-line edits, each undone by the next: [from, to] pairs. */
+/** One-line edits, each undone by the next: [what, from, to]. */
 const oneLine = [
-  ["# @auto-read-only: ", "# @auto-read-only:  "],
-  ["'*aio-max-batch': 'int',", "'*aio-max-batch': 'uint32',"],
-  ["'data': { 'filename': 'str',", "'data': { 'filename': 'NoSuchType',"],
-  ["# @read-only: ", "# @read-onl: "],
+  ["a doc comment's line (a space added)", "# @auto-read-only: ", "# @auto-read-only:  "],
+  ["a member's type", "'*aio-max-batch': 'int',", "'*aio-max-batch': 'uint32',"],
+  [
+    "a type name made wrong (an error)",
+    "'data': { 'filename': 'str',",
+    "'data': { 'filename': 'NoSuchType',",
+  ],
+  ["a doc section's name (an error)", "# @read-only: ", "# @read-onl: "],
 ];
-const lineInsert = [["##\n# @BlockdevOptionsFile:", "\n##\n# @BlockdevOptionsFile:"]];
+const lineInsert = [
+  ["a line inserted and removed", "##\n# @BlockdevOptionsFile:", "\n##\n# @BlockdevOptionsFile:"],
+];
 
 async function measure(pairs, count) {
   const times = [];
   const cpu0 = cpuOf(child.pid);
   for (let i = 0; i < count; i++) {
-    const [from, to] = pairs[(i >> 1) % pairs.length];
+    const [, from, to] = pairs[(i >> 1) % pairs.length];
     times.push((i % 2 === 0 ? await edit(from, to) : await edit(to, from)).ms);
   }
   const cpu = (cpuOf(child.pid) - cpu0) / count;
@@ -155,10 +161,12 @@ async function measure(pairs, count) {
   };
 }
 
-// Warm-up (the JIT), then the figures.
+// Warm-up (the JIT), then the figures: all one-line edits together, then each kind on its own.
 await measure(oneLine, 40);
 const line = await measure(oneLine, EDITS);
-const insert = await measure(lineInsert, Math.max(20, EDITS / 4));
+const kinds = [];
+for (const pair of [...oneLine, ...lineInsert])
+  kinds.push([pair[0], await measure([pair], Math.max(20, EDITS / 4))]);
 await stopServer(server);
 
 // A full check, for comparison: in-process, warm.
@@ -181,9 +189,10 @@ report(`lsp: QEMU 10.2's schema, ${EDITS} one-line edits of block-core.json`, [
   ["one-line edit to diagnostics: p95 (ms)", ms(line.p95)],
   ["one-line edit to diagnostics: max (ms)", ms(line.max)],
   ["one-line edit: server CPU per edit (ms)", ms(line.cpu)],
-  ["line inserted/removed: p50 (ms)", ms(insert.p50)],
-  ["line inserted/removed: p95 (ms)", ms(insert.p95)],
-  ["line inserted/removed: server CPU per edit (ms)", ms(insert.cpu)],
+  ...kinds.map(([what, k]) => [
+    `${what}: p50/p95/max (ms), server CPU per edit (ms)`,
+    `${ms(k.p50)} / ${ms(k.p95)} / ${ms(k.max)}, ${ms(k.cpu)}`,
+  ]),
   ["full check in-process (loadSchema, all): median (ms)", ms(full)],
   ["incremental front end from scratch: median (ms)", ms(scratch)],
 ]);

@@ -568,6 +568,7 @@ describe("formats", () => {
       {
         severity: "error",
         rule: null,
+        code: null,
         file: "schema.json",
         line: 4,
         column: 11,

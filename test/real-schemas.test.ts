@@ -102,6 +102,7 @@ describe.skipIf(!exists)("lint output formats and exit codes", () => {
       {
         severity: "error",
         rule: null,
+        code: null,
         file: "include-cycle-c.json",
         line: 1,
         column: 14,

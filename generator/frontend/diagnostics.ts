@@ -104,7 +104,7 @@ export function legacyUse(
   /** The error's class (doc blocks raise DocErrors, which they recover from). */
   Err: typeof QAPIError = QAPIError,
 ): void {
-  const err = new Err(info, message, place);
+  const err = new Err(info, message, { ...place, code: `legacy-${kind}` });
   if (!ctx.compat) throw err;
   const d = err.diagnostic;
   ctx.sink.warn({ ...d, severity: "warning", message: `${message} (accepted by --compat)` }, kind);

@@ -134,7 +134,16 @@ export class QAPIDoc implements Documentation {
   disconnect(): void {
     for (const s of this.args.values()) s.member = null;
     for (const s of this.features.values()) s.member = null;
+    // The empty descriptions connecting placed for exempted members go too: the next connection
+    // places them again if the members are still there (a doc left unconnected has none).
+    if (!this.exempted.size) return;
+    for (const section of this.exempted) this.args.delete(section.name);
+    this.allSections = this.allSections.filter((x) => !this.exempted.has(x as ArgSection));
+    this.exempted.clear();
   }
+
+  /** The empty descriptions connectMember placed (the pragma's exceptions). */
+  private readonly exempted = new Set<ArgSection>();
 
   connectMember(m: DocMember): void {
     let section = this.args.get(m.name);
@@ -142,6 +151,7 @@ export class QAPIDoc implements Documentation {
       if (!m.info || !m.info.pragma.documentationExceptions.includes(this.symbol ?? "")) {
         throw new DocError(m.info, `${m.role} '${excerpt(m.name)}' lacks documentation`, {
           span: m.span,
+          code: "undocumented",
         });
       }
       // Exempted: an empty description, placed after the documented members.
@@ -154,6 +164,7 @@ export class QAPIDoc implements Documentation {
         member: null,
       };
       this.args.set(m.name, section);
+      this.exempted.add(section);
       let index = 1;
       while (index < this.allSections.length && this.allSections[index]!.kind === "Member") index++;
       this.allSections.splice(index, 0, section);
@@ -166,6 +177,7 @@ export class QAPIDoc implements Documentation {
     if (!section)
       throw new DocError(f.info, `feature '${excerpt(f.name)}' lacks documentation`, {
         span: f.span,
+        code: "undocumented",
       });
     section.member = f;
   }

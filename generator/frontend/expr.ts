@@ -659,7 +659,12 @@ function checkDoc(
   if (e.docFailed) return true;
   if (!doc) {
     if (e.info.pragma.docRequired)
-      ctx.sink.error(new DocError(e.info, "documentation comment required", { span: nameSpan }));
+      ctx.sink.error(
+        new DocError(e.info, "documentation comment required", {
+          span: nameSpan,
+          code: "doc-required",
+        }),
+      );
     return false;
   }
   if (doc.symbol !== name) {

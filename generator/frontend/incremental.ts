@@ -29,7 +29,7 @@ import type { QAPIDoc } from "./doc-comments.ts";
 import type { DefinitionSpec } from "./expr.ts";
 import type { SchemaHost } from "./host.ts";
 import { checkOrFail, type Failed } from "./index.ts";
-import { parseSchema, type FileParse, type FileSource } from "./parser/index.ts";
+import { parseSchema, reparseFile, type FileParse, type FileSource } from "./parser/index.ts";
 import type { CheckTracker } from "./schema/checker.ts";
 import { Checker } from "./schema/checker.ts";
 import {
@@ -326,7 +326,7 @@ export class SchemaProgram implements DefinitionTracker, CheckTracker {
       for (const [field, value] of old.pragmas) Object.assign(this.pragma, { [field]: value });
       return old;
     }
-    const file = parse();
+    const file = (old && reparseFile(old, source, this.pragma, this.compat, true)) ?? parse();
     if (old && old.place === source.place) keepUnchanged(old, file);
     return file;
   }
@@ -485,24 +485,32 @@ function isError(e: LogEntry): boolean {
  * A file parsed anew keeps the definitions of its last parse whose text (from the doc comment to
  * the closing brace), line and column are the same: their DefinitionExpr objects, so that their
  * work is reused (what made them, at the same place in an unchanged context, is the same). Their
- * PositionTable and SourceInfo are the old parse's, read against the old text: the same lines
- * and columns, since the text from where they start is the same.
+ * PositionTable and SourceInfo are those of the parse that made them, read against its text: the
+ * same lines and columns, since the text from where they start is the same. (Their offsets are
+ * that text's: FileParse.starts says where each starts in the text at hand.)
  */
 function keepUnchanged(old: FileParse, file: FileParse): void {
-  const oldText = old.syntax?.text;
-  const text = file.syntax?.text;
-  if (oldText === undefined || text === undefined) return;
-  const byLine = new Map<number, DefinitionExpr>();
-  for (const e of old.exprs) if (e.kind === "definition") byLine.set(e.info.line, e);
+  const oldText = old.src;
+  const text = file.src;
+  const byLine = new Map<number, number>();
+  for (let j = 0; j < old.exprs.length; j++) {
+    const e = old.exprs[j]!;
+    if (e.kind === "definition") byLine.set(e.info.line, j);
+  }
   for (let i = 0; i < file.exprs.length; i++) {
     const e = file.exprs[i]!;
     if (e.kind !== "definition") continue;
-    const same = byLine.get(e.info.line);
+    const j = byLine.get(e.info.line);
+    if (j === undefined) continue;
+    const same = old.exprs[j] as DefinitionExpr;
+    if (same === e) continue;
+    const length = e.span.end - e.span.start;
+    const oldStart = old.starts[j]!;
+    const start = file.starts[i]!;
     if (
-      same &&
-      same.span.end - same.span.start === e.span.end - e.span.start &&
-      column(oldText, same.span.start) === column(text, e.span.start) &&
-      oldText.slice(same.span.start, same.span.end) === text.slice(e.span.start, e.span.end)
+      same.span.end - same.span.start === length &&
+      column(oldText, oldStart) === column(text, start) &&
+      oldText.slice(oldStart, oldStart + length) === text.slice(start, start + length)
     )
       file.exprs[i] = same;
   }

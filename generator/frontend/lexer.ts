@@ -154,9 +154,15 @@ export class TokenStream {
   private index = 0;
   /** Offset of the current chunk in src. */
   base = 0;
-  private next = 0;
+  private next: number;
 
-  constructor(readonly src: string) {}
+  /** `start`: where tokens start (a line's start). */
+  constructor(
+    readonly src: string,
+    start = 0,
+  ) {
+    this.next = this.base = start;
+  }
 
   /** The next token, or null at the end of the source; its offset in src is startOffset + base. */
   pull(): IToken | null {

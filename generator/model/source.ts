@@ -185,6 +185,14 @@ export interface Diagnostic {
   related?: RelatedLocation[];
   /** The lint rule that reported it (generator/services/lint-rules.ts); none for the language's rules. */
   rule?: string;
+  /**
+   * A stable name for the kind of problem, where a tool acts on it (the language server sends it
+   * as the protocol's Diagnostic.code, else the rule, and its code actions say what they fix by
+   * it): `legacy-<kind>` for a use of the legacy dialect, `undocumented` for a member, value,
+   * branch or feature without a description, `doc-required` for a definition without a doc
+   * comment. The message stays QEMU's.
+   */
+  code?: string;
 }
 
 export interface RelatedLocation {
@@ -201,6 +209,8 @@ export interface ErrorPlace {
   /** The range, where no span can say it (text that could not be decoded). */
   range?: SourceRange;
   related?: RelatedLocation[];
+  /** Diagnostic.code. */
+  code?: string;
 }
 
 /** Raised by every front-end stage; carries one diagnostic. */
@@ -213,6 +223,7 @@ export class QAPIError extends Error {
     const range = place.range ?? info?.range(place.span);
     if (range) d.range = range;
     if (place.related) d.related = place.related;
+    if (place.code) d.code = place.code;
     this.diagnostic = d;
   }
 }
@@ -328,6 +339,8 @@ export interface JsonDiagnostic {
   severity: Severity;
   /** The lint rule that reported it; null for the schema language's own rules. */
   rule: string | null;
+  /** The kind of problem, as the language server's Diagnostic.code: Diagnostic.code, else the rule. */
+  code: string | null;
   file: string | null;
   /**
    * The range at fault (ESLint's fields: 1-based, columns in UTF-16 code units, end exclusive);
@@ -368,6 +381,7 @@ export function toJson(d: Diagnostic): JsonDiagnostic {
   return {
     severity: d.severity,
     rule: d.rule ?? null,
+    code: d.code ?? d.rule ?? null,
     file: d.info?.fname ?? null,
     ...(d.info ? jsonPlace(d.info, d.range, d.col) : none),
     definition: d.info?.defnName ? { meta: d.info.defnMeta!, name: d.info.defnName } : null,

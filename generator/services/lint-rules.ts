@@ -4,6 +4,7 @@
 
 import { findMarkerMembers, isMarker } from "./features.ts";
 import type { Feature, SchemaModel } from "../model/index.ts";
+import type { Documentation } from "../model/documentation.ts";
 import {
   excerpt,
   type Diagnostic,
@@ -24,6 +25,17 @@ export interface LintRule {
   readonly byDefault: boolean;
   /** Its findings (warnings; runLint sets their `rule`). */
   check(model: SchemaModel): Diagnostic[];
+  /**
+   * For a rule that reads one doc comment at a time: its findings in `doc` (check() is these over
+   * model.docs, in order). What lets the language server keep a doc comment's findings while it
+   * is unchanged (services/lint.ts LintCache).
+   */
+  checkDoc?(doc: Documentation): Diagnostic[];
+}
+
+/** A rule that reads each doc comment on its own: check() from checkDoc(). */
+function docRule(rule: Omit<LintRule, "check"> & Required<Pick<LintRule, "checkDoc">>): LintRule {
+  return { ...rule, check: (model) => model.docs.flatMap((doc) => rule.checkDoc(doc)) };
 }
 
 export const LINT_RULES: readonly LintRule[] = [
@@ -74,73 +86,65 @@ export const LINT_RULES: readonly LintRule[] = [
       return out;
     },
   },
-  {
+  docRule({
     name: "sentence-spacing",
     byDefault: true,
     summary:
       "documentation text that separates sentences with one space (qapi-code-gen.rst: two spaces)",
-    check(model) {
+    checkDoc(doc) {
       const out: Diagnostic[] = [];
-      for (const doc of model.docs) {
-        const source = doc.info.source;
-        // Most doc comments have no single-spaced sentence end: one search of each says so.
-        if (!source || !SENTENCE_END.test(docText(source, doc.info.line))) continue;
-        for (const { line, col } of singleSpacedSentences(source, doc.info.line)) {
-          const range = { start: { line, col }, end: { line, col: col + 1 } };
-          out.push({
-            severity: "warning",
-            message:
-              "sentences are separated by one space; the documentation conventions ask for two",
-            info: doc.info.at(line),
-            range,
-          });
-        }
+      const source = doc.info.source;
+      // Most doc comments have no single-spaced sentence end: one search of each says so.
+      if (!source || !SENTENCE_END.test(docText(source, doc.info.line))) return out;
+      for (const { line, col } of singleSpacedSentences(source, doc.info.line)) {
+        const range = { start: { line, col }, end: { line, col: col + 1 } };
+        out.push({
+          severity: "warning",
+          message:
+            "sentences are separated by one space; the documentation conventions ask for two",
+          info: doc.info.at(line),
+          range,
+        });
       }
       return out;
     },
-  },
-  {
+  }),
+  docRule({
     name: "errors-list",
     byDefault: true,
     summary: "an 'Errors:' section that is not an rST list of error conditions (qapi-code-gen.rst)",
-    check(model) {
-      const out: Diagnostic[] = [];
-      for (const doc of model.docs) {
-        const errors = doc.errors;
-        if (!errors || /^\s*(?:[-*]|\d+\.|#\.)\s/.test(errors.text)) continue;
-        out.push(
-          warning(
-            errors.info,
-            errors.span,
-            "the 'Errors' section is not a list: write each error condition as an item ('- If ..., DeviceNotFound')",
-          ),
-        );
-      }
-      return out;
+    checkDoc(doc) {
+      const errors = doc.errors;
+      if (!errors || /^\s*(?:[-*]|\d+\.|#\.)\s/.test(errors.text)) return [];
+      return [
+        warning(
+          errors.info,
+          errors.span,
+          "the 'Errors' section is not a list: write each error condition as an item ('- If ..., DeviceNotFound')",
+        ),
+      ];
     },
-  },
-  {
+  }),
+  docRule({
     name: "list-spacing",
     byDefault: true,
     summary:
       "a list in documentation text without a blank line before or after it (qapi-code-gen.rst)",
-    check(model) {
+    checkDoc(doc) {
       const out: Diagnostic[] = [];
-      for (const doc of model.docs) {
-        const source = doc.info.source;
-        // Only a doc comment with a list item can have an unspaced list: one search says which.
-        if (!source || !LIST_ITEM_LINE.test(docText(source, doc.info.line))) continue;
-        for (const { line, col, end, before } of unspacedLists(source, doc.info.line))
-          out.push({
-            severity: "warning",
-            message: `a list must be ${before ? "preceded" : "followed"} by a blank line`,
-            info: doc.info.at(line),
-            range: { start: { line, col }, end: { line, col: end } },
-          });
-      }
+      const source = doc.info.source;
+      // Only a doc comment with a list item can have an unspaced list: one search says which.
+      if (!source || !LIST_ITEM_LINE.test(docText(source, doc.info.line))) return out;
+      for (const { line, col, end, before } of unspacedLists(source, doc.info.line))
+        out.push({
+          severity: "warning",
+          message: `a list must be ${before ? "preceded" : "followed"} by a blank line`,
+          info: doc.info.at(line),
+          range: { start: { line, col }, end: { line, col: end } },
+        });
       return out;
     },
-  },
+  }),
 ];
 
 /** The lines of a doc comment after its `##`: comment lines up to the next `##` or other line. */

@@ -16,7 +16,7 @@ import type { History } from "../../compat/history.ts";
 import { VERSION } from "../../codegen/version.ts";
 import type { SchemaModel } from "../../model/index.ts";
 import type { Diagnostic, SourceRange } from "../../model/source.ts";
-import { runLint } from "../../services/lint.ts";
+import type { SyntaxFile } from "../../model/syntax.ts";
 import {
   LanguageService,
   TOKEN_MODIFIERS,
@@ -223,16 +223,20 @@ class Session {
     s.files = filesOf(run, s.dir);
     const findings: Diagnostic[] = [];
     if (run.model) {
-      findings.push(...runLint(run.model, s.settings.rules));
+      findings.push(...s.lint.run(run.model, s.settings.rules));
       this.histories.set(run.partialModel, s.settings.history);
       if (s.settings.history) findings.push(...sinceDiagnostics(run.model, s.settings.history));
     } else this.histories.set(run.partialModel, s.settings.history);
     s.diagnostics = findings.length
       ? [...run.diagnostics, ...findings].sort(compareLocations)
       : run.diagnostics;
+    // The syntax trees of files parsed in part are recorded when a request first needs them.
+    let files: SyntaxFile[] | null = null;
     s.snapshot = {
       model: run.partialModel,
-      files: run.files.flatMap((f) => (f.syntax ? [f.syntax] : [])),
+      get files() {
+        return (files ??= run.files.flatMap((f) => (f.syntax ? [f.syntax] : [])));
+      },
       diagnostics: s.diagnostics,
     };
     for (const problem of s.settings.problems) {
@@ -251,8 +255,7 @@ class Session {
     for (const s of this.workspace.schemas.values()) {
       if (!s.run) continue;
       const texts = new Map<string, string>();
-      for (const f of s.run.files)
-        if (f.syntax) texts.set(path.resolve(s.dir, f.fname), f.syntax.text);
+      for (const f of s.run.files) texts.set(path.resolve(s.dir, f.fname), f.src);
       for (const f of s.files)
         if (this.workspace.documents.has(f) && !now.has(f))
           now.set(f, new Map<string, LspDiagnostic>());
@@ -330,7 +333,7 @@ class Session {
       range,
       severity: d.severity === "error" ? 1 : 2,
       source: "qapi-ts",
-      ...(d.rule ? { code: d.rule } : {}),
+      ...(d.code || d.rule ? { code: d.code ?? d.rule } : {}),
       message: d.message,
       ...(related.length ? { relatedInformation: related } : {}),
     };
@@ -454,7 +457,7 @@ class Session {
         kind: a.kind,
         ...(a.isPreferred ? { isPreferred: true } : {}),
         diagnostics: (context?.diagnostics ?? []).filter((d) =>
-          a.fixes.some((m) => d.message.startsWith(m)),
+          d.code !== undefined ? a.fixes.includes(d.code) : false,
         ),
         edit: this.workspaceEdit(a.edits, at.schema.dir),
       }));

@@ -16,7 +16,7 @@ import { parseFile } from "../../frontend/parser/index.ts";
 import { loadConfig, type FoundConfig } from "../../codegen/config.ts";
 import { checkHistory, type History } from "../../compat/history.ts";
 import { newPragma } from "../../model/source.ts";
-import { selectRules } from "../../services/lint.ts";
+import { LintCache, selectRules } from "../../services/lint.ts";
 import type { LintRule } from "../../services/lint-rules.ts";
 import type { SchemaSnapshot } from "../../services/language/index.ts";
 import type { Diagnostic } from "../../model/source.ts";
@@ -47,6 +47,8 @@ export interface Schema {
   dir: string;
   settings: Settings;
   program: SchemaProgram;
+  /** Lint's findings kept per doc comment while it is unchanged. */
+  lint: LintCache;
   run: ProgramRun | null;
   /** The run's diagnostics with lint's findings. */
   diagnostics: Diagnostic[];
@@ -131,6 +133,7 @@ export class Workspace {
         compat: settings.compat,
         host: this.hostIn(dir),
       }),
+      lint: new LintCache(),
       run: null,
       diagnostics: [],
       snapshot: null,

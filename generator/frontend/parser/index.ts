@@ -78,15 +78,26 @@ export interface FileSource {
 export interface FileParse {
   fname: string;
   text: string;
+  /** The text as the parser read it (Scanner.text: universal newlines, a final newline). */
+  src: string;
   place: string;
   /** Definitions, free-form documentation and include directives, in order. */
   exprs: Expr[];
+  /**
+   * Where each of `exprs` starts in `src`: a definition's span.start, which for a definition kept
+   * from an earlier parse (reparseFile, the incremental front end) is where it starts in that
+   * parse's text; -1 for the other expressions.
+   */
+  starts: number[];
   log: DiagnosticLog;
   /** The settings its `pragma` directives made, in order. */
   pragmas: PragmaSetting[];
   /** False when some of its text was not read (a syntax error, an invalid include directive). */
   complete: boolean;
-  /** Its syntax tree, when ParseOptions.syntax asked for it. */
+  /**
+   * Its syntax tree, when ParseOptions.syntax asked for it (after reparseFile, recorded when
+   * first read: a parse of the whole file that the edit's check does not wait for).
+   */
   syntax: SyntaxFile | null;
 }
 
@@ -235,37 +246,191 @@ export function parseFile(
   compat: boolean,
   syntax: boolean,
 ): FileParse {
-  const { fname, parent } = source;
-  const pragma = parent ? parent.pragma : rootPragma;
+  const src = Scanner.text(source.text);
+  const file = newFileParse(source, src, []);
+  const recorder = syntax ? new SyntaxRecorder(source.fname, src) : null;
+  const info = fileInfo(source, rootPragma, src);
+  const s = new Scanner(src, info);
+  s.syntax = recorder;
+  readTopLevel(file, s, { compat, pragma: info.pragma }, null);
+  file.syntax = recorder?.result() ?? null;
+  addStarts(file, 0);
+  return file;
+}
+
+/** Records where `file.exprs` from `from` on start (see FileParse.starts). */
+function addStarts(file: FileParse, from: number): void {
+  for (let i = from; i < file.exprs.length; i++) {
+    const e = file.exprs[i]!;
+    file.starts.push(e.kind === "definition" ? e.span.start : -1);
+  }
+}
+
+function newFileParse(source: FileSource, src: string, exprs: Expr[]): FileParse {
   const file: FileParse = {
-    fname,
+    fname: source.fname,
     text: source.text,
+    src,
     place: source.place,
-    exprs: [],
+    exprs,
+    starts: [],
     log: new DiagnosticLog(() => file.exprs.length),
     pragmas: [],
     complete: true,
     syntax: null,
   };
-  const src = Scanner.text(source.text);
-  const recorder = syntax ? new SyntaxRecorder(fname, src) : null;
-  const fileInfo = new SourceInfo(fname, 1, parent, pragma, source.fileIndex, new SourceText(src));
-  const s = new Scanner(src, fileInfo);
-  s.syntax = recorder;
-  try {
-    parseTopLevel({ compat, sink: file.log, file, pragma, table: new PositionTable(src) }, s);
-  } catch (err) {
-    if (!(err instanceof QAPIError)) throw err;
-    file.complete = false;
-    recorder?.abort(s.pos);
-    file.log.error(err);
-  }
-  file.syntax = recorder?.result() ?? null;
   return file;
 }
 
-/** QEMU's parser loop: documentation blocks, directives and definitions, until the end. */
-function parseTopLevel(ctx: FileContext, s: Scanner): void {
+function fileInfo(source: FileSource, rootPragma: Pragma, src: string): SourceInfo {
+  const { fname, parent } = source;
+  const pragma = parent ? parent.pragma : rootPragma;
+  return new SourceInfo(fname, 1, parent, pragma, source.fileIndex, new SourceText(src));
+}
+
+/**
+ * Parses `file`'s top level from where `s` stands; `stop` as in parseTopLevel. An error that ends
+ * the parse is logged with the rest. Returns where it stopped (null: at the end, or an error).
+ */
+function readTopLevel(
+  file: FileParse,
+  s: Scanner,
+  { compat, pragma }: { compat: boolean; pragma: Pragma },
+  stop: ((offset: number) => boolean) | null,
+): number | null {
+  try {
+    return parseTopLevel(
+      { compat, sink: file.log, file, pragma, table: new PositionTable(s.src) },
+      s,
+      stop,
+    );
+  } catch (err) {
+    if (!(err instanceof QAPIError)) throw err;
+    file.complete = false;
+    s.syntax?.abort(s.pos);
+    file.log.error(err);
+    return null;
+  }
+}
+
+/**
+ * A file's parse after an edit, made from its last parse (`old`, of the same file at the same
+ * place): only the text from the start of the definition the edit begins in (with its doc
+ * comment) up to the first definition after the edit whose text is where it was is parsed; the
+ * expressions before and after are the old parse's, the same objects (their positions hold: the
+ * text before the edit is the same, and the text from that definition on is the same, at the same
+ * lines). Null where that does not hold or cannot be told cheaply: the edit changes the number of
+ * lines, the old parse was cut short, had pragmas, or logged diagnostics the edit may move.
+ * What it gives is what parseFile would (test/incremental.test.ts compares them after random
+ * edits), its syntax tree recorded when first asked for.
+ */
+export function reparseFile(
+  old: FileParse,
+  source: FileSource,
+  rootPragma: Pragma,
+  compat: boolean,
+  syntax: boolean,
+): FileParse | null {
+  if (!old.complete || old.pragmas.length || old.place !== source.place) return null;
+  const src = Scanner.text(source.text);
+  const was = old.src;
+  // The edit: what differs between the texts' common beginning and common end.
+  const { head, tail } = commonEnds(src, was);
+  if (lineBreaks(src, head, src.length - tail) !== lineBreaks(was, head, was.length - tail))
+    return null;
+  const delta = src.length - was.length;
+
+  // Where a parse may start or stop: a definition that starts a line, with a doc comment that
+  // read well or none (the parser's state there is its state at the start of a file).
+  const starts = new Map<number, number>();
+  let from = 0;
+  let kept = 0;
+  for (let i = 0; i < old.exprs.length; i++) {
+    const e = old.exprs[i]!;
+    if (e.kind !== "definition" || e.docFailed) continue;
+    const at = old.starts[i]!;
+    if (at !== 0 && was.charCodeAt(at - 1) !== 10) continue;
+    starts.set(at, i);
+    if (at <= head) {
+      from = at;
+      kept = i;
+    }
+  }
+  const file = newFileParse(source, src, old.exprs.slice(0, kept));
+  file.starts = old.starts.slice(0, kept);
+  for (const e of old.log.entries) {
+    if (e.at === kept) return null; // before the definition parsed again, or in it: can't tell
+    if (e.at < kept) file.log.entries.push(e);
+  }
+  const changedEnd = src.length - tail;
+  const info = fileInfo(source, rootPragma, src);
+  const s = new Scanner(src, info, from, lineBreaks(src, 0, from) + 1);
+  const stopped = readTopLevel(
+    file,
+    s,
+    { compat, pragma: info.pragma },
+    (at) =>
+      at >= changedEnd && (at === 0 || src.charCodeAt(at - 1) === 10) && starts.has(at - delta),
+  );
+  addStarts(file, kept);
+  if (stopped !== null) {
+    const next = starts.get(stopped - delta)!;
+    for (const e of old.log.entries) if (e.at >= next) return null;
+    for (let i = next; i < old.exprs.length; i++) {
+      file.exprs.push(old.exprs[i]!);
+      const at = old.starts[i]!;
+      file.starts.push(at < 0 ? at : at + delta);
+    }
+  }
+  if (syntax) {
+    let tree: SyntaxFile | null | undefined;
+    Object.defineProperty(file, "syntax", {
+      get: () =>
+        (tree ??= parseFile({ ...source, parent: null }, newPragma(), compat, true).syntax),
+      enumerable: true,
+    });
+  }
+  return file;
+}
+
+/**
+ * How long the texts' common beginning and (after it) common end are. Found by halving, comparing
+ * slices (which V8 compares in bulk): a hundred times faster than a loop over characters.
+ */
+function commonEnds(a: string, b: string): { head: number; tail: number } {
+  const shortest = Math.min(a.length, b.length);
+  let head = 0;
+  for (let hi = shortest; head < hi; ) {
+    const mid = (head + hi + 1) >> 1;
+    if (a.slice(head, mid) === b.slice(head, mid)) head = mid;
+    else hi = mid - 1;
+  }
+  let tail = 0;
+  for (let hi = shortest - head; tail < hi; ) {
+    const mid = (tail + hi + 1) >> 1;
+    if (a.slice(a.length - mid, a.length - tail) === b.slice(b.length - mid, b.length - tail))
+      tail = mid;
+    else hi = mid - 1;
+  }
+  return { head, tail };
+}
+
+/** How many line breaks `text` has from `start` to `end`. */
+function lineBreaks(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf("\n", start); i >= 0 && i < end; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/**
+ * QEMU's parser loop: documentation blocks, directives and definitions, until the end; or until
+ * `stop` says yes to where the next one starts, with no doc comment pending (returns that offset).
+ */
+function parseTopLevel(
+  ctx: FileContext,
+  s: Scanner,
+  stop: ((offset: number) => boolean) | null,
+): number | null {
   const { sink, table } = ctx;
   const exprs = ctx.file.exprs;
   s.accept();
@@ -275,6 +440,7 @@ function parseTopLevel(ctx: FileContext, s: Scanner): void {
   /** Where the last documentation block starts. */
   let docStart = 0;
   while (s.t() !== T.EOF) {
+    if (stop && !curDoc && !docFailed && stop(s.pos)) return s.pos;
     const info = s.info();
     if (s.t() === T.HASH) {
       rejectExprDoc(ctx, curDoc);
@@ -338,6 +504,7 @@ function parseTopLevel(ctx: FileContext, s: Scanner): void {
     docFailed = false;
   }
   rejectExprDoc(ctx, curDoc);
+  return null;
 }
 
 /** A symbol's documentation must be followed by its definition. */

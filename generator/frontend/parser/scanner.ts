@@ -76,13 +76,20 @@ export class Scanner {
   /** Records the values read with their places, when the caller wants the syntax tree. */
   syntax: SyntaxRecorder | null = null;
 
-  /** `src` ends with "\n" (see Scanner.text). */
+  /**
+   * `src` ends with "\n" (see Scanner.text). Reading starts at `start`, the start of line `line`
+   * (a parse of part of a file: reparseFile).
+   */
   constructor(
     readonly src: string,
     private readonly fileInfo: SourceInfo,
+    start = 0,
+    line = 1,
   ) {
-    this.stream = new lex.TokenStream(src);
+    this.stream = new lex.TokenStream(src, start);
     this.tokenCode = tokenCodes();
+    this.pos = this.end = this.linePos = start;
+    this.line = line;
   }
 
   /** A file's text as the scanner reads it: QEMU's universal newlines, and a final newline. */

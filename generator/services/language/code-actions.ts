@@ -38,17 +38,19 @@ export function codeActions(
     (d.range?.end.line ?? d.info.line) >= first;
   for (const d of index.snapshot.diagnostics) {
     if (!here(d)) continue;
-    const lacking = /^(member|value|branch|feature) '([^']+)' lacks documentation/.exec(d.message);
+    // (The role and name are the message's words: QEMU's message is the one place they are.)
+    const lacking =
+      d.code === "undocumented" ? /^(member|value|branch|feature) '([^']+)'/.exec(d.message) : null;
     const def = definitionAtLine(f, d.info!.line) ?? definitionNamed(f, d.info!.defnName);
     if (lacking && def) {
       const a = describe(f, def, lacking[2]!, lacking[1] === "feature", PLACEHOLDER);
       if (a) out.push(action(`Document ${lacking[1]} '${lacking[2]}'`, fname, a, d));
-    } else if (d.message === "documentation comment required" && def) {
+    } else if (d.code === "doc-required" && def) {
       out.push(
         action(`Add a doc comment to '${def.name}'`, fname, [docSkeleton(index, f, def)], d),
       );
     } else if (d.rule === "marker-member" && def) {
-      for (const a of markerToFeature(index, f, def)) out.push({ ...a, fixes: [d.message] });
+      for (const a of markerToFeature(index, f, def)) out.push({ ...a, fixes: ["marker-member"] });
     }
   }
   out.push(...legacyConditions(f, range, host));
@@ -61,7 +63,7 @@ function action(title: string, file: string, edits: TextEdit[], d: Diagnostic): 
   return {
     title,
     kind: "quickfix",
-    fixes: [d.message],
+    fixes: [d.code ?? d.rule ?? ""],
     isPreferred: true,
     edits: new Map([[file, edits]]),
   };
@@ -331,9 +333,7 @@ function legacyConditions(f: FileIndex, range: Range, host: ServiceHost): CodeAc
   const out: CodeAction[] = inRange.map((r) => ({
     title: `Rewrite the legacy condition as ${r.text}`,
     kind: "quickfix",
-    fixes: [
-      "C preprocessor 'if' conditions are a legacy form (QEMU before 6.2) (accepted by --compat)",
-    ],
+    fixes: ["legacy-if"],
     isPreferred: true,
     edits: new Map([[f.syntax.fname, [edit(r)]]]),
   }));
@@ -368,7 +368,7 @@ function legacyPragmas(f: FileIndex, range: Range, host: ServiceHost): CodeActio
     out.push({
       title: `Rename legacy pragma '${o.name}' to '${today}'`,
       kind: "quickfix",
-      fixes: [`legacy pragma '${o.name}' (accepted by --compat)`],
+      fixes: [`legacy-pragma-${o.name}`],
       isPreferred: true,
       edits: new Map([[f.syntax.fname, [{ range: f.lines.range(o), newText: today }]]]),
     });
@@ -444,9 +444,7 @@ function simpleUnions(index: SnapshotIndex, f: FileIndex, range: Range): CodeAct
     out.push({
       title: `Rewrite simple union '${def.name}' with an enum, wrapper structs and a discriminator`,
       kind: "quickfix",
-      fixes: [
-        "simple unions (no 'base' or 'discriminator') are a legacy form (QEMU before 6.2) (accepted by --compat)",
-      ],
+      fixes: ["legacy-simple-union"],
       edits: new Map([
         [
           f.syntax.fname,

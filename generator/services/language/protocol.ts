@@ -113,7 +113,7 @@ export interface CompletionItem {
 export interface CodeAction {
   title: string;
   kind: "quickfix" | "refactor.rewrite";
-  /** The diagnostic messages it fixes (matched by the server to the client's diagnostics). */
+  /** The codes of the diagnostics it fixes (Diagnostic.code, else its rule: the LSP code). */
   fixes: string[];
   isPreferred?: boolean;
   edits: FileEdits;
