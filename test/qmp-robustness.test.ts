@@ -749,6 +749,21 @@ describe("closing", () => {
 });
 
 describe("reconnecting", () => {
+  it("a connection that breaks in the same read as negotiation's last answer is lost, not ready", async () => {
+    const fake = await startFakeServer({
+      onCapabilities: (cmd, conn) =>
+        conn.write(replyText(cmd, {}) + `{"event": "DEEP", "data": ${"[".repeat(2000)}`),
+    });
+    const qmp = track(new QmpClient({ socket: fake.socket }));
+    const losses: string[] = [];
+    qmp.onDisconnect((e) => losses.push(e.message));
+    await qmp.connect();
+    await waitFor(() => losses.length > 0, { what: "the loss" });
+    expect(losses).toEqual([expect.stringContaining("nests deeper than 1024 levels")]);
+    expect(qmp.connected).toBe(false);
+    expect(clientError(await settle(qmp.execute("query-status"))).code).toBe("disconnected");
+  });
+
   it("a connection lost while a reconnection negotiates is that attempt's failure, not a second loss", async () => {
     const conns: Socket[] = [];
     const fake = await startFakeServer({

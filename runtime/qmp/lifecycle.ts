@@ -23,6 +23,12 @@ export class ConnectionLifecycle {
   /** Why the client is closed: set when the connection was lost for good (not by close()). */
   private lostReason: string | null = null;
   private retryTimer: Timer | null = null;
+  /**
+   * A loss while a connection was being opened. If open() fails, it reports the loss itself; if
+   * it had already succeeded (the end came in the same read as the last answer of negotiation),
+   * the loss applies as soon as it returns.
+   */
+  private lossWhileOpening: QmpClientError | null = null;
   private readonly disconnectListeners = new Set<(err: QmpClientError) => void>();
   private readonly reconnectListeners = new Set<() => void>();
 
@@ -43,20 +49,25 @@ export class ConnectionLifecycle {
     this.current = "connecting";
     try {
       await this.hooks.open();
-      this.current = "ready";
     } catch (err) {
+      this.lossWhileOpening = null;
       this.current = "closed";
       this.hooks.ended();
       throw err;
     }
+    this.opened(null);
   }
 
   /**
    * The established connection ended (the client has failed its pending commands): the listeners
    * hear why, and a retry starts if the client asked for them. A loss while a connection is being
-   * opened is not one: that open() fails, and its caller reports it.
+   * opened waits for that open() to end (lossWhileOpening).
    */
   lost(reason: QmpClientError): void {
+    if (this.current === "connecting" || this.current === "reconnecting") {
+      this.lossWhileOpening = reason;
+      return;
+    }
     if (this.current !== "ready") return;
     this.lostReason = reason.message;
     const retry = retryPolicy(this.reconnect);
@@ -68,6 +79,7 @@ export class ConnectionLifecycle {
 
   /** close(): no more retries; commands are refused as "closed" from now on. */
   close(): void {
+    this.lossWhileOpening = null;
     this.retryTimer?.cancel();
     this.retryTimer = null;
     this.current = "closed";
@@ -107,6 +119,16 @@ export class ConnectionLifecycle {
     }
   }
 
+  /** A connection is open: ready (`listeners` hear it), unless it was lost as it opened. */
+  private opened(listeners: Set<() => void> | null): void {
+    this.current = "ready";
+    this.lostReason = null;
+    if (listeners) for (const l of listeners) this.callListener("onReconnect", l);
+    const loss = this.lossWhileOpening;
+    this.lossWhileOpening = null;
+    if (loss) this.lost(loss);
+  }
+
   private retry(policy: Required<ReconnectOptions>, attempt: number): void {
     if (this.current !== "reconnecting") return;
     if (attempt >= policy.retries) {
@@ -120,11 +142,12 @@ export class ConnectionLifecycle {
       this.hooks.open().then(
         () => {
           if (this.current !== "reconnecting") return; // close() came first
-          this.current = "ready";
-          this.lostReason = null;
-          for (const l of this.reconnectListeners) this.callListener("onReconnect", l);
+          this.opened(this.reconnectListeners);
         },
-        () => this.retry(policy, attempt + 1),
+        () => {
+          this.lossWhileOpening = null;
+          this.retry(policy, attempt + 1);
+        },
       );
     });
   }
