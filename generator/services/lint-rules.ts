@@ -93,9 +93,9 @@ export const LINT_RULES: readonly LintRule[] = [
       "documentation text that separates sentences with one space (qapi-code-gen.rst: two spaces)",
     checkDoc(doc) {
       const out: Diagnostic[] = [];
-      const source = doc.info.source;
       // Most doc comments have no single-spaced sentence end: one search of each says so.
-      if (!source || !SENTENCE_END.test(docText(source, doc.info.line))) return out;
+      const source = candidateSource(doc, SENTENCE_END);
+      if (!source) return out;
       for (const { line, col } of singleSpacedSentences(source, doc.info.line)) {
         const range = { start: { line, col }, end: { line, col: col + 1 } };
         out.push({
@@ -132,9 +132,9 @@ export const LINT_RULES: readonly LintRule[] = [
       "a list in documentation text without a blank line before or after it (qapi-code-gen.rst)",
     checkDoc(doc) {
       const out: Diagnostic[] = [];
-      const source = doc.info.source;
       // Only a doc comment with a list item can have an unspaced list: one search says which.
-      if (!source || !LIST_ITEM_LINE.test(docText(source, doc.info.line))) return out;
+      const source = candidateSource(doc, LIST_ITEM_LINE);
+      if (!source) return out;
       for (const { line, col, end, before } of unspacedLists(source, doc.info.line))
         out.push({
           severity: "warning",
@@ -154,6 +154,12 @@ const DOC_LINES = /(?:#(?!#)[^\n]*\n?)*/y;
 function docText(source: SourceText, first: number): string {
   DOC_LINES.lastIndex = source.lineStart(first + 1);
   return DOC_LINES.exec(source.text)![0];
+}
+
+/** The source of `doc` when `search` finds a candidate in its text, else null. */
+function candidateSource(doc: Documentation, search: RegExp): SourceText | null {
+  const source = doc.info.source;
+  return source && search.test(docText(source, doc.info.line)) ? source : null;
 }
 
 /** What every sentence end singleSpacedSentences finds starts with (and more). */

@@ -55,7 +55,7 @@ export class ConnectionLifecycle {
       this.hooks.ended();
       throw err;
     }
-    this.opened(null);
+    this.opened(false);
   }
 
   /**
@@ -119,11 +119,11 @@ export class ConnectionLifecycle {
     }
   }
 
-  /** A connection is open: ready (`listeners` hear it), unless it was lost as it opened. */
-  private opened(listeners: Set<() => void> | null): void {
+  /** A connection is open: ready (a reconnection is told), unless it was lost as it opened. */
+  private opened(reconnected: boolean): void {
     this.current = "ready";
     this.lostReason = null;
-    if (listeners) for (const l of listeners) this.callListener("onReconnect", l);
+    if (reconnected) for (const l of this.reconnectListeners) this.callListener("onReconnect", l);
     const loss = this.lossWhileOpening;
     this.lossWhileOpening = null;
     if (loss) this.lost(loss);
@@ -142,7 +142,7 @@ export class ConnectionLifecycle {
       this.hooks.open().then(
         () => {
           if (this.current !== "reconnecting") return; // close() came first
-          this.opened(this.reconnectListeners);
+          this.opened(true);
         },
         () => {
           this.lossWhileOpening = null;
